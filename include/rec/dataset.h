@@ -1,0 +1,180 @@
+/**
+ * @file rec/dataset.h
+ * @defgroup dataset Datasets
+ * A dataset is a table of n rows and named, typed columns (columnar storage). String columns
+ * are dictionary-encoded (each distinct string stored once), number columns hold doubles
+ * (int64 timestamps up to 2^53 are exact), string-list columns hold a list of strings per row
+ * (a movie's genres). Loaders for MovieLens and delimited files live in rec/movielens.h and
+ * here; a caller can also build a dataset from raw values, which is how raw inputs reach
+ * rec_model_predict().
+ * @{
+ */
+#ifndef REC_DATASET_H
+#define REC_DATASET_H
+
+#include "common.h"
+
+REC_BEGIN_DECLS
+
+/** Column types; values fixed. */
+typedef enum rec_column_type {
+    REC_COLUMN_STRING = 0,      /**< one UTF-8 string per row */
+    REC_COLUMN_NUMBER = 1,      /**< one double per row (NaN marks a missing value) */
+    REC_COLUMN_STRING_LIST = 2  /**< zero or more UTF-8 strings per row */
+} rec_column_type;
+
+/** "No such column" for optional column positions of rec_dataset_load_delimited(). */
+#define REC_NO_COLUMN UINT32_MAX
+
+/**
+ * Create an empty dataset of n_rows rows and no columns; add columns with rec_dataset_add_*.
+ * @param[out] out new dataset, NULL on failure. Ownership: caller, rec_dataset_free().
+ * @retval REC_OK @retval REC_EINVAL out NULL or n_rows ≥ 2^32 @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_dataset_create(rec_dataset **out, size_t n_rows);
+
+/** Free a dataset; NULL is accepted. @since 0.1 */
+REC_API void rec_dataset_free(rec_dataset *ds);
+
+/**
+ * Add a string column (values copied). n must equal the row count; names are unique.
+ * @retval REC_OK @retval REC_EINVAL NULL name/value or duplicate name @retval REC_ESHAPE
+ * @retval REC_ENOMEM (dataset unchanged)
+ * @since 0.1
+ */
+REC_API rec_status rec_dataset_add_strings(rec_dataset *ds, const char *name,
+                                           const char *const *values, size_t n);
+
+/**
+ * Add a number column. NaN marks a missing value; infinities are refused.
+ * @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE @retval REC_ENUMERIC an infinite value
+ * @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_dataset_add_numbers(rec_dataset *ds, const char *name,
+                                           const double *values, size_t n);
+
+/**
+ * Add a string-list column in CSR form: row r holds values[offsets[r] .. offsets[r+1]);
+ * offsets has n + 1 non-decreasing entries starting at 0.
+ * @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_dataset_add_string_lists(rec_dataset *ds, const char *name,
+                                                const char *const *values, const size_t *offsets,
+                                                size_t n);
+
+/** Number of rows. @since 0.1 */
+REC_API size_t rec_dataset_size(const rec_dataset *ds);
+
+/** Number of columns. @since 0.1 */
+REC_API size_t rec_dataset_n_columns(const rec_dataset *ds);
+
+/**
+ * Position of a column by name. @retval REC_OK @retval REC_ENOTFOUND (message names it)
+ * @retval REC_EINVAL
+ * @since 0.1
+ */
+REC_API rec_status rec_dataset_column(uint32_t *index_out, const rec_dataset *ds,
+                                      const char *name);
+
+/** Name of column col (borrowed), or NULL when out of range. @since 0.1 */
+REC_API const char *rec_dataset_column_name(const rec_dataset *ds, uint32_t col);
+
+/** Type of column col (a rec_column_type), or -1 when out of range. @since 0.1 */
+REC_API int rec_dataset_column_type(const rec_dataset *ds, uint32_t col);
+
+/** String at (col, row) of a string column (borrowed), or NULL on a bad position/type. @since 0.1 */
+REC_API const char *rec_dataset_string(const rec_dataset *ds, uint32_t col, size_t row);
+
+/** Number at (col, row) of a number column, or NaN on a bad position/type. @since 0.1 */
+REC_API double rec_dataset_number(const rec_dataset *ds, uint32_t col, size_t row);
+
+/**
+ * Strings of (col, row) of a string-list column (borrowed pointers): writes min(count, cap)
+ * and the count. @retval REC_OK @retval REC_EINVAL bad position or type
+ * @since 0.1
+ */
+REC_API rec_status rec_dataset_string_list(const char **out, size_t cap, size_t *n_out,
+                                           const rec_dataset *ds, uint32_t col, size_t row);
+
+/**
+ * Distinct strings of a string or string-list column, sorted by bytes (borrowed pointers):
+ * writes min(count, cap) and the count (call with cap 0 to size the buffer).
+ * @retval REC_OK @retval REC_EINVAL bad column or type @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_dataset_unique_strings(const char **out, size_t cap, size_t *n_out,
+                                              const rec_dataset *ds, uint32_t col);
+
+/**
+ * Copy a number column. @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE n ≠ rows
+ * @since 0.1
+ */
+REC_API rec_status rec_dataset_numbers(double *out, size_t n, const rec_dataset *ds,
+                                       uint32_t col);
+
+/**
+ * New dataset made of the given rows, in that order (repeats allowed).
+ * @retval REC_OK @retval REC_EINVAL a row out of range @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_dataset_subset(rec_dataset **out, const rec_dataset *ds,
+                                      const uint32_t *rows, size_t n);
+
+/**
+ * Seeded shuffle of all rows (rec_rng_shuffle_u32 of 0..n−1 with rec_rng seeded by seed), then
+ * the first n_first rows go to first and the rest to second (the tutorial's 80,000 / 20,000).
+ * @retval REC_OK @retval REC_EINVAL n_first > rows @retval REC_ENOMEM (both NULL)
+ * @since 0.1
+ */
+REC_API rec_status rec_dataset_shuffle_split(rec_dataset **first, rec_dataset **second,
+                                             const rec_dataset *ds, size_t n_first,
+                                             uint64_t seed);
+
+/**
+ * Load a delimited ratings file: one rating per line; fields separated by delimiter; the
+ * columns user_col, item_col, rating_col (and timestamp_col unless ::REC_NO_COLUMN) counted
+ * from 0. Gives string columns "user_id", "item_id" and number columns "user_rating",
+ * "timestamp" (when asked). has_header skips the first line. A trailing '\r' is ignored.
+ * @retval REC_OK @retval REC_EIO cannot open/read @retval REC_EFORMAT a malformed line (file
+ * and line named): missing field, non-numeric or non-finite rating/timestamp, empty file
+ * @retval REC_EINVAL @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_dataset_load_delimited(rec_dataset **out, const char *path,
+                                              char delimiter, int has_header, uint32_t user_col,
+                                              uint32_t item_col, uint32_t rating_col,
+                                              uint32_t timestamp_col);
+
+/**
+ * Shuffled mini-batches of row indices over 0..n_examples−1, reshuffled at the start of every
+ * epoch from the handle's own rng (or in order when shuffle is 0).
+ * @param[out] out new handle. Ownership: caller, rec_batches_free().
+ * @retval REC_OK @retval REC_EINVAL n_examples or batch_size 0, n_examples ≥ 2^32
+ * @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_batches_create(rec_batches **out, size_t n_examples, size_t batch_size,
+                                      int shuffle, uint64_t seed);
+
+/** Free; NULL is accepted. @since 0.1 */
+REC_API void rec_batches_free(rec_batches *b);
+
+/**
+ * Next batch of the current epoch: *rows_out points at *n_out row indices (borrowed, valid
+ * until the next call). At the end of an epoch *n_out is 0 and the next call starts a new
+ * epoch (reshuffled). The last batch of an epoch may be smaller.
+ * @retval REC_OK @retval REC_EINVAL NULL argument
+ * @since 0.1
+ */
+REC_API rec_status rec_batches_next(const uint32_t **rows_out, size_t *n_out, rec_batches *b);
+
+/** Batches per epoch: ceil(n_examples / batch_size). @since 0.1 */
+REC_API size_t rec_batches_count(const rec_batches *b);
+
+REC_END_DECLS
+
+/** @} */
+#endif

@@ -1,0 +1,99 @@
+/**
+ * @file rec/dense.h
+ * @defgroup dense Dense layer
+ * Keras `Dense(n_out, activation)`: y = act(x·W + b) for a batch x of shape batch × n_in
+ * (row-major), W of shape n_in × n_out initialised Glorot-uniform (uniform in ±√(6/(n_in+n_out)),
+ * row-major order from rec_rng), b zeros. Forward and backward run through CBLAS sgemm.
+ * Backward takes the forward's input and output (activation derivatives are written in terms of
+ * y: relu' = [y > 0], sigmoid' = y(1−y), tanh' = 1−y²) and accumulates dW = xᵀ·δ and
+ * db = Σ_rows δ with δ = dy ∘ act'(y) into the layer's gradient buffers.
+ * @{
+ */
+#ifndef REC_DENSE_H
+#define REC_DENSE_H
+
+#include "common.h"
+
+REC_BEGIN_DECLS
+
+/** Activation functions; values are fixed. */
+typedef enum rec_activation {
+    REC_ACTIVATION_LINEAR = 0,  /**< y = z */
+    REC_ACTIVATION_RELU = 1,    /**< y = max(z, 0) */
+    REC_ACTIVATION_SIGMOID = 2, /**< y = 1 / (1 + e^−z) */
+    REC_ACTIVATION_TANH = 3     /**< y = tanh z */
+} rec_activation;
+
+/** Name of an activation ("linear", "relu", "sigmoid", "tanh"), or "unknown". @since 0.1 */
+REC_API const char *rec_activation_name(int activation);
+
+/**
+ * Create a dense layer with Glorot-uniform kernel and zero bias.
+ * @param[out] out new layer, NULL on failure. Ownership: caller, rec_dense_free().
+ * @retval REC_OK @retval REC_EINVAL zero or overflowing sizes, unknown activation
+ * @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_dense_create(rec_dense **out, uint32_t n_in, uint32_t n_out,
+                                    rec_activation activation, uint64_t seed);
+
+/** Free a layer; NULL is accepted. @since 0.1 */
+REC_API void rec_dense_free(rec_dense *dense);
+
+/** Input width. @since 0.1 */
+REC_API uint32_t rec_dense_n_in(const rec_dense *dense);
+/** Output width. @since 0.1 */
+REC_API uint32_t rec_dense_n_out(const rec_dense *dense);
+/** Activation. @since 0.1 */
+REC_API rec_activation rec_dense_activation(const rec_dense *dense);
+
+/**
+ * Forward: y (batch × n_out) = act(x·W + b). Does not modify the layer (thread-safe on a
+ * shared layer).
+ * @retval REC_OK @retval REC_EINVAL NULL argument or batch 0
+ * @since 0.1
+ */
+REC_API rec_status rec_dense_forward(const rec_dense *dense, const float *x, size_t batch,
+                                     float *y);
+
+/**
+ * Backward: accumulate dW += xᵀ·δ, db += Σ δ with δ = dy ∘ act'(y), and, when dx is not NULL,
+ * write dx (batch × n_in) = δ·Wᵀ.
+ * @param x the forward's input @param y the forward's output @param dy ∂loss/∂y
+ * @retval REC_OK @retval REC_EINVAL @retval REC_ENOMEM (scratch growth failed; nothing changed)
+ * @since 0.1
+ */
+REC_API rec_status rec_dense_backward(rec_dense *dense, const float *x, const float *y,
+                                      const float *dy, size_t batch, float *dx);
+
+/**
+ * Copy kernel (n_in·n_out, row-major) and bias (n_out). Either output may be NULL to skip it.
+ * @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE a size does not match
+ * @since 0.1
+ */
+REC_API rec_status rec_dense_get_weights(const rec_dense *dense, float *kernel, size_t n_kernel,
+                                         float *bias, size_t n_bias);
+
+/**
+ * Replace kernel and/or bias (NULL skips). Non-finite values are refused, nothing changed.
+ * @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE @retval REC_ENUMERIC
+ * @since 0.1
+ */
+REC_API rec_status rec_dense_set_weights(rec_dense *dense, const float *kernel, size_t n_kernel,
+                                         const float *bias, size_t n_bias);
+
+/**
+ * Copy the accumulated gradients of kernel and bias (NULL skips).
+ * @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE
+ * @since 0.1
+ */
+REC_API rec_status rec_dense_get_grad(const rec_dense *dense, float *kernel, size_t n_kernel,
+                                      float *bias, size_t n_bias);
+
+/** Clear the accumulated gradients; NULL is accepted. @since 0.1 */
+REC_API void rec_dense_zero_grad(rec_dense *dense);
+
+REC_END_DECLS
+
+/** @} */
+#endif

@@ -1,0 +1,70 @@
+/**
+ * @file rec/optimizer.h
+ * @defgroup optimizer Optimizers
+ * Optimizers apply the gradients accumulated in embedding tables and dense layers, then clear
+ * them. Per-parameter state (Adagrad's accumulators) lives beside the parameter it belongs to
+ * and is created on the first update; embedding tables are updated sparsely, row by row, so a
+ * step costs only the rows a batch used (rows repeated in the batch were summed at backward).
+ *
+ * Adagrad (Keras defaults: learning rate 0.001 unless given, initial accumulator 0.1,
+ * epsilon 1e-7), for each weight w with gradient g and accumulator a:
+ *
+ *     a ← a + g²;   w ← w − lr · g / (√a + ε)
+ *
+ * This is tf.keras 2.x (ResourceApplyAdagradV2); Keras 3 divides by √(a + ε) instead, a
+ * difference below 1e-6 relative when a ≥ 0.1.
+ * @{
+ */
+#ifndef REC_OPTIMIZER_H
+#define REC_OPTIMIZER_H
+
+#include "common.h"
+
+REC_BEGIN_DECLS
+
+/**
+ * Create an Adagrad optimizer.
+ * @param[out] out new optimizer, NULL on failure. Ownership: caller, rec_optimizer_free().
+ * @param learning_rate > 0 and finite (the tutorial uses 0.1)
+ * @retval REC_OK @retval REC_EINVAL @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_optimizer_create_adagrad(rec_optimizer **out, float learning_rate);
+
+/** Free an optimizer; NULL is accepted. @since 0.1 */
+REC_API void rec_optimizer_free(rec_optimizer *opt);
+
+/** Set the learning rate (> 0, finite). @retval REC_OK @retval REC_EINVAL @since 0.1 */
+REC_API rec_status rec_optimizer_set_learning_rate(rec_optimizer *opt, float learning_rate);
+
+/**
+ * Set Adagrad's initial accumulator value (≥ 0, finite; default 0.1). Applies to state created
+ * after the call. @retval REC_OK @retval REC_EINVAL @since 0.1
+ */
+REC_API rec_status rec_optimizer_set_initial_accumulator(rec_optimizer *opt, float value);
+
+/** Set epsilon (≥ 0, finite; default 1e-7). @retval REC_OK @retval REC_EINVAL @since 0.1 */
+REC_API rec_status rec_optimizer_set_epsilon(rec_optimizer *opt, float epsilon);
+
+/** Current learning rate. @since 0.1 */
+REC_API float rec_optimizer_learning_rate(const rec_optimizer *opt);
+
+/**
+ * Apply and clear the gradient accumulated in an embedding table (rows touched only).
+ * @retval REC_OK @retval REC_EINVAL NULL argument @retval REC_ENOMEM state allocation failed
+ * (weights unchanged)
+ * @since 0.1
+ */
+REC_API rec_status rec_optimizer_update_embedding(rec_optimizer *opt, rec_embedding *emb);
+
+/**
+ * Apply and clear the gradient accumulated in a dense layer (kernel and bias).
+ * @retval REC_OK @retval REC_EINVAL @retval REC_ENOMEM (weights unchanged)
+ * @since 0.1
+ */
+REC_API rec_status rec_optimizer_update_dense(rec_optimizer *opt, rec_dense *dense);
+
+REC_END_DECLS
+
+/** @} */
+#endif

@@ -1,0 +1,77 @@
+/**
+ * @file rec/textvec.h
+ * @defgroup textvec Text vectorization
+ * Keras `TextVectorization(max_tokens=M)` with the default standardization and split:
+ * - standardize: lower-case ASCII A–Z (other bytes, UTF-8 included, are left alone) and delete
+ *   the 32 ASCII punctuation characters !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~ ;
+ * - split on ASCII whitespace (space, \\t, \\n, \\v, \\f, \\r); empty pieces are dropped;
+ * - vocabulary (adapted): index 0 is padding, 1 is out-of-vocabulary, then tokens by
+ *   descending count, ties broken by the token's bytes in descending order, keeping at most
+ *   M entries in all (the two reserved ones included).
+ * Adapting counts tokens over the texts given (the tutorial adapts on the unique titles).
+ * @{
+ */
+#ifndef REC_TEXTVEC_H
+#define REC_TEXTVEC_H
+
+#include "common.h"
+
+REC_BEGIN_DECLS
+
+/**
+ * Create a vectorizer and adapt its vocabulary on n texts.
+ * @param[out] out new handle, NULL on failure. Ownership: caller, rec_textvec_free().
+ * @param max_tokens ≥ 2 (padding and OOV)
+ * @retval REC_OK @retval REC_EINVAL NULL argument or entry, max_tokens < 2 @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_textvec_adapt(rec_textvec **out, const char *const *texts, size_t n,
+                                     uint32_t max_tokens);
+
+/** Free; NULL is accepted. @since 0.1 */
+REC_API void rec_textvec_free(rec_textvec *tv);
+
+/** Vocabulary size, padding and OOV included (≤ max_tokens). @since 0.1 */
+REC_API size_t rec_textvec_vocab_size(const rec_textvec *tv);
+
+/** max_tokens given at creation (the size an embedding over it should have). @since 0.1 */
+REC_API uint32_t rec_textvec_max_tokens(const rec_textvec *tv);
+
+/**
+ * Token of an index: "" for 0 (padding), "[UNK]" for 1, NULL when out of range.
+ * Ownership: borrowed. @since 0.1
+ */
+REC_API const char *rec_textvec_token(const rec_textvec *tv, uint32_t id);
+
+/**
+ * Standardize one text into a caller buffer (NUL-terminated, truncated to cap − 1 bytes).
+ * @param[out] len_out full length of the standardized text (may exceed cap − 1); may be NULL
+ * @retval REC_OK @retval REC_EINVAL NULL text, or out NULL with cap > 0
+ * @since 0.1
+ */
+REC_API rec_status rec_textvec_standardize(char *out, size_t cap, size_t *len_out,
+                                           const char *text);
+
+/**
+ * Token ids of one text (no padding). Writes min(count, cap) ids and the full count.
+ * @param[out] ids_out up to cap ids @param[out] n_out number of tokens in the text
+ * @retval REC_OK @retval REC_EINVAL NULL argument @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_textvec_encode(uint32_t *ids_out, size_t cap, size_t *n_out,
+                                      const rec_textvec *tv, const char *text);
+
+/**
+ * Keras output for a batch: ids padded with 0 to the longest text of the batch.
+ * Call first with ids_out NULL to get *width_out; then ids_out must hold n · width entries.
+ * @retval REC_OK @retval REC_EINVAL NULL argument @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_textvec_encode_batch(uint32_t *ids_out, size_t *width_out,
+                                            const rec_textvec *tv, const char *const *texts,
+                                            size_t n);
+
+REC_END_DECLS
+
+/** @} */
+#endif

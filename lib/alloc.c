@@ -1,0 +1,87 @@
+/* The library's allocator wrappers. With REC_ALLOC_TESTING (test builds only) the Nth
+ * allocation can be made to fail, to prove every failure path returns REC_ENOMEM and leaks
+ * nothing. The counter is per thread so concurrent tests do not disturb each other. */
+#include "rec_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef REC_ALLOC_TESTING
+static _Thread_local unsigned long alloc_count;
+static _Thread_local unsigned long alloc_fail_nth;
+
+static int should_fail(void)
+{
+    alloc_count++;
+    return alloc_fail_nth != 0 && alloc_count == alloc_fail_nth;
+}
+#else
+static int should_fail(void)
+{
+    return 0;
+}
+#endif
+
+void rec__alloc_fail_at(unsigned long nth)
+{
+#ifdef REC_ALLOC_TESTING
+    alloc_count = 0;
+    alloc_fail_nth = nth;
+#else
+    (void)nth;
+#endif
+}
+
+unsigned long rec__alloc_count(void)
+{
+#ifdef REC_ALLOC_TESTING
+    return alloc_count;
+#else
+    return 0;
+#endif
+}
+
+void *rec__malloc(size_t size)
+{
+    if (should_fail())
+        return NULL;
+    return malloc(size ? size : 1);
+}
+
+void *rec__calloc(size_t n, size_t size)
+{
+    if (should_fail())
+        return NULL;
+    if (n == 0 || size == 0)
+        return calloc(1, 1);
+    return calloc(n, size);
+}
+
+void *rec__realloc(void *p, size_t size)
+{
+    if (should_fail())
+        return NULL;
+    return realloc(p, size ? size : 1);
+}
+
+void rec__free(void *p)
+{
+    free(p);
+}
+
+char *rec__strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = rec__malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+int rec__mul_size(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a)
+        return 0;
+    *out = a * b;
+    return 1;
+}

@@ -1,0 +1,44 @@
+/*
+ * The columnar layout behind rec_dataset, shared with the model code so the hot path reads
+ * codes and values directly (no strings, no per-row calls). Never installed.
+ */
+#ifndef REC_DATASET_INTERNAL_H
+#define REC_DATASET_INTERNAL_H
+
+#include "rec_internal.h"
+
+/* Dictionary of the distinct strings of a column, in first-seen order. */
+typedef struct rec__dict {
+    char **strings;    /* n distinct strings, owned */
+    size_t n, cap;
+    uint32_t *slots;   /* open-addressing hash: index+1 into strings, 0 = empty */
+    size_t n_slots;    /* power of two */
+} rec__dict;
+
+typedef struct rec__column {
+    char *name;
+    int type;          /* rec_column_type */
+    double *numbers;   /* NUMBER: n_rows values */
+    uint32_t *codes;   /* STRING: n_rows codes into dict; LIST: offsets[n_rows] codes */
+    size_t *offsets;   /* LIST: n_rows + 1 */
+    rec__dict dict;    /* STRING and LIST */
+} rec__column;
+
+struct rec_dataset {
+    size_t n_rows;
+    rec__column *cols;
+    size_t n_cols, cap_cols;
+};
+
+/* Dictionary helpers (dataset.c). rec__dict_intern returns the code of s, adding it. */
+REC_HIDDEN rec_status rec__dict_intern(rec__dict *d, const char *s, size_t len, uint32_t *code);
+REC_HIDDEN void rec__dict_release(rec__dict *d);
+
+/* Column by name, or NULL (no error set). */
+REC_HIDDEN const rec__column *rec__dataset_find(const rec_dataset *ds, const char *name);
+
+/* Take ownership of a fully built column (name included); on failure the column is released. */
+REC_HIDDEN rec_status rec__dataset_adopt_column(rec_dataset *ds, rec__column *col);
+REC_HIDDEN void rec__column_release(rec__column *col);
+
+#endif
