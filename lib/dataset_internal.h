@@ -30,9 +30,22 @@ struct rec_dataset {
     size_t n_cols, cap_cols;
 };
 
-/* Dictionary helpers (dataset.c). rec__dict_intern returns the code of s, adding it. */
+/* Dictionary helpers (dataset.c). rec__dict_intern returns the code of s, adding it.
+ * s need not be '\0'-terminated; it must not contain a '\0' (REC_EINVAL). Returns
+ * REC_ENOMEM (dictionary unchanged) or REC_EINVAL without setting the message: the caller
+ * knows the context. A zeroed rec__dict is a valid empty dictionary. */
 REC_HIDDEN rec_status rec__dict_intern(rec__dict *d, const char *s, size_t len, uint32_t *code);
 REC_HIDDEN void rec__dict_release(rec__dict *d);
+/* Code of s without adding it: 1 and *code when present, else 0. */
+REC_HIDDEN int rec__dict_find(const rec__dict *d, const char *s, size_t len, uint32_t *code);
+/* Deep copy (same codes). REC_ENOMEM leaves dst zeroed; no message set. */
+REC_HIDDEN rec_status rec__dict_copy(rec__dict *dst, const rec__dict *src);
+
+/* Note for readers of dict: a column built by rec_dataset_add_* or a loader uses every string
+ * of its dictionary, in first-seen row order. A rec_dataset_subset() / shuffle_split() copies
+ * the parent's dictionaries unchanged so that codes agree between the parts (a model can index
+ * tables by code across train and test); its dictionary may then hold strings that none of its
+ * rows uses. rec_dataset_unique_strings() reports only the strings in use. */
 
 /* Column by name, or NULL (no error set). */
 REC_HIDDEN const rec__column *rec__dataset_find(const rec_dataset *ds, const char *name);

@@ -1,0 +1,362 @@
+#define _POSIX_C_SOURCE 200809L
+#include "experiment.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *preset_name(rec_preset p)
+{
+    static const char *names[] = {"dot", "one_layer", "enriched"};
+    return names[p];
+}
+
+int experiment_fail(const char *what, int status)
+{
+    fprintf(stderr, "error: %s: %s (%s)\n", what, rec_last_error(), rec_status_str(status));
+    return 1;
+}
+
+static void usage(const char *prog, int compare)
+{
+    fprintf(stderr,
+            "usage: %s --data DIR [--epochs 10] [--seed 42] [--split random|u1|u2|u3|u4|u5]\n"
+            "       [--json FILE]%s [--batch 2048] [--eval-batch 4096] [--lr 0.1] [--quiet]\n"
+            "  --data defaults to $REC_DATA_DIR (the unpacked ml-100k directory;\n"
+            "  examples/get-movielens.sh downloads it).\n",
+            prog, compare ? " [--out DIR]" : "");
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-')
+        return 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || v > max)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+int experiment_parse(experiment_opts *o, int argc, char **argv, const char *prog, int compare)
+{
+    memset(o, 0, sizeof *o);
+    o->data_dir = getenv("REC_DATA_DIR");
+    o->epochs = 10;
+    o->seed = 42;
+    o->split = "random";
+    o->out_dir = ".";
+    o->batch = 2048;
+    o->eval_batch = 4096;
+    o->lr = 0.1f;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        unsigned long long n;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(prog, compare);
+            return 1;
+        } else if (!strcmp(a, "--quiet")) {
+            o->quiet = 1;
+            continue;
+        } else if (!v) {
+            fprintf(stderr, "%s: %s needs a value\n", prog, a);
+            usage(prog, compare);
+            return 1;
+        }
+        if (!strcmp(a, "--data")) {
+            o->data_dir = v;
+        } else if (!strcmp(a, "--epochs") && parse_uint(v, 100000, &n) && n > 0) {
+            o->epochs = (unsigned)n;
+        } else if (!strcmp(a, "--seed") && parse_uint(v, ~0ULL, &n)) {
+            o->seed = n;
+        } else if (!strcmp(a, "--split")) {
+            o->split = v;
+        } else if (!strcmp(a, "--json")) {
+            o->json = v;
+        } else if (compare && !strcmp(a, "--out")) {
+            o->out_dir = v;
+        } else if (!strcmp(a, "--batch") && parse_uint(v, 1 << 24, &n) && n > 0) {
+            o->batch = (size_t)n;
+        } else if (!strcmp(a, "--eval-batch") && parse_uint(v, 1 << 24, &n) && n > 0) {
+            o->eval_batch = (size_t)n;
+        } else if (!strcmp(a, "--lr") && atof(v) > 0) {
+            o->lr = (float)atof(v);
+        } else {
+            fprintf(stderr, "%s: bad option or value: %s %s\n", prog, a, v);
+            usage(prog, compare);
+            return 1;
+        }
+        i++;
+    }
+    if (!o->data_dir || !*o->data_dir) {
+        fprintf(stderr, "%s: no data directory: pass --data DIR or set REC_DATA_DIR\n", prog);
+        usage(prog, compare);
+        return 1;
+    }
+    if (strcmp(o->split, "random") != 0 &&
+        !(strlen(o->split) == 2 && o->split[0] == 'u' && o->split[1] >= '1' && o->split[1] <= '5')) {
+        fprintf(stderr, "%s: --split must be random or u1..u5, not '%s'\n", prog, o->split);
+        return 1;
+    }
+    return 0;
+}
+
+int experiment_load(experiment_data *d, const experiment_opts *o)
+{
+    memset(d, 0, sizeof *d);
+    int rc = rec_dataset_load_movielens(&d->all, o->data_dir, NULL);
+    if (rc)
+        return experiment_fail("loading ratings", rc);
+    if (!strcmp(o->split, "random")) {
+        /* The tutorial: shuffle all 100,000 with a seed, first 80,000 train, last 20,000 test. */
+        size_t n_train = rec_dataset_size(d->all) * 4 / 5;
+        rc = rec_dataset_shuffle_split(&d->train, &d->test, d->all, n_train, o->seed);
+        if (rc)
+            return experiment_fail("splitting", rc);
+    } else {
+        char base[16], test[16];
+        snprintf(base, sizeof base, "%s.base", o->split);
+        snprintf(test, sizeof test, "%s.test", o->split);
+        if ((rc = rec_dataset_load_movielens(&d->train, o->data_dir, base)))
+            return experiment_fail("loading the training fold", rc);
+        if ((rc = rec_dataset_load_movielens(&d->test, o->data_dir, test)))
+            return experiment_fail("loading the test fold", rc);
+    }
+    return 0;
+}
+
+void experiment_data_free(experiment_data *d)
+{
+    rec_dataset_free(d->all);
+    rec_dataset_free(d->train);
+    rec_dataset_free(d->test);
+    memset(d, 0, sizeof *d);
+}
+
+static size_t n_unique(const rec_dataset *ds, const char *column)
+{
+    uint32_t col;
+    size_t n = 0;
+    if (rec_dataset_column(&col, ds, column) == REC_OK)
+        rec_dataset_unique_strings(NULL, 0, &n, ds, col);
+    return n;
+}
+
+void experiment_describe_data(const experiment_data *d)
+{
+    size_t users = n_unique(d->all, "user_id"), titles = n_unique(d->all, "movie_title");
+    size_t n = rec_dataset_size(d->all);
+    printf("%zu ratings, %zu users, %zu titles, density %.4f (ratings / (users x titles))\n", n,
+           users, titles, (double)n / ((double)users * (double)titles));
+    printf("first ten examples:\n");
+    size_t ncol = rec_dataset_n_columns(d->all);
+    for (size_t r = 0; r < 10 && r < n; r++) {
+        printf("  {");
+        for (uint32_t c = 0; c < ncol; c++) {
+            const char *name = rec_dataset_column_name(d->all, c);
+            printf("%s%s: ", c ? ", " : "", name);
+            switch (rec_dataset_column_type(d->all, c)) {
+            case REC_COLUMN_STRING:
+                printf("\"%s\"", rec_dataset_string(d->all, c, r));
+                break;
+            case REC_COLUMN_NUMBER: {
+                double v = rec_dataset_number(d->all, c, r);
+                if (isnan(v))
+                    printf("null");
+                else
+                    printf("%.10g", v);
+                break;
+            }
+            case REC_COLUMN_STRING_LIST: {
+                const char *items[32];
+                size_t k = 0;
+                rec_dataset_string_list(items, 32, &k, d->all, c, r);
+                printf("[");
+                for (size_t j = 0; j < k && j < 32; j++)
+                    printf("%s\"%s\"", j ? ", " : "", items[j]);
+                printf("]");
+                break;
+            }
+            }
+        }
+        printf("}\n");
+    }
+}
+
+typedef struct progress {
+    const experiment_opts *o;
+    experiment_result *r;
+    size_t steps;
+} progress;
+
+/* Keras-like line: "Epoch 3/10 - 40/40 - 0.02s 0ms/step - loss: ... - val_rmse: ..." */
+static int on_epoch(uint32_t epoch, const double *s, size_t n_stats, void *payload)
+{
+    progress *p = payload;
+    if (n_stats < 5)
+        return 1;
+    epoch_record *e = &p->r->epochs[p->r->n_epochs++];
+    e->loss = s[REC_STAT_LOSS];
+    e->rmse = s[REC_STAT_RMSE];
+    e->val_rmse = s[REC_STAT_VAL_RMSE];
+    e->val_mae = s[REC_STAT_VAL_MAE];
+    e->seconds = s[REC_STAT_SECONDS];
+    if (!p->o->quiet) {
+        printf("Epoch %u/%u\n%zu/%zu [==============================] - %.3fs %.2fms/step - "
+               "loss: %.4f - root_mean_squared_error: %.4f - val_root_mean_squared_error: %.4f\n",
+               epoch, p->o->epochs, p->steps, p->steps, e->seconds, 1e3 * e->seconds / p->steps,
+               e->loss, e->rmse, e->val_rmse);
+        fflush(stdout);
+    }
+    return 0;
+}
+
+int experiment_run(experiment_result *r, rec_model **model_out, const experiment_data *d,
+                   const experiment_opts *o, rec_preset preset)
+{
+    memset(r, 0, sizeof *r);
+    *model_out = NULL;
+    rec_model *m = NULL;
+    rec_optimizer *opt = NULL;
+    int rc = rec_model_create_preset(&m, preset, o->seed);
+    if (rc)
+        return experiment_fail("creating the model", rc);
+    if ((rc = rec_model_build(m, d->all))) {
+        rec_model_free(m);
+        return experiment_fail("building the model", rc);
+    }
+    if ((rc = rec_optimizer_create_adagrad(&opt, o->lr))) {
+        rec_model_free(m);
+        return experiment_fail("creating the optimizer", rc);
+    }
+    r->epochs = calloc(o->epochs, sizeof *r->epochs);
+    if (!r->epochs) {
+        rec_optimizer_free(opt);
+        rec_model_free(m);
+        fprintf(stderr, "error: out of memory\n");
+        return 1;
+    }
+    size_t n_train = rec_dataset_size(d->train);
+    progress p = {o, r, (n_train + o->batch - 1) / o->batch};
+    rc = rec_model_fit(m, opt, d->train, d->test, o->epochs, o->batch, o->eval_batch, on_epoch,
+                       &p);
+    rec_optimizer_free(opt);
+    if (rc) {
+        rec_model_free(m);
+        return experiment_fail("training", rc);
+    }
+    if ((rc = rec_model_evaluate(m, d->test, o->eval_batch, &r->final_val_rmse,
+                                 &r->final_val_mae))) {
+        rec_model_free(m);
+        return experiment_fail("evaluating", rc);
+    }
+    *model_out = m;
+    return 0;
+}
+
+void experiment_result_free(experiment_result *r)
+{
+    free(r->epochs);
+    memset(r, 0, sizeof *r);
+}
+
+static void json_number(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.6f", v);
+    else
+        fprintf(f, "null");
+}
+
+int experiment_write_json(const char *path, const char *model, const experiment_opts *o,
+                          const experiment_result *r)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return 1;
+    }
+    fprintf(f, "{\"model\": \"%s\", \"split\": \"%s\", \"seed\": %llu, \"epochs\": [", model,
+            o->split, o->seed);
+    for (unsigned i = 0; i < r->n_epochs; i++) {
+        const epoch_record *e = &r->epochs[i];
+        fprintf(f, "%s\n  {\"epoch\": %u, \"loss\": ", i ? "," : "", i + 1);
+        json_number(f, e->loss);
+        fprintf(f, ", \"rmse\": ");
+        json_number(f, e->rmse);
+        fprintf(f, ", \"val_rmse\": ");
+        json_number(f, e->val_rmse);
+        fprintf(f, ", \"val_mae\": ");
+        json_number(f, e->val_mae);
+        fprintf(f, ", \"seconds\": ");
+        json_number(f, e->seconds);
+        fprintf(f, "}");
+    }
+    fprintf(f, "\n], \"final_val_rmse\": ");
+    json_number(f, r->final_val_rmse);
+    fprintf(f, ", \"final_val_mae\": ");
+    json_number(f, r->final_val_mae);
+    fprintf(f, "}\n");
+    if (fclose(f) != 0) {
+        perror(path);
+        return 1;
+    }
+    return 0;
+}
+
+/* The tutorial's sanity check: ratings for user 42 and two titles, from raw strings. */
+static int predict_examples(const rec_model *m)
+{
+    const char *users[] = {"42", "42"};
+    const char *titles[] = {"One Flew Over the Cuckoo's Nest (1975)", "Strictly Ballroom (1992)"};
+    const double times[] = {879024327, 879024327};
+    rec_dataset *q = NULL;
+    float pred[2];
+    int rc = rec_dataset_create(&q, 2);
+    if (!rc)
+        rc = rec_dataset_add_strings(q, "user_id", users, 2);
+    if (!rc)
+        rc = rec_dataset_add_strings(q, "movie_title", titles, 2);
+    if (!rc)
+        rc = rec_dataset_add_numbers(q, "timestamp", times, 2);
+    if (!rc)
+        rc = rec_model_predict(m, q, pred, 2);
+    rec_dataset_free(q);
+    if (rc)
+        return experiment_fail("predicting", rc);
+    for (int i = 0; i < 2; i++)
+        printf("predicted rating of user %s for \"%s\": %.2f\n", users[i], titles[i], pred[i]);
+    return 0;
+}
+
+int experiment_main(int argc, char **argv, const char *prog, rec_preset preset)
+{
+    experiment_opts o;
+    if (experiment_parse(&o, argc, argv, prog, 0))
+        return 2;
+    experiment_data d;
+    if (experiment_load(&d, &o)) {
+        experiment_data_free(&d);
+        return 1;
+    }
+    if (!o.quiet)
+        experiment_describe_data(&d);
+    experiment_result r;
+    rec_model *m;
+    int rc = experiment_run(&r, &m, &d, &o, preset);
+    if (!rc) {
+        printf("%s: split %s, seed %llu: final validation RMSE %.4f, MAE %.4f\n",
+               preset_name(preset), o.split, o.seed, r.final_val_rmse, r.final_val_mae);
+        printf("RMSE: %.2f.\n", r.final_val_rmse);
+        if (!o.quiet)
+            rc = predict_examples(m);
+        if (!rc && o.json)
+            rc = experiment_write_json(o.json, preset_name(preset), &o, &r);
+    }
+    rec_model_free(m);
+    experiment_result_free(&r);
+    experiment_data_free(&d);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,659 @@
+/* Suite "model": describing, building, training, evaluating, predicting and describing ranking
+ * models through the public API. */
+#include "rec_check.h"
+#include "synth.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A dataset with exactly 943 users and 1664 titles, like ML-100K's (one row per title). */
+static rec_dataset *ml_shaped(void)
+{
+    enum { N = 1664 };
+    static char ubuf[N][8], tbuf[N][24];
+    const char *u[N], *t[N];
+    double ts[N], y[N];
+    for (int r = 0; r < N; r++) {
+        snprintf(ubuf[r], sizeof ubuf[r], "%d", 1 + r % 943);
+        snprintf(tbuf[r], sizeof tbuf[r], "Movie %d (1990)", r);
+        u[r] = ubuf[r];
+        t[r] = tbuf[r];
+        ts[r] = 874724710.0 + 11000.0 * r;
+        y[r] = 1 + r % 5;
+    }
+    rec_dataset *ds;
+    ck_assert_rec_ok(rec_dataset_create(&ds, N));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, "user_id", u, N));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, "movie_title", t, N));
+    ck_assert_rec_ok(rec_dataset_add_numbers(ds, "timestamp", ts, N));
+    ck_assert_rec_ok(rec_dataset_add_numbers(ds, "user_rating", y, N));
+    return ds;
+}
+
+/* ---- lifecycle and description --------------------------------------------------------- */
+
+START_TEST(test_model_free_null)
+{
+    rec_model_free(NULL);
+}
+END_TEST
+
+START_TEST(test_model_create_errors)
+{
+    rec_model *m = (rec_model *)1;
+    ck_assert_rec_fails(rec_model_create(NULL, 1), REC_EINVAL, "out is NULL");
+    ck_assert_rec_fails(rec_model_create_preset(&m, (rec_preset)7, 1), REC_EINVAL,
+                        "unknown preset 7");
+    ck_assert_ptr_null(m);
+}
+END_TEST
+
+START_TEST(test_model_add_feature_errors)
+{
+    rec_model *m;
+    uint32_t id = 99;
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_fails(rec_model_add_feature(&id, m, NULL, REC_FEATURE_CATEGORICAL,
+                                              REC_SIDE_USER, 8), REC_EINVAL, "column");
+    ck_assert_rec_fails(rec_model_add_feature(&id, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                              REC_SIDE_USER, 0), REC_EINVAL, "dim 0");
+    ck_assert_rec_fails(rec_model_add_feature(&id, m, "timestamp", REC_FEATURE_NUMERIC,
+                                              REC_SIDE_USER, 2), REC_EINVAL, "dim 1");
+    ck_assert_rec_fails(rec_model_add_feature(&id, m, "x", (rec_feature_kind)9, REC_SIDE_USER,
+                                              4), REC_EINVAL, "kind 9");
+    ck_assert_rec_fails(rec_model_add_feature(&id, m, "x", REC_FEATURE_CATEGORICAL,
+                                              (rec_side)5, 4), REC_EINVAL, "side 5");
+    ck_assert_uint_eq(id, 99);
+    ck_assert_uint_eq(rec_model_n_features(m), 0);
+    ck_assert_rec_ok(rec_model_add_feature(&id, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 8));
+    ck_assert_uint_eq(id, 0);
+    ck_assert_rec_fails(rec_model_feature_set_max_tokens(m, 0, 100), REC_EINVAL, "not TEXT");
+    ck_assert_rec_fails(rec_model_feature_set_bucket_count(m, 3, 10), REC_EINVAL,
+                        "feature 3 does not exist");
+    ck_assert_rec_fails(rec_model_add_layer(m, 0, REC_ACTIVATION_RELU), REC_EINVAL, "units 0");
+    ck_assert_rec_fails(rec_model_add_layer(m, 4, (rec_activation)17), REC_EINVAL,
+                        "activation 17");
+    ck_assert_rec_fails(rec_model_set_interaction(m, (rec_interaction)4), REC_EINVAL,
+                        "interaction 4");
+    ck_assert_rec_fails(rec_model_set_label(m, ""), REC_EINVAL, "column");
+    rec_model_free(m);
+}
+END_TEST
+
+START_TEST(test_model_feature_setters)
+{
+    rec_model *m;
+    uint32_t b, t;
+    const double bad[] = {1.0, 0.5}, nan_b[] = {0.0, NAN};
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_add_feature(&b, m, "timestamp", REC_FEATURE_BUCKETIZED,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(&t, m, "movie_title", REC_FEATURE_TEXT,
+                                           REC_SIDE_ITEM, 4));
+    ck_assert_rec_fails(rec_model_feature_set_boundaries(m, b, bad, 2), REC_EINVAL,
+                        "boundaries[1] < boundaries[0]");
+    ck_assert_rec_fails(rec_model_feature_set_boundaries(m, b, nan_b, 2), REC_EINVAL,
+                        "boundaries[1] is not finite");
+    ck_assert_rec_fails(rec_model_feature_set_bucket_count(m, b, 0), REC_EINVAL, "n_boundaries");
+    ck_assert_rec_fails(rec_model_feature_set_max_tokens(m, t, 1), REC_EINVAL, "max_tokens 1");
+    ck_assert_rec_ok(rec_model_feature_set_bucket_count(m, b, 9));
+    ck_assert_rec_ok(rec_model_feature_set_max_tokens(m, t, 50));
+
+    rec_dataset *ds = synth_dataset(10, 20, 200, 3, 0.0, 1.0);
+    ck_assert_ptr_nonnull(ds);
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    /* 9 boundaries → 10 buckets; max_tokens 50 → 50 rows (Keras's Embedding(max_tokens)) */
+    ck_assert_uint_eq(rec_embedding_rows(rec_model_feature_embedding(m, b)), 10);
+    ck_assert_uint_eq(rec_embedding_rows(rec_model_feature_embedding(m, t)), 50);
+    ck_assert_uint_eq(rec_model_n_params(m), 10 * 4 + 50 * 4);
+    ck_assert_rec_fails(rec_model_feature_set_bucket_count(m, b, 3), REC_ESTATE, "already built");
+    ck_assert_rec_fails(rec_model_add_layer(m, 3, REC_ACTIVATION_RELU), REC_ESTATE,
+                        "already built");
+    ck_assert_rec_fails(rec_model_build(m, ds), REC_ESTATE, "already built");
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_model_explicit_boundaries)
+{
+    rec_model *m;
+    uint32_t b;
+    const double bounds[] = {874724710.0, 880000000.0, 885000000.0};
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_add_feature(&b, m, "timestamp", REC_FEATURE_BUCKETIZED,
+                                           REC_SIDE_USER, 2));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 2));
+    ck_assert_rec_ok(rec_model_feature_set_boundaries(m, b, bounds, 3));
+    rec_dataset *ds = synth_dataset(5, 5, 50, 3, 0.0, 1.0);
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_uint_eq(rec_embedding_rows(rec_model_feature_embedding(m, b)), 4);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* ---- build errors ----------------------------------------------------------------------- */
+
+START_TEST(test_model_build_errors)
+{
+    rec_dataset *ds = synth_dataset(10, 20, 100, 3, 0.0, 1.0);
+    rec_model *m;
+
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_fails(rec_model_build(m, ds), REC_EINVAL, "item-side");
+    ck_assert_rec_fails(rec_model_build(m, NULL), REC_EINVAL, "NULL");
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "no_such_column", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 4));
+    ck_assert_rec_fails(rec_model_build(m, ds), REC_ENOTFOUND, "'no_such_column'");
+    ck_assert(!rec_model_is_built(m));
+    rec_model_free(m);
+
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_TEXT,
+                                           REC_SIDE_ITEM, 4));
+    ck_assert_rec_fails(rec_model_build(m, ds), REC_EINVAL, "'timestamp' is a number column");
+    rec_model_free(m);
+
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 5));
+    ck_assert_rec_fails(rec_model_build(m, ds), REC_EINVAL, "equal width (user 4, item 5)");
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_MLP));
+    ck_assert_rec_fails(rec_model_build(m, ds), REC_EINVAL, "1 unit");
+    ck_assert_rec_ok(rec_model_add_layer(m, 3, REC_ACTIVATION_RELU));
+    ck_assert_rec_fails(rec_model_build(m, ds), REC_EINVAL, "1 unit");
+    ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert(rec_model_is_built(m));
+    /* (4 + 5) → 3 → 1 over 11 users (10 + OOV) and ≤ 21 titles */
+    ck_assert_uint_eq(rec_model_n_layers(m), 2);
+    ck_assert_uint_eq(rec_dense_n_in(rec_model_layer(m, 0)), 9);
+    ck_assert_ptr_null(rec_model_layer(m, 2));
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_model_unbuilt_calls_fail)
+{
+    rec_model *m;
+    rec_optimizer *opt;
+    rec_dataset *ds = synth_dataset(5, 5, 20, 3, 0.0, 1.0);
+    double loss;
+    float p[20];
+    uint32_t rows[2] = {0, 1};
+    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_DOT, 1));
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+    ck_assert_rec_fails(rec_model_train_epoch(m, opt, ds, 4, &loss, NULL), REC_ESTATE,
+                        "not built");
+    ck_assert_rec_fails(rec_model_compute_gradients(m, ds, rows, 2, &loss), REC_ESTATE,
+                        "not built");
+    ck_assert_rec_fails(rec_model_predict(m, ds, p, 20), REC_ESTATE, "not built");
+    ck_assert_rec_fails(rec_model_evaluate(m, ds, 8, &loss, NULL), REC_ESTATE, "not built");
+    ck_assert_rec_fails(rec_model_summary(NULL, 0, NULL, m), REC_ESTATE, "not built");
+    ck_assert_uint_eq(rec_model_n_params(m), 0);
+    ck_assert_ptr_null(rec_model_feature_embedding(m, 0));
+    rec_optimizer_free(opt);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* ---- parameter counts and summaries (against what Keras reports) ---------------------- */
+
+START_TEST(test_model_param_counts_match_keras)
+{
+    rec_dataset *ds = ml_shaped();
+    rec_model *m;
+    /* dot: 944·32 + 1665·32 */
+    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_DOT, 1));
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_uint_eq(rec_model_n_params(m), 944 * 32 + 1665 * 32);
+    rec_model_free(m);
+    /* one_layer: 944·32 + 1665·32 + 64·64+64 + 64+1 */
+    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ONE_LAYER, 1));
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_uint_eq(rec_model_n_params(m), 944 * 32 + 1665 * 32 + 64 * 64 + 64 + 64 + 1);
+    rec_model_free(m);
+    /* enriched: user 944·32 + timestamp buckets 1001·32 + title 1665·32 + title text
+     * 10000·32 (Embedding(max_tokens)) + Dense 129·64+64 + Dense 64+1 = 443,905 trainable;
+     * Keras adds Normalization's mean, variance and count: 443,908 in all. */
+    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ENRICHED, 1));
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_uint_eq(rec_model_n_params(m),
+                      944 * 32 + 1001 * 32 + 1665 * 32 + 10000 * 32 + 129 * 64 + 64 + 64 + 1);
+    ck_assert_uint_eq(rec_model_n_params(m), 443905);
+    char buf[8192];
+    size_t len;
+    ck_assert_rec_ok(rec_model_summary(buf, sizeof buf, &len, m));
+    ck_assert_uint_eq(len, strlen(buf));
+    ck_assert_ptr_nonnull(strstr(buf, "Model: \"enriched\""));
+    ck_assert_ptr_nonnull(strstr(buf, "Total params: 443,908"));
+    ck_assert_ptr_nonnull(strstr(buf, "Trainable params: 443,905"));
+    ck_assert_ptr_nonnull(strstr(buf, "Non-trainable params: 3"));
+    ck_assert_ptr_nonnull(strstr(buf, "(None, 129)"));
+    ck_assert_ptr_nonnull(strstr(buf, "320000"));
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_model_summary_truncates_like_snprintf)
+{
+    rec_dataset *ds = synth_dataset(5, 5, 30, 3, 0.0, 1.0);
+    rec_model *m;
+    char full[4096], small[16];
+    size_t len_full, len_small;
+    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ONE_LAYER, 1));
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_rec_ok(rec_model_summary(full, sizeof full, &len_full, m));
+    ck_assert_rec_ok(rec_model_summary(small, sizeof small, &len_small, m));
+    ck_assert_uint_eq(len_small, len_full);
+    ck_assert_uint_eq(strlen(small), sizeof small - 1);
+    ck_assert_int_eq(strncmp(small, full, sizeof small - 1), 0);
+    ck_assert_rec_ok(rec_model_summary(NULL, 0, &len_small, m));
+    ck_assert_uint_eq(len_small, len_full);
+    ck_assert_rec_fails(rec_model_summary(NULL, 5, NULL, m), REC_EINVAL, "out is NULL");
+    ck_assert_rec_ok(rec_model_graphviz(full, sizeof full, &len_full, m));
+    ck_assert_int_eq(strncmp(full, "digraph \"one_layer\" {", 21), 0);
+    ck_assert_ptr_nonnull(strstr(full, "Dense(64, relu)"));
+    ck_assert_ptr_nonnull(strstr(full, "Dense(1, linear)"));
+    ck_assert_int_eq(full[len_full - 2], '}');
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* ---- training ------------------------------------------------------------------------------ */
+
+/* A model with every feature kind, on both sides. */
+static rec_model *rich_model(uint64_t seed, rec_activation act)
+{
+    rec_model *m;
+    uint32_t f;
+    ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(&f, m, "timestamp", REC_FEATURE_BUCKETIZED,
+                                           REC_SIDE_USER, 3));
+    ck_assert_rec_ok(rec_model_feature_set_bucket_count(m, f, 20));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
+                                           REC_SIDE_USER, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "raw_user_age", REC_FEATURE_NUMERIC,
+                                           REC_SIDE_USER, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 4));
+    ck_assert_rec_ok(rec_model_add_feature(&f, m, "movie_title", REC_FEATURE_TEXT,
+                                           REC_SIDE_ITEM, 3));
+    ck_assert_rec_ok(rec_model_feature_set_max_tokens(m, f, 40));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_genres",
+                                           REC_FEATURE_CATEGORICAL_LIST, REC_SIDE_ITEM, 2));
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_MLP));
+    ck_assert_rec_ok(rec_model_add_layer(m, 8, act));
+    ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
+    return m;
+}
+
+static double label_rmse_of_mean(const rec_dataset *ds)
+{
+    uint32_t col;
+    ck_assert_rec_ok(rec_dataset_column(&col, ds, "user_rating"));
+    size_t n = rec_dataset_size(ds);
+    double s = 0, s2 = 0;
+    for (size_t r = 0; r < n; r++) {
+        double y = rec_dataset_number(ds, col, r);
+        s += y;
+        s2 += y * y;
+    }
+    return sqrt(s2 / n - (s / n) * (s / n));
+}
+
+static void check_learns(rec_model *m, const rec_dataset *ds, float lr, int epochs)
+{
+    rec_optimizer *opt;
+    double before, after, loss, rmse;
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, lr));
+    ck_assert_rec_ok(rec_model_evaluate(m, ds, 64, &before, NULL));
+    for (int e = 0; e < epochs; e++)
+        ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 32, &loss, &rmse));
+    ck_assert_rec_ok(rec_model_evaluate(m, ds, 64, &after, NULL));
+    /* must fit the hidden rank-2 structure clearly better than the label mean does */
+    ck_assert_msg(after < 0.8 * label_rmse_of_mean(ds), "rmse %g -> %g, mean predictor %g",
+                  before, after, label_rmse_of_mean(ds));
+    ck_assert_double_lt(after, before);
+    rec_optimizer_free(opt);
+}
+
+START_TEST(test_model_dot_learns)
+{
+    rec_dataset *ds = synth_dataset(20, 30, 2000, 5, 0.0, 1.0);
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create(&m, 7));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 4));
+    check_learns(m, ds, 0.5f, 60);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_model_rich_mlp_learns)
+{
+    rec_dataset *ds = synth_dataset(20, 30, 2000, 5, 3.0, 1.0);
+    rec_model *m = rich_model(11, REC_ACTIVATION_RELU);
+    check_learns(m, ds, 0.1f, 40);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_model_training_is_deterministic)
+{
+    rec_dataset *ds = synth_dataset(20, 30, 500, 5, 3.0, 1.0);
+    float p[3][500];
+    for (int k = 0; k < 3; k++) {
+        rec_model *m = rich_model(k < 2 ? 21 : 22, REC_ACTIVATION_TANH);
+        rec_optimizer *opt;
+        ck_assert_rec_ok(rec_model_build(m, ds));
+        ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+        for (int e = 0; e < 3; e++)
+            ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 64, NULL, NULL));
+        ck_assert_rec_ok(rec_model_predict(m, ds, p[k], 500));
+        rec_optimizer_free(opt);
+        rec_model_free(m);
+    }
+    ck_assert_int_eq(memcmp(p[0], p[1], sizeof p[0]), 0);
+    ck_assert_int_ne(memcmp(p[0], p[2], sizeof p[0]), 0);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_model_compute_then_apply)
+{
+    rec_dataset *ds = synth_dataset(10, 10, 64, 5, 3.0, 1.0);
+    rec_model *a = rich_model(3, REC_ACTIVATION_TANH), *b = rich_model(3, REC_ACTIVATION_TANH);
+    rec_optimizer *oa, *ob;
+    float pa[64], pb[64], p0[64];
+    uint32_t rows[64];
+    double loss_a, loss_b, rmse;
+    for (uint32_t i = 0; i < 64; i++)
+        rows[i] = i;
+    ck_assert_rec_ok(rec_model_build(a, ds));
+    ck_assert_rec_ok(rec_model_build(b, ds));
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&oa, 0.1f));
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&ob, 0.1f));
+    ck_assert_rec_ok(rec_model_predict(a, ds, p0, 64));
+    /* computing gradients changes no weight */
+    ck_assert_rec_ok(rec_model_compute_gradients(a, ds, rows, 64, &loss_a));
+    ck_assert_rec_ok(rec_model_predict(a, ds, pa, 64));
+    ck_assert_int_eq(memcmp(p0, pa, sizeof pa), 0);
+    ck_assert_rec_ok(rec_model_apply_gradients(a, oa));
+    /* one full-batch epoch = one compute + apply over all rows (up to summation order) */
+    ck_assert_rec_ok(rec_model_train_epoch(b, ob, ds, 64, &loss_b, &rmse));
+    ck_assert_double_eq_tol(loss_a, loss_b, 1e-5);
+    ck_assert_double_eq_tol(rmse, sqrt(loss_b), 1e-9);
+    ck_assert_rec_ok(rec_model_predict(a, ds, pa, 64));
+    ck_assert_rec_ok(rec_model_predict(b, ds, pb, 64));
+    for (int i = 0; i < 64; i++)
+        ck_assert_float_eq_tol(pa[i], pb[i], 1e-4);
+    ck_assert_int_ne(memcmp(p0, pa, sizeof pa), 0);
+
+    rows[3] = 64;
+    ck_assert_rec_fails(rec_model_compute_gradients(a, ds, rows, 64, &loss_a), REC_EINVAL,
+                        "rows[3] = 64");
+    ck_assert_rec_fails(rec_model_compute_gradients(a, ds, NULL, 64, &loss_a), REC_EINVAL,
+                        "non-NULL");
+    ck_assert_rec_fails(rec_model_apply_gradients(a, NULL), REC_EINVAL, "optimizer");
+    rec_optimizer_free(oa);
+    rec_optimizer_free(ob);
+    rec_model_free(a);
+    rec_model_free(b);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+typedef struct fit_log {
+    int calls;
+    int stop_after;
+    double last[REC_STAT_COUNT];
+    size_t n_stats;
+} fit_log;
+
+static int log_epoch(uint32_t epoch, const double *stats, size_t n_stats, void *payload)
+{
+    fit_log *l = payload;
+    l->calls++;
+    ck_assert_uint_eq(epoch, (uint32_t)l->calls);
+    l->n_stats = n_stats;
+    memcpy(l->last, stats, sizeof l->last);
+    return l->stop_after && l->calls >= l->stop_after;
+}
+
+START_TEST(test_model_fit_reports_and_stops)
+{
+    rec_dataset *all = synth_dataset(20, 30, 1000, 5, 3.0, 1.0), *train, *test;
+    rec_model *m = rich_model(5, REC_ACTIVATION_RELU);
+    rec_optimizer *opt;
+    ck_assert_rec_ok(rec_dataset_shuffle_split(&train, &test, all, 800, 9));
+    ck_assert_rec_ok(rec_model_build(m, all));
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+    fit_log log = {0};
+    ck_assert_rec_ok(rec_model_fit(m, opt, train, test, 4, 64, 128, log_epoch, &log));
+    ck_assert_int_eq(log.calls, 4);
+    ck_assert_uint_eq(log.n_stats, REC_STAT_COUNT);
+    double rmse, mae;
+    ck_assert_rec_ok(rec_model_evaluate(m, test, 100, &rmse, &mae));
+    ck_assert_double_eq_tol(log.last[REC_STAT_VAL_RMSE], rmse, 1e-9);
+    ck_assert_double_eq_tol(log.last[REC_STAT_VAL_MAE], mae, 1e-9);
+    ck_assert_double_eq_tol(log.last[REC_STAT_RMSE], sqrt(log.last[REC_STAT_LOSS]), 1e-9);
+    ck_assert(log.last[REC_STAT_SECONDS] >= 0.0);
+    ck_assert_double_le(mae, rmse);
+
+    fit_log stop = {.stop_after = 2};
+    ck_assert_rec_ok(rec_model_fit(m, opt, train, NULL, 10, 64, 0, log_epoch, &stop));
+    ck_assert_int_eq(stop.calls, 2);
+    ck_assert(isnan(stop.last[REC_STAT_VAL_RMSE]));
+
+    ck_assert_rec_fails(rec_model_fit(m, opt, train, test, 1, 0, 128, NULL, NULL), REC_EINVAL,
+                        "batch_size 0");
+    ck_assert_rec_fails(rec_model_fit(m, opt, train, test, 1, 32, 0, NULL, NULL), REC_EINVAL,
+                        "eval_batch_size 0");
+    ck_assert_rec_fails(rec_model_fit(m, NULL, train, test, 1, 32, 8, NULL, NULL), REC_EINVAL,
+                        "optimizer");
+    rec_optimizer_free(opt);
+    rec_model_free(m);
+    rec_dataset_free(train);
+    rec_dataset_free(test);
+    rec_dataset_free(all);
+}
+END_TEST
+
+START_TEST(test_model_divergence_is_reported)
+{
+    rec_dataset *ds = synth_dataset(10, 10, 200, 5, 4.0, 1.0);
+    rec_model *m;
+    rec_optimizer *opt;
+    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_DOT, 1));
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 1e30f));
+    rec_status rc = REC_OK;
+    for (int e = 0; e < 5 && rc == REC_OK; e++)
+        rc = rec_model_train_epoch(m, opt, ds, 50, NULL, NULL);
+    ck_assert_int_eq(rc, REC_ENUMERIC);
+    ck_assert_ptr_nonnull(strstr(rec_last_error(), "diverged"));
+    rec_optimizer_free(opt);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* ---- prediction from raw values ------------------------------------------------------------ */
+
+START_TEST(test_model_predict_from_raw_values)
+{
+    rec_dataset *ds = synth_dataset(10, 10, 300, 5, 3.0, 1.0);
+    rec_model *m;
+    rec_optimizer *opt;
+    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ENRICHED, 4));
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+    ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 32, NULL, NULL));
+
+    /* predictions over the dataset agree with evaluate's RMSE */
+    float p[300];
+    double rmse, s = 0;
+    uint32_t col;
+    ck_assert_rec_ok(rec_model_predict(m, ds, p, 300));
+    ck_assert_rec_ok(rec_model_evaluate(m, ds, 7, &rmse, NULL));
+    ck_assert_rec_ok(rec_dataset_column(&col, ds, "user_rating"));
+    for (int r = 0; r < 300; r++) {
+        double d = p[r] - rec_dataset_number(ds, col, (size_t)r);
+        s += d * d;
+    }
+    ck_assert_double_eq_tol(sqrt(s / 300), rmse, 1e-5);
+
+    /* a raw query: row 0's values again, plus an unknown user and an unseen title */
+    const char *users[] = {rec_dataset_string(ds, 0, 0), "nobody", "nobody"};
+    uint32_t tcol, tscol;
+    ck_assert_rec_ok(rec_dataset_column(&tcol, ds, "movie_title"));
+    ck_assert_rec_ok(rec_dataset_column(&tscol, ds, "timestamp"));
+    const char *titles[] = {rec_dataset_string(ds, tcol, 0), "Never Seen (2031)", ""};
+    double ts[] = {rec_dataset_number(ds, tscol, 0), 0.0, 9e8};
+    rec_dataset *q;
+    float out[3];
+    ck_assert_rec_ok(rec_dataset_create(&q, 3));
+    ck_assert_rec_ok(rec_dataset_add_strings(q, "user_id", users, 3));
+    ck_assert_rec_fails(rec_model_predict(m, q, out, 3), REC_ENOTFOUND, "'timestamp'");
+    ck_assert_rec_ok(rec_dataset_add_numbers(q, "timestamp", ts, 3));
+    ck_assert_rec_fails(rec_model_predict(m, q, out, 3), REC_ENOTFOUND, "'movie_title'");
+    ck_assert_rec_ok(rec_dataset_add_strings(q, "movie_title", titles, 3));
+    ck_assert_rec_fails(rec_model_predict(m, q, out, 2), REC_ESHAPE, "n = 2");
+    ck_assert_rec_ok(rec_model_predict(m, q, out, 3));
+    ck_assert_float_eq_tol(out[0], p[0], 1e-6);
+    ck_assert(isfinite(out[1]) && isfinite(out[2]));
+    rec_dataset_free(q);
+    rec_optimizer_free(opt);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* ---- end to end on ML-100K (needs REC_DATA_DIR) ------------------------------------------ */
+
+static const char *data_dir(void)
+{
+    const char *d = getenv("REC_DATA_DIR");
+    if (!d || !*d) {
+        printf("REC_DATA_DIR not set: skipping the ML-100K end-to-end test\n");
+        return NULL;
+    }
+    return d;
+}
+
+static double run_ml100k(rec_preset preset, uint64_t seed, double *first_val)
+{
+    rec_dataset *all, *train, *test;
+    rec_model *m;
+    rec_optimizer *opt;
+    ck_assert_rec_ok(rec_dataset_load_movielens(&all, data_dir(), NULL));
+    ck_assert_uint_eq(rec_dataset_size(all), 100000);
+    ck_assert_rec_ok(rec_dataset_shuffle_split(&train, &test, all, 80000, seed));
+    ck_assert_rec_ok(rec_model_create_preset(&m, preset, seed));
+    ck_assert_rec_ok(rec_model_build(m, all));
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+    fit_log log = {0};
+    ck_assert_rec_ok(rec_model_fit(m, opt, train, test, 1, 2048, 4096, log_epoch, &log));
+    *first_val = log.last[REC_STAT_VAL_RMSE];
+    ck_assert_rec_ok(rec_model_fit(m, opt, train, test, 9, 2048, 4096, NULL, NULL));
+    double rmse;
+    ck_assert_rec_ok(rec_model_evaluate(m, test, 4096, &rmse, NULL));
+    rec_optimizer_free(opt);
+    rec_model_free(m);
+    rec_dataset_free(train);
+    rec_dataset_free(test);
+    rec_dataset_free(all);
+    return rmse;
+}
+
+START_TEST(test_model_ml100k_dot_stays_at_saddle)
+{
+    if (!data_dir())
+        return;
+    double first, rmse = run_ml100k(REC_PRESET_DOT, 42, &first);
+    printf("ML-100K dot, 10 epochs, seed 42: validation RMSE %.4f\n", rmse);
+    /* Exact Keras semantics: the dot of two ±0.05 vectors starts at a saddle and stays near the
+     * RMSE of predicting 0 (√E[y²] ≈ 3.7) for the first ten epochs. */
+    ck_assert_double_gt(rmse, 3.0);
+    ck_assert_double_lt(rmse, 3.9);
+}
+END_TEST
+
+START_TEST(test_model_ml100k_one_layer_and_enriched)
+{
+    if (!data_dir())
+        return;
+    double first, r1 = run_ml100k(REC_PRESET_ONE_LAYER, 42, &first);
+    printf("ML-100K one_layer, 10 epochs, seed 42: validation RMSE %.4f (epoch 1 %.4f)\n", r1,
+           first);
+    ck_assert_double_lt(r1, 1.0);
+    ck_assert_double_gt(r1, 0.85);
+    double r2 = run_ml100k(REC_PRESET_ENRICHED, 42, &first);
+    printf("ML-100K enriched, 10 epochs, seed 42: validation RMSE %.4f (epoch 1 %.4f)\n", r2,
+           first);
+    ck_assert_double_lt(r2, 1.0);
+    ck_assert_double_gt(r2, 0.85);
+}
+END_TEST
+
+static Suite *model_suite(void)
+{
+    Suite *s = suite_create("model");
+    TCase *tc = tcase_create("describe");
+    tcase_add_test(tc, test_model_free_null);
+    tcase_add_test(tc, test_model_create_errors);
+    tcase_add_test(tc, test_model_add_feature_errors);
+    tcase_add_test(tc, test_model_feature_setters);
+    tcase_add_test(tc, test_model_explicit_boundaries);
+    tcase_add_test(tc, test_model_build_errors);
+    tcase_add_test(tc, test_model_unbuilt_calls_fail);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("summary");
+    tcase_add_test(tc, test_model_param_counts_match_keras);
+    tcase_add_test(tc, test_model_summary_truncates_like_snprintf);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("train");
+    tcase_add_test(tc, test_model_dot_learns);
+    tcase_add_test(tc, test_model_rich_mlp_learns);
+    tcase_add_test(tc, test_model_training_is_deterministic);
+    tcase_add_test(tc, test_model_compute_then_apply);
+    tcase_add_test(tc, test_model_fit_reports_and_stops);
+    tcase_add_test(tc, test_model_divergence_is_reported);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("predict");
+    tcase_add_test(tc, test_model_predict_from_raw_values);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("ml100k");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_model_ml100k_dot_stays_at_saddle);
+    tcase_add_test(tc, test_model_ml100k_one_layer_and_enriched);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return rec_check_run(model_suite());
+}
