@@ -47,20 +47,25 @@ static int write_text(const char *path, rec_status (*fn)(char *, size_t, size_t 
 
 static int plot(const char *dir)
 {
-    static const char *terms[][2] = {{"pngcairo size 800,500", "png"},
-                                     {"svg size 800,500", "svg"}};
+    static const char *terms[][2] = {{"pngcairo noenhanced size 1000,450", "png"},
+                                     {"svg noenhanced size 1000,450", "svg"}};
     for (int t = 0; t < 2; t++) {
         FILE *g = popen("gnuplot", "w");
         if (!g)
             return 1;
+        /* two panels: all three curves, then the MLP curves zoomed in */
         fprintf(g,
                 "set terminal %s\nset output '%s/rmse_vs_epoch.%s'\n"
-                "set title 'Accuracy vs epoch (validation RMSE)'\nset xlabel 'epoch'\n"
-                "set ylabel 'RMSE'\nset grid\nset key top right\n"
-                "set datafile separator ','\n"
+                "set datafile separator ','\nset grid\nset xlabel 'epoch'\n"
+                "set ylabel 'validation RMSE'\nset multiplot layout 1,2 title "
+                "'Accuracy vs epoch (MovieLens 100K, validation RMSE)'\n"
+                "set key center right\nset title 'all models'\n"
                 "plot for [c=2:4] '%s/rmse_vs_epoch.csv' using 1:c with linespoints "
-                "title columnheader(c)\n",
-                terms[t][0], dir, terms[t][1], dir);
+                "title columnheader(c)\n"
+                "set title 'one_layer and enriched (zoom)'\nset key top right\n"
+                "plot for [c=3:4] '%s/rmse_vs_epoch.csv' using 1:c with linespoints lc c-1 "
+                "title columnheader(c)\nunset multiplot\n",
+                terms[t][0], dir, terms[t][1], dir, dir);
         if (pclose(g) != 0) {
             fprintf(stderr, "compare: gnuplot failed for %s\n", terms[t][1]);
             return 1;

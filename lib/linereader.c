@@ -43,11 +43,13 @@ rec_status rec__text_read(rec__text *t, const char *path, const char *who)
         return read_error(who, path, errno);
 
     /* Size hint from the file length, so a regular file is read with one allocation; the
-     * loop below still copes with files that grow, shrink or cannot seek. */
+     * loop below still copes with files that grow, shrink or cannot seek. A directory reports
+     * a length of LONG_MAX on Linux: hints beyond 1 GiB are not trusted (fread then fails
+     * with EISDIR, or a real large file grows the buffer). */
     size_t cap = 1 << 16;
     if (fseek(f, 0, SEEK_END) == 0) {
         long end = ftell(f);
-        if (end >= 0 && (unsigned long)end < SIZE_MAX - 2)
+        if (end >= 0 && end < (1L << 30))
             cap = (size_t)end + 2;
     }
     rewind(f);

@@ -174,9 +174,14 @@ rec_status rec_model_graphviz(char *out, size_t cap, size_t *len_out, const rec_
                                 "TextVectorization", "StringLookup (list)"};
     for (size_t i = 0; i < m->n_feats; i++) {
         const rec__feature *f = &m->feats[i];
-        put(&s, "  in%zu [label=\"%s\\n(%s input)\", shape=ellipse];\n", i, f->column,
-            side_name(f->side));
-        put(&s, "  pre%zu [label=\"%s\"];\n  in%zu -> pre%zu;\n", i, pre[f->kind], i, i);
+        /* one input node per column, even when several features read it */
+        size_t first = 0;
+        while (strcmp(m->feats[first].column, f->column) != 0)
+            first++;
+        if (first == i)
+            put(&s, "  in%zu [label=\"%s\\n(%s input)\", shape=ellipse];\n", i, f->column,
+                side_name(f->side));
+        put(&s, "  pre%zu [label=\"%s\"];\n  in%zu -> pre%zu;\n", i, pre[f->kind], first, i);
         const char *last = "pre";
         if (f->emb) {
             put(&s, "  emb%zu [label=\"Embedding %u x %u\"];\n  pre%zu -> emb%zu;\n", i,

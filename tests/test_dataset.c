@@ -35,7 +35,7 @@ static rec_dataset *fruit_dataset(void)
 static rec_dataset *counting_dataset(size_t n)
 {
     double *v = malloc(n * sizeof *v);
-    char (*names)[12] = malloc(n * sizeof *names);
+    char (*names)[24] = malloc(n * sizeof *names);
     const char **s = malloc(n * sizeof *s);
     for (size_t i = 0; i < n; i++) {
         v[i] = (double)i;
@@ -861,8 +861,10 @@ START_TEST(test_dataset_load_delimited_bad_rating)
     const char *head = "u,i,r,t\na,b,1,2\na,b,1,2\na,b,1,2\n";
     char text[128];
     snprintf(text, sizeof text, "%sa,b,abc,2\n", head);
-    ck_assert_rec_fails(load_csv(&ds, text), REC_EFORMAT, "ratings.csv:5: rating 'abc' is not a number");
-    ck_assert_rec_fails(load_csv(&ds, "h\na,b,,1\n"), REC_EFORMAT, "ratings.csv:2: rating '' is not a number");
+    ck_assert_rec_fails(load_csv(&ds, text), REC_EFORMAT,
+                        "ratings.csv:5: rating 'abc' is not a number");
+    ck_assert_rec_fails(load_csv(&ds, "h\na,b,,1\n"), REC_EFORMAT,
+                        "ratings.csv:2: rating '' is not a number");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b, 3,1\n"), REC_EFORMAT, "rating ' 3' is not a number");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,3x,1\n"), REC_EFORMAT, "rating '3x' is not a number");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,0x10,1\n"), REC_EFORMAT, "'0x10' is not a number");
@@ -876,8 +878,10 @@ START_TEST(test_dataset_load_delimited_non_finite)
     rec_dataset *ds;
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,nan,1\n"), REC_EFORMAT,
                         "ratings.csv:2: rating 'nan' is not finite");
-    ck_assert_rec_fails(load_csv(&ds, "h\na,b,-Inf,1\n"), REC_EFORMAT, "rating '-Inf' is not finite");
-    ck_assert_rec_fails(load_csv(&ds, "h\na,b,1e400,1\n"), REC_EFORMAT, "rating '1e400' is not finite");
+    ck_assert_rec_fails(load_csv(&ds, "h\na,b,-Inf,1\n"), REC_EFORMAT,
+                        "rating '-Inf' is not finite");
+    ck_assert_rec_fails(load_csv(&ds, "h\na,b,1e400,1\n"), REC_EFORMAT,
+                        "rating '1e400' is not finite");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,1,infinity\n"), REC_EFORMAT,
                         "ratings.csv:2: timestamp 'infinity' is not finite");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,1,t0\n"), REC_EFORMAT,

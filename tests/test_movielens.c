@@ -1,0 +1,473 @@
+/* Suite "movielens": the ml-100k loader on a tiny synthetic directory in the GroupLens format
+ * (written here into a mkdtemp directory: the real files may not be redistributed), its
+ * malformed-file errors, and, only when REC_DATA_DIR names an unpacked ml-100k, the real data. */
+#include "rec_check.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- the fixture -------------------------------------------------------------------------- */
+
+/* Four genres (u.genre ends with an empty line, like the real one), three occupations, three
+ * users, three movies with 5 + 4 fields. Movie 2's title is ISO-8859-1: "Caf\xe9 Cr\xe8me";
+ * movie 3 is like ml-100k's movie 267: title "unknown", no dates. */
+static const char GENRE[] = "unknown|0\nAction|1\nComedy|2\nDrama|3\n\n";
+static const char OCCUPATION[] = "administrator\nartist\nother\n";
+static const char USER[] = "1|24|M|artist|85711\n"
+                           "2|53|F|other|9404X\n"
+                           "3|17|M|administrator|T8H1N\n";
+static const char ITEM[] = "1|Toy Film (1995)|01-Jan-1995||http://example.com/1|0|1|1|0\n"
+                           "2|Caf\xe9 Cr\xe8me (1996)|4-Feb-1996||http://example.com/2|0|0|0|1\n"
+                           "3|unknown||||1|0|0|0\n";
+static const char DATA[] = "1\t1\t5\t881250949\n"
+                           "2\t2\t3\t891717742\n"
+                           "3\t3\t1\t878887116\n"
+                           "1\t2\t4\t100\n";
+static const char BASE[] = "2\t2\t3\t891717742\n"
+                           "1\t2\t4\t100\n";
+
+static const char *const FILES[] = {"u.genre", "u.occupation", "u.user", "u.item", "u.data",
+                                    "u1.base"};
+static char dir[64];
+
+static void write_file(const char *name, const char *data, size_t size)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, size, f), size);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static void write_text(const char *name, const char *text)
+{
+    write_file(name, text, strlen(text));
+}
+
+static void fixture_setup(void)
+{
+    strcpy(dir, "/tmp/rec_test_movielens_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    write_text("u.genre", GENRE);
+    write_text("u.occupation", OCCUPATION);
+    write_text("u.user", USER);
+    write_text("u.item", ITEM);
+    write_text("u.data", DATA);
+    write_text("u1.base", BASE);
+}
+
+static void fixture_teardown(void)
+{
+    char path[128];
+    for (size_t i = 0; i < sizeof FILES / sizeof *FILES; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, FILES[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+static uint32_t col(const rec_dataset *ds, const char *name)
+{
+    uint32_t c = UINT32_MAX;
+    ck_assert_rec_ok(rec_dataset_column(&c, ds, name));
+    return c;
+}
+
+static const char *str(const rec_dataset *ds, const char *name, size_t row)
+{
+    const char *s = rec_dataset_string(ds, col(ds, name), row);
+    ck_assert_ptr_nonnull(s);
+    return s;
+}
+
+static double num(const rec_dataset *ds, const char *name, size_t row)
+{
+    return rec_dataset_number(ds, col(ds, name), row);
+}
+
+/* Load the fixture's u.data and expect failure `code` with `needle` in the message, and NULL
+ * in *out. */
+static void expect_failure(const char *ratings, int code, const char *needle)
+{
+    rec_dataset *ds = (rec_dataset *)&ds;
+    ck_assert_rec_fails(rec_dataset_load_movielens(&ds, dir, ratings), code, needle);
+    ck_assert_ptr_null(ds);
+}
+
+/* ---- success -------------------------------------------------------------------------------- */
+
+START_TEST(test_movielens_columns_in_documented_order)
+{
+    static const char *names[] = {
+        "user_id", "movie_id", "user_rating", "timestamp", "movie_title", "movie_genres",
+        "release_date", "release_year", "raw_user_age", "bucketized_user_age", "user_gender",
+        "user_occupation_text", "user_occupation_label", "user_zip_code"};
+    static const int types[] = {0, 0, 1, 1, 0, 2, 0, 1, 1, 1, 0, 0, 1, 0};
+    rec_dataset *ds;
+    ck_assert_rec_ok(rec_dataset_load_movielens(&ds, dir, NULL));
+    ck_assert_uint_eq(rec_dataset_size(ds), 4);
+    ck_assert_uint_eq(rec_dataset_n_columns(ds), 14);
+    for (uint32_t c = 0; c < 14; c++) {
+        ck_assert_str_eq(rec_dataset_column_name(ds, c), names[c]);
+        ck_assert_int_eq(rec_dataset_column_type(ds, c), types[c]);
+    }
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_movielens_row_values)
+{
+    rec_dataset *ds;
+    const char *g[4];
+    size_t n;
+    ck_assert_rec_ok(rec_dataset_load_movielens(&ds, dir, NULL));
+    /* row 0: "1 1 5 881250949" joined with user 1 (24, M, artist, 85711) and movie 1 */
+    ck_assert_str_eq(str(ds, "user_id", 0), "1");
+    ck_assert_str_eq(str(ds, "movie_id", 0), "1");
+    ck_assert_double_eq(num(ds, "user_rating", 0), 5.0);
+    ck_assert_double_eq(num(ds, "timestamp", 0), 881250949.0);
+    ck_assert_str_eq(str(ds, "movie_title", 0), "Toy Film (1995)");
+    ck_assert_str_eq(str(ds, "release_date", 0), "01-Jan-1995");
+    ck_assert_double_eq(num(ds, "release_year", 0), 1995.0);
+    ck_assert_double_eq(num(ds, "raw_user_age", 0), 24.0);
+    ck_assert_double_eq(num(ds, "bucketized_user_age", 0), 18.0); /* 18 ≤ 24 < 25 */
+    ck_assert_str_eq(str(ds, "user_gender", 0), "M");
+    ck_assert_str_eq(str(ds, "user_occupation_text", 0), "artist");
+    ck_assert_double_eq(num(ds, "user_occupation_label", 0), 1.0); /* line 2 of u.occupation */
+    ck_assert_str_eq(str(ds, "user_zip_code", 0), "85711");
+    /* flags 0|1|1|0 → genres 1 and 2 in u.genre order */
+    ck_assert_rec_ok(rec_dataset_string_list(g, 4, &n, ds, col(ds, "movie_genres"), 0));
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(g[0], "Action");
+    ck_assert_str_eq(g[1], "Comedy");
+
+    /* row 1: user 2 (53, F, other, 9404X), movie 2 (a one-digit day in its date) */
+    ck_assert_str_eq(str(ds, "user_id", 1), "2");
+    ck_assert_double_eq(num(ds, "user_rating", 1), 3.0);
+    ck_assert_double_eq(num(ds, "timestamp", 1), 891717742.0);
+    ck_assert_str_eq(str(ds, "release_date", 1), "4-Feb-1996");
+    ck_assert_double_eq(num(ds, "release_year", 1), 1996.0);
+    ck_assert_double_eq(num(ds, "bucketized_user_age", 1), 50.0); /* 50 ≤ 53 < 56 */
+    ck_assert_str_eq(str(ds, "user_gender", 1), "F");
+    ck_assert_double_eq(num(ds, "user_occupation_label", 1), 2.0);
+    ck_assert_str_eq(str(ds, "user_zip_code", 1), "9404X");
+    ck_assert_rec_ok(rec_dataset_string_list(g, 4, &n, ds, col(ds, "movie_genres"), 1));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(g[0], "Drama");
+
+    /* row 2: user 3 aged 17 (bucket 1), movie 3 without dates */
+    ck_assert_str_eq(str(ds, "movie_title", 2), "unknown");
+    ck_assert_str_eq(str(ds, "release_date", 2), "");
+    ck_assert(isnan(num(ds, "release_year", 2)));
+    ck_assert_double_eq(num(ds, "raw_user_age", 2), 17.0);
+    ck_assert_double_eq(num(ds, "bucketized_user_age", 2), 1.0);
+    ck_assert_str_eq(str(ds, "user_occupation_text", 2), "administrator");
+    ck_assert_double_eq(num(ds, "user_occupation_label", 2), 0.0);
+    ck_assert_rec_ok(rec_dataset_string_list(g, 4, &n, ds, col(ds, "movie_genres"), 2));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(g[0], "unknown");
+
+    /* row 3: "1 2 4 100": user 1's features with movie 2's */
+    ck_assert_str_eq(str(ds, "user_id", 3), "1");
+    ck_assert_str_eq(str(ds, "movie_id", 3), "2");
+    ck_assert_double_eq(num(ds, "timestamp", 3), 100.0);
+    ck_assert_str_eq(str(ds, "user_zip_code", 3), "85711");
+    ck_assert_double_eq(num(ds, "release_year", 3), 1996.0);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_movielens_latin1_titles_become_utf8)
+{
+    rec_dataset *ds;
+    ck_assert_rec_ok(rec_dataset_load_movielens(&ds, dir, NULL));
+    /* é = U+00E9 = 0xE9 in ISO-8859-1 → C3 A9 in UTF-8; è = U+00E8 → C3 A8 */
+    ck_assert_str_eq(str(ds, "movie_title", 1), "Caf\xc3\xa9 Cr\xc3\xa8me (1996)");
+    ck_assert_str_eq(str(ds, "movie_title", 3), "Caf\xc3\xa9 Cr\xc3\xa8me (1996)");
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_movielens_distinct_strings)
+{
+    rec_dataset *ds;
+    const char *out[8];
+    size_t n;
+    ck_assert_rec_ok(rec_dataset_load_movielens(&ds, dir, NULL));
+    /* users 1 2 3 1 → {1, 2, 3}; titles of movies 1 2 3 2 → 3 titles, byte-sorted: 'C' < 'T' <
+     * 'u'; genres used: Action Comedy Drama unknown */
+    ck_assert_rec_ok(rec_dataset_unique_strings(out, 8, &n, ds, col(ds, "user_id")));
+    ck_assert_uint_eq(n, 3);
+    ck_assert_rec_ok(rec_dataset_unique_strings(out, 8, &n, ds, col(ds, "movie_title")));
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(out[0], "Caf\xc3\xa9 Cr\xc3\xa8me (1996)");
+    ck_assert_str_eq(out[1], "Toy Film (1995)");
+    ck_assert_str_eq(out[2], "unknown");
+    ck_assert_rec_ok(rec_dataset_unique_strings(out, 8, &n, ds, col(ds, "movie_genres")));
+    ck_assert_uint_eq(n, 4);
+    ck_assert_str_eq(out[0], "Action");
+    ck_assert_str_eq(out[3], "unknown");
+    /* the same string is stored once: rows 1 and 3 share movie 2's title */
+    ck_assert_ptr_eq(str(ds, "movie_title", 1), str(ds, "movie_title", 3));
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_movielens_fold_file)
+{
+    rec_dataset *ds;
+    ck_assert_rec_ok(rec_dataset_load_movielens(&ds, dir, "u1.base"));
+    ck_assert_uint_eq(rec_dataset_size(ds), 2);
+    ck_assert_str_eq(str(ds, "user_id", 0), "2");
+    ck_assert_str_eq(str(ds, "user_id", 1), "1");
+    ck_assert_double_eq(num(ds, "user_rating", 1), 4.0);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_movielens_dir_with_trailing_slash_and_crlf)
+{
+    /* "\r\n" line ends are accepted; "dir/" does not become "dir//u.data" in messages */
+    char slash[80];
+    rec_dataset *ds;
+    write_text("u.data", "1\t1\t5\t881250949\r\n3\t2\t2\t5\r\n");
+    snprintf(slash, sizeof slash, "%s/", dir);
+    ck_assert_rec_ok(rec_dataset_load_movielens(&ds, slash, NULL));
+    ck_assert_uint_eq(rec_dataset_size(ds), 2);
+    ck_assert_double_eq(num(ds, "timestamp", 0), 881250949.0);
+    ck_assert_double_eq(num(ds, "timestamp", 1), 5.0);
+    rec_dataset_free(ds);
+    write_text("u.data", "1\t1\t9\t1\n");
+    expect_failure(NULL, REC_EFORMAT, "/u.data:1:");
+    ck_assert_ptr_null(strstr(rec_last_error(), "//"));
+}
+END_TEST
+
+/* ---- malformed files ----------------------------------------------------------------------- */
+
+START_TEST(test_movielens_missing_file)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/u.user", dir);
+    unlink(path);
+    expect_failure(NULL, REC_EIO, "u.user: No such file or directory");
+    ck_assert_msg(strstr(rec_last_error(), path) != NULL, "full path %s not in: %s", path,
+                  rec_last_error());
+    expect_failure("u9.base", REC_EIO, "u.user"); /* the tables are read first */
+    write_text("u.user", USER);
+    expect_failure("u9.base", REC_EIO, "/u9.base: No such file or directory");
+}
+END_TEST
+
+START_TEST(test_movielens_short_line)
+{
+    write_text("u.data", "1\t1\t5\t881250949\n2\t2\t3\n");
+    expect_failure(NULL, REC_EFORMAT, "u.data:2: expected 4 tab-separated fields, found 3");
+    write_text("u.data", "1\t1\t5\t881250949\n\n");
+    expect_failure(NULL, REC_EFORMAT, "u.data:2: expected 4 tab-separated fields, found 1");
+}
+END_TEST
+
+START_TEST(test_movielens_non_numeric_field)
+{
+    write_text("u.data", "1\t1\t5\t881250949\n1\t1\tx\t881250949\n");
+    expect_failure(NULL, REC_EFORMAT, "u.data:2: rating 'x' is not a number");
+    write_text("u.data", "1\t1\t3.5\t881250949\n");
+    expect_failure(NULL, REC_EFORMAT, "u.data:1: rating '3.5' is not an integer");
+    write_text("u.data", "abc\t1\t5\t881250949\n");
+    expect_failure(NULL, REC_EFORMAT, "u.data:1: user id 'abc' is not a number");
+    write_text("u.data", "1\t1x\t5\t881250949\n");
+    expect_failure(NULL, REC_EFORMAT, "u.data:1: movie id '1x' is not a number");
+    write_text("u.data", "1\t1\t5\t8812e9\n");
+    expect_failure(NULL, REC_EFORMAT, "u.data:1: timestamp '8812e9' is not an integer");
+}
+END_TEST
+
+START_TEST(test_movielens_rating_out_of_range)
+{
+    write_text("u.data", "1\t1\t5\t1\n1\t1\t1\t1\n2\t2\t7\t1\n");
+    expect_failure(NULL, REC_EFORMAT, "u.data:3: rating 7 outside 1..5");
+    write_text("u.data", "1\t1\t0\t1\n");
+    expect_failure(NULL, REC_EFORMAT, "u.data:1: rating 0 outside 1..5");
+}
+END_TEST
+
+START_TEST(test_movielens_unknown_user)
+{
+    write_text("u.data", "1\t1\t5\t1\n999\t1\t5\t1\n");
+    expect_failure(NULL, REC_EFORMAT, "u.data:2: user 999 is not in u.user");
+}
+END_TEST
+
+START_TEST(test_movielens_unknown_item)
+{
+    write_text("u1.base", "1\t1\t5\t1\n1\t2\t5\t1\n2\t4\t5\t1\n");
+    expect_failure("u1.base", REC_EFORMAT, "u1.base:3: movie 4 is not in u.item");
+}
+END_TEST
+
+START_TEST(test_movielens_truncated_file)
+{
+    write_text("u.data", "1\t1\t5\t881250949\n2\t2\t3\t8917");
+    expect_failure(NULL, REC_EFORMAT, "u.data:2: truncated last line (no newline)");
+}
+END_TEST
+
+START_TEST(test_movielens_empty_file)
+{
+    write_text("u.data", "");
+    expect_failure(NULL, REC_EFORMAT, "u.data:1: empty file");
+    write_text("u.data", DATA);
+    write_text("u.item", "");
+    expect_failure(NULL, REC_EFORMAT, "u.item:1: empty file");
+}
+END_TEST
+
+START_TEST(test_movielens_bad_tables)
+{
+    /* each table's own checks, file and line named */
+    write_text("u.item", "1|Toy Film (1995)|01-Jan-1995||http://example.com/1|0|1|1\n");
+    expect_failure(NULL, REC_EFORMAT, "u.item:1: expected 9 '|'-separated fields");
+    write_text("u.item", "1|A|01-Jan-1995||u|0|1|1|0\n2|B|1995||u|0|0|0|1\n");
+    expect_failure(NULL, REC_EFORMAT, "u.item:2: release date '1995' is not DD-Mon-YYYY");
+    write_text("u.item", "1|A|01-Jan-1995||u|0|1|2|0\n");
+    expect_failure(NULL, REC_EFORMAT, "u.item:1: genre flag 3 ('2') is not 0 or 1");
+    write_text("u.item", "1|A|||u|0|1|0|0\n1|B|||u|0|1|0|0\n");
+    expect_failure(NULL, REC_EFORMAT, "movie 1 appears twice");
+    write_text("u.item", ITEM);
+
+    write_text("u.user", "1|24|M|artist|85711\n2|53|F|pilot|94043\n");
+    expect_failure(NULL, REC_EFORMAT, "u.user:2: occupation 'pilot' is not in u.occupation");
+    write_text("u.user", "1|old|M|artist|85711\n");
+    expect_failure(NULL, REC_EFORMAT, "u.user:1: age 'old' is not a number");
+    write_text("u.user", "1|24|M|artist\n");
+    expect_failure(NULL, REC_EFORMAT, "u.user:1: expected 5 '|'-separated fields, found 4");
+    write_text("u.user", USER);
+
+    write_text("u.genre", "unknown|0\nAction|1\nComedy|7\nDrama|3\n");
+    expect_failure(NULL, REC_EFORMAT, "u.genre:3: genre index '7' is not in 0..3");
+    write_text("u.genre", "unknown|0\n\nAction|1\n");
+    expect_failure(NULL, REC_EFORMAT, "u.genre:2: empty line");
+    write_text("u.genre", GENRE);
+
+    write_text("u.occupation", "administrator\nartist\nartist\n");
+    expect_failure(NULL, REC_EFORMAT, "u.occupation:3: occupation 'artist' appears twice");
+    static const char nul[] = "administrator\nart\0ist\nother\n";
+    write_file("u.occupation", nul, sizeof nul - 1);
+    expect_failure(NULL, REC_EFORMAT, "u.occupation:2: NUL byte");
+}
+END_TEST
+
+START_TEST(test_movielens_argument_errors)
+{
+    rec_dataset *ds = (rec_dataset *)&ds;
+    ck_assert_rec_fails(rec_dataset_load_movielens(NULL, dir, NULL), REC_EINVAL, "out is NULL");
+    ck_assert_rec_fails(rec_dataset_load_movielens(&ds, NULL, NULL), REC_EINVAL, "dir is NULL");
+    ck_assert_ptr_null(ds);
+    expect_failure("../u.data", REC_EINVAL, "ratings_file '../u.data' is not a plain file name");
+    expect_failure("", REC_EINVAL, "not a plain file name");
+    expect_failure("..", REC_EINVAL, "not a plain file name");
+}
+END_TEST
+
+/* ---- the real data (REC_DATA_DIR) ------------------------------------------------------- */
+
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static size_t n_unique(const rec_dataset *ds, const char *name)
+{
+    size_t n = 0;
+    ck_assert_rec_ok(rec_dataset_unique_strings(NULL, 0, &n, ds, col(ds, name)));
+    return n;
+}
+
+START_TEST(test_movielens_real_counts)
+{
+    const char *real = getenv("REC_DATA_DIR");
+    rec_dataset *ds;
+    double t0 = seconds();
+    ck_assert_rec_ok(rec_dataset_load_movielens(&ds, real, NULL));
+    printf("movielens: loaded %zu ratings from %s in %.1f ms\n", rec_dataset_size(ds), real,
+           1e3 * (seconds() - t0));
+    ck_assert_uint_eq(rec_dataset_size(ds), 100000);
+    ck_assert_uint_eq(n_unique(ds, "user_id"), 943);
+    ck_assert_uint_eq(n_unique(ds, "movie_id"), 1682);
+    ck_assert_uint_eq(n_unique(ds, "movie_title"), 1664);
+    ck_assert_uint_eq(n_unique(ds, "movie_genres"), 19);
+    ck_assert_uint_eq(n_unique(ds, "user_occupation_text"), 21);
+    /* movie 543's title has byte 0xE9 in u.item: UTF-8 C3 A9 here */
+    uint32_t id = col(ds, "movie_id"), title = col(ds, "movie_title");
+    size_t r = 0;
+    while (r < rec_dataset_size(ds) && strcmp(rec_dataset_string(ds, id, r), "543") != 0)
+        r++;
+    ck_assert_uint_lt(r, rec_dataset_size(ds));
+    ck_assert_str_eq(rec_dataset_string(ds, title, r), "Mis\xc3\xa9rables, Les (1995)");
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_movielens_real_folds)
+{
+    const char *real = getenv("REC_DATA_DIR");
+    rec_dataset *ds;
+    ck_assert_rec_ok(rec_dataset_load_movielens(&ds, real, "u1.base"));
+    ck_assert_uint_eq(rec_dataset_size(ds), 80000);
+    rec_dataset_free(ds);
+    ck_assert_rec_ok(rec_dataset_load_movielens(&ds, real, "u1.test"));
+    ck_assert_uint_eq(rec_dataset_size(ds), 20000);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+static Suite *movielens_suite(void)
+{
+    Suite *s = suite_create("movielens");
+    TCase *tc = tcase_create("load");
+    tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+    tcase_add_test(tc, test_movielens_columns_in_documented_order);
+    tcase_add_test(tc, test_movielens_row_values);
+    tcase_add_test(tc, test_movielens_latin1_titles_become_utf8);
+    tcase_add_test(tc, test_movielens_distinct_strings);
+    tcase_add_test(tc, test_movielens_fold_file);
+    tcase_add_test(tc, test_movielens_dir_with_trailing_slash_and_crlf);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("errors");
+    tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+    tcase_add_test(tc, test_movielens_missing_file);
+    tcase_add_test(tc, test_movielens_short_line);
+    tcase_add_test(tc, test_movielens_non_numeric_field);
+    tcase_add_test(tc, test_movielens_rating_out_of_range);
+    tcase_add_test(tc, test_movielens_unknown_user);
+    tcase_add_test(tc, test_movielens_unknown_item);
+    tcase_add_test(tc, test_movielens_truncated_file);
+    tcase_add_test(tc, test_movielens_empty_file);
+    tcase_add_test(tc, test_movielens_bad_tables);
+    tcase_add_test(tc, test_movielens_argument_errors);
+    suite_add_tcase(s, tc);
+
+    if (getenv("REC_DATA_DIR")) {
+        tc = tcase_create("real");
+        tcase_add_test(tc, test_movielens_real_counts);
+        tcase_add_test(tc, test_movielens_real_folds);
+        suite_add_tcase(s, tc);
+    } else {
+        printf("REC_DATA_DIR not set: skipping ML-100K checks\n");
+    }
+    return s;
+}
+
+int main(void)
+{
+    return rec_check_run(movielens_suite());
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian packages librec builds, tests and plots with, if any is missing.
+# Used by examples/run.sh, tests/run.sh and .ci/run. Needs root or sudo only when something is
+# missing. usage: tools/deps.sh [extra packages...]
+set -euo pipefail
+pkgs=(gcc g++ libc6-dev meson ninja-build pkg-config libopenblas-dev check gnuplot-nox graphviz
+      python3 python3-numpy curl unzip ca-certificates "$@")
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
