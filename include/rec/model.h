@@ -248,6 +248,45 @@ REC_API rec_status rec_model_predict(const rec_model *model, const rec_dataset *
                                      size_t n);
 
 /**
+ * Threads used by training, evaluation and prediction of this model (default 1). Results are
+ * deterministic for a given thread count (gradients of the parts of a batch are summed in a
+ * fixed order) but may differ in the last bits between thread counts. librec's threads are
+ * started inside a call and joined before it returns; BLAS threading is left to OpenBLAS.
+ * @retval REC_OK @retval REC_EINVAL n_threads 0 or > 256
+ * @since 0.1
+ */
+REC_API rec_status rec_model_set_threads(rec_model *model, uint32_t n_threads);
+
+/** Thread count set with rec_model_set_threads() (1 by default). @since 0.1 */
+REC_API uint32_t rec_model_threads(const rec_model *model);
+
+/**
+ * Save a built model with everything needed to predict from raw inputs (description,
+ * vocabularies, preprocessing state, weights) and, when include_optimizer_state is non-zero,
+ * the optimizer state kept beside each weight (to resume training). The file format is
+ * documented in docs/file-format.md (little-endian, versioned, with section lengths and
+ * checksums). The file is written atomically: to a temporary file in the same directory,
+ * flushed with fsync, then renamed over path, so a crash never leaves a partial file at path.
+ * @retval REC_OK @retval REC_EINVAL NULL argument @retval REC_ESTATE not built
+ * @retval REC_EIO the file could not be written (path and reason named) @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_model_save(const rec_model *model, const char *path,
+                                  int include_optimizer_state);
+
+/**
+ * Load a model saved by rec_model_save(). Every length, offset, count and checksum is
+ * validated; a damaged, truncated or foreign file is refused with a message naming the file
+ * and what is wrong. The loaded model predicts bit-identically to the saved one; when the
+ * file holds optimizer state, training resumes where it stopped.
+ * @param[out] out the model, NULL on failure. Ownership: caller, rec_model_free().
+ * @retval REC_OK @retval REC_EINVAL NULL argument @retval REC_EIO cannot open or read
+ * @retval REC_EFORMAT malformed, truncated, corrupted or unsupported version @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_model_load(rec_model **out, const char *path);
+
+/**
  * Text summary in the style of Keras's model.summary(): each layer with its output shape and
  * parameter count, then the total. Writes at most cap bytes, NUL-terminated (like snprintf).
  * @param[out] len_out full length without the NUL (may exceed cap − 1); may be NULL

@@ -31,6 +31,17 @@ REC_API rec_status rec_textvec_adapt(rec_textvec **out, const char *const *texts
 /** Free; NULL is accepted. @since 0.1 */
 REC_API void rec_textvec_free(rec_textvec *tv);
 
+/**
+ * Create a vectorizer with a given vocabulary instead of adapting one (as Keras's
+ * TextVectorization(vocabulary=...)): tokens[i] gets index i + 2 (0 is padding, 1 is OOV).
+ * Tokens must be non-empty, distinct, already standardized, without whitespace, and
+ * n + 2 ≤ max_tokens.
+ * @retval REC_OK @retval REC_EINVAL (the offending entry is named) @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_textvec_create(rec_textvec **out, const char *const *tokens, size_t n,
+                                      uint32_t max_tokens);
+
 /** Vocabulary size, padding and OOV included (≤ max_tokens). @since 0.1 */
 REC_API size_t rec_textvec_vocab_size(const rec_textvec *tv);
 
