@@ -28,7 +28,8 @@ rec_status rec_model_create(rec_model **out, uint64_t seed)
     return REC_OK;
 }
 
-static void release_built(rec_model *m)
+/* Free the built state (preprocessing, weights, workspace); the description stays. */
+void rec__model_release_built(rec_model *m)
 {
     for (size_t i = 0; i < m->n_feats; i++) {
         rec__feature *f = &m->feats[i];
@@ -57,7 +58,7 @@ void rec_model_free(rec_model *m)
 {
     if (!m)
         return;
-    release_built(m);
+    rec__model_release_built(m);
     for (size_t i = 0; i < m->n_feats; i++) {
         rec__free(m->feats[i].column);
         rec__free(m->feats[i].boundaries);
@@ -427,17 +428,10 @@ static rec_status adapt_feature(rec__feature *f, const rec_dataset *ds, uint64_t
     return rc;
 }
 
-rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
+/* Layout of the concatenation (feature offsets, side widths) and the description's consistency
+ * checks; shared by rec_model_build() and rec_model_load(). */
+rec_status rec__model_layout(rec_model *m, const char *fn)
 {
-    static const char fn[] = "rec_model_build";
-    rec_status rc = check_unbuilt(m, fn);
-    if (rc)
-        return rc;
-    if (!adapt)
-        return rec__error(REC_EINVAL, "%s: adapt dataset is NULL", fn);
-    if (adapt->n_rows == 0)
-        return rec__error(REC_EINVAL, "%s: adapt dataset is empty", fn);
-
     /* Layout of the concatenation: user-side features in order, then item-side ones. */
     uint32_t off = 0;
     for (int side = REC_SIDE_USER; side <= REC_SIDE_ITEM; side++) {
@@ -445,6 +439,9 @@ rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
         for (size_t i = 0; i < m->n_feats; i++) {
             if (m->feats[i].side != (rec_side)side)
                 continue;
+            /* a described (or loaded) model can hold very many features */
+            if (m->feats[i].dim > UINT32_MAX - off)
+                return rec__error(REC_EINVAL, "%s: the concatenated width overflows 2^32", fn);
             m->feats[i].offset = off;
             off += m->feats[i].dim;
         }
@@ -470,6 +467,22 @@ rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
             return rec__error(REC_EINVAL, "%s: an MLP interaction must end in a layer of 1 "
                               "unit (rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR))", fn);
     }
+    return REC_OK;
+}
+
+rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
+{
+    static const char fn[] = "rec_model_build";
+    rec_status rc = check_unbuilt(m, fn);
+    if (rc)
+        return rc;
+    if (!adapt)
+        return rec__error(REC_EINVAL, "%s: adapt dataset is NULL", fn);
+    if (adapt->n_rows == 0)
+        return rec__error(REC_EINVAL, "%s: adapt dataset is empty", fn);
+
+    if ((rc = rec__model_layout(m, fn)))
+        return rc;
 
     /* Seeds of every block, drawn in a fixed order from the model's seed. */
     rec__rng seeds;
@@ -488,7 +501,7 @@ rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
         }
     }
     if (rc) {
-        release_built(m);
+        rec__model_release_built(m);
         return rc;
     }
     rec__rng_seed(&m->order_rng, rec__rng_u64(&seeds));

@@ -91,6 +91,12 @@ REC_HIDDEN void rec__features_backward(rec_model *m, const rec__featset *fs,
 REC_HIDDEN rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap);
 REC_HIDDEN void rec__workspace_release(rec__workspace *ws, const rec_model *m);
 
+/* model.c: build steps shared with rec_model_load() (serialize.c). rec__model_layout computes
+ * the feature offsets and side widths and checks the description (REC_EINVAL, message
+ * prefixed with fn); rec__model_release_built frees the built state, keeping the description. */
+REC_HIDDEN rec_status rec__model_layout(rec_model *m, const char *fn);
+REC_HIDDEN void rec__model_release_built(rec_model *m);
+
 /* model.c: parameter counts as Keras reports them */
 REC_HIDDEN size_t rec__feature_params(const rec__feature *f);
 REC_HIDDEN size_t rec__feature_nontrainable(const rec__feature *f);

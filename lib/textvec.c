@@ -277,6 +277,87 @@ nomem:
     return rec__error(REC_ENOMEM, "%s: out of memory while counting tokens", fn);
 }
 
+/* A token as rec_textvec_create() takes it: what standardizing and splitting can produce, i.e.
+ * non-empty, no ASCII upper case, no punctuation, no whitespace. Returns the first offending
+ * byte's description, or NULL when the token is acceptable. */
+static const char *token_problem(const char *tok)
+{
+    if (!*tok)
+        return "is empty";
+    for (const unsigned char *q = (const unsigned char *)tok; *q; q++) {
+        if (is_space(*q))
+            return "contains whitespace";
+        if (is_punct(*q))
+            return "contains punctuation (not standardized)";
+        if (*q >= 'A' && *q <= 'Z')
+            return "contains upper case (not standardized)";
+    }
+    return NULL;
+}
+
+rec_status rec_textvec_create(rec_textvec **out, const char *const *tokens, size_t n,
+                              uint32_t max_tokens)
+{
+    static const char fn[] = "rec_textvec_create";
+    if (!out)
+        return rec__error(REC_EINVAL, "%s: out is NULL", fn);
+    *out = NULL;
+    if (!tokens && n > 0)
+        return rec__error(REC_EINVAL, "%s: tokens is NULL with n = %zu", fn, n);
+    if (max_tokens < RESERVED)
+        return rec__error(REC_EINVAL,
+                          "%s: max_tokens = %u must be >= 2 (padding and OOV included)", fn,
+                          (unsigned)max_tokens);
+    /* n + 2 ≤ max_tokens, written so that it cannot overflow */
+    if (n > (size_t)max_tokens - RESERVED)
+        return rec__error(REC_EINVAL, "%s: %zu tokens + 2 reserved exceed max_tokens = %u", fn,
+                          n, (unsigned)max_tokens);
+    for (size_t i = 0; i < n; i++) {
+        if (!tokens[i])
+            return rec__error(REC_EINVAL, "%s: tokens[%zu] is NULL", fn, i);
+        const char *why = token_problem(tokens[i]);
+        if (why)
+            return rec__error(REC_EINVAL, "%s: tokens[%zu] \"%.64s\" %s", fn, i, tokens[i],
+                              why);
+    }
+
+    rec_textvec *tv = rec__calloc(1, sizeof *tv);
+    if (!tv)
+        return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+    tv->max_tokens = max_tokens;
+    size_t bytes;
+    /* n < max_tokens ≤ 2^32, so the product cannot overflow on 64-bit; checked for 32-bit */
+    if (!rec__mul_size(n ? n : 1, sizeof(entry), &bytes) || !(tv->e = rec__malloc(bytes)) ||
+        table_build(&tv->t, NULL, n, 0) != REC_OK)
+        goto nomem;
+    for (size_t i = 0; i < n; i++) {
+        /* A standardized token is its own run: hashing it as a run gives the hash that
+         * encoding computes from any raw text standardizing to it. */
+        const char *s = tokens[i], *end = s + strlen(s);
+        size_t len, slot;
+        uint64_t h = run_hash(s, end, &len);
+        if (table_find(&tv->t, tv->e, s, end, h, len, &slot) != SIZE_MAX) {
+            rec_textvec_free(tv);
+            return rec__error(REC_EINVAL, "%s: tokens[%zu] \"%.64s\" is a duplicate", fn, i,
+                              tokens[i]);
+        }
+        char *tok = rec__malloc(len + 1);
+        if (!tok)
+            goto nomem;
+        memcpy(tok, s, len + 1);
+        /* count is only used while adapting; keep the given order as a descending count */
+        tv->e[tv->n_e] = (entry){.tok = tok, .len = len, .hash = h, .count = n - i};
+        tv->t.slots[slot] = (uint32_t)(tv->n_e + 1);
+        tv->n_e++;
+    }
+    *out = tv;
+    return REC_OK;
+
+nomem:
+    rec_textvec_free(tv);
+    return rec__error(REC_ENOMEM, "%s: out of memory for %zu tokens", fn, n);
+}
+
 size_t rec_textvec_vocab_size(const rec_textvec *tv)
 {
     return tv ? tv->n_e + RESERVED : 0;

@@ -17,17 +17,17 @@
  * movie 3 is like ml-100k's movie 267: title "unknown", no dates. */
 static const char GENRE[] = "unknown|0\nAction|1\nComedy|2\nDrama|3\n\n";
 static const char OCCUPATION[] = "administrator\nartist\nother\n";
-static const char USER[] = "1|24|M|artist|85711\n"
-                           "2|53|F|other|9404X\n"
-                           "3|17|M|administrator|T8H1N\n";
+static const char USER[] = "1|31|M|artist|10001\n"
+                           "2|52|F|other|9902X\n"
+                           "3|17|M|administrator|A1B2C\n";
 static const char ITEM[] = "1|Toy Film (1995)|01-Jan-1995||http://example.com/1|0|1|1|0\n"
                            "2|Caf\xe9 Cr\xe8me (1996)|4-Feb-1996||http://example.com/2|0|0|0|1\n"
                            "3|unknown||||1|0|0|0\n";
-static const char DATA[] = "1\t1\t5\t881250949\n"
-                           "2\t2\t3\t891717742\n"
-                           "3\t3\t1\t878887116\n"
+static const char DATA[] = "1\t1\t5\t874000001\n"
+                           "2\t2\t3\t874000002\n"
+                           "3\t3\t1\t874000003\n"
                            "1\t2\t4\t100\n";
-static const char BASE[] = "2\t2\t3\t891717742\n"
+static const char BASE[] = "2\t2\t3\t874000002\n"
                            "1\t2\t4\t100\n";
 
 static const char *const FILES[] = {"u.genre", "u.occupation", "u.user", "u.item", "u.data",
@@ -126,36 +126,36 @@ START_TEST(test_movielens_row_values)
     const char *g[4];
     size_t n;
     ck_assert_rec_ok(rec_dataset_load_movielens(&ds, dir, NULL));
-    /* row 0: "1 1 5 881250949" joined with user 1 (24, M, artist, 85711) and movie 1 */
+    /* row 0: "1 1 5 874000001" joined with user 1 (31, M, artist, 10001) and movie 1 */
     ck_assert_str_eq(str(ds, "user_id", 0), "1");
     ck_assert_str_eq(str(ds, "movie_id", 0), "1");
     ck_assert_double_eq(num(ds, "user_rating", 0), 5.0);
-    ck_assert_double_eq(num(ds, "timestamp", 0), 881250949.0);
+    ck_assert_double_eq(num(ds, "timestamp", 0), 874000001.0);
     ck_assert_str_eq(str(ds, "movie_title", 0), "Toy Film (1995)");
     ck_assert_str_eq(str(ds, "release_date", 0), "01-Jan-1995");
     ck_assert_double_eq(num(ds, "release_year", 0), 1995.0);
-    ck_assert_double_eq(num(ds, "raw_user_age", 0), 24.0);
-    ck_assert_double_eq(num(ds, "bucketized_user_age", 0), 18.0); /* 18 ≤ 24 < 25 */
+    ck_assert_double_eq(num(ds, "raw_user_age", 0), 31.0);
+    ck_assert_double_eq(num(ds, "bucketized_user_age", 0), 25.0); /* 25 ≤ 31 < 35 */
     ck_assert_str_eq(str(ds, "user_gender", 0), "M");
     ck_assert_str_eq(str(ds, "user_occupation_text", 0), "artist");
     ck_assert_double_eq(num(ds, "user_occupation_label", 0), 1.0); /* line 2 of u.occupation */
-    ck_assert_str_eq(str(ds, "user_zip_code", 0), "85711");
+    ck_assert_str_eq(str(ds, "user_zip_code", 0), "10001");
     /* flags 0|1|1|0 → genres 1 and 2 in u.genre order */
     ck_assert_rec_ok(rec_dataset_string_list(g, 4, &n, ds, col(ds, "movie_genres"), 0));
     ck_assert_uint_eq(n, 2);
     ck_assert_str_eq(g[0], "Action");
     ck_assert_str_eq(g[1], "Comedy");
 
-    /* row 1: user 2 (53, F, other, 9404X), movie 2 (a one-digit day in its date) */
+    /* row 1: user 2 (52, F, other, 9902X), movie 2 (a one-digit day in its date) */
     ck_assert_str_eq(str(ds, "user_id", 1), "2");
     ck_assert_double_eq(num(ds, "user_rating", 1), 3.0);
-    ck_assert_double_eq(num(ds, "timestamp", 1), 891717742.0);
+    ck_assert_double_eq(num(ds, "timestamp", 1), 874000002.0);
     ck_assert_str_eq(str(ds, "release_date", 1), "4-Feb-1996");
     ck_assert_double_eq(num(ds, "release_year", 1), 1996.0);
-    ck_assert_double_eq(num(ds, "bucketized_user_age", 1), 50.0); /* 50 ≤ 53 < 56 */
+    ck_assert_double_eq(num(ds, "bucketized_user_age", 1), 50.0); /* 50 ≤ 52 < 56 */
     ck_assert_str_eq(str(ds, "user_gender", 1), "F");
     ck_assert_double_eq(num(ds, "user_occupation_label", 1), 2.0);
-    ck_assert_str_eq(str(ds, "user_zip_code", 1), "9404X");
+    ck_assert_str_eq(str(ds, "user_zip_code", 1), "9902X");
     ck_assert_rec_ok(rec_dataset_string_list(g, 4, &n, ds, col(ds, "movie_genres"), 1));
     ck_assert_uint_eq(n, 1);
     ck_assert_str_eq(g[0], "Drama");
@@ -176,7 +176,7 @@ START_TEST(test_movielens_row_values)
     ck_assert_str_eq(str(ds, "user_id", 3), "1");
     ck_assert_str_eq(str(ds, "movie_id", 3), "2");
     ck_assert_double_eq(num(ds, "timestamp", 3), 100.0);
-    ck_assert_str_eq(str(ds, "user_zip_code", 3), "85711");
+    ck_assert_str_eq(str(ds, "user_zip_code", 3), "10001");
     ck_assert_double_eq(num(ds, "release_year", 3), 1996.0);
     rec_dataset_free(ds);
 }
@@ -235,11 +235,11 @@ START_TEST(test_movielens_dir_with_trailing_slash_and_crlf)
     /* "\r\n" line ends are accepted; "dir/" does not become "dir//u.data" in messages */
     char slash[80];
     rec_dataset *ds;
-    write_text("u.data", "1\t1\t5\t881250949\r\n3\t2\t2\t5\r\n");
+    write_text("u.data", "1\t1\t5\t874000001\r\n3\t2\t2\t5\r\n");
     snprintf(slash, sizeof slash, "%s/", dir);
     ck_assert_rec_ok(rec_dataset_load_movielens(&ds, slash, NULL));
     ck_assert_uint_eq(rec_dataset_size(ds), 2);
-    ck_assert_double_eq(num(ds, "timestamp", 0), 881250949.0);
+    ck_assert_double_eq(num(ds, "timestamp", 0), 874000001.0);
     ck_assert_double_eq(num(ds, "timestamp", 1), 5.0);
     rec_dataset_free(ds);
     write_text("u.data", "1\t1\t9\t1\n");
@@ -266,22 +266,22 @@ END_TEST
 
 START_TEST(test_movielens_short_line)
 {
-    write_text("u.data", "1\t1\t5\t881250949\n2\t2\t3\n");
+    write_text("u.data", "1\t1\t5\t874000001\n2\t2\t3\n");
     expect_failure(NULL, REC_EFORMAT, "u.data:2: expected 4 tab-separated fields, found 3");
-    write_text("u.data", "1\t1\t5\t881250949\n\n");
+    write_text("u.data", "1\t1\t5\t874000001\n\n");
     expect_failure(NULL, REC_EFORMAT, "u.data:2: expected 4 tab-separated fields, found 1");
 }
 END_TEST
 
 START_TEST(test_movielens_non_numeric_field)
 {
-    write_text("u.data", "1\t1\t5\t881250949\n1\t1\tx\t881250949\n");
+    write_text("u.data", "1\t1\t5\t874000001\n1\t1\tx\t874000001\n");
     expect_failure(NULL, REC_EFORMAT, "u.data:2: rating 'x' is not a number");
-    write_text("u.data", "1\t1\t3.5\t881250949\n");
+    write_text("u.data", "1\t1\t3.5\t874000001\n");
     expect_failure(NULL, REC_EFORMAT, "u.data:1: rating '3.5' is not an integer");
-    write_text("u.data", "abc\t1\t5\t881250949\n");
+    write_text("u.data", "abc\t1\t5\t874000001\n");
     expect_failure(NULL, REC_EFORMAT, "u.data:1: user id 'abc' is not a number");
-    write_text("u.data", "1\t1x\t5\t881250949\n");
+    write_text("u.data", "1\t1x\t5\t874000001\n");
     expect_failure(NULL, REC_EFORMAT, "u.data:1: movie id '1x' is not a number");
     write_text("u.data", "1\t1\t5\t8812e9\n");
     expect_failure(NULL, REC_EFORMAT, "u.data:1: timestamp '8812e9' is not an integer");
@@ -313,7 +313,7 @@ END_TEST
 
 START_TEST(test_movielens_truncated_file)
 {
-    write_text("u.data", "1\t1\t5\t881250949\n2\t2\t3\t8917");
+    write_text("u.data", "1\t1\t5\t874000001\n2\t2\t3\t8917");
     expect_failure(NULL, REC_EFORMAT, "u.data:2: truncated last line (no newline)");
 }
 END_TEST
@@ -341,11 +341,11 @@ START_TEST(test_movielens_bad_tables)
     expect_failure(NULL, REC_EFORMAT, "movie 1 appears twice");
     write_text("u.item", ITEM);
 
-    write_text("u.user", "1|24|M|artist|85711\n2|53|F|pilot|94043\n");
+    write_text("u.user", "1|31|M|artist|10001\n2|52|F|pilot|9902X\n");
     expect_failure(NULL, REC_EFORMAT, "u.user:2: occupation 'pilot' is not in u.occupation");
-    write_text("u.user", "1|old|M|artist|85711\n");
+    write_text("u.user", "1|old|M|artist|10001\n");
     expect_failure(NULL, REC_EFORMAT, "u.user:1: age 'old' is not a number");
-    write_text("u.user", "1|24|M|artist\n");
+    write_text("u.user", "1|31|M|artist\n");
     expect_failure(NULL, REC_EFORMAT, "u.user:1: expected 5 '|'-separated fields, found 4");
     write_text("u.user", USER);
 

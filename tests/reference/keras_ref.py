@@ -5,7 +5,7 @@ Written from docs/../shared/reference/keras-semantics.md only (no librec sources
 librec's numbers. float32 throughout, like Keras. See tests/reference/README.md.
 
     /usr/bin/python3 keras_ref.py --data DIR --model dot|one_layer|enriched --seed N \
-        [--epochs 10] [--json FILE] [--quiet]
+        [--epochs 10] [--split random|u1..u5] [--json FILE] [--quiet]
     /usr/bin/python3 keras_ref.py --selftest [--data DIR]
 """
 import argparse
@@ -52,12 +52,24 @@ def load_movielens(data_dir):
         "movie_title": np.array([titles[int(i)] for i in items], dtype=object),
         "user_rating": raw[:, 2].astype(np.float32),
         "timestamp": raw[:, 3].astype(np.int64),
+        "pair": raw[:, 0] * 10_000 + raw[:, 1],  # (user, item) is unique in ML-100K
     }
 
 
 def random_split(n, seed):
     perm = np.random.default_rng(seed).permutation(n)
     return perm[:N_TRAIN], perm[N_TRAIN:]
+
+
+def fold_split(data, data_dir, fold):
+    """ML-100K's fixed folds: rows of u.data listed in uK.base (train) / uK.test (test), in
+    file order. The preprocessing still adapts on all 100,000 ratings."""
+    where = {int(p): i for i, p in enumerate(data["pair"])}
+    out = []
+    for ext in ("base", "test"):
+        raw = np.loadtxt(os.path.join(data_dir, f"{fold}.{ext}"), dtype=np.int64)
+        out.append(np.array([where[int(u) * 10_000 + int(i)] for u, i in raw[:, :2]]))
+    return out[0], out[1]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -321,8 +333,8 @@ def evaluate(model, feats, idx):
     return np.sqrt(se / len(idx)), ae / len(idx)
 
 
-def run(feats, kind, seed, epochs, quiet=False):
-    train_idx, test_idx = random_split(feats.n, seed)
+def run(feats, kind, seed, epochs, quiet=False, split=None):
+    train_idx, test_idx = split if split is not None else random_split(feats.n, seed)
     init_rng = np.random.default_rng([seed, 1])
     shuffle_rng = np.random.default_rng([seed, 2])
     model = Model(kind, feats, init_rng)
@@ -457,6 +469,8 @@ def main(argv):
     ap.add_argument("--model", choices=["dot", "one_layer", "enriched"])
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--split", default="random", choices=["random", "u1", "u2", "u3", "u4", "u5"],
+                    help="random (seeded permutation, 80,000/20,000) or a fixed ML-100K fold")
     ap.add_argument("--json")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--selftest", action="store_true")
@@ -465,14 +479,16 @@ def main(argv):
         return selftest(a.data)
     if not a.data or not a.model:
         ap.error("--data and --model are required")
-    feats = Features(load_movielens(a.data))
-    recs = run(feats, a.model, a.seed, a.epochs, a.quiet)
+    data = load_movielens(a.data)
+    feats = Features(data)
+    split = None if a.split == "random" else fold_split(data, a.data, a.split)
+    recs = run(feats, a.model, a.seed, a.epochs, a.quiet, split)
     final = recs[-1]["val_rmse"]
-    print(f"{a.model}: split random, seed {a.seed}: final validation RMSE {final:.4f}, "
+    print(f"{a.model}: split {a.split}, seed {a.seed}: final validation RMSE {final:.4f}, "
           f"MAE {recs[-1]['val_mae']:.4f}")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"model": a.model, "split": "random", "seed": a.seed, "epochs": recs,
+            json.dump({"model": a.model, "split": a.split, "seed": a.seed, "epochs": recs,
                        "final_val_rmse": final, "final_val_mae": recs[-1]["val_mae"]}, f, indent=1)
             f.write("\n")
     return 0

@@ -1,0 +1,59 @@
+#!/bin/sh
+# Suite "examples": run every example program the way a user would and check its output.
+# usage: run-examples.sh BUILD_DIR. Needs REC_DATA_DIR (the ml-100k directory); without it the
+# data-driven runs are skipped (exit 77, meson's "skipped") after the argument checks.
+set -eu
+build=$1
+ex="$build/examples"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export OPENBLAS_NUM_THREADS=1
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+# Argument errors: clear message, non-zero exit, no crash.
+if env -u REC_DATA_DIR "$ex/dot" >"$tmp/out" 2>&1; then fail "dot ran without data"; fi
+grep -q "pass --data DIR or set REC_DATA_DIR" "$tmp/out" || fail "no-data message: $(cat "$tmp/out")"
+if "$ex/dot" --data "$tmp/nowhere" >"$tmp/out" 2>&1; then fail "dot ran on a missing dir"; fi
+grep -q "$tmp/nowhere" "$tmp/out" || fail "missing-dir message lacks the path: $(cat "$tmp/out")"
+if "$ex/one_layer" --data . --split u9 >"$tmp/out" 2>&1; then fail "accepted --split u9"; fi
+grep -q "random or u1..u5" "$tmp/out" || fail "bad split message: $(cat "$tmp/out")"
+if "$ex/enriched" --data . --epochs zero >"$tmp/out" 2>&1; then fail "accepted --epochs zero"; fi
+echo "argument errors: ok"
+
+if [ -z "${REC_DATA_DIR:-}" ]; then
+    echo "REC_DATA_DIR not set: skipping the example runs on ML-100K"
+    exit 77
+fi
+
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+for m in dot one_layer enriched; do
+    "$ex/$m" --epochs 2 --seed 7 --json "$tmp/$m.json" >"$tmp/$m.out" || fail "$m exited $?"
+    grep -q "^Epoch 2/2" "$tmp/$m.out" || fail "$m printed no progress line"
+    grep -q "density" "$tmp/$m.out" || fail "$m did not describe the data"
+    grep -q "predicted rating of user 42" "$tmp/$m.out" || fail "$m did not predict"
+    "$py" - "$tmp/$m.json" "$m" <<'PY' || fail "$m JSON"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+assert d["model"] == sys.argv[2] and d["split"] == "random" and d["seed"] == 7, d
+assert [e["epoch"] for e in d["epochs"]] == [1, 2], d["epochs"]
+for e in d["epochs"]:
+    for k in ("loss", "rmse", "val_rmse", "seconds"):
+        assert isinstance(e[k], float) and math.isfinite(e[k]), (k, e)
+assert abs(d["final_val_rmse"] - d["epochs"][-1]["val_rmse"]) < 1e-9
+print(sys.argv[2], "final_val_rmse", d["final_val_rmse"])
+PY
+done
+"$ex/dot" --epochs 1 --split u3 --quiet | grep -q "split u3" || fail "u3 fold"
+"$ex/compare" --epochs 2 --out "$tmp" --quiet >"$tmp/compare.out" || fail "compare exited"
+[ "$(wc -l < "$tmp/rmse_vs_epoch.csv")" -eq 3 ] || fail "CSV should have a header and 2 rows"
+head -n 1 "$tmp/rmse_vs_epoch.csv" | grep -q "^epoch,dot,one_layer,enriched$" || fail "CSV header"
+for m in dot one_layer enriched; do
+    grep -q "Total params" "$tmp/${m}_summary.txt" || fail "$m summary"
+    grep -q "^digraph" "$tmp/$m.dot" || fail "$m graph"
+done
+if command -v gnuplot >/dev/null 2>&1; then
+    [ -s "$tmp/rmse_vs_epoch.png" ] && [ -s "$tmp/rmse_vs_epoch.svg" ] || fail "figure missing"
+fi
+echo "examples: ok"
