@@ -29,7 +29,9 @@ typedef enum rec_column_type {
 /**
  * Create an empty dataset of n_rows rows and no columns; add columns with rec_dataset_add_*.
  * @param[out] out new dataset, NULL on failure. Ownership: caller, rec_dataset_free().
- * @retval REC_OK @retval REC_EINVAL out NULL or n_rows ≥ 2^32 @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL out NULL or n_rows ≥ 2^32
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_dataset_create(rec_dataset **out, size_t n_rows);
@@ -39,7 +41,9 @@ REC_API void rec_dataset_free(rec_dataset *ds);
 
 /**
  * Add a string column (values copied). n must equal the row count; names are unique.
- * @retval REC_OK @retval REC_EINVAL NULL name/value or duplicate name @retval REC_ESHAPE
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL name/value or duplicate name
+ * @retval REC_ESHAPE
  * @retval REC_ENOMEM (dataset unchanged)
  * @since 0.1
  */
@@ -48,7 +52,10 @@ REC_API rec_status rec_dataset_add_strings(rec_dataset *ds, const char *name,
 
 /**
  * Add a number column. NaN marks a missing value; infinities are refused.
- * @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE @retval REC_ENUMERIC an infinite value
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESHAPE
+ * @retval REC_ENUMERIC an infinite value
  * @retval REC_ENOMEM
  * @since 0.1
  */
@@ -58,7 +65,10 @@ REC_API rec_status rec_dataset_add_numbers(rec_dataset *ds, const char *name,
 /**
  * Add a string-list column in CSR form: row r holds values[offsets[r] .. offsets[r+1]);
  * offsets has n + 1 non-decreasing entries starting at 0.
- * @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESHAPE
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_dataset_add_string_lists(rec_dataset *ds, const char *name,
@@ -72,7 +82,9 @@ REC_API size_t rec_dataset_size(const rec_dataset *ds);
 REC_API size_t rec_dataset_n_columns(const rec_dataset *ds);
 
 /**
- * Position of a column by name. @retval REC_OK @retval REC_ENOTFOUND (message names it)
+ * Position of a column by name.
+ * @retval REC_OK
+ * @retval REC_ENOTFOUND (message names it)
  * @retval REC_EINVAL
  * @since 0.1
  */
@@ -93,7 +105,9 @@ REC_API double rec_dataset_number(const rec_dataset *ds, uint32_t col, size_t ro
 
 /**
  * Strings of (col, row) of a string-list column (borrowed pointers): writes min(count, cap)
- * and the count. @retval REC_OK @retval REC_EINVAL bad position or type
+ * and the count.
+ * @retval REC_OK
+ * @retval REC_EINVAL bad position or type
  * @since 0.1
  */
 REC_API rec_status rec_dataset_string_list(const char **out, size_t cap, size_t *n_out,
@@ -102,14 +116,19 @@ REC_API rec_status rec_dataset_string_list(const char **out, size_t cap, size_t 
 /**
  * Distinct strings of a string or string-list column, sorted by bytes (borrowed pointers):
  * writes min(count, cap) and the count (call with cap 0 to size the buffer).
- * @retval REC_OK @retval REC_EINVAL bad column or type @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL bad column or type
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_dataset_unique_strings(const char **out, size_t cap, size_t *n_out,
                                               const rec_dataset *ds, uint32_t col);
 
 /**
- * Copy a number column. @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE n ≠ rows
+ * Copy a number column.
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESHAPE n ≠ rows
  * @since 0.1
  */
 REC_API rec_status rec_dataset_numbers(double *out, size_t n, const rec_dataset *ds,
@@ -117,7 +136,9 @@ REC_API rec_status rec_dataset_numbers(double *out, size_t n, const rec_dataset 
 
 /**
  * New dataset made of the given rows, in that order (repeats allowed).
- * @retval REC_OK @retval REC_EINVAL a row out of range @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL a row out of range
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_dataset_subset(rec_dataset **out, const rec_dataset *ds,
@@ -126,7 +147,9 @@ REC_API rec_status rec_dataset_subset(rec_dataset **out, const rec_dataset *ds,
 /**
  * Seeded shuffle of all rows (rec_rng_shuffle_u32 of 0..n−1 with rec_rng seeded by seed), then
  * the first n_first rows go to first and the rest to second (the tutorial's 80,000 / 20,000).
- * @retval REC_OK @retval REC_EINVAL n_first > rows @retval REC_ENOMEM (both NULL)
+ * @retval REC_OK
+ * @retval REC_EINVAL n_first > rows
+ * @retval REC_ENOMEM (both NULL)
  * @since 0.1
  */
 REC_API rec_status rec_dataset_shuffle_split(rec_dataset **first, rec_dataset **second,
@@ -137,10 +160,13 @@ REC_API rec_status rec_dataset_shuffle_split(rec_dataset **first, rec_dataset **
  * Load a delimited ratings file: one rating per line; fields separated by delimiter; the
  * columns user_col, item_col, rating_col (and timestamp_col unless ::REC_NO_COLUMN) counted
  * from 0. Gives string columns "user_id", "item_id" and number columns "user_rating",
- * "timestamp" (when asked). has_header skips the first line. A trailing '\r' is ignored.
- * @retval REC_OK @retval REC_EIO cannot open/read @retval REC_EFORMAT a malformed line (file
+ * "timestamp" (when asked). has_header skips the first line. A trailing carriage return is ignored.
+ * @retval REC_OK
+ * @retval REC_EIO cannot open/read
+ * @retval REC_EFORMAT a malformed line (file
  * and line named): missing field, non-numeric or non-finite rating/timestamp, empty file
- * @retval REC_EINVAL @retval REC_ENOMEM
+ * @retval REC_EINVAL
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_dataset_load_delimited(rec_dataset **out, const char *path,
@@ -152,7 +178,8 @@ REC_API rec_status rec_dataset_load_delimited(rec_dataset **out, const char *pat
  * Shuffled mini-batches of row indices over 0..n_examples−1, reshuffled at the start of every
  * epoch from the handle's own rng (or in order when shuffle is 0).
  * @param[out] out new handle. Ownership: caller, rec_batches_free().
- * @retval REC_OK @retval REC_EINVAL n_examples or batch_size 0, n_examples ≥ 2^32
+ * @retval REC_OK
+ * @retval REC_EINVAL n_examples or batch_size 0, n_examples ≥ 2^32
  * @retval REC_ENOMEM
  * @since 0.1
  */
@@ -166,7 +193,8 @@ REC_API void rec_batches_free(rec_batches *b);
  * Next batch of the current epoch: *rows_out points at *n_out row indices (borrowed, valid
  * until the next call). At the end of an epoch *n_out is 0 and the next call starts a new
  * epoch (reshuffled). The last batch of an epoch may be smaller.
- * @retval REC_OK @retval REC_EINVAL NULL argument
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument
  * @since 0.1
  */
 REC_API rec_status rec_batches_next(const uint32_t **rows_out, size_t *n_out, rec_batches *b);

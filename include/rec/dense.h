@@ -30,7 +30,8 @@ REC_API const char *rec_activation_name(int activation);
 /**
  * Create a dense layer with Glorot-uniform kernel and zero bias.
  * @param[out] out new layer, NULL on failure. Ownership: caller, rec_dense_free().
- * @retval REC_OK @retval REC_EINVAL zero or overflowing sizes, unknown activation
+ * @retval REC_OK
+ * @retval REC_EINVAL zero or overflowing sizes, unknown activation
  * @retval REC_ENOMEM
  * @since 0.1
  */
@@ -50,7 +51,8 @@ REC_API rec_activation rec_dense_activation(const rec_dense *dense);
 /**
  * Forward: y (batch × n_out) = act(x·W + b). Does not modify the layer (thread-safe on a
  * shared layer).
- * @retval REC_OK @retval REC_EINVAL NULL argument or batch 0
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument or batch 0
  * @since 0.1
  */
 REC_API rec_status rec_dense_forward(const rec_dense *dense, const float *x, size_t batch,
@@ -60,7 +62,9 @@ REC_API rec_status rec_dense_forward(const rec_dense *dense, const float *x, siz
  * Backward: accumulate dW += xᵀ·δ, db += Σ δ with δ = dy ∘ act'(y), and, when dx is not NULL,
  * write dx (batch × n_in) = δ·Wᵀ.
  * @param x the forward's input @param y the forward's output @param dy ∂loss/∂y
- * @retval REC_OK @retval REC_EINVAL @retval REC_ENOMEM (scratch growth failed; nothing changed)
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ENOMEM (scratch growth failed; nothing changed)
  * @since 0.1
  */
 REC_API rec_status rec_dense_backward(rec_dense *dense, const float *x, const float *y,
@@ -68,7 +72,9 @@ REC_API rec_status rec_dense_backward(rec_dense *dense, const float *x, const fl
 
 /**
  * Copy kernel (n_in·n_out, row-major) and bias (n_out). Either output may be NULL to skip it.
- * @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE a size does not match
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESHAPE a size does not match
  * @since 0.1
  */
 REC_API rec_status rec_dense_get_weights(const rec_dense *dense, float *kernel, size_t n_kernel,
@@ -76,7 +82,10 @@ REC_API rec_status rec_dense_get_weights(const rec_dense *dense, float *kernel, 
 
 /**
  * Replace kernel and/or bias (NULL skips). Non-finite values are refused, nothing changed.
- * @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE @retval REC_ENUMERIC
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESHAPE
+ * @retval REC_ENUMERIC
  * @since 0.1
  */
 REC_API rec_status rec_dense_set_weights(rec_dense *dense, const float *kernel, size_t n_kernel,
@@ -84,7 +93,9 @@ REC_API rec_status rec_dense_set_weights(rec_dense *dense, const float *kernel, 
 
 /**
  * Copy the accumulated gradients of kernel and bias (NULL skips).
- * @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESHAPE
  * @since 0.1
  */
 REC_API rec_status rec_dense_get_grad(const rec_dense *dense, float *kernel, size_t n_kernel,

@@ -17,8 +17,10 @@ REC_BEGIN_DECLS
 /**
  * Create from explicit boundaries: finite, non-decreasing; n may be 0 (one bucket).
  * @param[out] out new handle, NULL on failure. Ownership: caller, rec_discretization_free().
- * @retval REC_OK @retval REC_EINVAL NULL argument, non-finite or decreasing boundary (its
- * position is named) @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument, non-finite or decreasing boundary (its
+ * position is named)
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_discretization_create(rec_discretization **out, const double *boundaries,
@@ -27,7 +29,9 @@ REC_API rec_status rec_discretization_create(rec_discretization **out, const dou
 /**
  * Create n boundaries evenly spaced from lo to hi inclusive, as numpy.linspace(lo, hi, n):
  * b_i = lo + i·(hi − lo)/(n − 1), with b_{n−1} = hi exactly (n = 1 gives just lo).
- * @retval REC_OK @retval REC_EINVAL n = 0, lo > hi, non-finite @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL n = 0, lo > hi, non-finite
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_discretization_create_linspace(rec_discretization **out, double lo,
@@ -36,8 +40,10 @@ REC_API rec_status rec_discretization_create_linspace(rec_discretization **out, 
 /**
  * Adapt: n_boundaries evenly spaced between the minimum and the maximum of x (what the
  * tutorial does with numpy.linspace over all timestamps).
- * @retval REC_OK @retval REC_EINVAL n_x or n_boundaries 0, NULL, or a non-finite x (index
- * named) @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL n_x or n_boundaries 0, NULL, or a non-finite x (index
+ * named)
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_discretization_adapt(rec_discretization **out, const double *x, size_t n_x,
@@ -50,7 +56,10 @@ REC_API void rec_discretization_free(rec_discretization *disc);
 REC_API size_t rec_discretization_n_buckets(const rec_discretization *disc);
 
 /**
- * Copy the boundaries. @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE n ≠ count
+ * Copy the boundaries.
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESHAPE n ≠ count
  * @since 0.1
  */
 REC_API rec_status rec_discretization_boundaries(const rec_discretization *disc, double *out,
@@ -60,7 +69,9 @@ REC_API rec_status rec_discretization_boundaries(const rec_discretization *disc,
 REC_API uint32_t rec_discretization_bucket(const rec_discretization *disc, double x);
 
 /**
- * Buckets of n values. @retval REC_OK @retval REC_EINVAL NULL argument
+ * Buckets of n values.
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument
  * @since 0.1
  */
 REC_API rec_status rec_discretization_apply(const rec_discretization *disc, const double *x,

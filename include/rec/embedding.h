@@ -19,7 +19,8 @@ REC_BEGIN_DECLS
 /**
  * Create a table with Keras's uniform(-0.05, 0.05) initialisation from a seed.
  * @param[out] out the new table, NULL on failure. Ownership: caller, rec_embedding_free().
- * @retval REC_OK @retval REC_EINVAL out NULL, n_rows or dim 0, or n_rows·dim overflowing
+ * @retval REC_OK
+ * @retval REC_EINVAL out NULL, n_rows or dim 0, or n_rows·dim overflowing
  * @retval REC_ENOMEM
  * @since 0.1
  */
@@ -43,14 +44,18 @@ REC_API const float *rec_embedding_row(const rec_embedding *emb, uint32_t row);
 
 /**
  * Copy all weights (n_rows·dim floats, row-major) into out.
- * @retval REC_OK @retval REC_EINVAL NULL argument @retval REC_ESHAPE n ≠ n_rows·dim
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument
+ * @retval REC_ESHAPE n ≠ n_rows·dim
  * @since 0.1
  */
 REC_API rec_status rec_embedding_get_weights(const rec_embedding *emb, float *out, size_t n);
 
 /**
  * Replace all weights. Non-finite values are refused and nothing is changed.
- * @retval REC_OK @retval REC_EINVAL NULL argument @retval REC_ESHAPE n ≠ n_rows·dim
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument
+ * @retval REC_ESHAPE n ≠ n_rows·dim
  * @retval REC_ENUMERIC a value is NaN or infinite
  * @since 0.1
  */
@@ -58,7 +63,8 @@ REC_API rec_status rec_embedding_set_weights(rec_embedding *emb, const float *w,
 
 /**
  * Gather: out[i] = row ids[i], for i < n (out holds n·dim floats).
- * @retval REC_OK @retval REC_EINVAL NULL argument or an id ≥ n_rows (named in the message)
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument or an id ≥ n_rows (named in the message)
  * @since 0.1
  */
 REC_API rec_status rec_embedding_gather(const rec_embedding *emb, const uint32_t *ids, size_t n,
@@ -66,7 +72,8 @@ REC_API rec_status rec_embedding_gather(const rec_embedding *emb, const uint32_t
 
 /**
  * Backward of gather: grad[row ids[i]] += grad_out[i]. Repeated ids are summed.
- * @retval REC_OK @retval REC_EINVAL NULL argument or id out of range (nothing accumulated)
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument or id out of range (nothing accumulated)
  * @since 0.1
  */
 REC_API rec_status rec_embedding_backward(rec_embedding *emb, const uint32_t *ids, size_t n,
@@ -76,7 +83,8 @@ REC_API rec_status rec_embedding_backward(rec_embedding *emb, const uint32_t *id
  * Masked mean pooling over bags given in CSR form: bag b holds ids[offsets[b] .. offsets[b+1]),
  * offsets has n_bags + 1 non-decreasing entries starting at 0. out[b] = mean of the rows of the
  * non-zero ids of bag b, or zeros when the bag has none.
- * @retval REC_OK @retval REC_EINVAL NULL argument, bad offsets or id out of range
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument, bad offsets or id out of range
  * @since 0.1
  */
 REC_API rec_status rec_embedding_pool_mean(const rec_embedding *emb, const uint32_t *ids,
@@ -85,7 +93,8 @@ REC_API rec_status rec_embedding_pool_mean(const rec_embedding *emb, const uint3
 /**
  * Backward of rec_embedding_pool_mean: each non-zero id j of bag b gets grad_out[b] / c_b,
  * with c_b the number of non-zero ids of the bag.
- * @retval REC_OK @retval REC_EINVAL as rec_embedding_pool_mean (nothing accumulated)
+ * @retval REC_OK
+ * @retval REC_EINVAL as rec_embedding_pool_mean (nothing accumulated)
  * @since 0.1
  */
 REC_API rec_status rec_embedding_pool_mean_backward(rec_embedding *emb, const uint32_t *ids,
@@ -94,7 +103,9 @@ REC_API rec_status rec_embedding_pool_mean_backward(rec_embedding *emb, const ui
 
 /**
  * Copy the accumulated gradient as a dense n_rows·dim array (zeros in untouched rows).
- * @retval REC_OK @retval REC_EINVAL @retval REC_ESHAPE n ≠ n_rows·dim
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESHAPE n ≠ n_rows·dim
  * @since 0.1
  */
 REC_API rec_status rec_embedding_get_grad(const rec_embedding *emb, float *out, size_t n);

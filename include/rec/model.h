@@ -84,7 +84,9 @@ typedef int (*rec_epoch_fn)(uint32_t epoch, const double *stats, size_t n_stats,
  * Create an empty model description.
  * @param[out] out new model. Ownership: caller, rec_model_free().
  * @param seed drives every random choice: weight initialisation and batch order
- * @retval REC_OK @retval REC_EINVAL @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_model_create(rec_model **out, uint64_t seed);
@@ -92,7 +94,9 @@ REC_API rec_status rec_model_create(rec_model **out, uint64_t seed);
 /**
  * Create one of the tutorial's models (unbuilt) reading the MovieLens column names
  * (user_id, movie_title, timestamp, label user_rating).
- * @retval REC_OK @retval REC_EINVAL unknown preset @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL unknown preset
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_model_create_preset(rec_model **out, rec_preset preset, uint64_t seed);
@@ -104,8 +108,11 @@ REC_API void rec_model_free(rec_model *model);
  * Add an input feature.
  * @param[out] id_out the feature's index (0, 1, ...), may be NULL
  * @param column dataset column it reads @param dim embedding width (1 for NUMERIC)
- * @retval REC_OK @retval REC_EINVAL bad kind/side/dim, NULL column @retval REC_ESTATE model
- * already built @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL bad kind/side/dim, NULL column
+ * @retval REC_ESTATE model
+ * already built
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_model_add_feature(uint32_t *id_out, rec_model *model, const char *column,
@@ -113,7 +120,10 @@ REC_API rec_status rec_model_add_feature(uint32_t *id_out, rec_model *model, con
 
 /**
  * BUCKETIZED: use n evenly spaced boundaries between the adapt minimum and maximum (default
- * 1000). @retval REC_OK @retval REC_EINVAL @retval REC_ESTATE
+ * 1000).
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESTATE
  * @since 0.1
  */
 REC_API rec_status rec_model_feature_set_bucket_count(rec_model *model, uint32_t feature,
@@ -121,14 +131,18 @@ REC_API rec_status rec_model_feature_set_bucket_count(rec_model *model, uint32_t
 
 /**
  * BUCKETIZED: use these boundaries (finite, non-decreasing) instead of adapting them.
- * @retval REC_OK @retval REC_EINVAL @retval REC_ESTATE
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESTATE
  * @since 0.1
  */
 REC_API rec_status rec_model_feature_set_boundaries(rec_model *model, uint32_t feature,
                                                     const double *boundaries, size_t n);
 
 /** TEXT: vocabulary and embedding size (≥ 2, default 10000). @retval REC_OK @retval REC_EINVAL
- * @retval REC_ESTATE @since 0.1 */
+ * @retval REC_ESTATE
+ * @since 0.1
+  */
 REC_API rec_status rec_model_feature_set_max_tokens(rec_model *model, uint32_t feature,
                                                     uint32_t max_tokens);
 
@@ -138,22 +152,29 @@ REC_API rec_status rec_model_set_interaction(rec_model *model, rec_interaction i
 
 /**
  * Append a dense layer to the MLP interaction (Glorot-uniform kernel, zero bias).
- * @retval REC_OK @retval REC_EINVAL units 0 or unknown activation @retval REC_ESTATE
+ * @retval REC_OK
+ * @retval REC_EINVAL units 0 or unknown activation
+ * @retval REC_ESTATE
  * @since 0.1
  */
 REC_API rec_status rec_model_add_layer(rec_model *model, uint32_t units,
                                        rec_activation activation);
 
 /** Label column (number; default "user_rating"). @retval REC_OK @retval REC_EINVAL
- * @retval REC_ESTATE @since 0.1 */
+ * @retval REC_ESTATE
+ * @since 0.1
+  */
 REC_API rec_status rec_model_set_label(rec_model *model, const char *column);
 
 /**
  * Adapt the preprocessing on a dataset and allocate the weights (seeded). The tutorial
  * adapts on all 100,000 ratings. Checks the description: at least one feature per side, DOT
  * sides of equal width, MLP ending in one unit, columns present with the right type.
- * @retval REC_OK @retval REC_ESTATE already built @retval REC_ENOTFOUND a column is missing
- * @retval REC_EINVAL inconsistent description or wrong column type @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_ESTATE already built
+ * @retval REC_ENOTFOUND a column is missing
+ * @retval REC_EINVAL inconsistent description or wrong column type
+ * @retval REC_ENOMEM
  * (model left unbuilt, usable again)
  * @since 0.1
  */
@@ -189,8 +210,11 @@ REC_API const rec_dense *rec_model_layer(const rec_model *model, size_t i);
  * them in the model's parameters (dense buffers for layers, sparse rows for embeddings), without
  * changing any weight. Pair with rec_model_apply_gradients().
  * @param[out] loss_out the batch's mean squared error (may be NULL)
- * @retval REC_OK @retval REC_ESTATE not built @retval REC_EINVAL bad row, missing column
- * @retval REC_ENUMERIC the loss is not finite @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_ESTATE not built
+ * @retval REC_EINVAL bad row, missing column
+ * @retval REC_ENUMERIC the loss is not finite
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_model_compute_gradients(rec_model *model, const rec_dataset *ds,
@@ -198,7 +222,10 @@ REC_API rec_status rec_model_compute_gradients(rec_model *model, const rec_datas
 
 /**
  * Apply the accumulated gradients with an optimizer and clear them.
- * @retval REC_OK @retval REC_ESTATE @retval REC_ENOMEM @retval REC_ENUMERIC a weight became
+ * @retval REC_OK
+ * @retval REC_ESTATE
+ * @retval REC_ENOMEM
+ * @retval REC_ENUMERIC a weight became
  * non-finite (training diverged)
  * @since 0.1
  */
@@ -208,7 +235,11 @@ REC_API rec_status rec_model_apply_gradients(rec_model *model, rec_optimizer *op
  * One epoch over ds in batches of batch_size, in an order reshuffled every call from the
  * model's seed.
  * @param[out] loss_out ::REC_STAT_LOSS (may be NULL) @param[out] rmse_out ::REC_STAT_RMSE
- * @retval REC_OK @retval REC_ESTATE @retval REC_EINVAL @retval REC_ENUMERIC @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_ESTATE
+ * @retval REC_EINVAL
+ * @retval REC_ENUMERIC
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_model_train_epoch(rec_model *model, rec_optimizer *opt,
@@ -219,7 +250,11 @@ REC_API rec_status rec_model_train_epoch(rec_model *model, rec_optimizer *opt,
  * Train for epochs epochs (Keras's model.fit): each epoch trains on train in shuffled batches of
  * batch_size, then evaluates on val (may be NULL) in batches of eval_batch_size, then calls
  * on_epoch (may be NULL).
- * @retval REC_OK @retval REC_EINVAL @retval REC_ESTATE @retval REC_ENUMERIC @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESTATE
+ * @retval REC_ENUMERIC
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_model_fit(rec_model *model, rec_optimizer *opt, const rec_dataset *train,
@@ -228,7 +263,9 @@ REC_API rec_status rec_model_fit(rec_model *model, rec_optimizer *opt, const rec
 
 /**
  * RMSE and MAE of the model's predictions against the label column of ds.
- * @retval REC_OK @retval REC_ESTATE @retval REC_EINVAL empty dataset, missing column
+ * @retval REC_OK
+ * @retval REC_ESTATE
+ * @retval REC_EINVAL empty dataset, missing column
  * @retval REC_ENOMEM
  * @since 0.1
  */
@@ -240,8 +277,11 @@ REC_API rec_status rec_model_evaluate(const rec_model *model, const rec_dataset 
  * with rec_dataset_create() and rec_dataset_add_*() using the model's column names; no label
  * column is needed.
  * @param[out] out n = rec_dataset_size(ds) predictions
- * @retval REC_OK @retval REC_ESTATE @retval REC_ENOTFOUND a feature column is missing
- * @retval REC_ESHAPE n ≠ rows @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_ESTATE
+ * @retval REC_ENOTFOUND a feature column is missing
+ * @retval REC_ESHAPE n ≠ rows
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_model_predict(const rec_model *model, const rec_dataset *ds, float *out,
@@ -252,7 +292,8 @@ REC_API rec_status rec_model_predict(const rec_model *model, const rec_dataset *
  * deterministic for a given thread count (gradients of the parts of a batch are summed in a
  * fixed order) but may differ in the last bits between thread counts. librec's threads are
  * started inside a call and joined before it returns; BLAS threading is left to OpenBLAS.
- * @retval REC_OK @retval REC_EINVAL n_threads 0 or > 256
+ * @retval REC_OK
+ * @retval REC_EINVAL n_threads 0 or > 256
  * @since 0.1
  */
 REC_API rec_status rec_model_set_threads(rec_model *model, uint32_t n_threads);
@@ -267,8 +308,11 @@ REC_API uint32_t rec_model_threads(const rec_model *model);
  * documented in docs/file-format.md (little-endian, versioned, with section lengths and
  * checksums). The file is written atomically: to a temporary file in the same directory,
  * flushed with fsync, then renamed over path, so a crash never leaves a partial file at path.
- * @retval REC_OK @retval REC_EINVAL NULL argument @retval REC_ESTATE not built
- * @retval REC_EIO the file could not be written (path and reason named) @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument
+ * @retval REC_ESTATE not built
+ * @retval REC_EIO the file could not be written (path and reason named)
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_model_save(const rec_model *model, const char *path,
@@ -280,8 +324,11 @@ REC_API rec_status rec_model_save(const rec_model *model, const char *path,
  * and what is wrong. The loaded model predicts bit-identically to the saved one; when the
  * file holds optimizer state, training resumes where it stopped.
  * @param[out] out the model, NULL on failure. Ownership: caller, rec_model_free().
- * @retval REC_OK @retval REC_EINVAL NULL argument @retval REC_EIO cannot open or read
- * @retval REC_EFORMAT malformed, truncated, corrupted or unsupported version @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument
+ * @retval REC_EIO cannot open or read
+ * @retval REC_EFORMAT malformed, truncated, corrupted or unsupported version
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_model_load(rec_model **out, const char *path);
@@ -290,7 +337,9 @@ REC_API rec_status rec_model_load(rec_model **out, const char *path);
  * Text summary in the style of Keras's model.summary(): each layer with its output shape and
  * parameter count, then the total. Writes at most cap bytes, NUL-terminated (like snprintf).
  * @param[out] len_out full length without the NUL (may exceed cap − 1); may be NULL
- * @retval REC_OK @retval REC_EINVAL @retval REC_ESTATE not built
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESTATE not built
  * @since 0.1
  */
 REC_API rec_status rec_model_summary(char *out, size_t cap, size_t *len_out,
@@ -299,7 +348,9 @@ REC_API rec_status rec_model_summary(char *out, size_t cap, size_t *len_out,
 /**
  * Graphviz DOT description of the model graph (inputs, preprocessing, embeddings,
  * concatenation, interaction, output), written like rec_model_summary().
- * @retval REC_OK @retval REC_EINVAL @retval REC_ESTATE
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ESTATE
  * @since 0.1
  */
 REC_API rec_status rec_model_graphviz(char *out, size_t cap, size_t *len_out,

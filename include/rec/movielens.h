@@ -37,11 +37,13 @@ REC_BEGIN_DECLS
  * @param dir the unpacked ml-100k directory
  * @param ratings_file NULL for "u.data" (all 100,000 ratings), or a fold file name such as
  *        "u1.base" / "u1.test" (a plain name inside dir, no '/')
- * @retval REC_OK @retval REC_EIO a file is missing or unreadable (named)
+ * @retval REC_OK
+ * @retval REC_EIO a file is missing or unreadable (named)
  * @retval REC_EFORMAT a malformed line (file and line named): too few fields, non-numeric
  *         field, rating outside 1..5, a user or movie not in u.user / u.item, a truncated
  *         last line, an empty file
- * @retval REC_EINVAL NULL argument or bad file name @retval REC_ENOMEM
+ * @retval REC_EINVAL NULL argument or bad file name
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_dataset_load_movielens(rec_dataset **out, const char *dir,

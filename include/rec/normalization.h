@@ -16,7 +16,9 @@ REC_BEGIN_DECLS
 /**
  * Create from a known mean and variance (variance ≥ 0, both finite).
  * @param[out] out new handle, NULL on failure. Ownership: caller, rec_normalization_free().
- * @retval REC_OK @retval REC_EINVAL @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_normalization_create(rec_normalization **out, double mean,
@@ -24,7 +26,8 @@ REC_API rec_status rec_normalization_create(rec_normalization **out, double mean
 
 /**
  * Adapt on data: mean and population variance of x.
- * @retval REC_OK @retval REC_EINVAL NULL, n = 0, or a non-finite value (index named)
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL, n = 0, or a non-finite value (index named)
  * @retval REC_ENOMEM
  * @since 0.1
  */
@@ -42,7 +45,9 @@ REC_API double rec_normalization_variance(const rec_normalization *norm);
 REC_API float rec_normalization_value(const rec_normalization *norm, double x);
 
 /**
- * Normalize n values into out. @retval REC_OK @retval REC_EINVAL NULL argument
+ * Normalize n values into out.
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument
  * @since 0.1
  */
 REC_API rec_status rec_normalization_apply(const rec_normalization *norm, const double *x,

@@ -26,7 +26,9 @@ REC_BEGIN_DECLS
  * Create an Adagrad optimizer.
  * @param[out] out new optimizer, NULL on failure. Ownership: caller, rec_optimizer_free().
  * @param learning_rate > 0 and finite (the tutorial uses 0.1)
- * @retval REC_OK @retval REC_EINVAL @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_optimizer_create_adagrad(rec_optimizer **out, float learning_rate);
@@ -34,16 +36,29 @@ REC_API rec_status rec_optimizer_create_adagrad(rec_optimizer **out, float learn
 /** Free an optimizer; NULL is accepted. @since 0.1 */
 REC_API void rec_optimizer_free(rec_optimizer *opt);
 
-/** Set the learning rate (> 0, finite). @retval REC_OK @retval REC_EINVAL @since 0.1 */
+/**
+ * Set the learning rate (> 0, finite).
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @since 0.1
+ */
 REC_API rec_status rec_optimizer_set_learning_rate(rec_optimizer *opt, float learning_rate);
 
 /**
  * Set Adagrad's initial accumulator value (≥ 0, finite; default 0.1). Applies to state created
- * after the call. @retval REC_OK @retval REC_EINVAL @since 0.1
+ * after the call.
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @since 0.1
  */
 REC_API rec_status rec_optimizer_set_initial_accumulator(rec_optimizer *opt, float value);
 
-/** Set epsilon (≥ 0, finite; default 1e-7). @retval REC_OK @retval REC_EINVAL @since 0.1 */
+/**
+ * Set epsilon (≥ 0, finite; default 1e-7).
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @since 0.1
+ */
 REC_API rec_status rec_optimizer_set_epsilon(rec_optimizer *opt, float epsilon);
 
 /** Current learning rate. @since 0.1 */
@@ -51,7 +66,9 @@ REC_API float rec_optimizer_learning_rate(const rec_optimizer *opt);
 
 /**
  * Apply and clear the gradient accumulated in an embedding table (rows touched only).
- * @retval REC_OK @retval REC_EINVAL NULL argument @retval REC_ENOMEM state allocation failed
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument
+ * @retval REC_ENOMEM state allocation failed
  * (weights unchanged)
  * @since 0.1
  */
@@ -59,7 +76,9 @@ REC_API rec_status rec_optimizer_update_embedding(rec_optimizer *opt, rec_embedd
 
 /**
  * Apply and clear the gradient accumulated in a dense layer (kernel and bias).
- * @retval REC_OK @retval REC_EINVAL @retval REC_ENOMEM (weights unchanged)
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ENOMEM (weights unchanged)
  * @since 0.1
  */
 REC_API rec_status rec_optimizer_update_dense(rec_optimizer *opt, rec_dense *dense);

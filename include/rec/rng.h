@@ -20,7 +20,9 @@ REC_BEGIN_DECLS
 /**
  * Create a generator from a seed. Every seed, including 0, is valid.
  * @param[out] out the new generator; NULL on failure. Ownership: caller, free with rec_rng_free().
- * @retval REC_OK @retval REC_EINVAL out is NULL @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL out is NULL
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_rng_create(rec_rng **out, uint64_t seed);
@@ -40,7 +42,8 @@ REC_API uint32_t rec_rng_below(rec_rng *rng, uint32_t bound);
 /**
  * Shuffle an array of uint32 in place (Fisher-Yates, from the last element down, drawing
  * j = rec_rng_below(rng, i + 1)).
- * @retval REC_OK @retval REC_EINVAL rng NULL, or values NULL with n > 0
+ * @retval REC_OK
+ * @retval REC_EINVAL rng NULL, or values NULL with n > 0
  * @since 0.1
  */
 REC_API rec_status rec_rng_shuffle_u32(rec_rng *rng, uint32_t *values, size_t n);

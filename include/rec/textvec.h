@@ -22,7 +22,9 @@ REC_BEGIN_DECLS
  * Create a vectorizer and adapt its vocabulary on n texts.
  * @param[out] out new handle, NULL on failure. Ownership: caller, rec_textvec_free().
  * @param max_tokens ≥ 2 (padding and OOV)
- * @retval REC_OK @retval REC_EINVAL NULL argument or entry, max_tokens < 2 @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument or entry, max_tokens < 2
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_textvec_adapt(rec_textvec **out, const char *const *texts, size_t n,
@@ -36,7 +38,9 @@ REC_API void rec_textvec_free(rec_textvec *tv);
  * TextVectorization(vocabulary=...)): tokens[i] gets index i + 2 (0 is padding, 1 is OOV).
  * Tokens must be non-empty, distinct, already standardized, without whitespace, and
  * n + 2 ≤ max_tokens.
- * @retval REC_OK @retval REC_EINVAL (the offending entry is named) @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL (the offending entry is named)
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_textvec_create(rec_textvec **out, const char *const *tokens, size_t n,
@@ -57,7 +61,8 @@ REC_API const char *rec_textvec_token(const rec_textvec *tv, uint32_t id);
 /**
  * Standardize one text into a caller buffer (NUL-terminated, truncated to cap − 1 bytes).
  * @param[out] len_out full length of the standardized text (may exceed cap − 1); may be NULL
- * @retval REC_OK @retval REC_EINVAL NULL text, or out NULL with cap > 0
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL text, or out NULL with cap > 0
  * @since 0.1
  */
 REC_API rec_status rec_textvec_standardize(char *out, size_t cap, size_t *len_out,
@@ -66,7 +71,9 @@ REC_API rec_status rec_textvec_standardize(char *out, size_t cap, size_t *len_ou
 /**
  * Token ids of one text (no padding). Writes min(count, cap) ids and the full count.
  * @param[out] ids_out up to cap ids @param[out] n_out number of tokens in the text
- * @retval REC_OK @retval REC_EINVAL NULL argument @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_textvec_encode(uint32_t *ids_out, size_t cap, size_t *n_out,
@@ -75,7 +82,9 @@ REC_API rec_status rec_textvec_encode(uint32_t *ids_out, size_t cap, size_t *n_o
 /**
  * Keras output for a batch: ids padded with 0 to the longest text of the batch.
  * Call first with ids_out NULL to get *width_out; then ids_out must hold n · width entries.
- * @retval REC_OK @retval REC_EINVAL NULL argument @retval REC_ENOMEM
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument
+ * @retval REC_ENOMEM
  * @since 0.1
  */
 REC_API rec_status rec_textvec_encode_batch(uint32_t *ids_out, size_t *width_out,

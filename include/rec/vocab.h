@@ -18,7 +18,8 @@ REC_BEGIN_DECLS
  * Build a vocabulary from a list of strings; duplicates are allowed and collapsed, order does
  * not matter. n may be 0 (everything then maps to 0). The strings are copied.
  * @param[out] out new vocabulary, NULL on failure. Ownership: caller, rec_vocab_free().
- * @retval REC_OK @retval REC_EINVAL out NULL, tokens NULL with n > 0, or a NULL entry
+ * @retval REC_OK
+ * @retval REC_EINVAL out NULL, tokens NULL with n > 0, or a NULL entry
  * @retval REC_ENOMEM
  * @since 0.1
  */
@@ -36,7 +37,9 @@ REC_API uint32_t rec_vocab_index(const rec_vocab *vocab, const char *token);
 /**
  * Index of a token, with a status saying whether it is known.
  * @param[out] id_out the index, 0 when unknown
- * @retval REC_OK known @retval REC_ENOTFOUND unknown (*id_out = 0) @retval REC_EINVAL NULL argument
+ * @retval REC_OK known
+ * @retval REC_ENOTFOUND unknown (*id_out = 0)
+ * @retval REC_EINVAL NULL argument
  * @since 0.1
  */
 REC_API rec_status rec_vocab_lookup(uint32_t *id_out, const rec_vocab *vocab, const char *token);
@@ -45,7 +48,8 @@ REC_API rec_status rec_vocab_lookup(uint32_t *id_out, const rec_vocab *vocab, co
  * Batch lookup with StringLookup semantics (unknown → 0).
  * @param[out] ids_out n indices
  * @param[out] n_unknown_out number of unknown tokens (may be NULL)
- * @retval REC_OK @retval REC_EINVAL NULL argument or NULL entry
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument or NULL entry
  * @since 0.1
  */
 REC_API rec_status rec_vocab_lookup_batch(uint32_t *ids_out, size_t *n_unknown_out,
