@@ -59,6 +59,7 @@ typedef struct rec__param {
     float *g;            /* gradient, n; zero outside touched rows */
     float *slot[2];      /* optimizer state (Adagrad: slot[0] accumulators), lazily allocated */
     int slot_kind;       /* optimizer kind that created the slots, 0 = none */
+    uint64_t steps;      /* updates applied by that optimizer (Adam's bias correction) */
     size_t n;
     uint32_t row_dim;    /* 0: dense; > 0: rows of row_dim floats, sparse gradient */
     uint32_t *touched;   /* rows with a gradient, in first-touch order (sparse only) */

@@ -1,4 +1,5 @@
-/* Suite "optimizer": Adagrad (tf.keras 2.x form) on embedding tables and dense layers.
+/* Suite "optimizer": Adagrad (tf.keras 2.x form), Adam and SGD on embedding tables and dense
+ * layers.
  *
  *     a ← a + g²;   w ← w − lr · g / (√a + ε)      defaults: a₀ = 0.1, ε = 1e-7
  *
@@ -359,6 +360,93 @@ START_TEST(test_optimizer_dense_divergence_reports_kernel)
 }
 END_TEST
 
+/* ---- Adam and SGD --------------------------------------------------------------------------- */
+
+START_TEST(test_optimizer_adam_two_steps)
+{
+    rec_embedding *e = make_table();
+    rec_optimizer *opt = NULL;
+    ck_assert_rec_ok(rec_optimizer_create_adam(&opt, 0.1f));
+    ck_assert_int_eq(rec_optimizer_kind_of(opt), REC_OPTIMIZER_ADAM);
+    /* step 1, w=0.5, g=0.2: m = 0.1·0.2 = 0.02; v = 0.001·0.04 = 4e-5;
+     *   lr_1 = 0.1·√(1−0.999)/(1−0.9) = 0.0316228; w = 0.5 − lr_1·0.02/(√4e-5 + 1e-7)
+     *        = 0.40000158
+     * step 2, g=0.1: m = 0.9·0.02 + 0.1·0.1 = 0.028; v = 0.999·4e-5 + 0.001·0.01 = 4.996e-5;
+     *   lr_2 = 0.1·√(1−0.999²)/(1−0.81) = 0.0235317; w = 0.40000158 − lr_2·0.028/(√v + 1e-7)
+     *        = 0.30678494 */
+    grad_row(e, 0, 0.2f, 0.0f);
+    ck_assert_rec_ok(rec_optimizer_update_embedding(opt, e));
+    ck_assert_float_eq_tol(rec_embedding_row(e, 0)[0], 0.40000158f, TOL);
+    /* a zero gradient leaves w unchanged at step 1 (m = v = 0) */
+    ck_assert_float_eq_tol(rec_embedding_row(e, 0)[1], -0.3f, TOL);
+    grad_row(e, 0, 0.1f, 0.0f);
+    ck_assert_rec_ok(rec_optimizer_update_embedding(opt, e));
+    ck_assert_float_eq_tol(rec_embedding_row(e, 0)[0], 0.30678494f, TOL);
+    /* lazy: rows never touched keep their weights */
+    ck_assert(rec_embedding_row(e, 2)[0] == 0.7f);
+    rec_optimizer_free(opt);
+    rec_embedding_free(e);
+}
+END_TEST
+
+START_TEST(test_optimizer_sgd_step)
+{
+    rec_embedding *e = make_table();
+    rec_optimizer *opt = NULL;
+    ck_assert_rec_ok(rec_optimizer_create_sgd(&opt, 0.1f));
+    ck_assert_int_eq(rec_optimizer_kind_of(opt), REC_OPTIMIZER_SGD);
+    /* w = 0.5 − 0.1·0.2 = 0.48;  w = 0.1 − 0.1·(−0.4) = 0.14 */
+    grad_row(e, 0, 0.2f, 0.0f);
+    grad_row(e, 1, -0.4f, 0.0f);
+    ck_assert_rec_ok(rec_optimizer_update_embedding(opt, e));
+    ck_assert_float_eq_tol(rec_embedding_row(e, 0)[0], 0.48f, TOL);
+    ck_assert_float_eq_tol(rec_embedding_row(e, 1)[0], 0.14f, TOL);
+    ck_assert_uint_eq(rec_embedding_grad_row_count(e), 0);
+    rec_optimizer_free(opt);
+    rec_embedding_free(e);
+}
+END_TEST
+
+START_TEST(test_optimizer_kind_specific_setters)
+{
+    rec_optimizer *adam = NULL, *sgd = NULL, *ada = make_adagrad(0.1f);
+    ck_assert_rec_ok(rec_optimizer_create_adam(&adam, 0.01f));
+    ck_assert_rec_ok(rec_optimizer_create_sgd(&sgd, 0.01f));
+    ck_assert_rec_ok(rec_optimizer_set_beta1(adam, 0.5f));
+    ck_assert_rec_ok(rec_optimizer_set_beta2(adam, 0.9f));
+    ck_assert_rec_ok(rec_optimizer_set_epsilon(adam, 1e-8f));
+    ck_assert_rec_fails(rec_optimizer_set_beta1(adam, 1.0f), REC_EINVAL, "beta = 1");
+    ck_assert_rec_fails(rec_optimizer_set_beta2(ada, 0.9f), REC_EINVAL, "only Adam");
+    ck_assert_rec_fails(rec_optimizer_set_initial_accumulator(adam, 0.2f), REC_EINVAL,
+                        "only Adagrad");
+    ck_assert_rec_fails(rec_optimizer_set_epsilon(sgd, 1e-8f), REC_EINVAL, "SGD has no epsilon");
+    ck_assert_rec_fails(rec_optimizer_create_adam(NULL, 0.1f), REC_EINVAL, "out is NULL");
+    rec_optimizer *bad = (rec_optimizer *)1;
+    ck_assert_rec_fails(rec_optimizer_create_sgd(&bad, -1.0f), REC_EINVAL, "learning_rate");
+    ck_assert_ptr_null(bad);
+    ck_assert_int_eq(rec_optimizer_kind_of(ada), REC_OPTIMIZER_ADAGRAD);
+    rec_optimizer_free(adam);
+    rec_optimizer_free(sgd);
+    rec_optimizer_free(ada);
+}
+END_TEST
+
+START_TEST(test_optimizer_state_of_another_kind_is_refused)
+{
+    rec_embedding *e = make_table();
+    rec_optimizer *ada = make_adagrad(0.1f), *adam = NULL;
+    ck_assert_rec_ok(rec_optimizer_create_adam(&adam, 0.1f));
+    grad_row(e, 0, 0.2f, 0.0f);
+    ck_assert_rec_ok(rec_optimizer_update_embedding(ada, e));
+    grad_row(e, 0, 0.2f, 0.0f);
+    ck_assert_rec_fails(rec_optimizer_update_embedding(adam, e), REC_ESTATE,
+                        "holds Adagrad state, cannot be updated by Adam");
+    rec_optimizer_free(ada);
+    rec_optimizer_free(adam);
+    rec_embedding_free(e);
+}
+END_TEST
+
 static Suite *optimizer_suite(void)
 {
     Suite *s = suite_create("optimizer");
@@ -383,6 +471,13 @@ static Suite *optimizer_suite(void)
     tcase_add_test(tc, test_optimizer_update_errors);
     tcase_add_test(tc, test_optimizer_divergence_returns_enumeric);
     tcase_add_test(tc, test_optimizer_nan_gradient_returns_enumeric);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("adam_sgd");
+    tcase_add_test(tc, test_optimizer_adam_two_steps);
+    tcase_add_test(tc, test_optimizer_sgd_step);
+    tcase_add_test(tc, test_optimizer_kind_specific_setters);
+    tcase_add_test(tc, test_optimizer_state_of_another_kind_is_refused);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("dense");

@@ -13,6 +13,16 @@
  *
  * This is tf.keras 2.x (ResourceApplyAdagradV2); Keras 3 divides by √(a + ε) instead, a
  * difference below 1e-6 relative when a ≥ 0.1.
+ *
+ * Adam (Keras defaults β1 0.9, β2 0.999, ε 1e-7), at the parameter's t-th update:
+ *
+ *     m ← β1·m + (1−β1)·g;   v ← β2·v + (1−β2)·g²;   w ← w − lr_t · m / (√v + ε),
+ *     lr_t = lr · √(1−β2^t) / (1−β1^t)
+ *
+ * Embedding tables are updated lazily (only the rows a batch touched, as TensorFlow Addons'
+ * LazyAdam); Keras's Adam would also decay the moments of every other row.
+ *
+ * SGD: w ← w − lr · g.
  * @{
  */
 #ifndef REC_OPTIMIZER_H
@@ -21,6 +31,13 @@
 #include "common.h"
 
 REC_BEGIN_DECLS
+
+/** Optimizer kinds; values fixed. */
+typedef enum rec_optimizer_kind {
+    REC_OPTIMIZER_ADAGRAD = 0, /**< Adagrad */
+    REC_OPTIMIZER_ADAM = 1,    /**< Adam (lazy on embedding tables) */
+    REC_OPTIMIZER_SGD = 2      /**< plain stochastic gradient descent */
+} rec_optimizer_kind;
 
 /**
  * Create an Adagrad optimizer.
@@ -32,6 +49,48 @@ REC_BEGIN_DECLS
  * @since 0.1
  */
 REC_API rec_status rec_optimizer_create_adagrad(rec_optimizer **out, float learning_rate);
+
+/**
+ * Create an Adam optimizer (Keras defaults: β1 0.9, β2 0.999, ε 1e-7; Keras's default
+ * learning rate is 0.001).
+ * @param[out] out new optimizer, NULL on failure. Ownership: caller, rec_optimizer_free().
+ * @param learning_rate > 0 and finite
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_optimizer_create_adam(rec_optimizer **out, float learning_rate);
+
+/**
+ * Create a plain SGD optimizer (w ← w − lr·g, no state).
+ * @param[out] out new optimizer, NULL on failure. Ownership: caller, rec_optimizer_free().
+ * @param learning_rate > 0 and finite
+ * @retval REC_OK
+ * @retval REC_EINVAL
+ * @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_optimizer_create_sgd(rec_optimizer **out, float learning_rate);
+
+/** Kind of an optimizer (REC_OPTIMIZER_ADAGRAD for NULL). @since 0.1 */
+REC_API rec_optimizer_kind rec_optimizer_kind_of(const rec_optimizer *opt);
+
+/**
+ * Adam: decay of the first moment, in [0, 1) (default 0.9).
+ * @retval REC_OK
+ * @retval REC_EINVAL out of range, or not an Adam optimizer
+ * @since 0.1
+ */
+REC_API rec_status rec_optimizer_set_beta1(rec_optimizer *opt, float beta1);
+
+/**
+ * Adam: decay of the second moment, in [0, 1) (default 0.999).
+ * @retval REC_OK
+ * @retval REC_EINVAL out of range, or not an Adam optimizer
+ * @since 0.1
+ */
+REC_API rec_status rec_optimizer_set_beta2(rec_optimizer *opt, float beta2);
 
 /** Free an optimizer; NULL is accepted. @since 0.1 */
 REC_API void rec_optimizer_free(rec_optimizer *opt);
@@ -46,7 +105,7 @@ REC_API rec_status rec_optimizer_set_learning_rate(rec_optimizer *opt, float lea
 
 /**
  * Set Adagrad's initial accumulator value (≥ 0, finite; default 0.1). Applies to state created
- * after the call.
+ * after the call. Other kinds refuse it (REC_EINVAL).
  * @retval REC_OK
  * @retval REC_EINVAL
  * @since 0.1
@@ -54,7 +113,7 @@ REC_API rec_status rec_optimizer_set_learning_rate(rec_optimizer *opt, float lea
 REC_API rec_status rec_optimizer_set_initial_accumulator(rec_optimizer *opt, float value);
 
 /**
- * Set epsilon (≥ 0, finite; default 1e-7).
+ * Set epsilon of Adagrad or Adam (≥ 0, finite; default 1e-7). SGD refuses it (REC_EINVAL).
  * @retval REC_OK
  * @retval REC_EINVAL
  * @since 0.1
