@@ -551,6 +551,104 @@ START_TEST(test_model_predict_from_raw_values)
 }
 END_TEST
 
+/* ---- recommendation ----------------------------------------------------------------------- */
+
+START_TEST(test_model_recommend_matches_brute_force)
+{
+    rec_dataset *ds = synth_dataset(10, 40, 600, 8, 3.0, 1.0);
+    rec_model *m = rich_model(8, REC_ACTIVATION_RELU);
+    rec_optimizer *opt;
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+    ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 64, NULL, NULL));
+    /* candidates: the first 30 rows; query: row 5 (its user, timestamp and age) */
+    enum { N = 30, Q = 5 };
+    uint32_t rows[N];
+    for (uint32_t i = 0; i < N; i++)
+        rows[i] = i;
+    rec_dataset *cand;
+    ck_assert_rec_ok(rec_dataset_subset(&cand, ds, rows, N));
+    uint8_t exclude[N] = {0};
+    exclude[3] = exclude[17] = 1;
+
+    /* brute force: each candidate with the query's user-side values */
+    uint32_t ucol, tcol, acol;
+    ck_assert_rec_ok(rec_dataset_column(&ucol, ds, "user_id"));
+    ck_assert_rec_ok(rec_dataset_column(&tcol, ds, "timestamp"));
+    ck_assert_rec_ok(rec_dataset_column(&acol, ds, "raw_user_age"));
+    const char *u[N];
+    double t[N], a[N];
+    for (int i = 0; i < N; i++) {
+        u[i] = rec_dataset_string(ds, ucol, Q);
+        t[i] = rec_dataset_number(ds, tcol, Q);
+        a[i] = rec_dataset_number(ds, acol, Q);
+    }
+    /* a fresh dataset with the user-side columns replaced */
+    rec_dataset *q2;
+    uint32_t mcol, gcol;
+    ck_assert_rec_ok(rec_dataset_column(&mcol, ds, "movie_title"));
+    ck_assert_rec_ok(rec_dataset_column(&gcol, ds, "movie_genres"));
+    const char *titles[N], *genres[2 * N];
+    size_t off[N + 1] = {0}, cnt;
+    for (int i = 0; i < N; i++) {
+        titles[i] = rec_dataset_string(ds, mcol, (size_t)i);
+        ck_assert_rec_ok(rec_dataset_string_list(genres + off[i], 2, &cnt, ds, gcol, (size_t)i));
+        off[i + 1] = off[i] + cnt;
+    }
+    ck_assert_rec_ok(rec_dataset_create(&q2, N));
+    ck_assert_rec_ok(rec_dataset_add_strings(q2, "user_id", u, N));
+    ck_assert_rec_ok(rec_dataset_add_numbers(q2, "timestamp", t, N));
+    ck_assert_rec_ok(rec_dataset_add_numbers(q2, "raw_user_age", a, N));
+    ck_assert_rec_ok(rec_dataset_add_strings(q2, "movie_title", titles, N));
+    ck_assert_rec_ok(rec_dataset_add_string_lists(q2, "movie_genres", genres, off, N));
+    float want[N];
+    ck_assert_rec_ok(rec_model_predict(m, q2, want, N));
+
+    uint32_t top[N];
+    float score[N];
+    size_t n = 99;
+    ck_assert_rec_ok(rec_model_recommend(top, score, &n, 5, m, cand, ds, Q, exclude));
+    ck_assert_uint_eq(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert(!exclude[top[i]]);
+        ck_assert_float_eq_tol(score[i], want[top[i]], 1e-6);
+        if (i > 0)
+            ck_assert(score[i] <= score[i - 1]);
+    }
+    /* nothing outside the top 5 (and not excluded) beats the 5th */
+    for (int i = 0; i < N; i++) {
+        int in = 0;
+        for (size_t j = 0; j < n; j++)
+            in |= top[j] == (uint32_t)i;
+        if (!in && !exclude[i])
+            ck_assert(want[i] <= score[n - 1]);
+    }
+    /* k larger than the candidates: everything not excluded, sorted */
+    ck_assert_rec_ok(rec_model_recommend(top, NULL, &n, 100, m, cand, ds, Q, exclude));
+    ck_assert_uint_eq(n, N - 2);
+    for (size_t i = 1; i < n; i++)
+        ck_assert(want[top[i]] <= want[top[i - 1]]);
+
+    ck_assert_rec_fails(rec_model_recommend(top, NULL, &n, 0, m, cand, ds, Q, NULL), REC_EINVAL,
+                        "k must be > 0");
+    ck_assert_rec_fails(rec_model_recommend(top, NULL, &n, 3, m, cand, ds, 600, NULL),
+                        REC_EINVAL, "query_row 600");
+    /* the query may be any dataset with the user-side columns */
+    ck_assert_rec_ok(rec_model_recommend(top, NULL, &n, 3, m, cand, q2, 0, NULL));
+    ck_assert_uint_eq(n, 3);
+    rec_dataset *bare;
+    ck_assert_rec_ok(rec_dataset_create(&bare, 1));
+    ck_assert_rec_fails(rec_model_recommend(top, NULL, &n, 3, m, cand, bare, 0, NULL),
+                        REC_ENOTFOUND, "column 'user_id' is missing from the query");
+    rec_dataset_free(bare);
+    rec_dataset_free(q2);
+    rec_dataset_free(cand);
+    rec_optimizer_free(opt);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
 /* ---- end to end on ML-100K (needs REC_DATA_DIR) ------------------------------------------ */
 
 static const char *data_dir(void)
@@ -644,6 +742,7 @@ static Suite *model_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("predict");
     tcase_add_test(tc, test_model_predict_from_raw_values);
+    tcase_add_test(tc, test_model_recommend_matches_brute_force);
     suite_add_tcase(s, tc);
     tc = tcase_create("ml100k");
     tcase_set_timeout(tc, 300);

@@ -334,6 +334,28 @@ REC_API rec_status rec_model_save(const rec_model *model, const char *path,
 REC_API rec_status rec_model_load(rec_model **out, const char *path);
 
 /**
+ * Top-k recommendation: score every candidate item for one user and return the k best.
+ * Candidate row i takes its item-side feature values from row i of candidates and its
+ * user-side feature values from row query_row of query (a column read by features of both
+ * sides is taken from query). Candidates flagged in exclude (an array of
+ * rec_dataset_size(candidates) bytes, non-zero = skip, e.g. items the user already rated; may be
+ * NULL) are skipped. Results are sorted by descending predicted rating, ties by ascending row.
+ * @param[out] rows_out up to k candidate row indices
+ * @param[out] scores_out their predicted ratings (may be NULL)
+ * @param[out] n_out number written: min(k, candidates not excluded)
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument, k = 0, query_row out of range
+ * @retval REC_ESTATE not built
+ * @retval REC_ENOTFOUND a feature's column is missing from candidates or query
+ * @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_model_recommend(uint32_t *rows_out, float *scores_out, size_t *n_out,
+                                       size_t k, const rec_model *model,
+                                       const rec_dataset *candidates, const rec_dataset *query,
+                                       size_t query_row, const uint8_t *exclude);
+
+/**
  * Text summary in the style of Keras's model.summary(): each layer with its output shape and
  * parameter count, then the total. Writes at most cap bytes, NUL-terminated (like snprintf).
  * @param[out] len_out full length without the NUL (may exceed cap − 1); may be NULL
