@@ -56,4 +56,23 @@ done
 if command -v gnuplot >/dev/null 2>&1; then
     [ -s "$tmp/rmse_vs_epoch.png" ] && [ -s "$tmp/rmse_vs_epoch.svg" ] || fail "figure missing"
 fi
+# recommend: k lines, sorted by predicted rating, none of them already rated by the user
+"$ex/recommend" --user 42 -k 5 --epochs 2 >"$tmp/rec.out" || fail "recommend exited"
+[ "$(grep -c '^ *[0-9]*\. ' "$tmp/rec.out")" -eq 5 ] || fail "recommend: $(cat "$tmp/rec.out")"
+"$py" - "$tmp/rec.out" "$REC_DATA_DIR" <<'PY' || fail "recommend output"
+import sys, re
+lines = [l for l in open(sys.argv[1]) if re.match(r"\s*\d+\. ", l)]
+scores = [float(l.split()[1]) for l in lines]
+assert scores == sorted(scores, reverse=True), scores
+titles = {}
+for l in open(sys.argv[2] + "/u.item", encoding="latin-1"):
+    f = l.split("|")
+    titles[f[0]] = f[1]
+rated = {titles[l.split()[1]] for l in open(sys.argv[2] + "/u.data") if l.split()[0] == "42"}
+for l in lines:
+    t = l.split(None, 2)[2].strip()
+    assert t not in rated, t
+PY
+if "$ex/recommend" --user 99999 >"$tmp/rec.out" 2>&1; then fail "recommend for an unknown user"; fi
+grep -q "has no ratings" "$tmp/rec.out" || fail "unknown user message"
 echo "examples: ok"
