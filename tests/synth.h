@@ -4,6 +4,8 @@
 #ifndef REC_TEST_SYNTH_H
 #define REC_TEST_SYNTH_H
 
+#include "rec_check.h"
+
 #include <rec.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +81,39 @@ static rec_dataset *synth_dataset(size_t n_users, size_t n_items, size_t n, uint
     free(itf);
     rec_rng_free(rng);
     return ds;
+}
+
+/* A model with every feature kind on both sides — user: id, timestamp buckets, normalized
+ * timestamp, age; item: title, title words, genres — and an MLP of the given hidden widths
+ * (activation act) ending in Dense(1). Not built. */
+static inline rec_model *synth_rich_model(uint64_t seed, rec_activation act, uint32_t buckets,
+                                          uint32_t max_tokens, const uint32_t *hidden,
+                                          size_t n_hidden)
+{
+    rec_model *m;
+    uint32_t f;
+    ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(&f, m, "timestamp", REC_FEATURE_BUCKETIZED,
+                                           REC_SIDE_USER, 3));
+    ck_assert_rec_ok(rec_model_feature_set_bucket_count(m, f, buckets));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
+                                           REC_SIDE_USER, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "raw_user_age", REC_FEATURE_NUMERIC,
+                                           REC_SIDE_USER, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 4));
+    ck_assert_rec_ok(rec_model_add_feature(&f, m, "movie_title", REC_FEATURE_TEXT,
+                                           REC_SIDE_ITEM, 3));
+    ck_assert_rec_ok(rec_model_feature_set_max_tokens(m, f, max_tokens));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_genres",
+                                           REC_FEATURE_CATEGORICAL_LIST, REC_SIDE_ITEM, 2));
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_MLP));
+    for (size_t l = 0; l < n_hidden; l++)
+        ck_assert_rec_ok(rec_model_add_layer(m, hidden[l], act));
+    ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
+    return m;
 }
 
 #endif

@@ -167,30 +167,8 @@ END_TEST
 
 static rec_model *mlp(rec_activation act, uint64_t seed)
 {
-    rec_model *m;
-    uint32_t f;
-    ck_assert_rec_ok(rec_model_create(&m, seed));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
-                                           REC_SIDE_USER, 4));
-    ck_assert_rec_ok(rec_model_add_feature(&f, m, "timestamp", REC_FEATURE_BUCKETIZED,
-                                           REC_SIDE_USER, 3));
-    ck_assert_rec_ok(rec_model_feature_set_bucket_count(m, f, 10));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
-                                           REC_SIDE_USER, 1));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "raw_user_age", REC_FEATURE_NUMERIC,
-                                           REC_SIDE_USER, 1));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
-                                           REC_SIDE_ITEM, 4));
-    ck_assert_rec_ok(rec_model_add_feature(&f, m, "movie_title", REC_FEATURE_TEXT,
-                                           REC_SIDE_ITEM, 3));
-    ck_assert_rec_ok(rec_model_feature_set_max_tokens(m, f, 30));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_genres",
-                                           REC_FEATURE_CATEGORICAL_LIST, REC_SIDE_ITEM, 2));
-    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_MLP));
-    ck_assert_rec_ok(rec_model_add_layer(m, 6, act));
-    ck_assert_rec_ok(rec_model_add_layer(m, 5, act));
-    ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
-    return m;
+    static const uint32_t hidden[] = {6, 5};
+    return synth_rich_model(seed, act, 10, 30, hidden, 2);
 }
 
 START_TEST(test_gradcheck_mlp_every_activation)

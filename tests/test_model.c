@@ -276,32 +276,11 @@ END_TEST
 
 /* ---- training ------------------------------------------------------------------------------ */
 
-/* A model with every feature kind, on both sides. */
+/* A model with every feature kind, on both sides, and one hidden layer of 8. */
 static rec_model *rich_model(uint64_t seed, rec_activation act)
 {
-    rec_model *m;
-    uint32_t f;
-    ck_assert_rec_ok(rec_model_create(&m, seed));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
-                                           REC_SIDE_USER, 4));
-    ck_assert_rec_ok(rec_model_add_feature(&f, m, "timestamp", REC_FEATURE_BUCKETIZED,
-                                           REC_SIDE_USER, 3));
-    ck_assert_rec_ok(rec_model_feature_set_bucket_count(m, f, 20));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
-                                           REC_SIDE_USER, 1));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "raw_user_age", REC_FEATURE_NUMERIC,
-                                           REC_SIDE_USER, 1));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
-                                           REC_SIDE_ITEM, 4));
-    ck_assert_rec_ok(rec_model_add_feature(&f, m, "movie_title", REC_FEATURE_TEXT,
-                                           REC_SIDE_ITEM, 3));
-    ck_assert_rec_ok(rec_model_feature_set_max_tokens(m, f, 40));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_genres",
-                                           REC_FEATURE_CATEGORICAL_LIST, REC_SIDE_ITEM, 2));
-    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_MLP));
-    ck_assert_rec_ok(rec_model_add_layer(m, 8, act));
-    ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
-    return m;
+    static const uint32_t hidden[] = {8};
+    return synth_rich_model(seed, act, 20, 40, hidden, 1);
 }
 
 static double label_rmse_of_mean(const rec_dataset *ds)
