@@ -34,5 +34,6 @@
 #include "rec/dataset.h"
 #include "rec/movielens.h"
 #include "rec/model.h"
+#include "rec/synth.h"
 
 #endif

@@ -6,6 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* No librec object needs a terabyte: a larger request can only come from a hostile or absurd
+ * size (a dimension, a count read from a file) and is refused like a failed allocation, with
+ * REC_ENOMEM. Doing it here makes that answer independent of the allocator: sanitizer
+ * runtimes abort on such requests instead of returning NULL. */
+#define MAX_ALLOC (SIZE_MAX / 2 < ((size_t)1 << 40) ? SIZE_MAX / 2 : ((size_t)1 << 40))
+
 #ifdef REC_ALLOC_TESTING
 static _Thread_local unsigned long alloc_count;
 static _Thread_local unsigned long alloc_fail_nth;
@@ -43,7 +49,7 @@ unsigned long rec__alloc_count(void)
 
 void *rec__malloc(size_t size)
 {
-    if (should_fail())
+    if (should_fail() || size > MAX_ALLOC)
         return NULL;
     return malloc(size ? size : 1);
 }
@@ -54,12 +60,14 @@ void *rec__calloc(size_t n, size_t size)
         return NULL;
     if (n == 0 || size == 0)
         return calloc(1, 1);
+    if (n > MAX_ALLOC / size)
+        return NULL;
     return calloc(n, size);
 }
 
 void *rec__realloc(void *p, size_t size)
 {
-    if (should_fail())
+    if (should_fail() || size > MAX_ALLOC)
         return NULL;
     return realloc(p, size ? size : 1);
 }

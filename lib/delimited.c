@@ -7,9 +7,6 @@
 
 static const char FN[] = "rec_dataset_load_delimited";
 
-/* Longest field text quoted in a message. */
-#define QUOTE_MAX 40
-
 /* The positions a line must provide, in the order user, item, rating, timestamp. */
 enum { F_USER, F_ITEM, F_RATING, F_TIME, N_WANTED };
 
@@ -55,20 +52,15 @@ static size_t pick_fields(rec__field *got, const uint32_t *want, const char *lin
     }
 }
 
-static int quote_len(const rec__field *f)
-{
-    return (int)(f->len < QUOTE_MAX ? f->len : QUOTE_MAX);
-}
-
 /* Parse a rating or timestamp field into *v. */
 static rec_status number_field(double *v, const rec__field *f, const char *what,
                                const char *path, size_t line)
 {
     int r = rec__parse_double(v, f->p, f->len);
     if (r == REC__NUM_SYNTAX)
-        return bad_line(path, line, "%s '%.*s' is not a number", what, quote_len(f), f->p);
+        return bad_line(path, line, "%s '%s' is not a number", what, REC__QUOTE(f));
     if (r == REC__NUM_RANGE)
-        return bad_line(path, line, "%s '%.*s' is not finite", what, quote_len(f), f->p);
+        return bad_line(path, line, "%s '%s' is not finite", what, REC__QUOTE(f));
     return REC_OK;
 }
 
@@ -80,6 +72,9 @@ static rec_status parse_lines(loaded *L, const rec__text *t, const char *path, i
     size_t len;
     int unterminated;
     rec__lines_init(&it, t);
+    /* A UTF-8 byte order mark (spreadsheets write one) is not part of the first field. */
+    if (t->size >= 3 && memcmp(t->data, "\xEF\xBB\xBF", 3) == 0)
+        it.p += 3;
     while (rec__lines_next(&it, &line, &len, &unterminated)) {
         if ((has_header && it.line_no == 1) || len == 0)
             continue; /* the header, and blank lines (a trailing one is common) */
@@ -94,6 +89,15 @@ static rec_status parse_lines(loaded *L, const rec__text *t, const char *path, i
             return bad_line(path, it.line_no, "empty user id");
         if (f[F_ITEM].len == 0)
             return bad_line(path, it.line_no, "empty item id");
+        /* Dataset strings are UTF-8 (rec/dataset.h): refuse other encodings here, where the
+         * file and line can be named, rather than hand undecodable ids to bindings. */
+        for (int j = F_USER; j <= F_ITEM; j++) {
+            size_t bad;
+            if (!rec__utf8_valid(f[j].p, f[j].len, &bad))
+                return bad_line(path, it.line_no, "%s id is not valid UTF-8 (byte 0x%02X at "
+                                "offset %zu of the field)", j == F_USER ? "user" : "item",
+                                (unsigned)(unsigned char)f[j].p[bad], bad);
+        }
         rec_status rc = number_field(&L->rating[L->n], &f[F_RATING], "rating", path, it.line_no);
         if (rc == REC_OK && L->time)
             rc = number_field(&L->time[L->n], &f[F_TIME], "timestamp", path, it.line_no);

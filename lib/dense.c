@@ -1,7 +1,7 @@
 /* Keras Dense: y = act(x·W + b). The kernel and bias are dense rec__param (row_dim 0) so an
  * optimizer updates them like any other parameter. Both passes go through rec__sgemm; the
  * per-element work (bias, activation, its derivative) is one pass over the batch each. */
-#include "rec_internal.h"
+#include "dense_internal.h"
 
 #include <limits.h>
 #include <math.h>
@@ -132,7 +132,7 @@ static rec_status check_batch(const char *fn, const rec_dense *d, size_t batch)
 
 /* Logistic function without overflow: for z ≥ 0, 1/(1 + e^−z); for z < 0, e^z/(1 + e^z), so
  * expf only ever sees a non-positive argument. */
-static float sigmoid(float z)
+static inline float sigmoid(float z)
 {
     if (z >= 0.0f)
         return 1.0f / (1.0f + expf(-z));
@@ -143,7 +143,7 @@ static float sigmoid(float z)
 /* row = act(row + b). restrict: the layer's bias never aliases the caller's output, and
  * saying so lets the compiler vectorize. relu keeps NaN (NaN < 0 is false) so divergence
  * stays visible to the loss instead of being silently zeroed. */
-static void bias_act(rec_activation act, float *restrict row, const float *restrict b, size_t n)
+static inline void bias_act(rec_activation act, float *restrict row, const float *restrict b, size_t n)
 {
     switch (act) {
     case REC_ACTIVATION_LINEAR:
@@ -169,7 +169,7 @@ static void bias_act(rec_activation act, float *restrict row, const float *restr
 
 /* δ = dy ∘ act'(y), with act' written in terms of y. d is the layer's scratch, distinct from
  * the caller's y and dy. */
-static void act_delta(rec_activation act, float *restrict d, const float *restrict y,
+static inline void act_delta(rec_activation act, float *restrict d, const float *restrict y,
                       const float *restrict dy, size_t n)
 {
     switch (act) {
@@ -198,13 +198,48 @@ static void act_delta(rec_activation act, float *restrict d, const float *restri
 }
 
 /* acc (cols) += Σ_rows m (rows × cols): the bias gradient, db += Σ_rows δ. */
-static void add_rows(float *restrict acc, const float *restrict m, size_t rows, size_t cols)
+static inline void add_rows(float *restrict acc, const float *restrict m, size_t rows, size_t cols)
 {
     for (size_t r = 0; r < rows; r++) {
         const float *row = m + r * cols;
         for (size_t j = 0; j < cols; j++)
             acc[j] += row[j];
     }
+}
+
+/* Σ_i a_i b_i in eight interleaved partial sums added pairwise at the end: a fixed order
+ * that vectorizes (a single running sum cannot) and does not depend on the batch. */
+static inline float dot8(const float *restrict a, const float *restrict b, size_t n)
+{
+    float s[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++)
+            s[j] += a[i + j] * b[i + j];
+    float t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (; i < n; i++)
+        t += a[i] * b[i];
+    return t;
+}
+
+REC_CLONES
+void rec__dense_forward_raw(const rec_dense *d, const float *x, size_t batch, float *y)
+{
+    const size_t n_in = d->n_in, n_out = d->n_out;
+    if (n_out == 1) {
+        /* one unit (a regression head): a dot product per row; a matrix product with one
+         * column would spend more on packing than on arithmetic */
+        for (size_t r = 0; r < batch; r++) {
+            y[r] = dot8(x + r * n_in, d->kernel.w, n_in);
+            bias_act(d->activation, y + r, d->bias.w, 1);
+        }
+        return;
+    }
+    /* z = x·W (batch × n_out) */
+    rec__sgemm(0, 0, batch, n_out, n_in, 1.0f, x, n_in, d->kernel.w, n_out, 0.0f, y, n_out);
+    /* y = act(z + b), one pass over the batch. */
+    for (size_t r = 0; r < batch; r++)
+        bias_act(d->activation, y + r * n_out, d->bias.w, n_out);
 }
 
 rec_status rec_dense_forward(const rec_dense *dense, const float *x, size_t batch, float *y)
@@ -219,15 +254,95 @@ rec_status rec_dense_forward(const rec_dense *dense, const float *x, size_t batc
     rec_status rc = check_batch(fn, dense, batch);
     if (rc != REC_OK)
         return rc;
-
-    const size_t n_in = dense->n_in, n_out = dense->n_out;
-    /* z = x·W (batch × n_out) */
-    rec__sgemm(0, 0, batch, n_out, n_in, 1.0f, x, n_in, dense->kernel.w, n_out, 0.0f, y, n_out);
-
-    /* y = act(z + b), one pass over the batch. */
-    for (size_t r = 0; r < batch; r++)
-        bias_act(dense->activation, y + r * n_out, dense->bias.w, n_out);
+    rec__dense_forward_raw(dense, x, batch, y);
     return REC_OK;
+}
+
+REC_CLONES
+void rec__dense_activate(const rec_dense *d, float *restrict y, size_t batch)
+{
+    const size_t n = batch * d->n_out;
+    switch (d->activation) {
+    case REC_ACTIVATION_LINEAR:
+        break;
+    case REC_ACTIVATION_RELU: /* as bias_act: NaN stays NaN */
+        for (size_t i = 0; i < n; i++)
+            y[i] = y[i] < 0.0f ? 0.0f : y[i];
+        break;
+    case REC_ACTIVATION_SIGMOID:
+        for (size_t i = 0; i < n; i++)
+            y[i] = sigmoid(y[i]);
+        break;
+    case REC_ACTIVATION_TANH:
+        for (size_t i = 0; i < n; i++)
+            y[i] = tanhf(y[i]);
+        break;
+    }
+}
+
+REC_CLONES
+const float *rec__dense_delta(const rec_dense *d, const float *y, const float *dy, size_t batch,
+                              float *delta)
+{
+    if (d->activation == REC_ACTIVATION_LINEAR)
+        return dy;
+    act_delta(d->activation, delta, y, dy, batch * d->n_out);
+    return delta;
+}
+
+REC_CLONES
+void rec__dense_bias_grad(float *gb, const float *delta, size_t batch, size_t n_out,
+                          int accumulate)
+{
+    if (!accumulate)
+        memset(gb, 0, n_out * sizeof *gb);
+    add_rows(gb, delta, batch, n_out);
+}
+
+REC_CLONES
+void rec__dense_backward_raw(const rec_dense *d, const float *x, const float *y, const float *dy,
+                             size_t batch, float *delta, float *gk, float *gb, int accumulate,
+                             float *dx)
+{
+    const size_t n_in = d->n_in, n_out = d->n_out;
+    /* δ = dy ∘ act'(y); for linear act' = 1 so δ is dy itself and needs no scratch. */
+    const float *dl = dy;
+    if (d->activation != REC_ACTIVATION_LINEAR) {
+        act_delta(d->activation, delta, y, dy, batch * n_out);
+        dl = delta;
+    }
+    if (n_out == 1) {
+        /* one unit: gk_i [+]= Σ_r x_ri δ_r, gb [+]= Σ_r δ_r, dx_ri = δ_r w_i, as loops */
+        const float *w = d->kernel.w;
+        if (!accumulate) {
+            memset(gk, 0, n_in * sizeof *gk);
+            gb[0] = 0.0f;
+        }
+        for (size_t r = 0; r < batch; r++) {
+            const float *xr = x + r * n_in;
+            const float g = dl[r];
+            for (size_t i = 0; i < n_in; i++)
+                gk[i] += xr[i] * g;
+            gb[0] += g;
+            if (dx) {
+                float *dxr = dx + r * n_in;
+                for (size_t i = 0; i < n_in; i++)
+                    dxr[i] = g * w[i];
+            }
+        }
+        return;
+    }
+    /* gk ← [gk +] xᵀ·δ  (n_in × n_out); beta = 0 overwrites without reading gk */
+    rec__sgemm(1, 0, n_in, n_out, batch, 1.0f, x, n_in, dl, n_out, accumulate ? 1.0f : 0.0f,
+               gk, n_out);
+    /* gb ← [gb +] Σ_rows δ */
+    if (!accumulate)
+        memset(gb, 0, n_out * sizeof *gb);
+    add_rows(gb, dl, batch, n_out);
+    /* dx = δ·Wᵀ  (batch × n_in) */
+    if (dx)
+        rec__sgemm(0, 1, batch, n_in, n_out, 1.0f, dl, n_out, d->kernel.w, n_out, 0.0f, dx,
+                   n_in);
 }
 
 rec_status rec_dense_backward(rec_dense *dense, const float *x, const float *y, const float *dy,
@@ -246,36 +361,18 @@ rec_status rec_dense_backward(rec_dense *dense, const float *x, const float *y, 
     if (rc != REC_OK)
         return rc;
 
-    const size_t n_in = dense->n_in, n_out = dense->n_out;
-    const size_t n = batch * n_out; /* no overflow: check_batch */
-
-    /* δ = dy ∘ act'(y); for linear act' = 1 so δ is dy itself and needs no scratch. */
-    const float *delta = dy;
-    if (dense->activation != REC_ACTIVATION_LINEAR) {
-        if (n > dense->delta_cap) {
-            /* Grow before touching anything, so a failure leaves the layer unchanged. */
-            float *p = rec__realloc(dense->delta, n * sizeof(float));
-            if (!p)
-                return rec__error(REC_ENOMEM, "%s: out of memory for a %zu x %zu scratch", fn,
-                                  batch, n_out);
-            dense->delta = p;
-            dense->delta_cap = n;
-        }
-        act_delta(dense->activation, dense->delta, y, dy, n);
-        delta = dense->delta;
+    const size_t n = batch * dense->n_out; /* no overflow: check_batch */
+    if (dense->activation != REC_ACTIVATION_LINEAR && n > dense->delta_cap) {
+        /* Grow before touching anything, so a failure leaves the layer unchanged. */
+        float *p = rec__realloc(dense->delta, n * sizeof(float));
+        if (!p)
+            return rec__error(REC_ENOMEM, "%s: out of memory for a %zu x %zu scratch", fn, batch,
+                              (size_t)dense->n_out);
+        dense->delta = p;
+        dense->delta_cap = n;
     }
-
-    /* dW += xᵀ·δ  (n_in × n_out; beta = 1 accumulates) */
-    rec__sgemm(1, 0, n_in, n_out, batch, 1.0f, x, n_in, delta, n_out, 1.0f, dense->kernel.g,
-               n_out);
-
-    /* db += Σ_rows δ */
-    add_rows(dense->bias.g, delta, batch, n_out);
-
-    /* dx = δ·Wᵀ  (batch × n_in) */
-    if (dx)
-        rec__sgemm(0, 1, batch, n_in, n_out, 1.0f, delta, n_out, dense->kernel.w, n_out, 0.0f,
-                   dx, n_in);
+    rec__dense_backward_raw(dense, x, y, dy, batch, dense->delta, dense->kernel.g, dense->bias.g,
+                            1, dx);
     return REC_OK;
 }
 

@@ -147,6 +147,81 @@ size_t rec__split(rec__field *fields, size_t cap, const char *line, size_t len, 
     }
 }
 
+int rec__utf8_valid(const char *s, size_t len, size_t *bad_at)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        /* lead byte → continuation count and the range of the first continuation byte, which
+         * excludes overlong forms (E0 80..9F, F0 80..8F), surrogates (ED A0..BF) and code
+         * points above U+10FFFF (F4 90..BF) */
+        size_t n;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            lo = c == 0xE0 ? 0xA0 : 0x80;
+            hi = c == 0xED ? 0x9F : 0xBF;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            lo = c == 0xF0 ? 0x90 : 0x80;
+            hi = c == 0xF4 ? 0x8F : 0xBF;
+        } else {
+            *bad_at = i;
+            return 0;
+        }
+        if (len - i <= n || p[i + 1] < lo || p[i + 1] > hi) {
+            *bad_at = i;
+            return 0;
+        }
+        for (size_t k = 2; k <= n; k++) {
+            if (p[i + k] < 0x80 || p[i + k] > 0xBF) {
+                *bad_at = i;
+                return 0;
+            }
+        }
+        i += n + 1;
+    }
+    return 1;
+}
+
+const char *rec__quote(char *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = len < REC__QUOTE_MAX ? len : REC__QUOTE_MAX, k = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t seq = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4, bad;
+        if (c >= 0x80 && seq <= n - i && rec__utf8_valid(s + i, seq, &bad)) {
+            memcpy(out + k, s + i, seq); /* a whole UTF-8 character */
+            k += seq;
+            i += seq;
+            continue;
+        }
+        if (c >= 0x20 && c < 0x7F) {
+            out[k++] = (char)c;
+        } else {
+            out[k++] = '\\';
+            out[k++] = 'x';
+            out[k++] = hex[c >> 4];
+            out[k++] = hex[c & 15];
+        }
+        i++;
+    }
+    if (n < len) {
+        memcpy(out + k, "...", 3);
+        k += 3;
+    }
+    out[k] = '\0';
+    return out;
+}
+
 static int is_digit(char c)
 {
     return c >= '0' && c <= '9';

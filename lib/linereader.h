@@ -48,6 +48,20 @@ typedef struct rec__field {
 REC_HIDDEN size_t rec__split(rec__field *fields, size_t cap, const char *line, size_t len,
                              char delim);
 
+/* Is s[0..len) valid UTF-8 (RFC 3629: shortest form, no surrogates, at most U+10FFFF)?
+ * Returns 1, or 0 with *bad_at = offset of the first byte of the offending sequence. */
+REC_HIDDEN int rec__utf8_valid(const char *s, size_t len, size_t *bad_at);
+
+/* A field's bytes as they may appear in a message: at most REC__QUOTE_MAX input bytes (then
+ * "..."), valid UTF-8 and printable ASCII kept, control characters and bytes that are not
+ * UTF-8 written as \xNN. A hostile file then cannot put terminal escapes or undecodable bytes
+ * into rec_last_error(). Returns out, which holds REC__QUOTE_CAP bytes. REC__QUOTE(f) quotes
+ * a rec__field into a temporary buffer that lives until the end of the enclosing block. */
+#define REC__QUOTE_MAX 40
+#define REC__QUOTE_CAP (4 * REC__QUOTE_MAX + 4)
+REC_HIDDEN const char *rec__quote(char *out, const char *s, size_t len);
+#define REC__QUOTE(f) rec__quote((char[REC__QUOTE_CAP]){0}, (f)->p, (f)->len)
+
 /* Results of the number parsers. */
 enum {
     REC__NUM_OK = 0,

@@ -17,6 +17,7 @@ rec_status rec_model_create(rec_model **out, uint64_t seed)
     if (!m)
         return rec__error(REC_ENOMEM, "rec_model_create: out of memory");
     m->seed = seed;
+    m->n_threads = 1;
     m->interaction = REC_INTERACTION_DOT;
     m->label = rec__strdup("user_rating");
     m->name = rec__strdup("model");

@@ -52,10 +52,17 @@ static rec_status encode_text(u32vec *bags, const rec_textvec *tv, const char *s
     size_t cap = strlen(s) + 1, n = 0;
     if (!u32vec_reserve(bags, cap))
         return rec__error(REC_ENOMEM, "%s: out of memory", fn);
-    rec_status rc = rec_textvec_encode(bags->v + bags->n, cap, &n, tv, s);
+    uint32_t *ids = bags->v + bags->n;
+    rec_status rc = rec_textvec_encode(ids, cap, &n, tv, s);
     if (rc)
         return rc;
-    bags->n += n;
+    /* Padding (id 0) is masked out of the mean: drop it here, once, instead of testing every
+     * id in every batch. */
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] != 0)
+            ids[kept++] = ids[i];
+    bags->n += kept;
     return REC_OK;
 }
 
@@ -70,6 +77,7 @@ static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_data
     case REC_FEATURE_CATEGORICAL: {
         if ((rc = find_column(&col, ds, f->column, REC_COLUMN_STRING, fn)))
             return rc;
+        fc->max_bag = 1;
         fc->ids = rec__malloc((n ? n : 1) * sizeof *fc->ids);
         if (!fc->ids)
             return rec__error(REC_ENOMEM, "%s: out of memory", fn);
@@ -93,6 +101,7 @@ static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_data
     case REC_FEATURE_BUCKETIZED:
         if ((rc = find_column(&col, ds, f->column, REC_COLUMN_NUMBER, fn)))
             return rc;
+        fc->max_bag = 1;
         fc->ids = rec__malloc((n ? n : 1) * sizeof *fc->ids);
         if (!fc->ids)
             return rec__error(REC_ENOMEM, "%s: out of memory", fn);
@@ -130,6 +139,8 @@ static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_data
                 return rc;
             }
             fc->bag_offsets[b + 1] = bags.n;
+            if (bags.n - fc->bag_offsets[b] > fc->max_bag)
+                fc->max_bag = (uint32_t)(bags.n - fc->bag_offsets[b]);
         }
         for (size_t i = 0; i < n; i++)
             fc->ids[i] = by_dict ? col->codes[rows ? rows[i] : i] : (uint32_t)i;
@@ -154,9 +165,15 @@ static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_data
                 rec__free(bags.v);
                 return rec__error(REC_ENOMEM, "%s: out of memory", fn);
             }
-            for (size_t j = lo; j < hi; j++)
-                bags.v[bags.n++] = rec_vocab_index(f->vocab, col->dict.strings[col->codes[j]]);
+            for (size_t j = lo; j < hi; j++) {
+                /* unknown strings (row 0) are masked out of the mean, so not stored */
+                uint32_t id = rec_vocab_index(f->vocab, col->dict.strings[col->codes[j]]);
+                if (id != 0)
+                    bags.v[bags.n++] = id;
+            }
             fc->bag_offsets[i + 1] = bags.n;
+            if (bags.n - fc->bag_offsets[i] > fc->max_bag)
+                fc->max_bag = (uint32_t)(bags.n - fc->bag_offsets[i]);
             fc->ids[i] = (uint32_t)i;
         }
         fc->bag_ids = bags.v ? bags.v : rec__malloc(sizeof(uint32_t));
@@ -228,61 +245,81 @@ rec_status rec__featset_build(rec__featset *fs, const rec_model *m, const rec_da
 
 /* ---- forward / backward of the feature layer -------------------------------------------- */
 
-/* Mean of the non-padding rows of one bag (Keras masked GlobalAveragePooling1D; an empty bag
- * gives zeros where Keras would give NaN). Returns the count c of rows averaged. */
-static uint32_t bag_mean(float *dst, const float *w, uint32_t dim, const uint32_t *ids,
-                         size_t lo, size_t hi)
+/* Mean of the rows of one bag (Keras masked GlobalAveragePooling1D: padding was dropped when
+ * the bag was built; an empty bag gives zeros where Keras would give NaN). Summed in token
+ * order from the first row, then scaled by 1/c when c > 1. */
+static inline void bag_mean(float *restrict dst, const float *restrict w, uint32_t dim,
+                     const uint32_t *ids, size_t lo, size_t hi)
 {
-    memset(dst, 0, dim * sizeof *dst);
-    uint32_t c = 0;
-    for (size_t j = lo; j < hi; j++) {
-        if (ids[j] == 0)
-            continue;
-        const float *row = w + (size_t)ids[j] * dim;
-        for (uint32_t k = 0; k < dim; k++)
-            dst[k] += row[k];
-        c++;
+    if (lo == hi) {
+        memset(dst, 0, dim * sizeof *dst);
+        return;
     }
-    if (c > 1) {
-        float inv = 1.0f / (float)c;
+    rec__row_copy(dst, w + (size_t)ids[lo] * dim, dim);
+    for (size_t j = lo + 1; j < hi; j++)
+        rec__row_add(dst, w + (size_t)ids[j] * dim, dim);
+    if (hi - lo > 1) {
+        float inv = 1.0f / (float)(hi - lo);
         for (uint32_t k = 0; k < dim; k++)
             dst[k] *= inv;
     }
-    return c;
 }
 
+REC_CLONES
 void rec__features_forward(const rec_model *m, const rec__featset *fs, const uint32_t *idx,
                            size_t count, float *x)
 {
     const size_t width = m->width;
+    /* feature-outer: one table at a time stays hot in cache across the batch */
     for (size_t fi = 0; fi < m->n_feats; fi++) {
         const rec__feature *f = &m->feats[fi];
         const rec__fcol *fc = &fs->cols[fi];
         const uint32_t dim = f->dim;
         const float *w = f->emb ? rec_embedding_row(f->emb, 0) : NULL;
-        for (size_t b = 0; b < count; b++) {
-            size_t e = idx ? idx[b] : b;
-            float *dst = x + b * width + f->offset;
-            switch (f->kind) {
-            case REC_FEATURE_CATEGORICAL:
-            case REC_FEATURE_BUCKETIZED:
-                memcpy(dst, w + (size_t)fc->ids[e] * dim, dim * sizeof *dst);
-                break;
-            case REC_FEATURE_NUMERIC:
-                dst[0] = fc->values[e];
-                break;
-            case REC_FEATURE_TEXT:
-            case REC_FEATURE_CATEGORICAL_LIST: {
-                uint32_t bag = fc->ids[e];
+        float *dst = x + f->offset;
+        switch (f->kind) {
+        case REC_FEATURE_CATEGORICAL:
+        case REC_FEATURE_BUCKETIZED:
+            for (size_t b = 0; b < count; b++, dst += width)
+                rec__row_copy(dst, w + (size_t)fc->ids[idx[b]] * dim, dim);
+            break;
+        case REC_FEATURE_NUMERIC:
+            for (size_t b = 0; b < count; b++, dst += width)
+                dst[0] = fc->values[idx[b]];
+            break;
+        case REC_FEATURE_TEXT:
+        case REC_FEATURE_CATEGORICAL_LIST:
+            for (size_t b = 0; b < count; b++, dst += width) {
+                uint32_t bag = fc->ids[idx[b]];
                 bag_mean(dst, w, dim, fc->bag_ids, fc->bag_offsets[bag],
                          fc->bag_offsets[bag + 1]);
-                break;
             }
-            }
+            break;
         }
     }
 }
 
+/* A parameter's sparse-gradient bookkeeping held in locals for the hot loop: a store through
+ * the uint8_t touched flags may alias anything, so reading the fields through the parameter
+ * would make the compiler reload them after every flag it sets. */
+typedef struct touch {
+    float *g;
+    uint8_t *flag;
+    uint32_t *list;
+    size_t n;
+    uint32_t dim;
+} touch;
+
+static inline float *touch_row(touch *t, uint32_t row)
+{
+    if (!t->flag[row]) {
+        t->flag[row] = 1;
+        t->list[t->n++] = row;
+    }
+    return t->g + (size_t)row * t->dim;
+}
+
+REC_CLONES
 void rec__features_backward(rec_model *m, const rec__featset *fs, const uint32_t *idx,
                             size_t count, const float *dx)
 {
@@ -294,32 +331,116 @@ void rec__features_backward(rec_model *m, const rec__featset *fs, const uint32_t
         const rec__fcol *fc = &fs->cols[fi];
         const uint32_t dim = f->dim;
         rec__param *p = rec__embedding_param(f->emb);
-        for (size_t b = 0; b < count; b++) {
-            size_t e = idx ? idx[b] : b;
-            const float *src = dx + b * width + f->offset;
-            if (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED) {
-                /* ∂L/∂E[id] += ∂L/∂x (rows repeated in the batch add up) */
-                float *g = rec__param_grad_row(p, fc->ids[e]);
-                for (uint32_t k = 0; k < dim; k++)
-                    g[k] += src[k];
-                continue;
-            }
+        touch t = {p->g, p->is_touched, p->touched, p->n_touched, dim};
+        const uint32_t *ids = fc->ids;
+        const float *src = dx + f->offset;
+        if (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED) {
+            /* ∂L/∂E[id] += ∂L/∂x (rows repeated in the batch add up) */
+            for (size_t b = 0; b < count; b++, src += width)
+                rec__row_add(touch_row(&t, ids[idx[b]]), src, dim);
+        } else {
             /* mean of c rows: each of them gets ∂L/∂x / c */
-            uint32_t bag = fc->ids[e];
-            size_t lo = fc->bag_offsets[bag], hi = fc->bag_offsets[bag + 1];
-            uint32_t c = 0;
-            for (size_t j = lo; j < hi; j++)
-                c += fc->bag_ids[j] != 0;
-            if (c == 0)
-                continue;
-            float inv = 1.0f / (float)c;
-            for (size_t j = lo; j < hi; j++) {
-                if (fc->bag_ids[j] == 0)
+            const size_t *off = fc->bag_offsets;
+            const uint32_t *bag_ids = fc->bag_ids;
+            for (size_t b = 0; b < count; b++, src += width) {
+                uint32_t bag = ids[idx[b]];
+                size_t lo = off[bag], hi = off[bag + 1];
+                if (lo == hi)
                     continue;
-                float *g = rec__param_grad_row(p, fc->bag_ids[j]);
-                for (uint32_t k = 0; k < dim; k++)
-                    g[k] += src[k] * inv;
+                float inv = 1.0f / (float)(hi - lo);
+                for (size_t j = lo; j < hi; j++)
+                    rec__row_axpy(touch_row(&t, bag_ids[j]), src, inv, dim);
+            }
+        }
+        p->n_touched = t.n;
+    }
+}
+
+REC_CLONES
+void rec__features_backward_private(const rec_model *m, const rec__featset *fs,
+                                    const uint32_t *idx, size_t count, const float *dx,
+                                    rec__rowgrad *rg)
+{
+    const size_t width = m->width;
+    for (size_t fi = 0; fi < m->n_feats; fi++) {
+        const rec__feature *f = &m->feats[fi];
+        if (!f->emb)
+            continue;
+        const rec__fcol *fc = &fs->cols[fi];
+        rec__rowgrad *r = &rg[fi];
+        const float *src = dx + f->offset;
+        if (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED) {
+            for (size_t b = 0; b < count; b++, src += width)
+                rec__rowgrad_axpy(r, fc->ids[idx[b]], src, 1.0f);
+            continue;
+        }
+        for (size_t b = 0; b < count; b++, src += width) {
+            uint32_t bag = fc->ids[idx[b]];
+            size_t lo = fc->bag_offsets[bag], hi = fc->bag_offsets[bag + 1];
+            if (lo == hi)
+                continue;
+            float inv = 1.0f / (float)(hi - lo);
+            for (size_t j = lo; j < hi; j++)
+                rec__rowgrad_axpy(r, fc->bag_ids[j], src, inv);
+        }
+    }
+}
+
+REC_CLONES
+void rec__feature_gather(const rec_model *m, const rec__featset *fs, size_t fi,
+                         const uint32_t *keys, size_t k, float *x)
+{
+    const rec__feature *f = &m->feats[fi];
+    const rec__fcol *fc = &fs->cols[fi];
+    const uint32_t dim = f->dim;
+    const float *w = rec_embedding_row(f->emb, 0);
+    if (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED) {
+        for (size_t i = 0; i < k; i++, x += dim)
+            rec__row_copy(x, w + (size_t)keys[i] * dim, dim);
+        return;
+    }
+    for (size_t i = 0; i < k; i++, x += dim)
+        bag_mean(x, w, dim, fc->bag_ids, fc->bag_offsets[keys[i]], fc->bag_offsets[keys[i] + 1]);
+}
+
+REC_CLONES
+void rec__feature_scatter(rec_model *m, const rec__featset *fs, size_t fi,
+                          const uint32_t *keys, size_t k, const float *g, rec__rowgrad *rg)
+{
+    rec__feature *f = &m->feats[fi];
+    const rec__fcol *fc = &fs->cols[fi];
+    const uint32_t dim = f->dim;
+    rec__param *p = rec__embedding_param(f->emb);
+    rec__rowgrad *r = rg ? &rg[fi] : NULL;
+    /* the parameter's bookkeeping is thread 0's alone: other threads must not even read it */
+    touch t = {0};
+    if (!r)
+        t = (touch){p->g, p->is_touched, p->touched, p->n_touched, dim};
+    if (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED) {
+        /* ∂L/∂E[key] += g (keys may repeat: they add up) */
+        for (size_t i = 0; i < k; i++, g += dim) {
+            if (r)
+                rec__rowgrad_axpy(r, keys[i], g, 1.0f);
+            else
+                rec__row_add(touch_row(&t, keys[i]), g, dim);
+        }
+    } else {
+        /* a bag's mean over c rows: each row gets g / c */
+        const size_t *off = fc->bag_offsets;
+        const uint32_t *bag_ids = fc->bag_ids;
+        for (size_t i = 0; i < k; i++, g += dim) {
+            size_t lo = off[keys[i]], hi = off[keys[i] + 1];
+            if (lo == hi)
+                continue;
+            float inv = 1.0f / (float)(hi - lo);
+            for (size_t j = lo; j < hi; j++) {
+                if (r)
+                    rec__rowgrad_axpy(r, bag_ids[j], g, inv);
+                else
+                    rec__row_axpy(touch_row(&t, bag_ids[j]), g, inv, dim);
             }
         }
     }
+    if (!r)
+        p->n_touched = t.n;
 }

@@ -7,6 +7,9 @@
 #define REC_MODEL_INTERNAL_H
 
 #include "dataset_internal.h"
+#include "dense_internal.h"
+
+#include <string.h>
 
 /* One input feature: its description (set before build) and its adapted state (after). */
 typedef struct rec__feature {
@@ -34,8 +37,9 @@ typedef struct rec__fcol {
     uint32_t *ids;        /* CATEGORICAL/BUCKETIZED: embedding row; TEXT/LIST: bag index */
     float *values;        /* NUMERIC */
     size_t *bag_offsets;  /* TEXT/LIST: n_bags + 1 */
-    uint32_t *bag_ids;    /* TEXT/LIST: embedding rows (0 = padding, skipped) */
+    uint32_t *bag_ids;    /* TEXT/LIST: embedding rows, padding (row 0) already dropped */
     size_t n_bags;
+    uint32_t max_bag;     /* longest bag (1 for CATEGORICAL/BUCKETIZED, 0 for NUMERIC) */
 } rec__fcol;
 
 typedef struct rec__featset {
@@ -43,6 +47,26 @@ typedef struct rec__featset {
     rec__fcol *cols;      /* one per feature */
     float *labels;        /* NULL when built without labels */
 } rec__featset;
+
+/* The first dense layer of an MLP, one feature at a time (model_train.c). Its input is the
+ * concatenation of the features, so z = b + Σ_f x_f·W_f with W_f the rows of the kernel that
+ * feature f meets. A feature whose value comes from a key (an embedding row, or a bag of
+ * rows) takes only as many distinct values as the slice has distinct keys, u ≤ n: then
+ * P = U·W_f over the distinct values and z_b += P[slot(b)] costs u·dim·units multiply-adds
+ * instead of n·dim·units, and likewise backward (Δ = Σ of δ over the examples of a key,
+ * ∂W_f = Uᵀ·Δ, ∂U = Δ·W_fᵀ). On MovieLens 100K a batch of 2048 holds ~660 distinct users,
+ * ~770 titles and ~490 timestamp buckets. */
+typedef struct rec__l0 {
+    uint32_t *keys;   /* cap: key of each example (embedding row, or bag index) */
+    uint32_t *sidx;   /* cap: slot of each example's key among the distinct keys */
+    uint32_t *ukeys;  /* cap: the distinct keys, in first-seen order */
+    uint32_t *kslot;  /* n_kslot: 1 + slot of a key during the distinct pass, else 0 */
+    size_t n_kslot;
+    size_t n_unique;  /* of the current slice */
+    int factored;     /* current slice: P = U·W_f over distinct keys, else X·W_f */
+    float *x;         /* cap × dim: X_f (or U_f), then its gradient */
+    float *p;         /* cap × units of layer 0: P_f, then Δ_f */
+} rec__l0;
 
 /* Scratch of one forward/backward pass over a batch of at most `cap` examples. The model owns
  * one for training; const calls (evaluate, predict) make their own, so they can run
@@ -53,9 +77,41 @@ typedef struct rec__workspace {
     float *dx;      /* cap × width: ∂loss/∂x */
     float **act;    /* per layer, cap × units */
     float **dact;   /* per layer, cap × units: ∂loss/∂output */
-    float *pred;    /* cap */
-    float *dpred;   /* cap */
+    float *pred;    /* cap: DOT predictions (an MLP predicts into its last act) */
+    float *delta;   /* cap × widest layer: δ = ∂loss/∂output ∘ act′ of the layer in backward */
+    rec__l0 *l0;    /* MLP: per feature (unused for NUMERIC) */
+    int by_feature; /* current slice: layer 0 went feature by feature (rec__l0) */
+    /* Training with T > 1 threads (the model's own workspace only): rec__tstate of threads
+     * 0..n_extra − 1, see model_train.c. */
+    struct rec__tstate *extra;
+    uint32_t n_extra;
 } rec__workspace;
+
+/* A thread's private gradient of one embedding table: the rows its slice of a batch touched,
+ * in first-touch order, with their gradient rows packed; slot[row] = 1 + position, 0 when
+ * untouched, so a repeated row is found in O(1) and nothing needs zeroing between batches. */
+typedef struct rec__rowgrad {
+    uint32_t *slot;   /* n_rows */
+    uint32_t *rows;   /* cap */
+    float *g;         /* cap × dim */
+    size_t n, cap;
+    uint32_t dim;
+    uint32_t n_rows;
+} rec__rowgrad;
+
+/* Training state of thread t of T > 1 (model_train.c). Threads t ≥ 1 compute the gradient of
+ * their slice of a batch into their own buffers: the dense gradients (per layer, overwritten
+ * each batch) and the embedding rows (rg); thread 0 uses the model's workspace and writes
+ * straight into the parameters. Then every thread t reduces and updates the embedding rows
+ * it owns (owned: per feature, rows collected for the current batch). */
+typedef struct rec__tstate {
+    rec__workspace ws;   /* t ≥ 1 */
+    float **dk;          /* t ≥ 1, per layer: n_in × n_out */
+    float **db;          /* t ≥ 1, per layer: n_out */
+    rec__rowgrad *rg;    /* t ≥ 1, per feature (empty for NUMERIC) */
+    uint32_t **owned;    /* per feature: capacity n_rows */
+    size_t *n_owned;     /* per feature */
+} rec__tstate;
 
 struct rec_model {
     uint64_t seed;
@@ -73,23 +129,140 @@ struct rec_model {
     rec_dense **layers;
     rec__rng order_rng;       /* batch order, derived from seed */
     rec__workspace ws;        /* training scratch */
+    uint32_t n_threads;       /* rec_model_set_threads, default 1 */
 };
+
+/* ---- row kernels of the hot loops (model_features.c, model_train.c) ---------------------- */
+
+
+/* The fixed-width cases are the common ones (the tutorial's embeddings have 32 columns, its
+ * hidden layer 64); spelling them out lets the compiler unroll them into a few vector moves
+ * instead of a call to memcpy or a loop with a remainder. */
+static inline void rec__row_copy(float *restrict dst, const float *restrict src, uint32_t dim)
+{
+    /* a constant-size memcpy is expanded inline into vector moves; a copy loop would be
+     * turned into a call to the library's memcpy */
+    if (dim == 32)
+        memcpy(dst, src, 32 * sizeof *dst);
+    else if (dim == 64)
+        memcpy(dst, src, 64 * sizeof *dst);
+    else
+        memcpy(dst, src, dim * sizeof *dst);
+}
+
+static inline void rec__row_add(float *restrict dst, const float *restrict src, uint32_t dim)
+{
+    if (dim == 32) {
+        for (uint32_t k = 0; k < 32; k++)
+            dst[k] += src[k];
+        return;
+    }
+    if (dim == 64) {
+        for (uint32_t k = 0; k < 64; k++)
+            dst[k] += src[k];
+        return;
+    }
+    for (uint32_t k = 0; k < dim; k++)
+        dst[k] += src[k];
+}
+
+/* dst = s · src */
+static inline void rec__row_scale(float *restrict dst, const float *restrict src, float s,
+                             uint32_t dim)
+{
+    if (dim == 32) {
+        for (uint32_t k = 0; k < 32; k++)
+            dst[k] = s * src[k];
+        return;
+    }
+    if (dim == 64) {
+        for (uint32_t k = 0; k < 64; k++)
+            dst[k] = s * src[k];
+        return;
+    }
+    for (uint32_t k = 0; k < dim; k++)
+        dst[k] = s * src[k];
+}
+
+/* dst += s · src */
+static inline void rec__row_axpy(float *restrict dst, const float *restrict src, float s,
+                            uint32_t dim)
+{
+    if (dim == 32) {
+        for (uint32_t k = 0; k < 32; k++)
+            dst[k] += s * src[k];
+        return;
+    }
+    if (dim == 64) {
+        for (uint32_t k = 0; k < 64; k++)
+            dst[k] += s * src[k];
+        return;
+    }
+    for (uint32_t k = 0; k < dim; k++)
+        dst[k] += s * src[k];
+}
+
+/* Row `row` of a parameter's gradient, marked touched (the gradient is zero outside touched
+ * rows, so the caller may add to it). Inline twin of rec__param_grad_row for the hot loop. */
+static inline float *rec__param_row(rec__param *p, uint32_t row)
+{
+    if (!p->is_touched[row]) {
+        p->is_touched[row] = 1;
+        p->touched[p->n_touched++] = row;
+    }
+    return p->g + (size_t)row * p->row_dim;
+}
+
+/* Gradient row of `row` in a thread's private buffer: the first touch writes s·src into a
+ * fresh packed row, later touches add to it (so the buffer never needs zeroing). The
+ * caller reserved room for every row a slice can touch. */
+static inline void rec__rowgrad_axpy(rec__rowgrad *r, uint32_t row, const float *src, float s)
+{
+    uint32_t slot = r->slot[row];
+    if (slot == 0) {
+        r->rows[r->n] = row;
+        slot = (uint32_t)++r->n;
+        r->slot[row] = slot;
+        rec__row_scale(r->g + (size_t)(slot - 1) * r->dim, src, s, r->dim);
+        return;
+    }
+    rec__row_axpy(r->g + (size_t)(slot - 1) * r->dim, src, s, r->dim);
+}
 
 /* model_features.c */
 REC_HIDDEN rec_status rec__featset_build(rec__featset *fs, const rec_model *m,
                                          const rec_dataset *ds, const uint32_t *rows, size_t n,
                                          int with_labels, const char *fn);
 REC_HIDDEN void rec__featset_release(rec__featset *fs, const rec_model *m);
-/* x[b] ← concatenated features of examples first..first+count of fs (via idx when not NULL). */
+/* x[b] ← concatenated features of example idx[b] of fs, b < count. */
 REC_HIDDEN void rec__features_forward(const rec_model *m, const rec__featset *fs,
                                       const uint32_t *idx, size_t count, float *x);
 /* Accumulate ∂loss/∂x into the embedding tables' sparse gradients. */
 REC_HIDDEN void rec__features_backward(rec_model *m, const rec__featset *fs,
                                        const uint32_t *idx, size_t count, const float *dx);
 
+/* Accumulate ∂loss/∂x of a slice into private row gradients (threads other than 0). */
+REC_HIDDEN void rec__features_backward_private(const rec_model *m, const rec__featset *fs,
+                                               const uint32_t *idx, size_t count,
+                                               const float *dx, rec__rowgrad *rg);
+
+/* Vectors of feature fi for keys[0..k) (embedding rows, or bag means) into rows of x, and
+ * the gradient rows g[0..k) back to the keys' embedding rows: into the parameter when rg is
+ * NULL, else into the thread's private rows rg[fi]. */
+REC_HIDDEN void rec__feature_gather(const rec_model *m, const rec__featset *fs, size_t fi,
+                                    const uint32_t *keys, size_t k, float *x);
+REC_HIDDEN void rec__feature_scatter(rec_model *m, const rec__featset *fs, size_t fi,
+                                     const uint32_t *keys, size_t k, const float *g,
+                                     rec__rowgrad *rg);
+
 /* model_train.c */
-REC_HIDDEN rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap);
+/* Room for batches of cap examples (grows only); train adds the buffers of layer 0 by feature,
+ * which only training uses. */
+REC_HIDDEN rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap,
+                                             int train);
+/* Frees ws, including the per-thread training state hanging off the model's workspace. */
 REC_HIDDEN void rec__workspace_release(rec__workspace *ws, const rec_model *m);
+
 
 /* model.c: build steps shared with rec_model_load() (serialize.c). rec__model_layout computes
  * the feature offsets and side widths and checks the description (REC_EINVAL, message

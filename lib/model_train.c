@@ -2,16 +2,38 @@
  *
  * Loss over a batch of B examples: L = (1/B) Σ_b (ŷ_b − y_b)², so ∂L/∂ŷ_b = 2 (ŷ_b − y_b) / B.
  * DOT:  ŷ_b = Σ_k u_bk v_bk  →  ∂L/∂u_bk = ∂L/∂ŷ_b · v_bk,  ∂L/∂v_bk = ∂L/∂ŷ_b · u_bk.
- * MLP:  ŷ_b = last layer's output; each dense layer back-propagates (rec_dense_backward).
+ * MLP:  ŷ_b = last layer's output; each dense layer back-propagates (rec__dense_backward_raw).
  * Then ∂L/∂x reaches the embedding tables as sparse row gradients (model_features.c).
  * Computing gradients and applying them are separate steps, so that data-parallel training
- * can sum the gradients of several processes in between. */
+ * can sum the gradients of several processes in between.
+ *
+ * Threads (rec_model_set_threads, T > 1). A batch is cut into T contiguous slices. Round A:
+ * thread t runs forward and backward on its slice with its own workspace; thread 0 adds its
+ * gradient straight into the parameters, threads t ≥ 1 into private buffers (dense gradients
+ * of their slice, and packed embedding rows, rec__rowgrad). Round B: the private buffers are
+ * reduced into the parameters, each row and each dense range by exactly one thread, always in
+ * the order thread 1, 2, ..., T − 1 after thread 0's contribution, so a given T gives the
+ * same bits every run; in the same round, when training, the owner of a row or range applies
+ * the optimizer to it. Embedding rows are owned by blocks of 64 (a cache line of the
+ * touched flags) hashed over the threads. Evaluation and prediction cut the rows into T
+ * contiguous chunks. OpenBLAS calls made inside these threads must be single-threaded (see
+ * docs/BENCHMARKS.md): the library never changes BLAS settings, which are process-global. */
 #include "model_internal.h"
+#include "threads.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+/* Smallest slice worth a thread: below it the fork-join costs more than the work. */
+#define MIN_SLICE 64
+/* Smallest slice for which layer 0 looks for repeated keys (rec__l0). */
+#define FACTOR_MIN 128
+#define MAX_THREADS 256u
+
 /* ---- workspace ------------------------------------------------------------------------------ */
+
+static void tstate_release(rec__tstate *ts, const rec_model *m);
 
 void rec__workspace_release(rec__workspace *ws, const rec_model *m)
 {
@@ -21,36 +43,85 @@ void rec__workspace_release(rec__workspace *ws, const rec_model *m)
         if (ws->dact)
             rec__free(ws->dact[l]);
     }
+    for (uint32_t t = 0; ws->extra && t < ws->n_extra; t++)
+        tstate_release(&ws->extra[t], m);
+    for (size_t i = 0; ws->l0 && i < m->n_feats; i++) {
+        rec__l0 *l = &ws->l0[i];
+        rec__free(l->keys);
+        rec__free(l->sidx);
+        rec__free(l->ukeys);
+        rec__free(l->kslot);
+        rec__free(l->x);
+        rec__free(l->p);
+    }
+    rec__free(ws->l0);
+    rec__free(ws->extra);
     rec__free(ws->act);
     rec__free(ws->dact);
     rec__free(ws->x);
     rec__free(ws->dx);
     rec__free(ws->pred);
-    rec__free(ws->dpred);
+    rec__free(ws->delta);
     memset(ws, 0, sizeof *ws);
 }
 
 /* Make room for batches of cap examples. Grows only, so steady-state training allocates
- * nothing per batch. */
-rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap)
+ * nothing per batch. The per-thread state (extra) is kept. */
+rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap, int train)
 {
-    if (cap <= ws->cap)
+    if (cap <= ws->cap && (!train || ws->l0 || cap < FACTOR_MIN ||
+                           m->interaction != REC_INTERACTION_MLP))
         return REC_OK;
+    if (cap < ws->cap)
+        cap = ws->cap;
+    rec__tstate *extra = ws->extra;
+    uint32_t n_extra = ws->n_extra;
+    ws->extra = NULL;
+    ws->n_extra = 0;
     rec__workspace_release(ws, m);
-    size_t xs;
-    if (!rec__mul_size(cap, m->width, &xs) || xs > SIZE_MAX / sizeof(float))
+    ws->extra = extra;
+    ws->n_extra = n_extra;
+    size_t widest = 1;
+    for (size_t l = 0; l < m->n_layers; l++)
+        if (m->units[l] > widest)
+            widest = m->units[l];
+    size_t xs, ds;
+    if (!rec__mul_size(cap, m->width, &xs) || xs > SIZE_MAX / sizeof(float) ||
+        !rec__mul_size(cap, widest, &ds) || ds > SIZE_MAX / sizeof(float))
         return rec__error(REC_EINVAL, "batch of %zu examples is too large", cap);
     ws->x = rec__malloc(xs * sizeof(float));
     ws->dx = rec__malloc(xs * sizeof(float));
     ws->pred = rec__malloc(cap * sizeof(float));
-    ws->dpred = rec__malloc(cap * sizeof(float));
+    ws->delta = rec__malloc(ds * sizeof(float));
     ws->act = rec__calloc(m->n_layers ? m->n_layers : 1, sizeof(float *));
     ws->dact = rec__calloc(m->n_layers ? m->n_layers : 1, sizeof(float *));
-    int ok = ws->x && ws->dx && ws->pred && ws->dpred && ws->act && ws->dact;
+    int ok = ws->x && ws->dx && ws->pred && ws->delta && ws->act && ws->dact;
     for (size_t l = 0; ok && l < m->n_layers; l++) {
         ws->act[l] = rec__malloc(cap * m->units[l] * sizeof(float));
         ws->dact[l] = rec__malloc(cap * m->units[l] * sizeof(float));
         ok = ws->act[l] && ws->dact[l];
+    }
+    if (ok && train && m->interaction == REC_INTERACTION_MLP && m->n_layers &&
+        cap >= FACTOR_MIN) {
+        ws->l0 = rec__calloc(m->n_feats ? m->n_feats : 1, sizeof *ws->l0);
+        ok = ws->l0 != NULL;
+        for (size_t i = 0; ok && i < m->n_feats; i++) {
+            const rec__feature *f = &m->feats[i];
+            rec__l0 *l = &ws->l0[i];
+            if (!f->emb)
+                continue;
+            l->keys = rec__malloc(cap * sizeof *l->keys);
+            l->sidx = rec__malloc(cap * sizeof *l->sidx);
+            l->ukeys = rec__malloc(cap * sizeof *l->ukeys);
+            l->x = rec__malloc(cap * f->dim * sizeof *l->x);
+            l->p = rec__malloc(cap * m->units[0] * sizeof *l->p);
+            ok = l->keys && l->sidx && l->ukeys && l->x && l->p;
+            if (ok && (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED)) {
+                l->n_kslot = rec_embedding_rows(f->emb);
+                l->kslot = rec__calloc(l->n_kslot, sizeof *l->kslot);
+                ok = l->kslot != NULL;
+            }
+        }
     }
     if (!ok) {
         rec__workspace_release(ws, m);
@@ -60,39 +131,406 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
     return REC_OK;
 }
 
-/* ---- one batch ----------------------------------------------------------------------------- */
-
-static void forward(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
-                    const uint32_t *idx, size_t B)
+/* Room in ws's distinct-key maps for the bags of fs (TEXT features: one bag per distinct
+ * string of the dataset). CATEGORICAL_LIST bags are per example and never repeat, so they
+ * take no map and always the per-example path. */
+static rec_status l0_reserve_keys(rec__workspace *ws, const rec_model *m, const rec__featset *fs,
+                                  const char *fn)
 {
-    rec__features_forward(m, fs, idx, B, ws->x);
-    const size_t W = m->width, Wu = m->width_user;
-    if (m->interaction == REC_INTERACTION_DOT) {
-        for (size_t b = 0; b < B; b++) {
-            const float *u = ws->x + b * W, *v = u + Wu;
-            float s = 0.0f;
-            for (size_t k = 0; k < Wu; k++)
-                s += u[k] * v[k];
-            ws->pred[b] = s;
-        }
-        return;
+    for (size_t i = 0; ws->l0 && i < m->n_feats; i++) {
+        rec__l0 *l = &ws->l0[i];
+        if (m->feats[i].kind != REC_FEATURE_TEXT || fs->cols[i].n_bags <= l->n_kslot)
+            continue;
+        uint32_t *k = rec__calloc(fs->cols[i].n_bags, sizeof *k);
+        if (!k)
+            return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+        rec__free(l->kslot);
+        l->kslot = k;
+        l->n_kslot = fs->cols[i].n_bags;
     }
-    const float *in = ws->x;
-    for (size_t l = 0; l < m->n_layers; l++) {
-        /* arguments were validated at build and reserve: this cannot fail */
-        rec_dense_forward(m->layers[l], in, B, ws->act[l]);
-        in = ws->act[l];
-    }
-    memcpy(ws->pred, in, B * sizeof(float)); /* last layer has one unit */
+    return REC_OK;
 }
 
-/* Squared error sum and absolute error sum of a forward pass against labels. */
-static void errors(const rec__workspace *ws, const rec__featset *fs, const uint32_t *idx,
-                   size_t B, double *sse, double *sae)
+/* ---- per-thread training state -------------------------------------------------------------- */
+
+static void rowgrad_release(rec__rowgrad *r)
+{
+    rec__free(r->slot);
+    rec__free(r->rows);
+    rec__free(r->g);
+    memset(r, 0, sizeof *r);
+}
+
+static void tstate_release(rec__tstate *ts, const rec_model *m)
+{
+    rec__workspace_release(&ts->ws, m);
+    for (size_t l = 0; l < m->n_layers; l++) {
+        if (ts->dk)
+            rec__free(ts->dk[l]);
+        if (ts->db)
+            rec__free(ts->db[l]);
+    }
+    for (size_t i = 0; i < m->n_feats; i++) {
+        if (ts->rg)
+            rowgrad_release(&ts->rg[i]);
+        if (ts->owned)
+            rec__free(ts->owned[i]);
+    }
+    rec__free(ts->dk);
+    rec__free(ts->db);
+    rec__free(ts->rg);
+    rec__free(ts->owned);
+    rec__free(ts->n_owned);
+    memset(ts, 0, sizeof *ts);
+}
+
+static rec_status oom(const char *fn)
+{
+    return rec__error(REC_ENOMEM, "%s: out of memory for the training threads' buffers", fn);
+}
+
+/* Allocate thread t's fixed-size buffers (everything but the workspace and row capacity). */
+static rec_status tstate_init(rec__tstate *ts, const rec_model *m, uint32_t t, const char *fn)
+{
+    size_t nf = m->n_feats ? m->n_feats : 1, nl = m->n_layers ? m->n_layers : 1;
+    ts->owned = rec__calloc(nf, sizeof *ts->owned);
+    ts->n_owned = rec__calloc(nf, sizeof *ts->n_owned);
+    if (!ts->owned || !ts->n_owned)
+        return oom(fn);
+    for (size_t i = 0; i < m->n_feats; i++) {
+        if (!m->feats[i].emb)
+            continue;
+        ts->owned[i] = rec__malloc(rec_embedding_rows(m->feats[i].emb) * sizeof(uint32_t));
+        if (!ts->owned[i])
+            return oom(fn);
+    }
+    if (t == 0)
+        return REC_OK;
+    ts->dk = rec__calloc(nl, sizeof *ts->dk);
+    ts->db = rec__calloc(nl, sizeof *ts->db);
+    ts->rg = rec__calloc(nf, sizeof *ts->rg);
+    if (!ts->dk || !ts->db || !ts->rg)
+        return oom(fn);
+    for (size_t l = 0; l < m->n_layers; l++) {
+        const rec_dense *d = m->layers[l];
+        ts->dk[l] = rec__malloc((size_t)rec_dense_n_in(d) * rec_dense_n_out(d) * sizeof(float));
+        ts->db[l] = rec__malloc((size_t)rec_dense_n_out(d) * sizeof(float));
+        if (!ts->dk[l] || !ts->db[l])
+            return oom(fn);
+    }
+    for (size_t i = 0; i < m->n_feats; i++) {
+        if (!m->feats[i].emb)
+            continue;
+        rec__rowgrad *r = &ts->rg[i];
+        r->n_rows = rec_embedding_rows(m->feats[i].emb);
+        r->dim = m->feats[i].dim;
+        r->slot = rec__calloc(r->n_rows, sizeof *r->slot);
+        if (!r->slot)
+            return oom(fn);
+    }
+    return REC_OK;
+}
+
+/* Room in thread t's private row buffers for every row a slice of `slice` examples of fs can
+ * touch: at most slice × (longest bag), and never more than the table. */
+static rec_status rowgrad_reserve(rec__tstate *ts, const rec_model *m, const rec__featset *fs,
+                                  size_t slice, const char *fn)
+{
+    for (size_t i = 0; i < m->n_feats; i++) {
+        rec__rowgrad *r = &ts->rg[i];
+        if (!m->feats[i].emb)
+            continue;
+        size_t need = slice;
+        if (!rec__mul_size(slice, fs->cols[i].max_bag, &need) || need > r->n_rows)
+            need = r->n_rows;
+        if (need <= r->cap)
+            continue;
+        uint32_t *rows = rec__realloc(r->rows, need * sizeof *rows);
+        if (!rows)
+            return oom(fn);
+        r->rows = rows;
+        float *g = rec__realloc(r->g, need * r->dim * sizeof *g);
+        if (!g)
+            return oom(fn);
+        r->g = g;
+        r->cap = need;
+    }
+    return REC_OK;
+}
+
+/* Everything T threads need to train on slices of at most `slice` examples of fs. */
+static rec_status train_prepare(rec_model *m, const rec__featset *fs, uint32_t T, size_t slice,
+                                const char *fn)
+{
+    rec_status rc = rec__workspace_reserve(&m->ws, m, slice, 1);
+    if (!rc)
+        rc = l0_reserve_keys(&m->ws, m, fs, fn);
+    if (rc || T <= 1)
+        return rc;
+    rec__workspace *ws = &m->ws;
+    if (ws->n_extra != T) {
+        for (uint32_t t = 0; ws->extra && t < ws->n_extra; t++)
+            tstate_release(&ws->extra[t], m);
+        rec__free(ws->extra);
+        ws->n_extra = 0;
+        ws->extra = rec__calloc(T, sizeof *ws->extra);
+        if (!ws->extra)
+            return oom(fn);
+        ws->n_extra = T;
+        for (uint32_t t = 0; t < T && !rc; t++)
+            rc = tstate_init(&ws->extra[t], m, t, fn);
+        if (rc) {
+            for (uint32_t t = 0; t < T; t++)
+                tstate_release(&ws->extra[t], m);
+            rec__free(ws->extra);
+            ws->extra = NULL;
+            ws->n_extra = 0;
+            return rc;
+        }
+    }
+    for (uint32_t t = 1; t < T && !rc; t++) {
+        rc = rec__workspace_reserve(&ws->extra[t].ws, m, slice, 1);
+        if (!rc)
+            rc = l0_reserve_keys(&ws->extra[t].ws, m, fs, fn);
+        if (!rc)
+            rc = rowgrad_reserve(&ws->extra[t], m, fs, slice, fn);
+    }
+    return rc;
+}
+
+/* ---- one slice -------------------------------------------------------------------------------- */
+
+/* The user and item features of a DOT model when each side is one plain lookup (the dot
+ * preset): then forward and backward read the two rows directly, with no concatenation. */
+static int dot_pair(const rec_model *m, size_t *fu, size_t *fv)
+{
+    if (m->interaction != REC_INTERACTION_DOT || m->n_feats != 2)
+        return 0;
+    for (size_t i = 0; i < 2; i++)
+        if (m->feats[i].kind != REC_FEATURE_CATEGORICAL &&
+            m->feats[i].kind != REC_FEATURE_BUCKETIZED)
+            return 0;
+    *fu = m->feats[0].side == REC_SIDE_USER ? 0 : 1;
+    *fv = 1 - *fu;
+    return m->feats[*fu].side == REC_SIDE_USER && m->feats[*fv].side == REC_SIDE_ITEM;
+}
+
+/* Σ_k u_k v_k in eight interleaved partial sums added pairwise at the end: a fixed order
+ * (so results are reproducible) that vectorizes, where a single running sum cannot. */
+static inline float dot_row(const float *restrict u, const float *restrict v, size_t d)
+{
+    float s[8] = {0};
+    size_t k = 0;
+    for (; k + 8 <= d; k += 8)
+        for (size_t j = 0; j < 8; j++)
+            s[j] += u[k + j] * v[k + j];
+    float t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (; k < d; k++)
+        t += u[k] * v[k];
+    return t;
+}
+
+/* Decide how layer 0 runs on this slice (rec__l0): find each keyed feature's distinct keys,
+ * and go feature by feature when the multiply-adds saved outweigh running four thin
+ * products instead of one (measured: per-feature products cost ~15% more per FLOP). */
+static void layer0_plan(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
+                        const uint32_t *idx, size_t n)
+{
+    ws->by_feature = 0;
+    if (!ws->l0 || n < FACTOR_MIN)
+        return;
+    double whole = 0.0, split = 0.0;
+    int any = 0;
+    for (size_t i = 0; i < m->n_feats; i++) {
+        const rec__feature *f = &m->feats[i];
+        rec__l0 *l = &ws->l0[i];
+        if (!f->emb)
+            continue;
+        const uint32_t *ids = fs->cols[i].ids;
+        uint32_t *keys = l->keys;
+        for (size_t b = 0; b < n; b++)
+            keys[b] = ids[idx[b]];
+        l->factored = 0;
+        whole += (double)n * f->dim;
+        if (!l->kslot || (f->kind == REC_FEATURE_TEXT && l->n_kslot < fs->cols[i].n_bags)) {
+            split += 1.15 * (double)n * f->dim;
+            continue;
+        }
+        /* distinct keys in first-seen order; kslot is all zero again afterwards */
+        uint32_t *kslot = l->kslot, *ukeys = l->ukeys, *sidx = l->sidx;
+        uint32_t u = 0;
+        for (size_t b = 0; b < n; b++) {
+            uint32_t s = kslot[keys[b]];
+            if (s == 0) {
+                ukeys[u] = keys[b];
+                s = ++u;
+                kslot[keys[b]] = s;
+            }
+            sidx[b] = s - 1;
+        }
+        for (uint32_t k = 0; k < u; k++)
+            kslot[ukeys[k]] = 0;
+        l->n_unique = u;
+        if (4 * (size_t)u <= 3 * n) {
+            l->factored = 1;
+            any = 1;
+            split += (double)u * f->dim;
+        } else {
+            split += 1.15 * (double)n * f->dim;
+        }
+    }
+    ws->by_feature = any && split < whole;
+}
+
+/* z = act(b + Σ_f x_f·W_f) into act[0], feature by feature (see rec__l0). */
+REC_CLONES
+static void layer0_forward(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
+                           const uint32_t *idx, size_t n)
+{
+    rec_dense *d0 = m->layers[0];
+    const uint32_t H = m->units[0];
+    const float *W = rec__dense_kernel(d0)->w, *bias = rec__dense_bias(d0)->w;
+    float *z = ws->act[0];
+    for (size_t b = 0; b < n; b++)
+        rec__row_copy(z + b * H, bias, H);
+    for (size_t i = 0; i < m->n_feats; i++) {
+        const rec__feature *f = &m->feats[i];
+        const float *wf = W + (size_t)f->offset * H;
+        const uint32_t dim = f->dim;
+        if (!f->emb) {
+            /* NUMERIC (dim 1): z_b += v_b · W_f */
+            const float *v = fs->cols[i].values;
+            for (size_t b = 0; b < n; b++)
+                rec__row_axpy(z + b * H, wf, v[idx[b]], H);
+            continue;
+        }
+        rec__l0 *l = &ws->l0[i];
+        if (l->factored) {
+            size_t u = l->n_unique;
+            rec__feature_gather(m, fs, i, l->ukeys, u, l->x);
+            rec__sgemm(0, 0, u, H, dim, 1.0f, l->x, dim, wf, H, 0.0f, l->p, H);
+            for (size_t b = 0; b < n; b++)
+                rec__row_add(z + b * H, l->p + (size_t)l->sidx[b] * H, H);
+        } else {
+            rec__feature_gather(m, fs, i, l->keys, n, l->x);
+            rec__sgemm(0, 0, n, H, dim, 1.0f, l->x, dim, wf, H, 1.0f, z, H);
+        }
+    }
+    rec__dense_activate(d0, z, n);
+}
+
+/* Backward of layer 0 feature by feature, from ∂L/∂z in dact[0]: kernel, bias and the
+ * embedding rows (into the parameters when ts is NULL, else thread-private buffers). */
+REC_CLONES
+static void layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
+                            const rec__featset *fs, const uint32_t *idx, size_t n)
+{
+    rec_dense *d0 = m->layers[0];
+    const uint32_t H = m->units[0];
+    const float *W = rec__dense_kernel(d0)->w;
+    float *gk = ts ? ts->dk[0] : rec__dense_kernel(d0)->g;
+    float *gb = ts ? ts->db[0] : rec__dense_bias(d0)->g;
+    const int acc = ts == NULL;
+    const float beta = acc ? 1.0f : 0.0f;
+    const float *delta = rec__dense_delta(d0, ws->act[0], ws->dact[0], n, ws->delta);
+    rec__dense_bias_grad(gb, delta, n, H, acc);
+    for (size_t i = 0; i < m->n_feats; i++) {
+        const rec__feature *f = &m->feats[i];
+        float *gw = gk + (size_t)f->offset * H;
+        const float *wf = W + (size_t)f->offset * H;
+        const uint32_t dim = f->dim;
+        if (!f->emb) {
+            /* ∂W_f = Σ_b v_b δ_b; nothing upstream needs ∂x */
+            const float *v = fs->cols[i].values;
+            if (!acc)
+                memset(gw, 0, H * sizeof *gw);
+            for (size_t b = 0; b < n; b++)
+                rec__row_axpy(gw, delta + b * H, v[idx[b]], H);
+            continue;
+        }
+        rec__l0 *l = &ws->l0[i];
+        if (l->factored) {
+            /* Δ_k = Σ_{b: key(b) = k} δ_b;  ∂W_f [+]= Uᵀ·Δ;  ∂U = Δ·W_fᵀ */
+            size_t u = l->n_unique;
+            float *dd = l->p;
+            /* slots were numbered in first-seen order, so slot `seen` is new exactly when
+             * it comes up: copy it then (no zeroing pass), add later repeats */
+            uint32_t seen = 0;
+            for (size_t b = 0; b < n; b++) {
+                uint32_t s = l->sidx[b];
+                if (s == seen) {
+                    rec__row_copy(dd + (size_t)s * H, delta + b * H, H);
+                    seen++;
+                } else {
+                    rec__row_add(dd + (size_t)s * H, delta + b * H, H);
+                }
+            }
+            rec__sgemm(1, 0, dim, H, u, 1.0f, l->x, dim, dd, H, beta, gw, H);
+            rec__sgemm(0, 1, u, dim, H, 1.0f, dd, H, wf, H, 0.0f, l->x, dim);
+            rec__feature_scatter(m, fs, i, l->ukeys, u, l->x, ts ? ts->rg : NULL);
+        } else {
+            /* ∂W_f [+]= X_fᵀ·δ;  ∂X_f = δ·W_fᵀ */
+            rec__sgemm(1, 0, dim, H, n, 1.0f, l->x, dim, delta, H, beta, gw, H);
+            rec__sgemm(0, 1, n, dim, H, 1.0f, delta, H, wf, H, 0.0f, l->x, dim);
+            rec__feature_scatter(m, fs, i, l->keys, n, l->x, ts ? ts->rg : NULL);
+        }
+    }
+}
+
+/* Predictions of examples idx[0..n) of fs; returns the n predictions (inside ws). Training
+ * (train != 0) may run layer 0 feature by feature; evaluation and prediction never do, so
+ * that an example's prediction does not depend, even in the last bit, on the other examples
+ * of its batch (the feature-by-feature sums round differently). */
+REC_CLONES
+static const float *forward(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
+                            const uint32_t *idx, size_t n, int train)
+{
+    size_t fu, fv;
+    if (dot_pair(m, &fu, &fv)) {
+        const uint32_t d = m->feats[fu].dim;
+        const float *wu = rec_embedding_row(m->feats[fu].emb, 0);
+        const float *wv = rec_embedding_row(m->feats[fv].emb, 0);
+        const uint32_t *iu = fs->cols[fu].ids, *iv = fs->cols[fv].ids;
+        for (size_t b = 0; b < n; b++) {
+            size_t e = idx[b];
+            ws->pred[b] = dot_row(wu + (size_t)iu[e] * d, wv + (size_t)iv[e] * d, d);
+        }
+        return ws->pred;
+    }
+    ws->by_feature = 0;
+    if (train && m->interaction == REC_INTERACTION_MLP)
+        layer0_plan(m, ws, fs, idx, n);
+    if (!ws->by_feature)
+        rec__features_forward(m, fs, idx, n, ws->x);
+    const size_t W = m->width, Wu = m->width_user;
+    if (m->interaction == REC_INTERACTION_DOT) {
+        for (size_t b = 0; b < n; b++) {
+            const float *u = ws->x + b * W;
+            ws->pred[b] = dot_row(u, u + Wu, Wu);
+        }
+        return ws->pred;
+    }
+    const float *in = ws->x;
+    size_t first = 0;
+    if (ws->by_feature) {
+        layer0_forward(m, ws, fs, idx, n);
+        in = ws->act[0];
+        first = 1;
+    }
+    for (size_t l = first; l < m->n_layers; l++) {
+        rec__dense_forward_raw(m->layers[l], in, n, ws->act[l]);
+        in = ws->act[l];
+    }
+    return in; /* the last layer has one unit: its output is the n predictions */
+}
+
+/* Squared error sum and absolute error sum of n predictions against labels. */
+static void errors(const float *pred, const rec__featset *fs, const uint32_t *idx, size_t n,
+                   double *sse, double *sae)
 {
     double s2 = 0.0, s1 = 0.0;
-    for (size_t b = 0; b < B; b++) {
-        double d = (double)ws->pred[b] - (double)fs->labels[idx ? idx[b] : b];
+    for (size_t b = 0; b < n; b++) {
+        double d = (double)pred[b] - (double)fs->labels[idx[b]];
         s2 += d * d;
         s1 += fabs(d);
     }
@@ -101,52 +539,357 @@ static void errors(const rec__workspace *ws, const rec__featset *fs, const uint3
         *sae = s1;
 }
 
-static rec_status backward(rec_model *m, rec__workspace *ws, const rec__featset *fs,
-                           const uint32_t *idx, size_t B)
+/* Where a thread's gradients go: the parameters themselves (ts NULL: thread 0, or training
+ * on one thread), or thread-private buffers. */
+REC_CLONES
+static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const rec__featset *fs,
+                     const uint32_t *idx, size_t n, size_t B, const float *pred)
 {
+    /* ∂L/∂ŷ_b = 2 (ŷ_b − y_b) / B, B the whole batch: slices add up to the batch gradient */
     const float scale = 2.0f / (float)B;
-    for (size_t b = 0; b < B; b++)
-        ws->dpred[b] = scale * (ws->pred[b] - fs->labels[idx ? idx[b] : b]);
+    size_t fu, fv;
+    if (dot_pair(m, &fu, &fv)) {
+        const uint32_t d = m->feats[fu].dim;
+        rec__param *pu = rec__embedding_param(m->feats[fu].emb);
+        rec__param *pv = rec__embedding_param(m->feats[fv].emb);
+        const uint32_t *iu = fs->cols[fu].ids, *iv = fs->cols[fv].ids;
+        for (size_t b = 0; b < n; b++) {
+            size_t e = idx[b];
+            uint32_t ru = iu[e], rv = iv[e];
+            const float g = scale * (pred[b] - fs->labels[e]);
+            const float *u = pu->w + (size_t)ru * d, *v = pv->w + (size_t)rv * d;
+            /* ∂L/∂E_u[ru] += g·v, ∂L/∂E_v[rv] += g·u */
+            if (ts) {
+                rec__rowgrad_axpy(&ts->rg[fu], ru, v, g);
+                rec__rowgrad_axpy(&ts->rg[fv], rv, u, g);
+            } else {
+                rec__row_axpy(rec__param_row(pu, ru), v, g, d);
+                rec__row_axpy(rec__param_row(pv, rv), u, g, d);
+            }
+        }
+        return;
+    }
     const size_t W = m->width, Wu = m->width_user;
     if (m->interaction == REC_INTERACTION_DOT) {
-        for (size_t b = 0; b < B; b++) {
+        for (size_t b = 0; b < n; b++) {
             const float *u = ws->x + b * W, *v = u + Wu;
             float *du = ws->dx + b * W, *dv = du + Wu;
-            const float d = ws->dpred[b];
+            const float g = scale * (pred[b] - fs->labels[idx[b]]);
             for (size_t k = 0; k < Wu; k++) {
-                du[k] = d * v[k];
-                dv[k] = d * u[k];
+                du[k] = g * v[k];
+                dv[k] = g * u[k];
             }
         }
     } else {
-        size_t L = m->n_layers;
-        memcpy(ws->dact[L - 1], ws->dpred, B * sizeof(float));
+        const size_t L = m->n_layers;
+        float *dlast = ws->dact[L - 1];
+        for (size_t b = 0; b < n; b++)
+            dlast[b] = scale * (pred[b] - fs->labels[idx[b]]);
         for (size_t l = L; l-- > 0;) {
+            if (l == 0 && ws->by_feature) {
+                layer0_backward(m, ws, ts, fs, idx, n);
+                return; /* it also reached the embeddings */
+            }
+            rec_dense *d = m->layers[l];
             const float *in = l ? ws->act[l - 1] : ws->x;
             float *din = l ? ws->dact[l - 1] : ws->dx;
-            rec_status rc = rec_dense_backward(m->layers[l], in, ws->act[l], ws->dact[l], B, din);
-            if (rc)
-                return rc;
+            if (ts)
+                rec__dense_backward_raw(d, in, ws->act[l], ws->dact[l], n, ws->delta, ts->dk[l],
+                                        ts->db[l], 0, din);
+            else
+                rec__dense_backward_raw(d, in, ws->act[l], ws->dact[l], n, ws->delta,
+                                        rec__dense_kernel(d)->g, rec__dense_bias(d)->g, 1, din);
         }
     }
-    rec__features_backward(m, fs, idx, B, ws->dx);
+    if (ts)
+        rec__features_backward_private(m, fs, idx, n, ws->dx, ts->rg);
+    else
+        rec__features_backward(m, fs, idx, n, ws->dx);
+}
+
+/* ---- batches on T threads --------------------------------------------------------------------- */
+
+typedef struct thread_out {
+    double sse, sae;
+    rec_status rc;
+    char msg[256];
+} thread_out;
+
+static void thread_fail(thread_out *o, rec_status rc)
+{
+    if (o->rc)
+        return;
+    o->rc = rc;
+    snprintf(o->msg, sizeof o->msg, "%s", rec_last_error());
+}
+
+/* The first failure of threads 0..T−1, re-raised on the calling thread (messages are
+ * per thread). */
+static rec_status first_failure(const thread_out *out, uint32_t T, const char *fn)
+{
+    for (uint32_t t = 0; t < T; t++)
+        if (out[t].rc)
+            return rec__error(out[t].rc, "%s: %s", fn, out[t].msg);
     return REC_OK;
 }
 
-/* Gradient of one batch of a precomputed feature set; returns the batch's SSE. */
-static rec_status batch_gradients(rec_model *m, const rec__featset *fs, const uint32_t *idx,
-                                  size_t B, double *sse, const char *fn)
+/* Threads worth using for n rows, at most T, each with at least `min` rows. */
+static uint32_t threads_for(size_t n, uint32_t T, size_t min)
 {
-    rec_status rc = rec__workspace_reserve(&m->ws, m, B);
+    size_t k = n / min;
+    if (k < 1)
+        k = 1;
+    return k < T ? (uint32_t)k : T;
+}
+
+/* Largest slice a batch of at most `batch` rows gives a thread. */
+static size_t slice_cap(size_t batch, uint32_t T)
+{
+    uint32_t t = threads_for(batch, T, MIN_SLICE);
+    size_t s = (batch + t - 1) / t;
+    if (s < 2 * MIN_SLICE)
+        s = 2 * MIN_SLICE; /* a short last batch may run on fewer threads */
+    return s < batch ? s : batch;
+}
+
+/* Thread t's slice of B rows cut in T: [B·t/T, B·(t+1)/T). B ≤ 2^24 and T ≤ 256: no overflow. */
+static size_t slice_at(size_t B, uint32_t t, uint32_t T)
+{
+    return B * t / T;
+}
+
+/* Owner of an embedding row among T threads: blocks of 64 rows (one cache line of touched
+ * flags) spread by a multiplicative hash. */
+static inline uint32_t row_owner(uint32_t row, uint32_t T)
+{
+    uint32_t h = (row >> 6) * 0x9E3779B1u;
+    return (uint32_t)(((uint64_t)h * T) >> 32);
+}
+
+typedef struct batch_job {
+    rec_model *m;
+    const rec__featset *fs;
+    const uint32_t *idx;
+    size_t B;
+    uint32_t T;          /* threads with a slice of this batch */
+    rec_optimizer *opt;  /* round B also applies the update; NULL: reduce only */
+    thread_out *out;
+} batch_job;
+
+/* Round A: forward and backward of thread t's slice. A non-finite loss skips the backward;
+ * the caller reports it. */
+static void round_a(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    batch_job *j = ctx;
+    if (t >= j->T)
+        return;
+    rec_model *m = j->m;
+    size_t lo = slice_at(j->B, t, j->T), n = slice_at(j->B, t + 1, j->T) - lo;
+    rec__tstate *ts = t ? &m->ws.extra[t] : NULL;
+    rec__workspace *ws = t ? &ts->ws : &m->ws;
+    const float *pred = forward(m, ws, j->fs, j->idx + lo, n, 1);
+    errors(pred, j->fs, j->idx + lo, n, &j->out[t].sse, NULL);
+    if (isfinite(j->out[t].sse))
+        backward(m, ws, ts, j->fs, j->idx + lo, n, j->B, pred);
+}
+
+/* A dense parameter's range [lo, hi) for thread `me` of T, cut at multiples of 16 floats so
+ * that two threads never write the same cache line. */
+static void dense_range(size_t n, uint32_t me, uint32_t T, size_t *lo, size_t *hi)
+{
+    size_t blocks = (n + 15) / 16;
+    *lo = blocks * me / T * 16;
+    *hi = blocks * (me + 1) / T * 16;
+    if (*lo > n)
+        *lo = n;
+    if (*hi > n)
+        *hi = n;
+}
+
+/* Add threads 1..T−1's gradient of one dense parameter into its range, then update it. */
+static void reduce_dense(batch_job *j, rec__param *p, size_t layer, int is_bias, uint32_t me)
+{
+    size_t lo, hi;
+    dense_range(p->n, me, j->T, &lo, &hi);
+    if (lo >= hi)
+        return;
+    rec__tstate *extra = j->m->ws.extra;
+    for (uint32_t t = 1; t < j->T; t++) {
+        const float *src = (is_bias ? extra[t].db[layer] : extra[t].dk[layer]) + lo;
+        float *restrict g = p->g + lo;
+        for (size_t i = 0; i < hi - lo; i++)
+            g[i] += src[i];
+    }
+    if (!j->opt)
+        return;
+    /* The optimizer sees the range as a parameter of its own (state already exists: the
+     * caller checked), so the threads update disjoint ranges at once. */
+    rec__param view = *p;
+    view.w += lo;
+    view.g += lo;
+    view.slot[0] = p->slot[0] ? p->slot[0] + lo : NULL;
+    view.slot[1] = p->slot[1] ? p->slot[1] + lo : NULL;
+    view.n = hi - lo;
+    rec_status rc = rec__optimizer_apply(j->opt, &view);
     if (rc)
-        return rc;
-    forward(m, &m->ws, fs, idx, B);
-    errors(&m->ws, fs, idx, B, sse, NULL);
-    if (!isfinite(*sse))
+        thread_fail(&j->out[me], rc);
+}
+
+/* Add threads 1..T−1's rows of feature fi that `me` owns into the table's gradient, then
+ * update every touched row `me` owns. */
+static void reduce_rows(batch_job *j, size_t fi, uint32_t me)
+{
+    rec_model *m = j->m;
+    rec__param *p = rec__embedding_param(m->feats[fi].emb);
+    const uint32_t T = j->T, dim = p->row_dim;
+    rec__tstate *extra = m->ws.extra;
+    uint32_t *owned = extra[me].owned[fi];
+    size_t k = 0;
+    if (j->opt)
+        for (size_t i = 0; i < p->n_touched; i++)
+            if (row_owner(p->touched[i], T) == me)
+                owned[k++] = p->touched[i];
+    for (uint32_t t = 1; t < T; t++) {
+        rec__rowgrad *r = &extra[t].rg[fi];
+        for (size_t i = 0; i < r->n; i++) {
+            uint32_t row = r->rows[i];
+            if (row_owner(row, T) != me)
+                continue;
+            if (!p->is_touched[row]) {
+                p->is_touched[row] = 1;
+                owned[k++] = row;
+            }
+            rec__row_add(p->g + (size_t)row * dim, r->g + i * dim, dim);
+            r->slot[row] = 0;
+        }
+    }
+    extra[me].n_owned[fi] = k;
+    if (!j->opt || k == 0)
+        return;
+    rec__param view = *p;
+    view.touched = owned;
+    view.n_touched = k;
+    rec_status rc = rec__optimizer_apply(j->opt, &view);
+    if (rc)
+        thread_fail(&j->out[me], rc);
+}
+
+/* Round B: reduce (and, with an optimizer, apply) what thread `me` owns. */
+static void round_b(void *ctx, uint32_t me, uint32_t n_pool)
+{
+    (void)n_pool;
+    batch_job *j = ctx;
+    if (me >= j->T)
+        return;
+    rec_model *m = j->m;
+    for (size_t l = 0; l < m->n_layers; l++) {
+        reduce_dense(j, rec__dense_kernel(m->layers[l]), l, 0, me);
+        reduce_dense(j, rec__dense_bias(m->layers[l]), l, 1, me);
+    }
+    for (size_t fi = 0; fi < m->n_feats; fi++)
+        if (m->feats[fi].emb)
+            reduce_rows(j, fi, me);
+}
+
+/* After round B: the tables' touched lists agree with their flags again, and the private
+ * row buffers are empty. */
+static void finish_round_b(batch_job *j)
+{
+    rec_model *m = j->m;
+    for (size_t fi = 0; fi < m->n_feats; fi++) {
+        if (!m->feats[fi].emb)
+            continue;
+        rec__param *p = rec__embedding_param(m->feats[fi].emb);
+        if (j->opt) {
+            p->n_touched = 0; /* every owner cleared its rows */
+        } else {
+            for (uint32_t t = 0; t < j->T; t++) {
+                const rec__tstate *ts = &m->ws.extra[t];
+                memcpy(p->touched + p->n_touched, ts->owned[fi], ts->n_owned[fi] * sizeof(uint32_t));
+                p->n_touched += ts->n_owned[fi];
+            }
+        }
+        for (uint32_t t = 1; t < j->T; t++)
+            m->ws.extra[t].rg[fi].n = 0;
+    }
+}
+
+/* Forget threads 1..T−1's private rows (after a failed round A). */
+static void discard_private(rec_model *m, uint32_t T)
+{
+    for (uint32_t t = 1; t < T; t++)
+        for (size_t fi = 0; fi < m->n_feats; fi++) {
+            rec__rowgrad *r = &m->ws.extra[t].rg[fi];
+            for (size_t i = 0; i < r->n; i++)
+                r->slot[r->rows[i]] = 0;
+            r->n = 0;
+        }
+}
+
+/* Whether every parameter already has optimizer state (created by the first, serial update),
+ * which the parallel update needs: it cannot create state through a view of a range. */
+static int params_have_state(const rec_model *m)
+{
+    for (size_t fi = 0; fi < m->n_feats; fi++)
+        if (m->feats[fi].emb && !rec__embedding_param(m->feats[fi].emb)->slot_kind)
+            return 0;
+    for (size_t l = 0; l < m->n_layers; l++)
+        if (!rec__dense_kernel(m->layers[l])->slot_kind ||
+            !rec__dense_bias(m->layers[l])->slot_kind)
+            return 0;
+    return 1;
+}
+
+static rec_status apply_serial(rec_model *m, rec_optimizer *opt)
+{
+    rec_status rc = REC_OK;
+    for (size_t i = 0; i < m->n_feats && !rc; i++)
+        if (m->feats[i].emb)
+            rc = rec_optimizer_update_embedding(opt, m->feats[i].emb);
+    for (size_t l = 0; l < m->n_layers && !rc; l++)
+        rc = rec_optimizer_update_dense(opt, m->layers[l]);
+    return rc;
+}
+
+/* Gradient of one batch idx[0..B) (and, with opt, the update), on the threads of pool; the
+ * caller prepared the buffers (train_prepare). Returns the batch's SSE. */
+static rec_status batch_step(rec_model *m, rec__pool *pool, thread_out *out,
+                             rec_optimizer *opt, const rec__featset *fs, const uint32_t *idx,
+                             size_t B, double *sse, const char *fn)
+{
+    uint32_t T = threads_for(B, rec__pool_size(pool), MIN_SLICE);
+    batch_job j = {m, fs, idx, B, T, NULL, out};
+    memset(out, 0, T * sizeof *out);
+    if (T == 1) {
+        const float *pred = forward(m, &m->ws, fs, idx, B, 1);
+        errors(pred, fs, idx, B, sse, NULL);
+        if (!isfinite(*sse))
+            return rec__error(REC_ENUMERIC, "%s: the loss is not finite (training diverged; "
+                              "lower the learning rate)", fn);
+        backward(m, &m->ws, NULL, fs, idx, B, B, pred);
+        return opt ? apply_serial(m, opt) : REC_OK;
+    }
+    rec__pool_run(pool, round_a, &j);
+    *sse = 0.0;
+    for (uint32_t t = 0; t < T; t++)
+        *sse += out[t].sse;
+    if (!isfinite(*sse)) {
+        discard_private(m, T);
         return rec__error(REC_ENUMERIC, "%s: the loss is not finite (training diverged; "
                           "lower the learning rate)", fn);
-    return backward(m, &m->ws, fs, idx, B);
+    }
+    int parallel_update = opt && params_have_state(m);
+    j.opt = parallel_update ? opt : NULL;
+    rec__pool_run(pool, round_b, &j);
+    finish_round_b(&j);
+    rec_status rc = first_failure(out, T, fn);
+    if (!rc && opt && !parallel_update)
+        rc = apply_serial(m, opt);
+    return rc;
 }
+
+/* ---- training ---------------------------------------------------------------------------------- */
 
 static rec_status check_built(const rec_model *m, const char *fn)
 {
@@ -158,6 +901,39 @@ static rec_status check_built(const rec_model *m, const char *fn)
     return REC_OK;
 }
 
+/* Threads, their buffers and per-thread results for training on batches of at most `batch`
+ * rows of fs. */
+typedef struct trainer {
+    rec__pool *pool;
+    thread_out *out;
+} trainer;
+
+static rec_status trainer_start(trainer *tr, rec_model *m, const rec__featset *fs,
+                                size_t batch, const char *fn)
+{
+    memset(tr, 0, sizeof *tr);
+    uint32_t T = threads_for(batch, m->n_threads, MIN_SLICE);
+    rec_status rc = train_prepare(m, fs, T, T > 1 ? slice_cap(batch, T) : batch, fn);
+    if (rc)
+        return rc;
+    tr->out = rec__calloc(T, sizeof *tr->out);
+    if (!tr->out)
+        return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+    rc = rec__pool_start(&tr->pool, T, fn);
+    if (rc) {
+        rec__free(tr->out);
+        tr->out = NULL;
+    }
+    return rc;
+}
+
+static void trainer_stop(trainer *tr)
+{
+    rec__pool_stop(tr->pool);
+    rec__free(tr->out);
+    memset(tr, 0, sizeof *tr);
+}
+
 rec_status rec_model_compute_gradients(rec_model *m, const rec_dataset *ds, const uint32_t *rows,
                                        size_t n, double *loss_out)
 {
@@ -167,14 +943,28 @@ rec_status rec_model_compute_gradients(rec_model *m, const rec_dataset *ds, cons
         return rc;
     if (!ds || !rows || n == 0)
         return rec__error(REC_EINVAL, "%s: ds and rows must be non-NULL and n > 0", fn);
+    if (n > (1u << 24))
+        return rec__error(REC_EINVAL, "%s: n = %zu exceeds 2^24 rows", fn, n);
     rec__featset fs;
     if ((rc = rec__featset_build(&fs, m, ds, rows, n, 1, fn)))
         return rc;
-    double sse = 0.0;
-    rc = batch_gradients(m, &fs, NULL, n, &sse, fn);
+    uint32_t *idx = rec__malloc(n * sizeof *idx);
+    trainer tr;
+    if (!idx)
+        rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
+    else
+        rc = trainer_start(&tr, m, &fs, n, fn);
+    if (!rc) {
+        for (size_t i = 0; i < n; i++)
+            idx[i] = (uint32_t)i;
+        double sse = 0.0;
+        rc = batch_step(m, tr.pool, tr.out, NULL, &fs, idx, n, &sse, fn);
+        if (!rc && loss_out)
+            *loss_out = sse / (double)n;
+        trainer_stop(&tr);
+    }
+    rec__free(idx);
     rec__featset_release(&fs, m);
-    if (!rc && loss_out)
-        *loss_out = sse / (double)n;
     return rc;
 }
 
@@ -186,28 +976,21 @@ rec_status rec_model_apply_gradients(rec_model *m, rec_optimizer *opt)
         return rc;
     if (!opt)
         return rec__error(REC_EINVAL, "%s: optimizer is NULL", fn);
-    for (size_t i = 0; i < m->n_feats && !rc; i++)
-        if (m->feats[i].emb)
-            rc = rec_optimizer_update_embedding(opt, m->feats[i].emb);
-    for (size_t l = 0; l < m->n_layers && !rc; l++)
-        rc = rec_optimizer_update_dense(opt, m->layers[l]);
-    return rc;
+    return apply_serial(m, opt);
 }
 
 /* One epoch over a precomputed feature set, in the order `order` reshuffled first. */
-static rec_status epoch(rec_model *m, rec_optimizer *opt, const rec__featset *fs,
-                        uint32_t *order, size_t batch, double *loss_out, double *rmse_out,
-                        const char *fn)
+static rec_status epoch(rec_model *m, const trainer *tr, rec_optimizer *opt,
+                        const rec__featset *fs, uint32_t *order, size_t batch, double *loss_out,
+                        double *rmse_out, const char *fn)
 {
     rec__rng_shuffle_u32(&m->order_rng, order, fs->n);
     double sse_total = 0.0;
     rec_status rc = REC_OK;
     for (size_t start = 0; start < fs->n && !rc; start += batch) {
         size_t B = fs->n - start < batch ? fs->n - start : batch;
-        double sse;
-        rc = batch_gradients(m, fs, order + start, B, &sse, fn);
-        if (!rc)
-            rc = rec_model_apply_gradients(m, opt);
+        double sse = 0.0;
+        rc = batch_step(m, tr->pool, tr->out, opt, fs, order + start, B, &sse, fn);
         sse_total += sse;
     }
     if (rc)
@@ -258,41 +1041,117 @@ rec_status rec_model_train_epoch(rec_model *m, rec_optimizer *opt, const rec_dat
     if ((rc = rec__featset_build(&fs, m, ds, NULL, 0, 1, fn)))
         return rc;
     uint32_t *order = identity_order(fs.n);
+    trainer tr;
     if (!order)
         rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
     else
-        rc = epoch(m, opt, &fs, order, batch_size, loss_out, rmse_out, fn);
+        rc = trainer_start(&tr, m, &fs, batch_size, fn);
+    if (!rc) {
+        rc = epoch(m, &tr, opt, &fs, order, batch_size, loss_out, rmse_out, fn);
+        trainer_stop(&tr);
+    }
     rec__free(order);
     rec__featset_release(&fs, m);
     return rc;
 }
 
-/* Evaluate a precomputed feature set with a caller-owned workspace. */
-static rec_status evaluate_fs(const rec_model *m, const rec__featset *fs, size_t batch,
-                              double *rmse_out, double *mae_out, const char *fn)
+/* ---- evaluation and prediction ------------------------------------------------------------- */
+
+/* Rows per thread below which evaluation and prediction stay on one thread. */
+#define MIN_CHUNK 1024
+
+typedef struct eval_job {
+    const rec_model *m;
+    const rec__featset *fs;
+    size_t batch;
+    uint32_t T;
+    rec__workspace *ws; /* T */
+    uint32_t *idx;      /* T × batch */
+    float *pred_out;    /* predict: n outputs; NULL: evaluate against the labels */
+    thread_out *out;
+} eval_job;
+
+/* Thread t's contiguous chunk of the rows, in batches; sums its errors in batch order. */
+static void eval_chunk(void *ctx, uint32_t t, uint32_t n_pool)
 {
-    rec__workspace ws = {0};
-    rec_status rc = rec__workspace_reserve(&ws, m, fs->n < batch ? fs->n : batch);
-    if (rc)
-        return rc;
-    uint32_t *idx = rec__malloc((fs->n < batch ? fs->n : batch) * sizeof *idx);
-    if (!idx) {
-        rec__workspace_release(&ws, m);
-        return rec__error(REC_ENOMEM, "%s: out of memory", fn);
-    }
+    (void)n_pool;
+    eval_job *j = ctx;
+    if (t >= j->T)
+        return;
+    size_t lo = slice_at(j->fs->n, t, j->T), hi = slice_at(j->fs->n, t + 1, j->T);
+    uint32_t *idx = j->idx + (size_t)t * j->batch;
     double sse = 0.0, sae = 0.0;
-    for (size_t start = 0; start < fs->n; start += batch) {
-        size_t B = fs->n - start < batch ? fs->n - start : batch;
+    for (size_t start = lo; start < hi; start += j->batch) {
+        size_t B = hi - start < j->batch ? hi - start : j->batch;
         for (size_t b = 0; b < B; b++)
             idx[b] = (uint32_t)(start + b);
+        const float *pred = forward(j->m, &j->ws[t], j->fs, idx, B, 0);
+        if (j->pred_out) {
+            memcpy(j->pred_out + start, pred, B * sizeof *pred);
+            continue;
+        }
         double s2, s1;
-        forward(m, &ws, fs, idx, B);
-        errors(&ws, fs, idx, B, &s2, &s1);
+        errors(pred, j->fs, idx, B, &s2, &s1);
         sse += s2;
         sae += s1;
     }
-    rec__free(idx);
-    rec__workspace_release(&ws, m);
+    j->out[t].sse = sse;
+    j->out[t].sae = sae;
+}
+
+/* Forward over all rows of fs in batches, on up to the pool's threads (starting a pool when
+ * none is given and the model has threads): errors against the labels, or predictions. */
+static rec_status run_forward(const rec_model *m, rec__pool *pool, const rec__featset *fs,
+                              size_t batch, float *pred_out, double *sse, double *sae,
+                              const char *fn)
+{
+    uint32_t avail = pool ? rec__pool_size(pool) : m->n_threads;
+    uint32_t T = threads_for(fs->n, avail ? avail : 1, MIN_CHUNK);
+    size_t chunk = (fs->n + T - 1) / T;
+    if (batch > chunk)
+        batch = chunk;
+    eval_job j = {m, fs, batch, T, NULL, NULL, pred_out, NULL};
+    rec__pool *own = NULL;
+    rec_status rc = REC_OK;
+    j.ws = rec__calloc(T, sizeof *j.ws);
+    j.idx = rec__malloc((size_t)T * batch * sizeof *j.idx);
+    j.out = rec__calloc(T, sizeof *j.out);
+    if (!j.ws || !j.idx || !j.out)
+        rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
+    for (uint32_t t = 0; t < T && !rc; t++) {
+        rc = rec__workspace_reserve(&j.ws[t], m, batch, 0);
+    }
+    if (!rc && T > 1 && !pool) {
+        rc = rec__pool_start(&own, T, fn);
+        pool = own;
+    }
+    if (!rc) {
+        rec__pool_run(T > 1 ? pool : NULL, eval_chunk, &j);
+        double s2 = 0.0, s1 = 0.0;
+        for (uint32_t t = 0; t < T; t++) {
+            s2 += j.out[t].sse;
+            s1 += j.out[t].sae;
+        }
+        *sse = s2;
+        *sae = s1;
+    }
+    rec__pool_stop(own);
+    for (uint32_t t = 0; j.ws && t < T; t++)
+        rec__workspace_release(&j.ws[t], m);
+    rec__free(j.ws);
+    rec__free(j.idx);
+    rec__free(j.out);
+    return rc;
+}
+
+/* Evaluate a precomputed feature set. */
+static rec_status evaluate_fs(const rec_model *m, rec__pool *pool, const rec__featset *fs,
+                              size_t batch, double *rmse_out, double *mae_out, const char *fn)
+{
+    double sse = 0.0, sae = 0.0;
+    rec_status rc = run_forward(m, pool, fs, batch, NULL, &sse, &sae, fn);
+    if (rc)
+        return rc;
     if (!isfinite(sse))
         return rec__error(REC_ENUMERIC, "%s: predictions are not finite", fn);
     if (rmse_out)
@@ -316,7 +1175,7 @@ rec_status rec_model_evaluate(const rec_model *m, const rec_dataset *ds, size_t 
     rec__featset fs;
     if ((rc = rec__featset_build(&fs, m, ds, NULL, 0, 1, fn)))
         return rc;
-    rc = evaluate_fs(m, &fs, batch_size, rmse_out, mae_out, fn);
+    rc = evaluate_fs(m, NULL, &fs, batch_size, rmse_out, mae_out, fn);
     rec__featset_release(&fs, m);
     return rc;
 }
@@ -337,21 +1196,8 @@ rec_status rec_model_predict(const rec_model *m, const rec_dataset *ds, float *o
     rec__featset fs;
     if ((rc = rec__featset_build(&fs, m, ds, NULL, 0, 0, fn)))
         return rc;
-    const size_t batch = 4096;
-    rec__workspace ws = {0};
-    rc = rec__workspace_reserve(&ws, m, n < batch ? n : batch);
-    uint32_t *idx = rc ? NULL : rec__malloc((n < batch ? n : batch) * sizeof *idx);
-    if (!rc && !idx)
-        rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
-    for (size_t start = 0; !rc && start < n; start += batch) {
-        size_t B = n - start < batch ? n - start : batch;
-        for (size_t b = 0; b < B; b++)
-            idx[b] = (uint32_t)(start + b);
-        forward(m, &ws, &fs, idx, B);
-        memcpy(out + start, ws.pred, B * sizeof *out);
-    }
-    rec__free(idx);
-    rec__workspace_release(&ws, m);
+    double sse, sae;
+    rc = run_forward(m, NULL, &fs, 4096, out, &sse, &sae, fn);
     rec__featset_release(&fs, m);
     return rc;
 }
@@ -378,23 +1224,46 @@ rec_status rec_model_fit(rec_model *m, rec_optimizer *opt, const rec_dataset *tr
         return rc;
     }
     uint32_t *order = identity_order(tfs.n);
+    trainer tr = {0};
     if (!order)
         rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
+    else
+        rc = trainer_start(&tr, m, &tfs, batch_size, fn);
+    /* One pool for the whole run: training and validation share its threads. */
     for (uint32_t e = 1; !rc && e <= epochs; e++) {
         double stats[REC_STAT_COUNT] = {0};
         double t0 = rec__now();
-        rc = epoch(m, opt, &tfs, order, batch_size, &stats[REC_STAT_LOSS], &stats[REC_STAT_RMSE],
-                   fn);
+        rc = epoch(m, &tr, opt, &tfs, order, batch_size, &stats[REC_STAT_LOSS],
+                   &stats[REC_STAT_RMSE], fn);
         stats[REC_STAT_SECONDS] = rec__now() - t0;
         stats[REC_STAT_VAL_RMSE] = stats[REC_STAT_VAL_MAE] = NAN;
         if (!rc && val)
-            rc = evaluate_fs(m, &vfs, eval_batch_size, &stats[REC_STAT_VAL_RMSE],
+            rc = evaluate_fs(m, tr.pool, &vfs, eval_batch_size, &stats[REC_STAT_VAL_RMSE],
                              &stats[REC_STAT_VAL_MAE], fn);
         if (!rc && on_epoch && on_epoch(e, stats, REC_STAT_COUNT, payload) != 0)
             break;
     }
+    trainer_stop(&tr);
     rec__free(order);
     rec__featset_release(&tfs, m);
     rec__featset_release(&vfs, m);
     return rc;
+}
+
+/* ---- threads -------------------------------------------------------------------------------- */
+
+rec_status rec_model_set_threads(rec_model *m, uint32_t n_threads)
+{
+    if (!m)
+        return rec__error(REC_EINVAL, "rec_model_set_threads: model is NULL");
+    if (n_threads == 0 || n_threads > MAX_THREADS)
+        return rec__error(REC_EINVAL, "rec_model_set_threads: n_threads = %u is outside 1..%u",
+                          n_threads, MAX_THREADS);
+    m->n_threads = n_threads;
+    return REC_OK;
+}
+
+uint32_t rec_model_threads(const rec_model *m)
+{
+    return m ? m->n_threads : 0;
 }

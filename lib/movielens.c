@@ -16,7 +16,6 @@
 
 static const char FN[] = "rec_dataset_load_movielens";
 
-#define QUOTE_MAX 40 /* longest field text quoted in a message */
 
 /* The files, in the order they are read. */
 enum { F_GENRE, F_OCCUPATION, F_USER, F_ITEM, F_RATINGS, N_FILES };
@@ -26,6 +25,7 @@ static const char *const table_names[N_FILES - 1] = {"u.genre", "u.occupation", 
 typedef struct ml_user {
     uint32_t id;
     uint32_t occupation; /* 0-based line of u.occupation */
+    size_t line;         /* in u.user, for messages about duplicates (the table is sorted) */
     double age;
     rec__field gender, occupation_text, zip;
 } ml_user;
@@ -33,6 +33,7 @@ typedef struct ml_user {
 typedef struct ml_item {
     uint32_t id;
     double year;         /* NaN when the release date is missing */
+    size_t line;         /* in u.item, for messages about duplicates */
     rec__field title, date;
     size_t genres;       /* offset of its n_genres flags in loader.item_genres */
 } ml_item;
@@ -89,11 +90,6 @@ static rec_status bad_line(const char *path, size_t line, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     return rec__error(REC_EFORMAT, "%s: %s:%zu: %s", FN, path, line, what);
-}
-
-static int qlen(const rec__field *f)
-{
-    return (int)(f->len < QUOTE_MAX ? f->len : QUOTE_MAX);
 }
 
 /* dir + "/" + name (no doubled '/'). */
@@ -181,8 +177,8 @@ static rec_status load_genres(loader *L)
             return bad_line(path, it.line_no, "expected 2 '|'-separated fields, found %zu", nf);
         if (rec__parse_i64(&idx, f[1].p, f[1].len) != REC__NUM_OK || idx < 0 ||
             (uint64_t)idx >= n)
-            return bad_line(path, it.line_no, "genre index '%.*s' is not in 0..%zu", qlen(&f[1]),
-                            f[1].p, n - 1);
+            return bad_line(path, it.line_no, "genre index '%s' is not in 0..%zu",
+                            REC__QUOTE(&f[1]), n - 1);
         if (f[0].len == 0)
             return bad_line(path, it.line_no, "empty genre name");
         if (L->genre_names[idx].p)
@@ -206,8 +202,8 @@ static rec_status load_occupations(loader *L)
         if (rec__dict_intern(&L->occupations, line, len, &code) != REC_OK)
             return nomem();
         if (L->occupations.n == before)
-            return bad_line(path, it.line_no, "occupation '%.*s' appears twice",
-                            (int)(len < QUOTE_MAX ? len : QUOTE_MAX), line);
+            return bad_line(path, it.line_no, "occupation '%s' appears twice",
+                            rec__quote((char[REC__QUOTE_CAP]){0}, line, len));
     }
     return r < 0 ? REC_EFORMAT : REC_OK;
 }
@@ -233,6 +229,16 @@ static int compare_items(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* "<path>:<line>: <what> <id> appears twice (first on line <line>)": the later of the two
+ * lines is the one at fault (the tables are sorted by id when this is found). */
+static rec_status duplicate(const char *path, const char *what, uint32_t id, size_t line_a,
+                            size_t line_b)
+{
+    size_t first = line_a < line_b ? line_a : line_b, second = line_a < line_b ? line_b : line_a;
+    return bad_line(path, second, "%s %u appears twice (first on line %zu)", what, (unsigned)id,
+                    first);
+}
+
 /* u.user: id|age|gender|occupation|zip code. */
 static rec_status load_users(loader *L)
 {
@@ -253,15 +259,16 @@ static rec_status load_users(loader *L)
         if (nf != 5)
             return bad_line(path, it.line_no, "expected 5 '|'-separated fields, found %zu", nf);
         if (!parse_id(&u->id, &f[0]))
-            return bad_line(path, it.line_no, "user id '%.*s' is not a number in 1..2^32-1",
-                            qlen(&f[0]), f[0].p);
+            return bad_line(path, it.line_no, "user id '%s' is not a number in 1..2^32-1",
+                            REC__QUOTE(&f[0]));
         if (rec__parse_i64(&age, f[1].p, f[1].len) != REC__NUM_OK || age < 0 || age > 1000)
-            return bad_line(path, it.line_no, "age '%.*s' is not a number in 0..1000",
-                            qlen(&f[1]), f[1].p);
+            return bad_line(path, it.line_no, "age '%s' is not a number in 0..1000",
+                            REC__QUOTE(&f[1]));
         if (!rec__dict_find(&L->occupations, f[3].p, f[3].len, &u->occupation))
-            return bad_line(path, it.line_no, "occupation '%.*s' is not in u.occupation",
-                            qlen(&f[3]), f[3].p);
+            return bad_line(path, it.line_no, "occupation '%s' is not in u.occupation",
+                            REC__QUOTE(&f[3]));
         u->age = (double)age;
+        u->line = it.line_no;
         u->gender = f[2];
         u->occupation_text = f[3];
         u->zip = f[4];
@@ -270,7 +277,8 @@ static rec_status load_users(loader *L)
     qsort(L->users, L->n_users, sizeof *L->users, compare_users);
     for (size_t i = 1; i < L->n_users; i++)
         if (L->users[i].id == L->users[i - 1].id)
-            return bad_line(path, 1, "user %u appears twice", (unsigned)L->users[i].id);
+            return duplicate(path, "user", L->users[i].id, L->users[i - 1].line,
+                             L->users[i].line);
     return REC_OK;
 }
 
@@ -326,25 +334,26 @@ static rec_status load_items(loader *L)
             break;
         }
         if (!parse_id(&m->id, &f[0])) {
-            rc = bad_line(path, it.line_no, "movie id '%.*s' is not a number in 1..2^32-1",
-                          qlen(&f[0]), f[0].p);
+            rc = bad_line(path, it.line_no, "movie id '%s' is not a number in 1..2^32-1",
+                          REC__QUOTE(&f[0]));
             break;
         }
         int year = f[2].len ? parse_date_year(&f[2]) : 0;
         if (f[2].len && !year) {
-            rc = bad_line(path, it.line_no, "release date '%.*s' is not DD-Mon-YYYY",
-                          qlen(&f[2]), f[2].p);
+            rc = bad_line(path, it.line_no, "release date '%s' is not DD-Mon-YYYY",
+                          REC__QUOTE(&f[2]));
             break;
         }
         m->title = f[1];
         m->date = f[2];
+        m->line = it.line_no;
         m->year = f[2].len ? (double)year : NAN;
         m->genres = L->n_items * L->n_genres;
         for (size_t g = 0; g < L->n_genres && rc == REC_OK; g++) {
             const rec__field *flag = &f[5 + g];
             if (flag->len != 1 || (flag->p[0] != '0' && flag->p[0] != '1'))
-                rc = bad_line(path, it.line_no, "genre flag %zu ('%.*s') is not 0 or 1", g + 1,
-                              qlen(flag), flag->p);
+                rc = bad_line(path, it.line_no, "genre flag %zu ('%s') is not 0 or 1", g + 1,
+                              REC__QUOTE(flag));
             else
                 L->item_genres[m->genres + g] = flag->p[0] == '1';
         }
@@ -356,7 +365,8 @@ static rec_status load_items(loader *L)
     qsort(L->items, L->n_items, sizeof *L->items, compare_items);
     for (size_t i = 1; i < L->n_items; i++)
         if (L->items[i].id == L->items[i - 1].id)
-            return bad_line(path, 1, "movie %u appears twice", (unsigned)L->items[i].id);
+            return duplicate(path, "movie", L->items[i].id, L->items[i - 1].line,
+                             L->items[i].line);
     return REC_OK;
 }
 
@@ -412,13 +422,13 @@ static rec_status load_ratings(loader *L)
         if (nf != 4)
             return bad_line(path, ln, "expected 4 tab-separated fields, found %zu", nf);
         if (!parse_id(&user, &f[0]))
-            return bad_line(path, ln, "user id '%.*s' is not a number in 1..2^32-1",
-                            qlen(&f[0]), f[0].p);
+            return bad_line(path, ln, "user id '%s' is not a number in 1..2^32-1",
+                            REC__QUOTE(&f[0]));
         if (!parse_id(&item, &f[1]))
-            return bad_line(path, ln, "movie id '%.*s' is not a number in 1..2^32-1",
-                            qlen(&f[1]), f[1].p);
+            return bad_line(path, ln, "movie id '%s' is not a number in 1..2^32-1",
+                            REC__QUOTE(&f[1]));
         if (rec__parse_i64(&rating, f[2].p, f[2].len) != REC__NUM_OK)
-            return bad_line(path, ln, "rating '%.*s' is %s", qlen(&f[2]), f[2].p,
+            return bad_line(path, ln, "rating '%s' is %s", REC__QUOTE(&f[2]),
                             rec__parse_double(&unused, f[2].p, f[2].len) == REC__NUM_OK
                                 ? "not an integer" : "not a number");
         if (rating < 1 || rating > 5)
@@ -426,8 +436,8 @@ static rec_status load_ratings(loader *L)
         /* 2^53: the largest range in which every integer is an exact double */
         if (rec__parse_i64(&ts, f[3].p, f[3].len) != REC__NUM_OK || ts < 0 ||
             ts > (INT64_C(1) << 53))
-            return bad_line(path, ln, "timestamp '%.*s' is not an integer in 0..2^53",
-                            qlen(&f[3]), f[3].p);
+            return bad_line(path, ln, "timestamp '%s' is not an integer in 0..2^53",
+                            REC__QUOTE(&f[3]));
         size_t u = find_id(L->users, L->n_users, sizeof *L->users, user);
         if (u == SIZE_MAX)
             return bad_line(path, ln, "user %u is not in u.user", (unsigned)user);

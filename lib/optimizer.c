@@ -36,6 +36,17 @@ static const char *kind_name(int kind)
     }
 }
 
+int rec__optimizer_slot_count(int slot_kind)
+{
+    switch (slot_kind) {
+    case 0: return 0;            /* no state yet */
+    case KIND_ADAGRAD: return 1; /* accumulators */
+    case KIND_ADAM: return 2;    /* first and second moments */
+    case KIND_SGD: return 0;     /* stateless */
+    default: return -1;
+    }
+}
+
 static rec_status create(rec_optimizer **out, int kind, float learning_rate, const char *fn)
 {
     if (!out)

@@ -75,6 +75,9 @@ REC_HIDDEN void rec__param_zero_grad(rec__param *p);
 
 /* Apply an optimizer to one parameter and clear its gradient (optimizer.c). */
 REC_HIDDEN rec_status rec__optimizer_apply(rec_optimizer *opt, rec__param *p);
+/* State slots used by an optimizer kind as stored in rec__param.slot_kind (0 = no state yet),
+ * or -1 for an unknown kind (serialize.c validates saved state with it). */
+REC_HIDDEN int rec__optimizer_slot_count(int slot_kind);
 
 /* Parameters of the blocks, for optimizers and (later) serialization and communicators. */
 REC_HIDDEN rec__param *rec__embedding_param(rec_embedding *e);

@@ -1,24 +1,42 @@
 #!/usr/bin/env bash
-# The test command (README.md "Run the tests"; .ci/run calls it). Two passes:
+# The test command (README.md "Run the tests"; .ci/run calls it). Four passes:
 #   build/       release build, warnings as errors: every suite, verbose (Check's lines shown)
-#   build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer build: every suite but the
-#                install check (an uninstrumented outside program cannot load an ASan library)
-# and one closing line "N passed, N failed" over both. Suites that need MovieLens read
+#   build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer build with allocation-failure
+#                injection (-Dalloc_testing=true, so the 'alloc' suite runs here under
+#                LeakSanitizer): every suite but the install check (an uninstrumented outside
+#                program cannot load an ASan library)
+#   valgrind     memcheck over build/'s binaries for a representative subset of suites (every
+#                loader, parser and the model file, the fuzz replays, the hostile table), zero
+#                errors and no definite leak required; Check runs in-process (CK_FORK=no)
+#   build-fuzz/  clang + libFuzzer: every fuzz target for a few seconds (a smoke run; the long
+#                runs are tests/fuzz/run.sh, docs/RELIABILITY.md)
+# and one closing line "N passed, N failed" over all of them. Suites that need MovieLens read
 # REC_DATA_DIR and skip those checks, saying so, without it.
-# usage: tests/run.sh [--no-asan] [extra meson test arguments]
+# usage: tests/run.sh [--no-asan] [--no-valgrind] [--no-fuzz] [extra meson test arguments]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh || exit 1
-asan=1
-if [ "${1:-}" = "--no-asan" ]; then asan=0; shift; fi
+asan=1 valgrind=1 fuzz=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --no-asan) asan=0 ;;
+        --no-valgrind) valgrind=0 ;;
+        --no-fuzz) fuzz=0 ;;
+        *) break ;;
+    esac
+    shift
+done
 
 passed=0 failed=0 skipped=0 status=0
 
-# setup_build DIR [meson options...]: configure once, then just rebuild.
+# setup_build DIR [meson options...]: configure once (later runs apply the same options, so a
+# directory made by an older version of this script gets the new ones), then rebuild.
 setup_build() {
     local dir=$1; shift
     if [ ! -f "$dir/build.ninja" ]; then
         meson setup "$dir" -Dwerror=true "$@" || return 1
+    else
+        meson configure "$dir" -Dwerror=true "$@" >/dev/null || return 1
     fi
     meson compile -C "$dir" || return 1
 }
@@ -43,10 +61,53 @@ if [ "$asan" = 1 ]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
     export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
     if setup_build build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
-        -Db_lundef=false; then
+        -Db_lundef=false -Dalloc_testing=true; then
         run_suites build-asan --no-suite install "$@"
     else
         status=1; failed=$((failed + 1))
+    fi
+    unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+
+# The subset: everything that parses untrusted bytes (loaders, text, model files, the fuzz
+# replays, the hostile table) and the numeric blocks. Not rng and gradcheck, whose long
+# statistical and finite-difference loops parse nothing and take minutes under valgrind, nor
+# model, whose multi-threaded tests spin-wait (valgrind runs one thread at a time: minutes
+# instead of a second); ASan covers all three.
+valgrind_tests=(error vocab embedding optimizer dense discretization normalization textvec
+                dataset movielens hostile serialize fuzz-ratings fuzz-item fuzz-user
+                fuzz-movielens fuzz-delimited fuzz-textvec fuzz-model)
+if [ "$valgrind" = 1 ] && [ -f build/build.ninja ]; then
+    echo "== valgrind memcheck: ${valgrind_tests[*]}"
+    present=()
+    listed=$(meson test -C build --list 2>/dev/null)
+    for t in "${valgrind_tests[@]}"; do
+        grep -q " / $t\$" <<<"$listed" && present+=("$t")
+    done
+    export CK_FORK=no
+    vg='valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --quiet'
+    run_suites build --wrap="$vg" "${present[@]}"
+    unset CK_FORK
+fi
+
+if [ "$fuzz" = 1 ]; then
+    if command -v clang >/dev/null; then
+        echo "== fuzz smoke run (10 s per target)"
+        # tests/fuzz/run.sh prints "target executions exec/s corpus cov crashes" per target
+        out=$(FUZZ_BUILD=build-fuzz bash tests/fuzz/run.sh 10)
+        fuzz_status=$?
+        echo "$out"
+        ok=$(awk 'NR > 1 && !/^ / && $6 == "0"' <<<"$out" | wc -l)
+        bad=$(awk 'NR > 1 && !/^ / && $6 != "0"' <<<"$out" | wc -l)
+        passed=$((passed + ok))
+        failed=$((failed + bad))
+        if [ "$fuzz_status" -ne 0 ]; then
+            status=1
+            [ "$bad" -eq 0 ] && failed=$((failed + 1))
+        fi
+    else
+        echo "== fuzz smoke run skipped: no clang"
+        skipped=$((skipped + 1))
     fi
 fi
 

@@ -273,6 +273,104 @@ START_TEST(test_textvec_invalid_utf8_does_not_crash)
 }
 END_TEST
 
+/* ---- given vocabulary (rec_textvec_create) --------------------------------------------------- */
+
+START_TEST(test_textvec_create_given_vocabulary)
+{
+    /* tokens[i] gets id i + 2, in the given order (not re-sorted):
+     *   "wars" → 2, "star" → 3, "é" (UTF-8 c3 a9) → 4
+     * "Star Wars: the Return (é)" → star wars the return é → 3 2 1 1 4 */
+    const char *const tokens[3] = {"wars", "star", "\xc3\xa9"};
+    rec_textvec *tv = NULL;
+    ck_assert_rec_ok(rec_textvec_create(&tv, tokens, 3, 10));
+    ck_assert_uint_eq(rec_textvec_vocab_size(tv), 5);
+    ck_assert_uint_eq(rec_textvec_max_tokens(tv), 10);
+    ck_assert_str_eq(rec_textvec_token(tv, 0), "");
+    ck_assert_str_eq(rec_textvec_token(tv, 1), "[UNK]");
+    ck_assert_str_eq(rec_textvec_token(tv, 2), "wars");
+    ck_assert_str_eq(rec_textvec_token(tv, 3), "star");
+    ck_assert_str_eq(rec_textvec_token(tv, 4), "\xc3\xa9");
+    ck_assert_ptr_null(rec_textvec_token(tv, 5));
+    uint32_t ids[8];
+    size_t n = 0;
+    ck_assert_rec_ok(rec_textvec_encode(ids, 8, &n, tv, "Star Wars: the Return (\xc3\xa9)"));
+    ck_assert_uint_eq(n, 5);
+    const uint32_t want[5] = {3, 2, 1, 1, 4};
+    ck_assert_mem_eq(ids, want, sizeof want);
+    rec_textvec_free(tv);
+
+    /* an empty vocabulary: every token is OOV; n + 2 = max_tokens exactly is allowed */
+    ck_assert_rec_ok(rec_textvec_create(&tv, NULL, 0, 2));
+    ck_assert_uint_eq(rec_textvec_vocab_size(tv), 2);
+    ck_assert_rec_ok(rec_textvec_encode(ids, 8, &n, tv, "anything at all"));
+    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(ids[0], 1);
+    rec_textvec_free(tv);
+}
+END_TEST
+
+/* The tokens of an adapted vectorizer, given back to rec_textvec_create(), encode every text
+ * the same way (how rec_model_load() restores a TEXT feature). */
+START_TEST(test_textvec_create_restores_adapted)
+{
+    rec_textvec *a = make_corpus(100), *b = NULL;
+    size_t n = rec_textvec_vocab_size(a) - 2; /* 8 tokens, ids 2..9 */
+    ck_assert_uint_eq(n, 8);
+    const char *tokens[8];
+    for (uint32_t i = 0; i < n; i++)
+        tokens[i] = rec_textvec_token(a, i + 2);
+    ck_assert_rec_ok(rec_textvec_create(&b, tokens, n, 100));
+    ck_assert_uint_eq(rec_textvec_vocab_size(b), 10);
+    for (uint32_t id = 0; id < 10; id++)
+        ck_assert_str_eq(rec_textvec_token(b, id), VOCAB[id]);
+    const char *const texts[3] = {"The CAT's hat, 1995!", "ab abc a cats zebra", ""};
+    for (int t = 0; t < 3; t++) {
+        uint32_t ia[16], ib[16];
+        size_t na = 0, nb = 0;
+        ck_assert_rec_ok(rec_textvec_encode(ia, 16, &na, a, texts[t]));
+        ck_assert_rec_ok(rec_textvec_encode(ib, 16, &nb, b, texts[t]));
+        ck_assert_uint_eq(na, nb);
+        ck_assert_mem_eq(ia, ib, na * sizeof *ia);
+    }
+    rec_textvec_free(a);
+    rec_textvec_free(b);
+}
+END_TEST
+
+START_TEST(test_textvec_create_errors)
+{
+    rec_textvec *tv = (rec_textvec *)&tv;
+    const char *const ok[2] = {"a", "b"};
+    ck_assert_rec_fails(rec_textvec_create(NULL, ok, 2, 10), REC_EINVAL,
+                        "rec_textvec_create: out is NULL");
+    ck_assert_rec_fails(rec_textvec_create(&tv, NULL, 2, 10), REC_EINVAL, "tokens is NULL");
+    ck_assert_ptr_null(tv);
+    ck_assert_rec_fails(rec_textvec_create(&tv, ok, 2, 1), REC_EINVAL, "max_tokens = 1");
+    /* 2 tokens + 2 reserved = 4 > 3 */
+    ck_assert_rec_fails(rec_textvec_create(&tv, ok, 2, 3), REC_EINVAL,
+                        "2 tokens + 2 reserved exceed max_tokens = 3");
+    const char *const null_entry[2] = {"a", NULL};
+    ck_assert_rec_fails(rec_textvec_create(&tv, null_entry, 2, 10), REC_EINVAL,
+                        "tokens[1] is NULL");
+    const char *const empty[1] = {""};
+    ck_assert_rec_fails(rec_textvec_create(&tv, empty, 1, 10), REC_EINVAL,
+                        "tokens[0] \"\" is empty");
+    const char *const upper[2] = {"a", "Cat"};
+    ck_assert_rec_fails(rec_textvec_create(&tv, upper, 2, 10), REC_EINVAL,
+                        "tokens[1] \"Cat\" contains upper case");
+    const char *const punct[1] = {"cat's"};
+    ck_assert_rec_fails(rec_textvec_create(&tv, punct, 1, 10), REC_EINVAL,
+                        "contains punctuation");
+    const char *const space[1] = {"two words"};
+    ck_assert_rec_fails(rec_textvec_create(&tv, space, 1, 10), REC_EINVAL,
+                        "contains whitespace");
+    const char *const dup[3] = {"a", "b", "a"};
+    ck_assert_rec_fails(rec_textvec_create(&tv, dup, 3, 10), REC_EINVAL,
+                        "tokens[2] \"a\" is a duplicate");
+    ck_assert_ptr_null(tv);
+}
+END_TEST
+
 /* ---- errors --------------------------------------------------------------------------------- */
 
 START_TEST(test_textvec_adapt_errors)
@@ -349,6 +447,12 @@ static Suite *textvec_suite(void)
     tcase_add_test(tc, test_textvec_encode_truncates_to_cap);
     tcase_add_test(tc, test_textvec_encode_batch_pads_with_zero);
     tcase_add_test(tc, test_textvec_invalid_utf8_does_not_crash);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("create");
+    tcase_add_test(tc, test_textvec_create_given_vocabulary);
+    tcase_add_test(tc, test_textvec_create_restores_adapted);
+    tcase_add_test(tc, test_textvec_create_errors);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");

@@ -3,8 +3,10 @@
 # Used by examples/run.sh, tests/run.sh and .ci/run. Needs root or sudo only when something is
 # missing. usage: tools/deps.sh [extra packages...]
 set -euo pipefail
+# valgrind: the memcheck pass of tests/run.sh; clang + libclang-rt-14-dev (libFuzzer and the
+# sanitizer runtimes for clang): the fuzz targets (tests/fuzz).
 pkgs=(gcc g++ libc6-dev meson ninja-build pkg-config libopenblas-dev check gnuplot-nox graphviz
-      python3 python3-numpy curl unzip ca-certificates "$@")
+      python3 python3-numpy curl unzip ca-certificates valgrind clang libclang-rt-14-dev "$@")
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

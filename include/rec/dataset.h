@@ -160,11 +160,12 @@ REC_API rec_status rec_dataset_shuffle_split(rec_dataset **first, rec_dataset **
  * Load a delimited ratings file: one rating per line; fields separated by delimiter; the
  * columns user_col, item_col, rating_col (and timestamp_col unless ::REC_NO_COLUMN) counted
  * from 0. Gives string columns "user_id", "item_id" and number columns "user_rating",
- * "timestamp" (when asked). has_header skips the first line. A trailing carriage return is ignored.
+ * "timestamp" (when asked). has_header skips the first line. A trailing carriage return and a
+ * leading UTF-8 byte order mark are ignored.
  * @retval REC_OK
  * @retval REC_EIO cannot open/read
- * @retval REC_EFORMAT a malformed line (file
- * and line named): missing field, non-numeric or non-finite rating/timestamp, empty file
+ * @retval REC_EFORMAT a malformed line (file and line named): missing field, empty id or one
+ * that is not valid UTF-8, non-numeric or non-finite rating/timestamp, NUL byte, empty file
  * @retval REC_EINVAL
  * @retval REC_ENOMEM
  * @since 0.1

@@ -5,7 +5,7 @@ Written from docs/../shared/reference/keras-semantics.md only (no librec sources
 librec's numbers. float32 throughout, like Keras. See tests/reference/README.md.
 
     /usr/bin/python3 keras_ref.py --data DIR --model dot|one_layer|enriched --seed N \
-        [--epochs 10] [--split random|u1..u5] [--json FILE] [--quiet]
+        [--epochs 10] [--split random|u1..u5] [--batch 2048] [--lr 0.1] [--json FILE] [--quiet]
     /usr/bin/python3 keras_ref.py --selftest [--data DIR]
 """
 import argparse
@@ -333,12 +333,12 @@ def evaluate(model, feats, idx):
     return np.sqrt(se / len(idx)), ae / len(idx)
 
 
-def run(feats, kind, seed, epochs, quiet=False, split=None):
+def run(feats, kind, seed, epochs, quiet=False, split=None, batch=BATCH, lr=LR):
     train_idx, test_idx = split if split is not None else random_split(feats.n, seed)
     init_rng = np.random.default_rng([seed, 1])
     shuffle_rng = np.random.default_rng([seed, 2])
     model = Model(kind, feats, init_rng)
-    opt = Adagrad(model.p)
+    opt = Adagrad(model.p, lr=lr)
     if not quiet:
         print(f"{kind}: seed {seed}, {model.n_params()} params, "
               f"{len(train_idx)} train / {len(test_idx)} test")
@@ -348,8 +348,8 @@ def run(feats, kind, seed, epochs, quiet=False, split=None):
         order = train_idx[shuffle_rng.permutation(len(train_idx))]
         wloss = 0.0
         se = 0.0
-        for s in range(0, len(order), BATCH):
-            b = feats.batch(order[s : s + BATCH])
+        for s in range(0, len(order), batch):
+            b = feats.batch(order[s : s + batch])
             loss, pred, g = model.loss_and_grads(b)
             n = len(b["y"])
             wloss += loss * n
@@ -472,6 +472,8 @@ def main(argv):
     ap.add_argument("--split", default="random", choices=["random", "u1", "u2", "u3", "u4", "u5"],
                     help="random (seeded permutation, 80,000/20,000) or a fixed ML-100K fold")
     ap.add_argument("--json")
+    ap.add_argument("--batch", type=int, default=BATCH, help="training batch size (2048)")
+    ap.add_argument("--lr", type=float, default=LR, help="Adagrad learning rate (0.1)")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--selftest", action="store_true")
     a = ap.parse_args(argv)
@@ -482,7 +484,7 @@ def main(argv):
     data = load_movielens(a.data)
     feats = Features(data)
     split = None if a.split == "random" else fold_split(data, a.data, a.split)
-    recs = run(feats, a.model, a.seed, a.epochs, a.quiet, split)
+    recs = run(feats, a.model, a.seed, a.epochs, a.quiet, split, a.batch, a.lr)
     final = recs[-1]["val_rmse"]
     print(f"{a.model}: split {a.split}, seed {a.seed}: final validation RMSE {final:.4f}, "
           f"MAE {recs[-1]['val_mae']:.4f}")

@@ -1,0 +1,151 @@
+//! The safe wrappers against the built librec (LIBREC_LIB_DIR).
+use librec::*;
+
+fn tiny() -> Dataset {
+    let users: Vec<String> = (0..60).map(|r| format!("u{}", r % 6)).collect();
+    let titles: Vec<String> = (0..60).map(|r| format!("Title {} (1990)", (r * 5) % 7)).collect();
+    let ratings: Vec<f64> = (0..60).map(|r| 1.0 + ((r * 3) % 5) as f64).collect();
+    let times: Vec<f64> = (0..60).map(|r| 880_000_000.0 + 1000.0 * r as f64).collect();
+    let mut ds = Dataset::new(60).unwrap();
+    ds.add_strings("user_id", &users).unwrap();
+    ds.add_strings("movie_title", &titles).unwrap();
+    ds.add_numbers("timestamp", &times).unwrap();
+    ds.add_numbers("user_rating", &ratings).unwrap();
+    ds
+}
+
+fn trained(preset: Preset) -> (Model, Dataset) {
+    let ds = tiny();
+    let mut m = Model::preset(preset, 7).unwrap();
+    m.build(&ds).unwrap();
+    let mut opt = Optimizer::adagrad(0.1).unwrap();
+    m.fit(&mut opt, &ds, None, 3, 8, 16).unwrap();
+    (m, ds)
+}
+
+#[test]
+fn version_is_0_1() {
+    assert_eq!(version() / 100, 1); // 0.1.x
+    assert!(version_string().starts_with("0.1."));
+}
+
+#[test]
+fn errors_carry_status_and_message() {
+    let e = Model::load("/nonexistent/dir/m.rec").err().unwrap();
+    assert_eq!(e.status, RecError::EIO);
+    assert!(e.message.contains("/nonexistent/dir/m.rec"), "{}", e.message);
+    let mut m = Model::new(1).unwrap();
+    let e = m.add_feature("user_id", FeatureKind::Numeric, Side::User, 3).err().unwrap();
+    assert_eq!(e.status, RecError::EINVAL);
+    assert!(e.message.contains("dim 1"), "{}", e.message);
+    let e = Optimizer::adagrad(-1.0).err().unwrap();
+    assert_eq!(e.name(), "REC_EINVAL");
+}
+
+#[test]
+fn vocab_lookup() {
+    // sorted unique: "a" → 1, "b" → 2, unknown → 0
+    let v = Vocab::new(&["b", "a", "b"]).unwrap();
+    assert_eq!(v.len(), 3);
+    assert_eq!(v.index("a"), 1);
+    assert_eq!(v.index("zz"), 0);
+    assert_eq!(v.token(2).as_deref(), Some("b"));
+    assert_eq!(v.token(0), None);
+}
+
+#[test]
+fn train_predict_save_load() {
+    for preset in [Preset::Dot, Preset::OneLayer, Preset::Enriched] {
+        let (m, ds) = trained(preset);
+        assert!(m.is_built());
+        let p = m.predict(&ds).unwrap();
+        assert_eq!(p.len(), 60);
+        assert!(p.iter().all(|x| x.is_finite()));
+        let path =
+            std::env::temp_dir().join(format!("librec-rs-{}-{:?}.rec", std::process::id(), preset));
+        m.save(&path, true).unwrap();
+        let l = Model::load(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let q = l.predict(&ds).unwrap();
+        assert_eq!(
+            p.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            q.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
+        assert_eq!(m.summary().unwrap(), l.summary().unwrap());
+        assert_eq!(m.n_params(), l.n_params());
+    }
+}
+
+#[test]
+fn borrowed_vocab_and_callback() {
+    let ds = tiny();
+    let mut m = Model::preset(Preset::Dot, 3).unwrap();
+    m.build(&ds).unwrap();
+    {
+        let v = m.feature_vocab(0).unwrap();
+        assert_eq!(v.len(), 7); // u0..u5 + OOV
+        assert_eq!(v.index("u3"), 4);
+    }
+    let mut opt = Optimizer::adagrad(0.1).unwrap();
+    let mut epochs = vec![];
+    m.fit_with(&mut opt, &ds, Some(&ds), 5, 8, 16, |s| {
+        epochs.push(s.epoch);
+        assert!(s.val_rmse.is_finite());
+        s.epoch == 2
+    })
+    .unwrap();
+    assert_eq!(epochs, vec![1, 2]);
+}
+
+#[test]
+#[should_panic(expected = "from the callback")]
+fn panic_in_callback_is_resumed_after_c_returns() {
+    let ds = tiny();
+    let mut m = Model::preset(Preset::Dot, 3).unwrap();
+    m.build(&ds).unwrap();
+    let mut opt = Optimizer::adagrad(0.1).unwrap();
+    let _ = m.fit_with(&mut opt, &ds, None, 3, 8, 16, |_| panic!("from the callback"));
+}
+
+#[test]
+fn shared_model_predicts_from_threads() {
+    let (m, ds) = trained(Preset::Enriched);
+    let want = m.predict(&ds).unwrap();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4).map(|_| s.spawn(|| m.predict(&ds).unwrap())).collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), want);
+        }
+    });
+}
+
+#[test]
+fn optimizers_and_threads_resume_from_checkpoint() {
+    // 2 epochs + save with optimizer state + load + 2 epochs == 4 epochs, for Adam
+    // (moments and step counts restored) on a model using 2 threads of its own
+    let ds = tiny();
+    let run = |m: &mut Model, epochs: usize| {
+        let mut opt = Optimizer::adam(0.01).unwrap();
+        for _ in 0..epochs {
+            m.train_epoch(&mut opt, &ds, 8).unwrap();
+        }
+    };
+    let mut full = Model::preset(Preset::OneLayer, 11).unwrap();
+    full.set_threads(2).unwrap();
+    assert_eq!(full.threads(), 2);
+    full.build(&ds).unwrap();
+    run(&mut full, 4);
+    let mut half = Model::preset(Preset::OneLayer, 11).unwrap();
+    half.build(&ds).unwrap();
+    half.set_threads(2).unwrap();
+    run(&mut half, 2);
+    let path = std::env::temp_dir().join(format!("librec-rs-ckpt-{}.rec", std::process::id()));
+    half.save(&path, true).unwrap();
+    let mut resumed = Model::load(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    resumed.set_threads(2).unwrap();
+    run(&mut resumed, 2);
+    assert_eq!(resumed.predict(&ds).unwrap(), full.predict(&ds).unwrap());
+    assert!(Optimizer::sgd(0.1).is_ok());
+    assert_eq!(full.set_threads(0).err().unwrap().status, RecError::EINVAL);
+}

@@ -1,0 +1,314 @@
+/* Suite "alloc" (internal): allocation-failure injection over a whole life cycle.
+ *
+ * The cycle loads a MovieLens fixture and a CSV, splits, describes and builds a model that uses
+ * every feature kind, fits it, trains another epoch, evaluates, predicts, saves it with its
+ * optimizer state, loads it back and predicts again (bit-identical), then does the same for a
+ * DOT model over the CSV. It is run once to count its allocations (T), then once for every
+ * N = 1..T with the N-th allocation failing (rec__alloc_fail_at, effective when the internal
+ * library is built with -Dalloc_testing=true; otherwise the suite reports a skip).
+ *
+ * Every step that fails must return REC_ENOMEM with a message and a NULL output, and leave its
+ * handles usable: the step is then retried (only the N-th allocation fails, so the retry runs
+ * normally) and must succeed, and the cycle goes on to the end with the same handles. Leaks are
+ * checked by LeakSanitizer in the sanitizer pass (tests/run.sh builds build-asan with
+ * -Dalloc_testing=true), after every N in-process so a leak names its N. Allocations made by
+ * worker threads are not counted (the counter is per thread): the models here use one thread.
+ */
+#include "rec_check.h"
+#include "rec_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_LSAN 1
+#endif
+#endif
+#ifdef HAVE_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+static const char GENRE[] = "unknown|0\nAction|1\nComedy|2\nDrama|3\n\n";
+static const char OCCUPATION[] = "administrator\nartist\nother\n";
+static const char USER[] = "1|31|M|artist|10001\n"
+                           "2|52|F|other|9902X\n"
+                           "3|17|M|administrator|A1B2C\n";
+static const char ITEM[] = "1|Toy Film (1995)|01-Jan-1995||http://example.com/1|0|1|1|0\n"
+                           "2|Caf\xe9 Cr\xe8me (1996)|4-Feb-1996||http://example.com/2|0|0|0|1\n"
+                           "3|unknown||||1|0|0|0\n";
+static const char DATA[] = "1\t1\t5\t874000001\n"
+                           "2\t2\t3\t874000002\n"
+                           "3\t3\t1\t874000003\n"
+                           "1\t2\t4\t874000100\n"
+                           "2\t3\t2\t874000200\n"
+                           "3\t1\t4\t874000300\n";
+static const char CSV[] = "user,item,rating,ts\n"
+                          "u1,i1,4.5,10\nu2,i2,1.5,20\nu1,i2,3,30\nu3,i1,2,40\n";
+
+static const char *const FILES[] = {"u.genre", "u.occupation", "u.user", "u.item", "u.data",
+                                    "ratings.csv", "mlp.model", "dot.model"};
+static char dir[96];
+
+static void path_of(char *out, size_t cap, const char *name)
+{
+    ck_assert_int_lt(snprintf(out, cap, "%s/%s", dir, name), (int)cap);
+}
+
+static void write_text(const char *name, const char *text)
+{
+    char path[160];
+    path_of(path, sizeof path, name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text, 1, strlen(text), f), strlen(text));
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static void fixture_setup(void)
+{
+    /* tmpfs when there is one: saving fsyncs, and the cycle saves thousands of times */
+    snprintf(dir, sizeof dir, "%s/rec_test_alloc_XXXXXX",
+             access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    write_text("u.genre", GENRE);
+    write_text("u.occupation", OCCUPATION);
+    write_text("u.user", USER);
+    write_text("u.item", ITEM);
+    write_text("u.data", DATA);
+    write_text("ratings.csv", CSV);
+}
+
+static void fixture_teardown(void)
+{
+    char path[160];
+    for (size_t i = 0; i < sizeof FILES / sizeof *FILES; i++) {
+        path_of(path, sizeof path, FILES[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* ---- one cycle ------------------------------------------------------------------------------ */
+
+typedef struct cycle {
+    int failures;     /* steps that failed (each then retried successfully) */
+    const char *step; /* the failing step, for messages */
+    char message[256];
+} cycle;
+
+/* A non-NULL value that no constructor returns: a failed constructor must overwrite it. */
+#define SENTINEL(type) ((type *)(void *)&sentinel_target)
+static char sentinel_target;
+
+/* The contract of a failed step: REC_ENOMEM, a message, and (for constructors) *out NULL. */
+static void failed_step(cycle *c, int rc, const char *what, const void *out, int is_ctor)
+{
+    ck_assert_msg(rc == REC_ENOMEM, "%s -> %d (%s) under an allocation failure; message: %s",
+                  what, rc, rec_status_str(rc), rec_last_error());
+    ck_assert_msg(rec_last_error()[0] != '\0', "%s: ENOMEM without a message", what);
+    ck_assert_msg(!is_ctor || out == NULL, "%s failed but left its output non-NULL", what);
+    c->failures++;
+    c->step = what;
+    snprintf(c->message, sizeof c->message, "%s", rec_last_error());
+}
+
+/* Run `call`; when it fails, check the failure, then retry: the retry must succeed. */
+#define STEP(c, call)                                                                         \
+    do {                                                                                      \
+        int rc_ = (call);                                                                     \
+        if (rc_ != REC_OK) {                                                                  \
+            failed_step(c, rc_, #call, NULL, 0);                                              \
+            rc_ = (call);                                                                     \
+            ck_assert_msg(rc_ == REC_OK, "retry of %s after an allocation failure -> %d: %s", \
+                          #call, rc_, rec_last_error());                                      \
+        }                                                                                     \
+    } while (0)
+
+/* The same for a constructor writing *out: out is preset to a sentinel, must come back NULL. */
+#define CTOR(c, out, call)                                                                    \
+    do {                                                                                      \
+        out = SENTINEL(void);                                                                 \
+        int rc_ = (call);                                                                     \
+        if (rc_ != REC_OK) {                                                                  \
+            failed_step(c, rc_, #call, out, 1);                                               \
+            rc_ = (call);                                                                     \
+            ck_assert_msg(rc_ == REC_OK, "retry of %s after an allocation failure -> %d: %s", \
+                          #call, rc_, rec_last_error());                                      \
+        }                                                                                     \
+    } while (0)
+
+/* A model over every feature kind, MLP interaction. */
+static rec_model *describe_mlp(cycle *c)
+{
+    rec_model *m;
+    uint32_t buckets = 0, text = 0;
+    CTOR(c, m, rec_model_create(&m, 42));
+    STEP(c, rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER,
+                                  3));
+    STEP(c, rec_model_add_feature(&buckets, m, "timestamp", REC_FEATURE_BUCKETIZED,
+                                  REC_SIDE_USER, 2));
+    STEP(c, rec_model_feature_set_bucket_count(m, buckets, 4));
+    STEP(c, rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC, REC_SIDE_USER, 1));
+    STEP(c, rec_model_add_feature(&text, m, "movie_title", REC_FEATURE_TEXT, REC_SIDE_ITEM, 2));
+    STEP(c, rec_model_feature_set_max_tokens(m, text, 16));
+    STEP(c, rec_model_add_feature(NULL, m, "movie_genres", REC_FEATURE_CATEGORICAL_LIST,
+                                  REC_SIDE_ITEM, 2));
+    STEP(c, rec_model_add_feature(NULL, m, "movie_id", REC_FEATURE_CATEGORICAL, REC_SIDE_ITEM,
+                                  2));
+    STEP(c, rec_model_set_interaction(m, REC_INTERACTION_MLP));
+    STEP(c, rec_model_add_layer(m, 4, REC_ACTIVATION_RELU));
+    STEP(c, rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
+    STEP(c, rec_model_set_label(m, "user_rating"));
+    return m;
+}
+
+/* Predictions of two models on ds agree bit for bit. */
+static void same_predictions(cycle *c, const rec_model *a, const rec_model *b,
+                             const rec_dataset *ds)
+{
+    size_t n = rec_dataset_size(ds);
+    float pa[16], pb[16];
+    ck_assert_uint_le(n, 16);
+    STEP(c, rec_model_predict(a, ds, pa, n));
+    STEP(c, rec_model_predict(b, ds, pb, n));
+    ck_assert_mem_eq(pa, pb, n * sizeof *pa);
+}
+
+static void run_cycle(cycle *c)
+{
+    char csv_path[160], mlp_path[160], dot_path[160];
+    path_of(csv_path, sizeof csv_path, "ratings.csv");
+    path_of(mlp_path, sizeof mlp_path, "mlp.model");
+    path_of(dot_path, sizeof dot_path, "dot.model");
+    rec_dataset *ds, *csv, *train, *test, *sub;
+    rec_model *m, *loaded, *dot, *dot_loaded;
+    rec_optimizer *opt;
+    double rmse, mae, loss;
+
+    /* load and split */
+    CTOR(c, ds, rec_dataset_load_movielens(&ds, dir, NULL));
+    CTOR(c, csv, rec_dataset_load_delimited(&csv, csv_path, ',', 1, 0, 1, 2, 3));
+    train = test = SENTINEL(rec_dataset);
+    int rc = rec_dataset_shuffle_split(&train, &test, ds, 4, 7);
+    if (rc != REC_OK) {
+        failed_step(c, rc, "rec_dataset_shuffle_split", train, 1);
+        ck_assert_ptr_null(test);
+        ck_assert_rec_ok(rec_dataset_shuffle_split(&train, &test, ds, 4, 7));
+    }
+    const uint32_t rows[] = {5, 0, 5};
+    CTOR(c, sub, rec_dataset_subset(&sub, ds, rows, 3));
+
+    /* describe, build, train, evaluate */
+    m = describe_mlp(c);
+    rc = rec_model_build(m, ds);
+    if (rc != REC_OK) {
+        failed_step(c, rc, "rec_model_build", NULL, 0);
+        ck_assert(!rec_model_is_built(m)); /* "model left unbuilt, usable again" */
+        ck_assert_rec_ok(rec_model_build(m, ds));
+    }
+    CTOR(c, opt, rec_optimizer_create_adagrad(&opt, 0.1f));
+    STEP(c, rec_model_fit(m, opt, train, test, 2, 2, 2, NULL, NULL));
+    STEP(c, rec_model_train_epoch(m, opt, train, 3, &loss, &rmse));
+    STEP(c, rec_model_evaluate(m, test, 2, &rmse, &mae));
+
+    /* save with the optimizer state, load, compare */
+    STEP(c, rec_model_save(m, mlp_path, 1));
+    CTOR(c, loaded, rec_model_load(&loaded, mlp_path));
+    same_predictions(c, m, loaded, sub);
+    STEP(c, rec_model_train_epoch(loaded, opt, train, 2, &loss, NULL)); /* resumes */
+
+    /* a DOT model over the CSV, saved without optimizer state */
+    CTOR(c, dot, rec_model_create(&dot, 3));
+    STEP(c, rec_model_add_feature(NULL, dot, "user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER,
+                                  2));
+    STEP(c, rec_model_add_feature(NULL, dot, "item_id", REC_FEATURE_CATEGORICAL, REC_SIDE_ITEM,
+                                  2));
+    STEP(c, rec_model_build(dot, csv));
+    STEP(c, rec_model_train_epoch(dot, opt, csv, 2, &loss, NULL));
+    STEP(c, rec_model_save(dot, dot_path, 0));
+    CTOR(c, dot_loaded, rec_model_load(&dot_loaded, dot_path));
+    same_predictions(c, dot, dot_loaded, csv);
+
+    rec_model_free(dot_loaded);
+    rec_model_free(dot);
+    rec_model_free(loaded);
+    rec_optimizer_free(opt);
+    rec_model_free(m);
+    rec_dataset_free(sub);
+    rec_dataset_free(test);
+    rec_dataset_free(train);
+    rec_dataset_free(csv);
+    rec_dataset_free(ds);
+}
+
+/* ---- the test ------------------------------------------------------------------------------- */
+
+START_TEST(test_alloc_every_failure_in_the_cycle)
+{
+    /* count the cycle's allocations */
+    cycle c = {0};
+    rec__alloc_fail_at(0);
+    run_cycle(&c);
+    unsigned long total = rec__alloc_count();
+    ck_assert_int_eq(c.failures, 0);
+    ck_assert_uint_gt(total, 100); /* the cycle really allocates (and is counted) */
+
+    unsigned long failed = 0, absorbed = 0;
+    for (unsigned long n = 1; n <= total; n++) {
+        memset(&c, 0, sizeof c);
+        rec__alloc_fail_at(n);
+        run_cycle(&c);
+        /* at most one step fails, since only one allocation does */
+        ck_assert_msg(c.failures <= 1, "N = %lu: %d steps failed", n, c.failures);
+        failed += c.failures == 1;
+        absorbed += c.failures == 0;
+#ifdef HAVE_LSAN
+        ck_assert_msg(__lsan_do_recoverable_leak_check() == 0,
+                      "N = %lu: leak after the failure of %s (%s)", n,
+                      c.step ? c.step : "nothing", c.message);
+#endif
+    }
+    rec__alloc_fail_at(0);
+    printf("alloc: %lu allocations in the cycle; each failed once: %lu reported REC_ENOMEM, "
+           "%lu were absorbed (the call still succeeded)%s\n", total, failed, absorbed,
+#ifdef HAVE_LSAN
+           ", no leak after any of them"
+#else
+           " (leaks are checked in the sanitizer build)"
+#endif
+    );
+    /* nearly every allocation is on a path whose failure must surface */
+    ck_assert_uint_ge(failed * 10, total * 9);
+}
+END_TEST
+
+/* rec__alloc_fail_at only works in a build with -Dalloc_testing=true. */
+static int injection_active(void)
+{
+    rec_vocab *v = NULL;
+    rec__alloc_fail_at(1);
+    int rc = rec_vocab_create(&v, NULL, 0);
+    rec__alloc_fail_at(0);
+    rec_vocab_free(v);
+    return rc == REC_ENOMEM;
+}
+
+int main(void)
+{
+    if (!injection_active()) {
+        printf("alloc: skipped, the internal library was built without -Dalloc_testing=true\n");
+        return 77; /* meson: skipped */
+    }
+    Suite *s = suite_create("alloc");
+    TCase *tc = tcase_create("cycle");
+    tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_alloc_every_failure_in_the_cycle);
+    suite_add_tcase(s, tc);
+    return rec_check_run(s);
+}

@@ -1,0 +1,476 @@
+/* Suite "train_threads": rec_model_set_threads() and training, evaluation and prediction on
+ * several threads through the public API: the setting and its errors, results identical
+ * between runs for a thread count, close to one thread, and gradients that agree with the
+ * one-thread computation (which test_gradcheck checks against finite differences). Data come
+ * from rec_dataset_synthesize(). No test looks at wall-clock time. */
+#include "rec_check.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers ---------------------------------------------------------------------------------- */
+
+static rec_dataset *synth(size_t n, uint32_t users, uint32_t movies, uint64_t seed)
+{
+    rec_dataset *ds = NULL;
+    ck_assert_rec_ok(rec_dataset_synthesize(&ds, n, users, movies, seed));
+    return ds;
+}
+
+/* Every kind of feature: user id, timestamp buckets and value, title id and words, genres. */
+static rec_model *rich_model(uint64_t seed)
+{
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 8));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_BUCKETIZED,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
+                                           REC_SIDE_USER, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 8));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_TEXT,
+                                           REC_SIDE_ITEM, 8));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_genres",
+                                           REC_FEATURE_CATEGORICAL_LIST, REC_SIDE_ITEM, 4));
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_MLP));
+    ck_assert_rec_ok(rec_model_add_layer(m, 16, REC_ACTIVATION_RELU));
+    ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
+    return m;
+}
+
+static rec_model *built(rec_model *m, const rec_dataset *ds, uint32_t threads)
+{
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_rec_ok(rec_model_set_threads(m, threads));
+    return m;
+}
+
+static rec_model *preset(rec_preset p, const rec_dataset *ds, uint32_t threads)
+{
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create_preset(&m, p, 42));
+    return built(m, ds, threads);
+}
+
+/* All weights (embeddings, then dense kernels and biases) in one array; *n gets the count. */
+static float *weights_of(const rec_model *m, size_t *n)
+{
+    size_t total = rec_model_n_params(m), at = 0;
+    float *w = malloc(total * sizeof *w);
+    ck_assert_ptr_nonnull(w);
+    for (uint32_t f = 0; f < rec_model_n_features(m); f++) {
+        const rec_embedding *e = rec_model_feature_embedding(m, f);
+        if (!e)
+            continue;
+        size_t k = (size_t)rec_embedding_rows(e) * rec_embedding_dim(e);
+        ck_assert_rec_ok(rec_embedding_get_weights(e, w + at, k));
+        at += k;
+    }
+    for (size_t l = 0; l < rec_model_n_layers(m); l++) {
+        const rec_dense *d = rec_model_layer(m, l);
+        size_t nk = (size_t)rec_dense_n_in(d) * rec_dense_n_out(d), nb = rec_dense_n_out(d);
+        ck_assert_rec_ok(rec_dense_get_weights(d, w + at, nk, w + at + nk, nb));
+        at += nk + nb;
+    }
+    ck_assert_uint_eq(at, total);
+    *n = total;
+    return w;
+}
+
+/* All accumulated gradients, in the order of weights_of(). */
+static float *grads_of(const rec_model *m, size_t *n)
+{
+    size_t total = rec_model_n_params(m), at = 0;
+    float *g = malloc(total * sizeof *g);
+    ck_assert_ptr_nonnull(g);
+    for (uint32_t f = 0; f < rec_model_n_features(m); f++) {
+        const rec_embedding *e = rec_model_feature_embedding(m, f);
+        if (!e)
+            continue;
+        size_t k = (size_t)rec_embedding_rows(e) * rec_embedding_dim(e);
+        ck_assert_rec_ok(rec_embedding_get_grad(e, g + at, k));
+        at += k;
+    }
+    for (size_t l = 0; l < rec_model_n_layers(m); l++) {
+        const rec_dense *d = rec_model_layer(m, l);
+        size_t nk = (size_t)rec_dense_n_in(d) * rec_dense_n_out(d), nb = rec_dense_n_out(d);
+        ck_assert_rec_ok(rec_dense_get_grad(d, g + at, nk, g + at + nk, nb));
+        at += nk + nb;
+    }
+    *n = total;
+    return g;
+}
+
+/* Touched embedding rows of every table, summed. */
+static size_t touched_rows(const rec_model *m)
+{
+    size_t t = 0;
+    for (uint32_t f = 0; f < rec_model_n_features(m); f++)
+        if (rec_model_feature_embedding(m, f))
+            t += rec_embedding_grad_row_count(rec_model_feature_embedding(m, f));
+    return t;
+}
+
+/* max |a − b| / (max |b| + 1e-3): one scale for a whole gradient, so a coordinate that is
+ * tiny because of cancellation does not count as a large relative error. */
+static double scaled_diff(const float *a, const float *b, size_t n)
+{
+    double big = 0.0, diff = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        big = fmax(big, fabs((double)b[i]));
+        diff = fmax(diff, fabs((double)a[i] - (double)b[i]));
+    }
+    return diff / (big + 1e-3);
+}
+
+/* ---- the setting --------------------------------------------------------------------------------- */
+
+START_TEST(test_train_threads_default_is_one)
+{
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_uint_eq(rec_model_threads(m), 1);
+    rec_model_free(m);
+    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ENRICHED, 1));
+    ck_assert_uint_eq(rec_model_threads(m), 1);
+    rec_model_free(m);
+    ck_assert_uint_eq(rec_model_threads(NULL), 0);
+}
+END_TEST
+
+START_TEST(test_train_threads_set_and_get)
+{
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_threads(m, 2));
+    ck_assert_uint_eq(rec_model_threads(m), 2);
+    ck_assert_rec_ok(rec_model_set_threads(m, 256)); /* the documented maximum */
+    ck_assert_uint_eq(rec_model_threads(m), 256);
+    ck_assert_rec_ok(rec_model_set_threads(m, 1));
+    ck_assert_uint_eq(rec_model_threads(m), 1);
+    rec_model_free(m);
+}
+END_TEST
+
+START_TEST(test_train_threads_set_errors)
+{
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_threads(m, 3));
+    ck_assert_rec_fails(rec_model_set_threads(m, 0), REC_EINVAL,
+                        "rec_model_set_threads: n_threads = 0 is outside 1..256");
+    ck_assert_rec_fails(rec_model_set_threads(m, 257), REC_EINVAL, "n_threads = 257");
+    ck_assert_uint_eq(rec_model_threads(m), 3); /* unchanged by the failures */
+    ck_assert_rec_fails(rec_model_set_threads(NULL, 2), REC_EINVAL,
+                        "rec_model_set_threads: model is NULL");
+    rec_model_free(m);
+}
+END_TEST
+
+/* ---- results ---------------------------------------------------------------------------------- */
+
+/* Two runs with 2 threads, from the same seed, end with the same bits in every weight. */
+static void check_identical_runs(rec_preset p, size_t batch)
+{
+    rec_dataset *ds = synth(6000, 200, 300, 11);
+    float *w[2];
+    size_t n[2];
+    double loss[2];
+    for (int run = 0; run < 2; run++) {
+        rec_model *m = preset(p, ds, 2);
+        rec_optimizer *opt;
+        ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+        for (int e = 0; e < 2; e++)
+            ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, batch, &loss[run], NULL));
+        w[run] = weights_of(m, &n[run]);
+        rec_optimizer_free(opt);
+        rec_model_free(m);
+    }
+    ck_assert_uint_eq(n[0], n[1]);
+    ck_assert_msg(memcmp(w[0], w[1], n[0] * sizeof(float)) == 0,
+                  "two 2-thread runs of preset %d differ", (int)p);
+    ck_assert(loss[0] == loss[1]);
+    free(w[0]);
+    free(w[1]);
+    rec_dataset_free(ds);
+}
+
+START_TEST(test_train_threads_two_runs_identical)
+{
+    check_identical_runs(REC_PRESET_DOT, 512);
+    check_identical_runs(REC_PRESET_ONE_LAYER, 1000);
+    check_identical_runs(REC_PRESET_ENRICHED, 2048);
+}
+END_TEST
+
+/* One epoch with 1 and with 2 threads: validation RMSE within 1e-3 (the sums are taken in
+ * another order, nothing else changes). */
+START_TEST(test_train_threads_close_to_one_thread)
+{
+    rec_dataset *all = synth(30000, 500, 800, 3), *train, *test;
+    ck_assert_rec_ok(rec_dataset_shuffle_split(&train, &test, all, 24000, 3));
+    static const rec_preset presets[] = {REC_PRESET_DOT, REC_PRESET_ONE_LAYER,
+                                         REC_PRESET_ENRICHED};
+    for (int i = 0; i < 3; i++) {
+        double rmse[2];
+        for (uint32_t t = 1; t <= 2; t++) {
+            rec_model *m = preset(presets[i], all, t);
+            rec_optimizer *opt;
+            ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+            ck_assert_rec_ok(rec_model_fit(m, opt, train, NULL, 1, 2048, 4096, NULL, NULL));
+            ck_assert_rec_ok(rec_model_evaluate(m, test, 4096, &rmse[t - 1], NULL));
+            rec_optimizer_free(opt);
+            rec_model_free(m);
+        }
+        ck_assert_msg(fabs(rmse[0] - rmse[1]) < 1e-3, "preset %d: RMSE %.6f (1 thread) vs "
+                      "%.6f (2 threads)", i, rmse[0], rmse[1]);
+        ck_assert(isfinite(rmse[0]));
+    }
+    rec_dataset_free(train);
+    rec_dataset_free(test);
+    rec_dataset_free(all);
+}
+END_TEST
+
+/* A model trained on 2 threads learns: after 3 epochs its RMSE is below the spread of the
+ * ratings (what predicting their mean would give). */
+START_TEST(test_train_threads_learns)
+{
+    rec_dataset *all = synth(20000, 300, 400, 8), *train, *test;
+    ck_assert_rec_ok(rec_dataset_shuffle_split(&train, &test, all, 16000, 8));
+    rec_model *m = preset(REC_PRESET_ENRICHED, all, 2);
+    rec_optimizer *opt;
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+    ck_assert_rec_ok(rec_model_fit(m, opt, train, test, 3, 1024, 4096, NULL, NULL));
+    double rmse, s = 0, s2 = 0;
+    ck_assert_rec_ok(rec_model_evaluate(m, test, 4096, &rmse, NULL));
+    uint32_t col;
+    size_t n = rec_dataset_size(test);
+    ck_assert_rec_ok(rec_dataset_column(&col, test, "user_rating"));
+    for (size_t r = 0; r < n; r++) {
+        double y = rec_dataset_number(test, col, r);
+        s += y;
+        s2 += y * y;
+    }
+    double sd = sqrt(s2 / n - (s / n) * (s / n));
+    ck_assert_msg(rmse < 0.95 * sd, "RMSE %.4f vs rating spread %.4f", rmse, sd);
+    rec_optimizer_free(opt);
+    rec_model_free(m);
+    rec_dataset_free(train);
+    rec_dataset_free(test);
+    rec_dataset_free(all);
+}
+END_TEST
+
+/* ---- gradients ----------------------------------------------------------------------------------- */
+
+/* The gradient of a batch over 2 threads equals the 1-thread gradient up to rounding, touches
+ * the same rows, and accumulates over calls the same way. */
+START_TEST(test_train_threads_gradients_match_one_thread)
+{
+    rec_dataset *ds = synth(3000, 40, 60, 5);
+    uint32_t rows[1200];
+    for (uint32_t i = 0; i < 1200; i++)
+        rows[i] = (i * 7) % 3000;
+    float *g[2];
+    size_t n[2], touched[2];
+    double loss[2];
+    for (uint32_t t = 1; t <= 2; t++) {
+        rec_model *m = built(rich_model(9), ds, t);
+        ck_assert_rec_ok(rec_model_compute_gradients(m, ds, rows, 700, &loss[t - 1]));
+        /* a second call adds to the first (rows it touches anew join the touched list) */
+        ck_assert_rec_ok(rec_model_compute_gradients(m, ds, rows + 700, 500, NULL));
+        g[t - 1] = grads_of(m, &n[t - 1]);
+        touched[t - 1] = touched_rows(m);
+        rec_model_free(m);
+    }
+    ck_assert_uint_eq(n[0], n[1]);
+    ck_assert_uint_eq(touched[0], touched[1]);
+    ck_assert_double_eq_tol(loss[0], loss[1], 1e-9);
+    double d = scaled_diff(g[1], g[0], n[0]);
+    ck_assert_msg(d < 1e-5, "2-thread gradient differs from 1 thread by %.3g", d);
+    free(g[0]);
+    free(g[1]);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* A batch large enough for layer 0 to go key by key (few users and movies, so keys repeat)
+ * has the gradient of the same rows taken 16 at a time, which goes example by example:
+ * mean-loss gradients of 32 chunks of 16 add up to 32 times the gradient of their 512 rows. */
+static void check_keyed_gradient(uint32_t threads)
+{
+    rec_dataset *ds = synth(4000, 30, 40, 6);
+    uint32_t rows[512];
+    for (uint32_t i = 0; i < 512; i++)
+        rows[i] = (i * 13) % 4000;
+    rec_model *whole = built(rich_model(4), ds, threads);
+    rec_model *chunks = built(rich_model(4), ds, 1);
+    ck_assert_rec_ok(rec_model_compute_gradients(whole, ds, rows, 512, NULL));
+    for (int c = 0; c < 32; c++)
+        ck_assert_rec_ok(rec_model_compute_gradients(chunks, ds, rows + 16 * c, 16, NULL));
+    size_t n, n2;
+    float *gw = grads_of(whole, &n), *gc = grads_of(chunks, &n2);
+    ck_assert_uint_eq(n, n2);
+    for (size_t i = 0; i < n; i++)
+        gc[i] /= 32.0f;
+    double d = scaled_diff(gw, gc, n);
+    ck_assert_msg(d < 1e-5, "%u thread(s): gradient of 512 rows differs from 32 x 16 by %.3g",
+                  threads, d);
+    ck_assert_uint_eq(touched_rows(whole), touched_rows(chunks));
+    free(gw);
+    free(gc);
+    rec_model_free(whole);
+    rec_model_free(chunks);
+    rec_dataset_free(ds);
+}
+
+START_TEST(test_train_threads_keyed_layer0_gradient)
+{
+    check_keyed_gradient(1);
+    check_keyed_gradient(2);
+    check_keyed_gradient(3);
+}
+END_TEST
+
+/* Training steps on 2 threads (parallel update) follow the 1-thread steps closely. */
+START_TEST(test_train_threads_steps_match_one_thread)
+{
+    rec_dataset *ds = synth(5000, 50, 80, 12);
+    float *w[2];
+    size_t n[2];
+    for (uint32_t t = 1; t <= 2; t++) {
+        rec_model *m = built(rich_model(2), ds, t);
+        rec_optimizer *opt;
+        ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.05f));
+        ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 500, NULL, NULL));
+        w[t - 1] = weights_of(m, &n[t - 1]);
+        rec_optimizer_free(opt);
+        rec_model_free(m);
+    }
+    double d = scaled_diff(w[1], w[0], n[0]);
+    ck_assert_msg(d < 1e-4, "weights after an epoch: 2 threads differ from 1 by %.3g", d);
+    free(w[0]);
+    free(w[1]);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_train_threads_divergence_is_reported)
+{
+    rec_dataset *ds = synth(4000, 30, 40, 7);
+    rec_model *m = preset(REC_PRESET_ONE_LAYER, ds, 2);
+    rec_optimizer *opt;
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 1e30f));
+    rec_status rc = REC_OK;
+    for (int e = 0; e < 5 && rc == REC_OK; e++)
+        rc = rec_model_train_epoch(m, opt, ds, 512, NULL, NULL);
+    ck_assert_int_eq(rc, REC_ENUMERIC);
+    ck_assert_ptr_nonnull(strstr(rec_last_error(), "rec_model_train_epoch"));
+    ck_assert_ptr_nonnull(strstr(rec_last_error(), "diverged"));
+    rec_optimizer_free(opt);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* ---- evaluation and prediction ------------------------------------------------------------- */
+
+/* Evaluation and prediction on 1, 2 and 3 threads agree: each prediction is computed alone
+ * (only the sums of errors are taken in another order). */
+START_TEST(test_train_threads_evaluate_and_predict_agree)
+{
+    rec_dataset *ds = synth(9000, 100, 150, 21);
+    rec_model *m = preset(REC_PRESET_ENRICHED, ds, 1);
+    rec_optimizer *opt;
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+    ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 1024, NULL, NULL));
+    size_t n = rec_dataset_size(ds);
+    float *p[3];
+    double rmse[3], mae[3];
+    for (uint32_t t = 1; t <= 3; t++) {
+        ck_assert_rec_ok(rec_model_set_threads(m, t));
+        p[t - 1] = malloc(n * sizeof(float));
+        ck_assert_rec_ok(rec_model_predict(m, ds, p[t - 1], n));
+        ck_assert_rec_ok(rec_model_evaluate(m, ds, 1000, &rmse[t - 1], &mae[t - 1]));
+    }
+    for (int t = 1; t < 3; t++) {
+        ck_assert_double_eq_tol(rmse[t], rmse[0], 1e-9);
+        ck_assert_double_eq_tol(mae[t], mae[0], 1e-9);
+        for (size_t r = 0; r < n; r++)
+            ck_assert_float_eq_tol(p[t][r], p[0][r], 1e-6f);
+    }
+    /* RMSE from the predictions, by hand: sqrt(Σ (p − y)² / n) */
+    uint32_t col;
+    ck_assert_rec_ok(rec_dataset_column(&col, ds, "user_rating"));
+    double s = 0;
+    for (size_t r = 0; r < n; r++) {
+        double e = p[1][r] - rec_dataset_number(ds, col, r);
+        s += e * e;
+    }
+    ck_assert_double_eq_tol(sqrt(s / n), rmse[1], 1e-6);
+    for (int t = 0; t < 3; t++)
+        free(p[t]);
+    rec_optimizer_free(opt);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* More threads than examples: the extra threads get nothing to do, results stay right. */
+START_TEST(test_train_threads_more_threads_than_rows)
+{
+    rec_dataset *ds = synth(50, 5, 7, 1);
+    rec_model *m = preset(REC_PRESET_ENRICHED, ds, 8);
+    rec_optimizer *opt;
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+    double loss;
+    ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 7, &loss, NULL));
+    ck_assert(isfinite(loss));
+    float p[50];
+    ck_assert_rec_ok(rec_model_predict(m, ds, p, 50));
+    double rmse;
+    ck_assert_rec_ok(rec_model_evaluate(m, ds, 3, &rmse, NULL));
+    ck_assert(isfinite(rmse));
+    rec_optimizer_free(opt);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+static Suite *train_threads_suite(void)
+{
+    Suite *s = suite_create("train_threads");
+    TCase *tc = tcase_create("setting");
+    tcase_add_test(tc, test_train_threads_default_is_one);
+    tcase_add_test(tc, test_train_threads_set_and_get);
+    tcase_add_test(tc, test_train_threads_set_errors);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("results");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_train_threads_two_runs_identical);
+    tcase_add_test(tc, test_train_threads_close_to_one_thread);
+    tcase_add_test(tc, test_train_threads_learns);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("gradients");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_train_threads_gradients_match_one_thread);
+    tcase_add_test(tc, test_train_threads_keyed_layer0_gradient);
+    tcase_add_test(tc, test_train_threads_steps_match_one_thread);
+    tcase_add_test(tc, test_train_threads_divergence_is_reported);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("predict");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_train_threads_evaluate_and_predict_agree);
+    tcase_add_test(tc, test_train_threads_more_threads_than_rows);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return rec_check_run(train_threads_suite());
+}
