@@ -15,7 +15,7 @@ typedef struct experiment_opts {
     const char *out_dir;    /* --out DIR (compare only), default "." */
     size_t batch, eval_batch;
     float lr;
-    int quiet;              /* --quiet: only the final line */
+    int quiet;              /* --quiet: only the closing result lines */
 } experiment_opts;
 
 /* The train/test split and the dataset the preprocessing adapts on (all 100,000 ratings, as

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Independent numpy reference of the TFRS MovieLens-100K ranking tutorial (three models).
 
-Written from docs/../shared/reference/keras-semantics.md only (no librec sources), to check
-librec's numbers. float32 throughout, like Keras. See tests/reference/README.md.
+Written from the Keras-semantics spec of the project (keras-semantics.md) only, without
+reading librec's sources, to check librec's numbers. float32 throughout, like Keras.
+See tests/reference/README.md.
 
     /usr/bin/python3 keras_ref.py --data DIR --model dot|one_layer|enriched --seed N \
         [--epochs 10] [--split random|u1..u5] [--batch 2048] [--lr 0.1] [--json FILE] [--quiet]
