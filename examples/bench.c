@@ -72,7 +72,7 @@ static long peak_rss_kb(void)
     return ru.ru_maxrss; /* kilobytes on Linux */
 }
 
-/* ---- OpenBLAS, found at run time -------------------------------------------------------------- */
+/* ---- OpenBLAS, found at run time ------------------------------------------------------------- */
 
 typedef struct blas_info {
     char core[64], config[160];
@@ -107,7 +107,7 @@ static void blas_setup(blas_info *b)
     b->threads = get_threads ? get_threads() : -1;
 }
 
-/* ---- sgemm rates ------------------------------------------------------------------------------ */
+/* ---- sgemm rates ----------------------------------------------------------------------------- */
 
 /* Median GFLOP/s of C (m×n) = op(A)·op(B) over `reps` calls, row-major like librec. */
 static double sgemm_rate(int ta, int tb, int m, int n, int k, int reps)
@@ -140,7 +140,7 @@ static double sgemm_rate(int ta, int tb, int m, int n, int k, int reps)
     return 2.0 * m * n * k / median(t, (size_t)reps) / 1e9;
 }
 
-/* ---- data -------------------------------------------------------------------------------------- */
+/* ---- data ------------------------------------------------------------------------------------ */
 
 typedef struct opts {
     const char *data_dir;
@@ -215,8 +215,10 @@ static void data_free(data *d)
     rec_dataset_free(d->all);
 }
 
-/* Query datasets: one row (the first test example), and one user against every title. */
-static int make_queries(rec_dataset **one, rec_dataset **topk, size_t *n_titles, const data *d)
+/* Query datasets: one row (the first test example); one user against every title as rows to
+ * predict; and every title as candidates for rec_model_recommend. */
+static int make_queries(rec_dataset **one, rec_dataset **topk, rec_dataset **cands,
+                        size_t *n_titles, const data *d)
 {
     uint32_t cu, ct, cs;
     int rc = rec_dataset_column(&cu, d->test, "user_id");
@@ -263,6 +265,11 @@ static int make_queries(rec_dataset **one, rec_dataset **topk, size_t *n_titles,
         rc = rec_dataset_add_strings(*topk, "movie_title", titles, n);
     if (!rc)
         rc = rec_dataset_add_numbers(*topk, "timestamp", times, n);
+    /* rec_model_recommend's candidates: the titles alone (the user side comes from *one) */
+    if (!rc)
+        rc = rec_dataset_create(cands, n);
+    if (!rc)
+        rc = rec_dataset_add_strings(*cands, "movie_title", titles, n);
     free(titles);
     free(users);
     free(times);
@@ -288,7 +295,7 @@ static void top_k(uint32_t *ids, const float *s, size_t n, size_t k)
     }
 }
 
-/* ---- one model at one thread count -------------------------------------------------------------- */
+/* ---- one model at one thread count ----------------------------------------------------------- */
 
 static const char *const model_names[] = {"dot", "one_layer", "enriched"};
 
@@ -298,7 +305,7 @@ typedef struct result {
     unsigned epochs;
     double epoch_s[MAX_RUNS * 8], epoch_cpu_s[MAX_RUNS * 8];
     double train_s, train_cpu_s, train_eps;
-    double eval_s, eval_eps, predict_eps, one_us, topk_ms;
+    double eval_s, eval_eps, predict_eps, one_us, topk_ms, recommend_ms;
     double rmse, build_s, flops_epoch, sgemm_batch_s, sgemm_epoch_s, sgemm_gflops;
     size_t n_train, n_test, n_titles;
 } result;
@@ -393,7 +400,7 @@ static double sgemm_batch_seconds(const rec_model *m, size_t B, int reps, double
 }
 
 static int run_one(result *r, const data *d, const opts *o, int model, uint32_t threads,
-                   rec_dataset *one, rec_dataset *topk, size_t n_titles)
+                   rec_dataset *one, rec_dataset *topk, rec_dataset *cands, size_t n_titles)
 {
     memset(r, 0, sizeof *r);
     r->model = model;
@@ -481,9 +488,13 @@ static int run_one(result *r, const data *d, const opts *o, int model, uint32_t 
                 rc = rec_model_predict(m, one, &p1, 1);
             t1[i] = (now() - t0) / 200;
         }
-        /* top-k: predict the user against every title, keep the best TOPK */
+        /* top-k: predict the user against every title, keep the best TOPK; and the same
+         * through rec_model_recommend (which builds the rows to predict itself) */
         float *scores = malloc((n_titles ? n_titles : 1) * sizeof *scores);
         uint32_t ids[TOPK];
+        float best[TOPK];
+        double rk[MAX_RUNS];
+        size_t got;
         if (!scores)
             rc = REC_ENOMEM;
         for (unsigned i = 0; i < reps && !rc; i++) {
@@ -492,6 +503,11 @@ static int run_one(result *r, const data *d, const opts *o, int model, uint32_t 
             if (!rc)
                 top_k(ids, scores, n_titles, n_titles < TOPK ? n_titles : TOPK);
             tk[i] = now() - t0;
+            if (!rc) {
+                t0 = now();
+                rc = rec_model_recommend(ids, best, &got, TOPK, m, cands, one, 0, NULL);
+                rk[i] = now() - t0;
+            }
         }
         free(scores);
         if (rc) {
@@ -500,12 +516,13 @@ static int run_one(result *r, const data *d, const opts *o, int model, uint32_t 
         }
         r->one_us = 1e6 * median(t1, reps);
         r->topk_ms = 1e3 * median(tk, reps);
+        r->recommend_ms = 1e3 * median(rk, reps);
     }
     rec_model_free(m);
     return 0;
 }
 
-/* ---- output ----------------------------------------------------------------------------------- */
+/* ---- output ---------------------------------------------------------------------------------- */
 
 static void json_num(FILE *f, const char *key, double v, int last)
 {
@@ -587,6 +604,7 @@ static void write_json(FILE *f, const machine *mc, const opts *o, const data *d,
         json_num(f, "predict_one_latency_us", o->predict ? r->one_us : NAN, 0);
         json_num(f, "predict_batch_examples_per_second", r->predict_eps, 0);
         json_num(f, "topk_latency_ms", o->predict ? r->topk_ms : NAN, 0);
+        json_num(f, "recommend_latency_ms", o->predict ? r->recommend_ms : NAN, 0);
         fprintf(f, "\"topk_candidates\": %zu, \"k\": %d, ", r->n_titles, TOPK);
         json_num(f, "flops_per_epoch", r->flops_epoch, 0);
         json_num(f, "sgemm_gflops_model_shapes", r->sgemm_gflops > 0 ? r->sgemm_gflops : NAN, 0);
@@ -605,15 +623,16 @@ static void write_json(FILE *f, const machine *mc, const opts *o, const data *d,
 
 static void print_table(const result *res, int n_res, const opts *o)
 {
-    printf("\n%-10s %3s %10s %9s %10s %10s %10s %10s %9s %8s %7s\n", "model", "thr",
+    printf("\n%-10s %3s %9s %9s %10s %10s %7s %10s %8s %8s %8s\n", "model", "thr",
            "epoch ms", "cpu ms", "train ex/s", "eval ex/s", "one us", "pred ex/s", "topk ms",
-           "GFLOP/ep", "xsgemm");
+           "rec ms", "GFLOP/ep");
     for (int i = 0; i < n_res; i++) {
         const result *r = &res[i];
-        printf("%-10s %3u %10.2f %9.2f %10.3g %10.3g %10.1f %10.3g %9.3f %8.3f %7s\n",
+        printf("%-10s %3u %9.2f %9.2f %10.3g %10.3g %7.1f %10.3g %8.3f %8.3f %8.3f\n",
                model_names[r->model], r->threads, 1e3 * r->train_s, 1e3 * r->train_cpu_s,
                r->train_eps, r->eval_eps, o->predict ? r->one_us : NAN, r->predict_eps,
-               o->predict ? r->topk_ms : NAN, r->flops_epoch / 1e9, "");
+               o->predict ? r->topk_ms : NAN, o->predict ? r->recommend_ms : NAN,
+               r->flops_epoch / 1e9);
         if (r->sgemm_epoch_s > 0)
             printf("%-10s     sgemm at %.1f GFLOP/s on these shapes: %.2f ms/epoch; epoch / "
                    "that = %.2f (sgemm fraction %.0f%%)\n", "", r->sgemm_gflops,
@@ -622,18 +641,18 @@ static void print_table(const result *res, int n_res, const opts *o)
     }
 }
 
-/* ---- arguments -------------------------------------------------------------------------------- */
+/* ---- arguments ------------------------------------------------------------------------------- */
 
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: bench [--data DIR | --synth N[,USERS,MOVIES]] [--models dot,one_layer,enriched]\n"
-            "             [--threads 1,2] [--epochs 5] [--repeats 5] [--batch 2048]\n"
-            "             [--eval-batch 4096] [--eval-rows N] [--seed 42] [--lr 0.1]\n"
-            "             [--json FILE|-] [--no-sgemm] [--no-predict]\n"
+            "usage: bench [--data DIR | --synth N[,USERS,MOVIES]]\n"
+            "             [--models dot,one_layer,enriched] [--threads 1,2] [--epochs 5]\n"
+            "             [--repeats 5] [--batch 2048] [--eval-batch 4096] [--eval-rows N]\n"
+            "             [--seed 42] [--lr 0.1] [--json FILE|-] [--no-sgemm] [--no-predict]\n"
             "  --data defaults to $REC_DATA_DIR (MovieLens 100K, split 80/20 as the tutorial).\n"
-            "  --synth N: N synthetic ratings (rec_dataset_synthesize); users and movies default to\n"
-            "  MovieLens shapes (<=150k: 943/1682, <=1.5M: 6040/3706, <=15M: 69878/10677, else\n"
+            "  --synth N: N synthetic ratings (rec_dataset_synthesize); users and movies default\n"
+            "  to MovieLens shapes (<=150k: 943/1682, <=1.5M: 6040/3706, <=15M: 69878/10677, else\n"
             "  162541/62423). Training uses all N ratings; evaluation and prediction a copy of\n"
             "  the first N/5 rows (at most 1M, or --eval-rows).\n");
 }
@@ -818,9 +837,9 @@ int main(int argc, char **argv)
     printf("data: %s, %zu ratings (train %zu, test %zu), loaded in %.2f s\n", d.source,
            rec_dataset_size(d.all), rec_dataset_size(d.train), rec_dataset_size(d.test),
            d.load_seconds);
-    rec_dataset *one = NULL, *topk = NULL;
+    rec_dataset *one = NULL, *topk = NULL, *cands = NULL;
     size_t n_titles = 0;
-    if (o.predict && make_queries(&one, &topk, &n_titles, &d)) {
+    if (o.predict && make_queries(&one, &topk, &cands, &n_titles, &d)) {
         data_free(&d);
         return 1;
     }
@@ -828,7 +847,8 @@ int main(int argc, char **argv)
     int n_res = 0, rc = 0;
     for (int i = 0; i < o.n_models && !rc; i++)
         for (int t = 0; t < o.n_threads && !rc; t++) {
-            rc = run_one(&res[n_res], &d, &o, o.models[i], o.threads[t], one, topk, n_titles);
+            rc = run_one(&res[n_res], &d, &o, o.models[i], o.threads[t], one, topk, cands,
+                         n_titles);
             if (!rc) {
                 const result *r = &res[n_res++];
                 printf("%-10s threads %u: epoch %.2f ms (median of %u), test RMSE %.4f\n",
@@ -856,6 +876,7 @@ int main(int argc, char **argv)
     free(res);
     rec_dataset_free(one);
     rec_dataset_free(topk);
+    rec_dataset_free(cands);
     data_free(&d);
     return rc;
 }

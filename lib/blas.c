@@ -1,5 +1,5 @@
 /* The one place librec calls CBLAS, so the BLAS choice stays a build detail. */
-#include "rec_internal.h"
+#include "model_internal.h"
 
 #include <cblas.h>
 
@@ -10,4 +10,21 @@ void rec__sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float al
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha, a, (int)lda,
                 b, (int)ldb, beta, c, (int)ldc);
+}
+
+/* OpenBLAS's thread count, through a weak reference: it resolves when the library that
+ * provides CBLAS is OpenBLAS and stays NULL with another BLAS, so any CBLAS still links. */
+#if defined(__GNUC__)
+extern int openblas_get_num_threads(void) __attribute__((weak));
+#endif
+
+int rec__blas_threads(void)
+{
+#if defined(__GNUC__)
+    if (openblas_get_num_threads) {
+        int n = openblas_get_num_threads();
+        return n > 1 ? n : 1;
+    }
+#endif
+    return 1;
 }

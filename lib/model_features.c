@@ -66,8 +66,11 @@ static rec_status encode_text(u32vec *bags, const rec_textvec *tv, const char *s
     return REC_OK;
 }
 
-static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_dataset *ds,
-                            const uint32_t *rows, size_t n, const char *fn)
+/* Write feature f's word of every requested row: out[i·stride] for row i (an embedding row, a
+ * bag index, or the float bits of a NUMERIC value); bag tables go to fc. */
+static rec_status build_col(rec__fcol *fc, uint32_t *out, size_t stride, const rec__feature *f,
+                            const rec_dataset *ds, const uint32_t *rows, size_t n,
+                            const char *fn)
 {
     const rec__column *col;
     rec_status rc;
@@ -78,9 +81,6 @@ static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_data
         if ((rc = find_column(&col, ds, f->column, REC_COLUMN_STRING, fn)))
             return rc;
         fc->max_bag = 1;
-        fc->ids = rec__malloc((n ? n : 1) * sizeof *fc->ids);
-        if (!fc->ids)
-            return rec__error(REC_ENOMEM, "%s: out of memory", fn);
         /* Look each distinct string up once when that is cheaper than once per row. */
         if (n >= col->dict.n) {
             uint32_t *map = rec__malloc((col->dict.n ? col->dict.n : 1) * sizeof *map);
@@ -89,12 +89,12 @@ static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_data
             for (size_t k = 0; k < col->dict.n; k++)
                 map[k] = rec_vocab_index(f->vocab, col->dict.strings[k]);
             for (size_t i = 0; i < n; i++)
-                fc->ids[i] = map[col->codes[rows ? rows[i] : i]];
+                out[i * stride] = map[col->codes[rows ? rows[i] : i]];
             rec__free(map);
         } else {
             for (size_t i = 0; i < n; i++)
-                fc->ids[i] = rec_vocab_index(f->vocab,
-                                             col->dict.strings[col->codes[rows ? rows[i] : i]]);
+                out[i * stride] = rec_vocab_index(
+                    f->vocab, col->dict.strings[col->codes[rows ? rows[i] : i]]);
         }
         return REC_OK;
     }
@@ -102,22 +102,18 @@ static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_data
         if ((rc = find_column(&col, ds, f->column, REC_COLUMN_NUMBER, fn)))
             return rc;
         fc->max_bag = 1;
-        fc->ids = rec__malloc((n ? n : 1) * sizeof *fc->ids);
-        if (!fc->ids)
-            return rec__error(REC_ENOMEM, "%s: out of memory", fn);
         for (size_t i = 0; i < n; i++)
-            fc->ids[i] = rec_discretization_bucket(f->disc, col->numbers[rows ? rows[i] : i]);
+            out[i * stride] = rec_discretization_bucket(f->disc,
+                                                        col->numbers[rows ? rows[i] : i]);
         return REC_OK;
     case REC_FEATURE_NUMERIC:
         if ((rc = find_column(&col, ds, f->column, REC_COLUMN_NUMBER, fn)))
             return rc;
-        fc->values = rec__malloc((n ? n : 1) * sizeof *fc->values);
-        if (!fc->values)
-            return rec__error(REC_ENOMEM, "%s: out of memory", fn);
         for (size_t i = 0; i < n; i++) {
             double x = col->numbers[rows ? rows[i] : i];
             /* a missing value takes the mean, which normalizes to 0 */
-            fc->values[i] = isnan(x) ? 0.0f : rec_normalization_value(f->norm, x);
+            out[i * stride] = rec__float_word(isnan(x) ? 0.0f
+                                                       : rec_normalization_value(f->norm, x));
         }
         return REC_OK;
     case REC_FEATURE_TEXT: {
@@ -127,9 +123,8 @@ static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_data
          * than distinct strings are asked for (bags = rows). */
         int by_dict = n >= col->dict.n;
         fc->n_bags = by_dict ? col->dict.n : n;
-        fc->ids = rec__malloc((n ? n : 1) * sizeof *fc->ids);
         fc->bag_offsets = rec__malloc((fc->n_bags + 1) * sizeof *fc->bag_offsets);
-        if (!fc->ids || !fc->bag_offsets)
+        if (!fc->bag_offsets)
             return rec__error(REC_ENOMEM, "%s: out of memory", fn);
         fc->bag_offsets[0] = 0;
         for (size_t b = 0; b < fc->n_bags; b++) {
@@ -143,7 +138,7 @@ static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_data
                 fc->max_bag = (uint32_t)(bags.n - fc->bag_offsets[b]);
         }
         for (size_t i = 0; i < n; i++)
-            fc->ids[i] = by_dict ? col->codes[rows ? rows[i] : i] : (uint32_t)i;
+            out[i * stride] = by_dict ? col->codes[rows ? rows[i] : i] : (uint32_t)i;
         fc->bag_ids = bags.v ? bags.v : rec__malloc(sizeof(uint32_t));
         if (!fc->bag_ids)
             return rec__error(REC_ENOMEM, "%s: out of memory", fn);
@@ -153,9 +148,8 @@ static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_data
         if ((rc = find_column(&col, ds, f->column, REC_COLUMN_STRING_LIST, fn)))
             return rc;
         fc->n_bags = n;
-        fc->ids = rec__malloc((n ? n : 1) * sizeof *fc->ids);
         fc->bag_offsets = rec__malloc((n + 1) * sizeof *fc->bag_offsets);
-        if (!fc->ids || !fc->bag_offsets)
+        if (!fc->bag_offsets)
             return rec__error(REC_ENOMEM, "%s: out of memory", fn);
         fc->bag_offsets[0] = 0;
         for (size_t i = 0; i < n; i++) {
@@ -174,7 +168,7 @@ static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_data
             fc->bag_offsets[i + 1] = bags.n;
             if (bags.n - fc->bag_offsets[i] > fc->max_bag)
                 fc->max_bag = (uint32_t)(bags.n - fc->bag_offsets[i]);
-            fc->ids[i] = (uint32_t)i;
+            out[i * stride] = (uint32_t)i;
         }
         fc->bag_ids = bags.v ? bags.v : rec__malloc(sizeof(uint32_t));
         if (!fc->bag_ids)
@@ -187,8 +181,6 @@ static rec_status build_col(rec__fcol *fc, const rec__feature *f, const rec_data
 
 static void release_col(rec__fcol *fc)
 {
-    rec__free(fc->ids);
-    rec__free(fc->values);
     rec__free(fc->bag_offsets);
     rec__free(fc->bag_ids);
     memset(fc, 0, sizeof *fc);
@@ -200,7 +192,7 @@ void rec__featset_release(rec__featset *fs, const rec_model *m)
         for (size_t i = 0; i < m->n_feats; i++)
             release_col(&fs->cols[i]);
     rec__free(fs->cols);
-    rec__free(fs->labels);
+    rec__free(fs->mem);
     memset(fs, 0, sizeof *fs);
 }
 
@@ -214,36 +206,76 @@ rec_status rec__featset_build(rec__featset *fs, const rec_model *m, const rec_da
         if (rows[i] >= ds->n_rows)
             return rec__error(REC_EINVAL, "%s: rows[%zu] = %u is beyond the dataset's %zu rows",
                               fn, i, rows[i], ds->n_rows);
+    /* one word per feature and the label; a power of two up to 16 words (64 bytes), so that
+     * on a 64-byte aligned block no record straddles two cache lines */
+    size_t words = m->n_feats + 1, stride = words;
+    if (words <= 16)
+        for (stride = 1; stride < words; stride *= 2)
+            ;
+    size_t bytes;
+    if (!rec__mul_size(n ? n : 1, stride * sizeof(uint32_t), &bytes) || bytes > SIZE_MAX - 64)
+        return rec__error(REC_EINVAL, "%s: %zu rows are too many", fn, n);
     fs->n = n;
-    fs->cols = rec__calloc(m->n_feats, sizeof *fs->cols);
-    if (!fs->cols)
-        return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+    fs->stride = (uint32_t)stride;
+    fs->has_labels = with_labels;
+    fs->cols = rec__calloc(m->n_feats ? m->n_feats : 1, sizeof *fs->cols);
+    fs->mem = rec__malloc(bytes + 64);
+    if (!fs->cols || !fs->mem) {
+        rec__featset_release(fs, m);
+        return rec__error(REC_ENOMEM, "%s: out of memory for the features of %zu rows", fn, n);
+    }
+    fs->rows = (uint32_t *)(((uintptr_t)fs->mem + 63) & ~(uintptr_t)63);
+    /* padding words are never read; clear them so the block has no indeterminate bytes */
+    for (size_t i = 0; stride > words && i < n; i++)
+        for (size_t w = words; w < stride; w++)
+            fs->rows[i * stride + w] = 0;
     rec_status rc = REC_OK;
     for (size_t i = 0; i < m->n_feats && !rc; i++)
-        rc = build_col(&fs->cols[i], &m->feats[i], ds, rows, n, fn);
+        rc = build_col(&fs->cols[i], fs->rows + i, stride, &m->feats[i], ds, rows, n, fn);
+    const size_t lab = m->n_feats;
     if (!rc && with_labels) {
         const rec__column *col;
         rc = find_column(&col, ds, m->label, REC_COLUMN_NUMBER, fn);
-        if (!rc) {
-            fs->labels = rec__malloc((n ? n : 1) * sizeof *fs->labels);
-            if (!fs->labels)
-                rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
-        }
         for (size_t i = 0; !rc && i < n; i++) {
             double y = col->numbers[rows ? rows[i] : i];
             if (!isfinite(y))
                 rc = rec__error(REC_ENUMERIC, "%s: label '%s' is missing or not finite at row "
                                 "%zu", fn, m->label, rows ? (size_t)rows[i] : i);
             else
-                fs->labels[i] = (float)y;
+                fs->rows[i * stride + lab] = rec__float_word((float)y);
         }
+    } else if (!rc) {
+        for (size_t i = 0; i < n; i++)
+            fs->rows[i * stride + lab] = 0;
     }
     if (rc)
         rec__featset_release(fs, m);
     return rc;
 }
 
-/* ---- forward / backward of the feature layer -------------------------------------------- */
+/* Prefetch distance of the record gather, in examples: far enough ahead to cover a miss to
+ * memory at a few nanoseconds per example. */
+#define GATHER_AHEAD 16
+
+void rec__featset_gather(const rec_model *m, const rec__featset *fs, const uint32_t *idx,
+                         size_t n, uint32_t *bk, size_t ld, float *by)
+{
+    const size_t nf = m->n_feats, stride = fs->stride;
+    const uint32_t *base = fs->rows;
+    for (size_t b = 0; b < n; b++) {
+#if defined(__GNUC__)
+        if (b + GATHER_AHEAD < n)
+            __builtin_prefetch(base + (size_t)idx[b + GATHER_AHEAD] * stride);
+#endif
+        const uint32_t *r = base + (size_t)idx[b] * stride;
+        for (size_t f = 0; f < nf; f++)
+            bk[f * ld + b] = r[f];
+        if (by)
+            by[b] = rec__word_float(r[nf]);
+    }
+}
+
+/* ---- forward / backward of the feature layer ------------------------------------------------- */
 
 /* Mean of the rows of one bag (Keras masked GlobalAveragePooling1D: padding was dropped when
  * the bag was built; an empty bag gives zeros where Keras would give NaN). Summed in token
@@ -266,8 +298,8 @@ static inline void bag_mean(float *restrict dst, const float *restrict w, uint32
 }
 
 REC_CLONES
-void rec__features_forward(const rec_model *m, const rec__featset *fs, const uint32_t *idx,
-                           size_t count, float *x)
+void rec__features_forward(const rec_model *m, const rec__featset *fs, const uint32_t *bk,
+                           size_t ld, size_t count, float *x)
 {
     const size_t width = m->width;
     /* feature-outer: one table at a time stays hot in cache across the batch */
@@ -277,20 +309,21 @@ void rec__features_forward(const rec_model *m, const rec__featset *fs, const uin
         const uint32_t dim = f->dim;
         const float *w = f->emb ? rec_embedding_row(f->emb, 0) : NULL;
         float *dst = x + f->offset;
+        const uint32_t *keys = bk + fi * ld;
         switch (f->kind) {
         case REC_FEATURE_CATEGORICAL:
         case REC_FEATURE_BUCKETIZED:
             for (size_t b = 0; b < count; b++, dst += width)
-                rec__row_copy(dst, w + (size_t)fc->ids[idx[b]] * dim, dim);
+                rec__row_copy(dst, w + (size_t)keys[b] * dim, dim);
             break;
         case REC_FEATURE_NUMERIC:
             for (size_t b = 0; b < count; b++, dst += width)
-                dst[0] = fc->values[idx[b]];
+                dst[0] = rec__word_float(keys[b]);
             break;
         case REC_FEATURE_TEXT:
         case REC_FEATURE_CATEGORICAL_LIST:
             for (size_t b = 0; b < count; b++, dst += width) {
-                uint32_t bag = fc->ids[idx[b]];
+                uint32_t bag = keys[b];
                 bag_mean(dst, w, dim, fc->bag_ids, fc->bag_offsets[bag],
                          fc->bag_offsets[bag + 1]);
             }
@@ -320,8 +353,8 @@ static inline float *touch_row(touch *t, uint32_t row)
 }
 
 REC_CLONES
-void rec__features_backward(rec_model *m, const rec__featset *fs, const uint32_t *idx,
-                            size_t count, const float *dx)
+void rec__features_backward(rec_model *m, const rec__featset *fs, const uint32_t *bk,
+                            size_t ld, size_t count, const float *dx)
 {
     const size_t width = m->width;
     for (size_t fi = 0; fi < m->n_feats; fi++) {
@@ -332,18 +365,18 @@ void rec__features_backward(rec_model *m, const rec__featset *fs, const uint32_t
         const uint32_t dim = f->dim;
         rec__param *p = rec__embedding_param(f->emb);
         touch t = {p->g, p->is_touched, p->touched, p->n_touched, dim};
-        const uint32_t *ids = fc->ids;
+        const uint32_t *keys = bk + fi * ld;
         const float *src = dx + f->offset;
         if (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED) {
             /* ∂L/∂E[id] += ∂L/∂x (rows repeated in the batch add up) */
             for (size_t b = 0; b < count; b++, src += width)
-                rec__row_add(touch_row(&t, ids[idx[b]]), src, dim);
+                rec__row_add(touch_row(&t, keys[b]), src, dim);
         } else {
             /* mean of c rows: each of them gets ∂L/∂x / c */
             const size_t *off = fc->bag_offsets;
             const uint32_t *bag_ids = fc->bag_ids;
             for (size_t b = 0; b < count; b++, src += width) {
-                uint32_t bag = ids[idx[b]];
+                uint32_t bag = keys[b];
                 size_t lo = off[bag], hi = off[bag + 1];
                 if (lo == hi)
                     continue;
@@ -358,8 +391,8 @@ void rec__features_backward(rec_model *m, const rec__featset *fs, const uint32_t
 
 REC_CLONES
 void rec__features_backward_private(const rec_model *m, const rec__featset *fs,
-                                    const uint32_t *idx, size_t count, const float *dx,
-                                    rec__rowgrad *rg)
+                                    const uint32_t *bk, size_t ld, size_t count,
+                                    const float *dx, rec__rowgrad *rg)
 {
     const size_t width = m->width;
     for (size_t fi = 0; fi < m->n_feats; fi++) {
@@ -369,13 +402,14 @@ void rec__features_backward_private(const rec_model *m, const rec__featset *fs,
         const rec__fcol *fc = &fs->cols[fi];
         rec__rowgrad *r = &rg[fi];
         const float *src = dx + f->offset;
+        const uint32_t *keys = bk + fi * ld;
         if (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED) {
             for (size_t b = 0; b < count; b++, src += width)
-                rec__rowgrad_axpy(r, fc->ids[idx[b]], src, 1.0f);
+                rec__rowgrad_axpy(r, keys[b], src, 1.0f);
             continue;
         }
         for (size_t b = 0; b < count; b++, src += width) {
-            uint32_t bag = fc->ids[idx[b]];
+            uint32_t bag = keys[b];
             size_t lo = fc->bag_offsets[bag], hi = fc->bag_offsets[bag + 1];
             if (lo == hi)
                 continue;
@@ -394,13 +428,24 @@ void rec__feature_gather(const rec_model *m, const rec__featset *fs, size_t fi,
     const rec__fcol *fc = &fs->cols[fi];
     const uint32_t dim = f->dim;
     const float *w = rec_embedding_row(f->emb, 0);
+    const size_t rb = dim * sizeof(float);
     if (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED) {
-        for (size_t i = 0; i < k; i++, x += dim)
+        for (size_t i = 0; i < k; i++, x += dim) {
+            if (i + REC_AHEAD < k)
+                rec__prefetch_row(w + (size_t)keys[i + REC_AHEAD] * dim, rb);
             rec__row_copy(x, w + (size_t)keys[i] * dim, dim);
+        }
         return;
     }
-    for (size_t i = 0; i < k; i++, x += dim)
-        bag_mean(x, w, dim, fc->bag_ids, fc->bag_offsets[keys[i]], fc->bag_offsets[keys[i] + 1]);
+    const size_t *off = fc->bag_offsets;
+    for (size_t i = 0; i < k; i++, x += dim) {
+        if (i + REC_AHEAD < k) {
+            size_t lo = off[keys[i + REC_AHEAD]], hi = off[keys[i + REC_AHEAD] + 1];
+            for (size_t j = lo; j < hi; j++)
+                rec__prefetch_row(w + (size_t)fc->bag_ids[j] * dim, rb);
+        }
+        bag_mean(x, w, dim, fc->bag_ids, off[keys[i]], off[keys[i] + 1]);
+    }
 }
 
 REC_CLONES
@@ -416,9 +461,12 @@ void rec__feature_scatter(rec_model *m, const rec__featset *fs, size_t fi,
     touch t = {0};
     if (!r)
         t = (touch){p->g, p->is_touched, p->touched, p->n_touched, dim};
+    const size_t rb = dim * sizeof(float);
     if (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED) {
         /* ∂L/∂E[key] += g (keys may repeat: they add up) */
         for (size_t i = 0; i < k; i++, g += dim) {
+            if (!r && i + REC_AHEAD < k)
+                rec__prefetch_row(p->g + (size_t)keys[i + REC_AHEAD] * dim, rb);
             if (r)
                 rec__rowgrad_axpy(r, keys[i], g, 1.0f);
             else
@@ -429,6 +477,11 @@ void rec__feature_scatter(rec_model *m, const rec__featset *fs, size_t fi,
         const size_t *off = fc->bag_offsets;
         const uint32_t *bag_ids = fc->bag_ids;
         for (size_t i = 0; i < k; i++, g += dim) {
+            if (!r && i + REC_AHEAD < k) {
+                size_t plo = off[keys[i + REC_AHEAD]], phi = off[keys[i + REC_AHEAD] + 1];
+                for (size_t j = plo; j < phi; j++)
+                    rec__prefetch_row(p->g + (size_t)bag_ids[j] * dim, rb);
+            }
             size_t lo = off[keys[i]], hi = off[keys[i] + 1];
             if (lo == hi)
                 continue;

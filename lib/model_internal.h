@@ -30,12 +30,14 @@ typedef struct rec__feature {
     uint32_t offset;           /* first column in the concatenated input */
 } rec__feature;
 
-/* Features of a set of rows, precomputed once into contiguous arrays so that the hot loop
- * never sees a string. Bags (TEXT, CATEGORICAL_LIST) are CSR lists of embedding rows;
- * row_bag maps an example to its bag, so a title tokenized once serves all its ratings. */
+/* Features of a set of rows, precomputed once so that the hot loop never sees a string.
+ * Row-major: example e's record is rows[e·stride ..], one 32-bit word per feature (an
+ * embedding row, a bag index, or the float bits of a NUMERIC value) and then the label's
+ * float bits, so a shuffled batch reads one cache line per example rather than one per
+ * feature (on 25M ratings these arrays are far larger than the caches). Bags (TEXT,
+ * CATEGORICAL_LIST) are CSR lists of embedding rows in cols[f]; for TEXT a bag is a distinct
+ * string, so a title tokenized once serves all its ratings. */
 typedef struct rec__fcol {
-    uint32_t *ids;        /* CATEGORICAL/BUCKETIZED: embedding row; TEXT/LIST: bag index */
-    float *values;        /* NUMERIC */
     size_t *bag_offsets;  /* TEXT/LIST: n_bags + 1 */
     uint32_t *bag_ids;    /* TEXT/LIST: embedding rows, padding (row 0) already dropped */
     size_t n_bags;
@@ -44,9 +46,26 @@ typedef struct rec__fcol {
 
 typedef struct rec__featset {
     size_t n;
+    uint32_t stride;      /* words per record: n_feats + 1 rounded up to a power of two ≤ 16 */
+    int has_labels;
+    uint32_t *rows;       /* n × stride, 64-byte aligned inside mem */
+    void *mem;
     rec__fcol *cols;      /* one per feature */
-    float *labels;        /* NULL when built without labels */
 } rec__featset;
+
+static inline uint32_t rec__float_word(float v)
+{
+    uint32_t w;
+    memcpy(&w, &v, sizeof w);
+    return w;
+}
+
+static inline float rec__word_float(uint32_t w)
+{
+    float v;
+    memcpy(&v, &w, sizeof v);
+    return v;
+}
 
 /* The first dense layer of an MLP, one feature at a time (model_train.c). Its input is the
  * concatenation of the features, so z = b + Σ_f x_f·W_f with W_f the rows of the kernel that
@@ -57,12 +76,13 @@ typedef struct rec__featset {
  * ∂W_f = Uᵀ·Δ, ∂U = Δ·W_fᵀ). On MovieLens 100K a batch of 2048 holds ~660 distinct users,
  * ~770 titles and ~490 timestamp buckets. */
 typedef struct rec__l0 {
-    uint32_t *keys;   /* cap: key of each example (embedding row, or bag index) */
+    const uint32_t *keys; /* the slice's keys (embedding row or bag index): a column of bk */
     uint32_t *sidx;   /* cap: slot of each example's key among the distinct keys */
     uint32_t *ukeys;  /* cap: the distinct keys, in first-seen order */
     uint32_t *kslot;  /* n_kslot: 1 + slot of a key during the distinct pass, else 0 */
     size_t n_kslot;
     size_t n_unique;  /* of the current slice */
+    uint32_t n_seen;  /* backward: slots met so far */
     int factored;     /* current slice: P = U·W_f over distinct keys, else X·W_f */
     float *x;         /* cap × dim: X_f (or U_f), then its gradient */
     float *p;         /* cap × units of layer 0: P_f, then Δ_f */
@@ -73,6 +93,8 @@ typedef struct rec__l0 {
  * concurrently on a shared model. */
 typedef struct rec__workspace {
     size_t cap;
+    uint32_t *bk;   /* n_feats × cap: the slice's records by feature (rec__featset_gather) */
+    float *by;      /* cap: the slice's labels */
     float *x;       /* cap × width: concatenated features */
     float *dx;      /* cap × width: ∂loss/∂x */
     float **act;    /* per layer, cap × units */
@@ -132,7 +154,26 @@ struct rec_model {
     uint32_t n_threads;       /* rec_model_set_threads, default 1 */
 };
 
-/* ---- row kernels of the hot loops (model_features.c, model_train.c) ---------------------- */
+/* ---- row kernels of the hot loops (model_features.c, model_train.c) -------------------------- */
+
+/* Ask for the cache lines of a row of `bytes` ahead of use. Embedding rows are picked at
+ * random from tables of tens of megabytes on MovieLens 25M, so each one is a miss to memory;
+ * asking for several at once lets them overlap. A hint only: no effect on results. */
+static inline void rec__prefetch_row(const void *p, size_t bytes)
+{
+#if defined(__GNUC__)
+    const char *c = p;
+    for (size_t off = 0; off < bytes; off += 64)
+        __builtin_prefetch(c + off);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+/* How many rows ahead the gathers and scatters ask for: enough to cover a miss to memory
+ * (~100 ns) at a few nanoseconds per row. */
+#define REC_AHEAD 8
 
 
 /* The fixed-width cases are the common ones (the tutorial's embeddings have 32 columns, its
@@ -234,16 +275,20 @@ REC_HIDDEN rec_status rec__featset_build(rec__featset *fs, const rec_model *m,
                                          const rec_dataset *ds, const uint32_t *rows, size_t n,
                                          int with_labels, const char *fn);
 REC_HIDDEN void rec__featset_release(rec__featset *fs, const rec_model *m);
-/* x[b] ← concatenated features of example idx[b] of fs, b < count. */
+/* Records of examples idx[0..n) into batch arrays: bk[f·ld + b] = feature f's word of
+ * example idx[b]; by[b] = its label (by may be NULL). */
+REC_HIDDEN void rec__featset_gather(const rec_model *m, const rec__featset *fs,
+                                    const uint32_t *idx, size_t n, uint32_t *bk, size_t ld,
+                                    float *by);
+/* x[b] ← concatenated features of the gathered example b < count. */
 REC_HIDDEN void rec__features_forward(const rec_model *m, const rec__featset *fs,
-                                      const uint32_t *idx, size_t count, float *x);
+                                      const uint32_t *bk, size_t ld, size_t count, float *x);
 /* Accumulate ∂loss/∂x into the embedding tables' sparse gradients. */
-REC_HIDDEN void rec__features_backward(rec_model *m, const rec__featset *fs,
-                                       const uint32_t *idx, size_t count, const float *dx);
-
+REC_HIDDEN void rec__features_backward(rec_model *m, const rec__featset *fs, const uint32_t *bk,
+                                       size_t ld, size_t count, const float *dx);
 /* Accumulate ∂loss/∂x of a slice into private row gradients (threads other than 0). */
 REC_HIDDEN void rec__features_backward_private(const rec_model *m, const rec__featset *fs,
-                                               const uint32_t *idx, size_t count,
+                                               const uint32_t *bk, size_t ld, size_t count,
                                                const float *dx, rec__rowgrad *rg);
 
 /* Vectors of feature fi for keys[0..k) (embedding rows, or bag means) into rows of x, and
@@ -269,6 +314,9 @@ REC_HIDDEN void rec__workspace_release(rec__workspace *ws, const rec_model *m);
  * prefixed with fn); rec__model_release_built frees the built state, keeping the description. */
 REC_HIDDEN rec_status rec__model_layout(rec_model *m, const char *fn);
 REC_HIDDEN void rec__model_release_built(rec_model *m);
+
+/* blas.c: threads the BLAS itself runs per call (OpenBLAS's setting; 1 for other BLAS). */
+REC_HIDDEN int rec__blas_threads(void);
 
 /* model.c: parameter counts as Keras reports them */
 REC_HIDDEN size_t rec__feature_params(const rec__feature *f);

@@ -7,6 +7,14 @@
  * Computing gradients and applying them are separate steps, so that data-parallel training
  * can sum the gradients of several processes in between.
  *
+ * Speed (docs/BENCHMARKS.md). A slice of a batch first copies its examples' records into
+ * small sequential arrays (rec__featset_gather). In training, the first dense layer of an MLP
+ * works per feature over the slice's distinct keys when keys repeat (rec__l0: the same
+ * gradient with a third of the multiply-adds on MovieLens 100K), and a one-unit head is fused
+ * into its passes over the examples. Evaluation and prediction keep the plain layer-by-layer
+ * path, so that a prediction does not depend on the other rows of its batch. Nothing is
+ * allocated per batch.
+ *
  * Threads (rec_model_set_threads, T > 1). A batch is cut into T contiguous slices. Round A:
  * thread t runs forward and backward on its slice with its own workspace; thread 0 adds its
  * gradient straight into the parameters, threads t ≥ 1 into private buffers (dense gradients
@@ -31,7 +39,7 @@
 #define FACTOR_MIN 128
 #define MAX_THREADS 256u
 
-/* ---- workspace ------------------------------------------------------------------------------ */
+/* ---- workspace ------------------------------------------------------------------------------- */
 
 static void tstate_release(rec__tstate *ts, const rec_model *m);
 
@@ -47,7 +55,6 @@ void rec__workspace_release(rec__workspace *ws, const rec_model *m)
         tstate_release(&ws->extra[t], m);
     for (size_t i = 0; ws->l0 && i < m->n_feats; i++) {
         rec__l0 *l = &ws->l0[i];
-        rec__free(l->keys);
         rec__free(l->sidx);
         rec__free(l->ukeys);
         rec__free(l->kslot);
@@ -58,6 +65,8 @@ void rec__workspace_release(rec__workspace *ws, const rec_model *m)
     rec__free(ws->extra);
     rec__free(ws->act);
     rec__free(ws->dact);
+    rec__free(ws->bk);
+    rec__free(ws->by);
     rec__free(ws->x);
     rec__free(ws->dx);
     rec__free(ws->pred);
@@ -89,13 +98,16 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
     if (!rec__mul_size(cap, m->width, &xs) || xs > SIZE_MAX / sizeof(float) ||
         !rec__mul_size(cap, widest, &ds) || ds > SIZE_MAX / sizeof(float))
         return rec__error(REC_EINVAL, "batch of %zu examples is too large", cap);
+    ws->bk = rec__malloc(cap * (m->n_feats ? m->n_feats : 1) * sizeof *ws->bk);
+    ws->by = rec__malloc(cap * sizeof *ws->by);
     ws->x = rec__malloc(xs * sizeof(float));
     ws->dx = rec__malloc(xs * sizeof(float));
     ws->pred = rec__malloc(cap * sizeof(float));
     ws->delta = rec__malloc(ds * sizeof(float));
     ws->act = rec__calloc(m->n_layers ? m->n_layers : 1, sizeof(float *));
     ws->dact = rec__calloc(m->n_layers ? m->n_layers : 1, sizeof(float *));
-    int ok = ws->x && ws->dx && ws->pred && ws->delta && ws->act && ws->dact;
+    int ok = ws->bk && ws->by && ws->x && ws->dx && ws->pred && ws->delta && ws->act &&
+             ws->dact;
     for (size_t l = 0; ok && l < m->n_layers; l++) {
         ws->act[l] = rec__malloc(cap * m->units[l] * sizeof(float));
         ws->dact[l] = rec__malloc(cap * m->units[l] * sizeof(float));
@@ -110,12 +122,11 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
             rec__l0 *l = &ws->l0[i];
             if (!f->emb)
                 continue;
-            l->keys = rec__malloc(cap * sizeof *l->keys);
             l->sidx = rec__malloc(cap * sizeof *l->sidx);
             l->ukeys = rec__malloc(cap * sizeof *l->ukeys);
             l->x = rec__malloc(cap * f->dim * sizeof *l->x);
             l->p = rec__malloc(cap * m->units[0] * sizeof *l->p);
-            ok = l->keys && l->sidx && l->ukeys && l->x && l->p;
+            ok = l->sidx && l->ukeys && l->x && l->p;
             if (ok && (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED)) {
                 l->n_kslot = rec_embedding_rows(f->emb);
                 l->kslot = rec__calloc(l->n_kslot, sizeof *l->kslot);
@@ -151,7 +162,7 @@ static rec_status l0_reserve_keys(rec__workspace *ws, const rec_model *m, const 
     return REC_OK;
 }
 
-/* ---- per-thread training state -------------------------------------------------------------- */
+/* ---- per-thread training state --------------------------------------------------------------- */
 
 static void rowgrad_release(rec__rowgrad *r)
 {
@@ -298,7 +309,7 @@ static rec_status train_prepare(rec_model *m, const rec__featset *fs, uint32_t T
     return rc;
 }
 
-/* ---- one slice -------------------------------------------------------------------------------- */
+/* ---- one slice ------------------------------------------------------------------------------- */
 
 /* The user and item features of a DOT model when each side is one plain lookup (the dot
  * preset): then forward and backward read the two rows directly, with no concatenation. */
@@ -334,7 +345,7 @@ static inline float dot_row(const float *restrict u, const float *restrict v, si
  * and go feature by feature when the multiply-adds saved outweigh running four thin
  * products instead of one (measured: per-feature products cost ~15% more per FLOP). */
 static void layer0_plan(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
-                        const uint32_t *idx, size_t n)
+                        size_t n)
 {
     ws->by_feature = 0;
     if (!ws->l0 || n < FACTOR_MIN)
@@ -346,10 +357,8 @@ static void layer0_plan(const rec_model *m, rec__workspace *ws, const rec__feats
         rec__l0 *l = &ws->l0[i];
         if (!f->emb)
             continue;
-        const uint32_t *ids = fs->cols[i].ids;
-        uint32_t *keys = l->keys;
-        for (size_t b = 0; b < n; b++)
-            keys[b] = ids[idx[b]];
+        const uint32_t *keys = ws->bk + i * ws->cap;
+        l->keys = keys;
         l->factored = 0;
         whole += (double)n * f->dim;
         if (!l->kslot || (f->kind == REC_FEATURE_TEXT && l->n_kslot < fs->cols[i].n_bags)) {
@@ -382,94 +391,164 @@ static void layer0_plan(const rec_model *m, rec__workspace *ws, const rec__feats
     ws->by_feature = any && split < whole;
 }
 
-/* z = act(b + Σ_f x_f·W_f) into act[0], feature by feature (see rec__l0). */
+/* Whether the model ends in hidden layer 0 and a one-unit layer (every preset): then the
+ * head is fused into layer 0's row passes below. */
+static int has_head(const rec_model *m)
+{
+    return m->n_layers == 2 && m->units[1] == 1;
+}
+
+/* z = act(b + Σ_f x_f·W_f) into act[0], feature by feature (see rec__l0), and with a fused
+ * head ŷ_b = act₁(z_b·w₁ + b₁) into pred. Products first (dense-path features add into z,
+ * keyed ones make P), then one pass over the examples adds bias, numeric and keyed terms,
+ * applies the activation and the head while the row is in L1. */
 REC_CLONES
 static void layer0_forward(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
-                           const uint32_t *idx, size_t n)
+                           size_t n, float *pred)
 {
     rec_dense *d0 = m->layers[0];
     const uint32_t H = m->units[0];
     const float *W = rec__dense_kernel(d0)->w, *bias = rec__dense_bias(d0)->w;
+    const rec_activation act0 = rec_dense_activation(d0);
     float *z = ws->act[0];
-    for (size_t b = 0; b < n; b++)
-        rec__row_copy(z + b * H, bias, H);
+    int dense = 0;
+    for (size_t i = 0; i < m->n_feats; i++)
+        dense |= m->feats[i].emb && !ws->l0[i].factored;
+    if (dense)
+        for (size_t b = 0; b < n; b++)
+            rec__row_copy(z + b * H, bias, H);
     for (size_t i = 0; i < m->n_feats; i++) {
         const rec__feature *f = &m->feats[i];
-        const float *wf = W + (size_t)f->offset * H;
-        const uint32_t dim = f->dim;
-        if (!f->emb) {
-            /* NUMERIC (dim 1): z_b += v_b · W_f */
-            const float *v = fs->cols[i].values;
-            for (size_t b = 0; b < n; b++)
-                rec__row_axpy(z + b * H, wf, v[idx[b]], H);
-            continue;
-        }
         rec__l0 *l = &ws->l0[i];
+        if (!f->emb)
+            continue;
+        const float *wf = W + (size_t)f->offset * H;
         if (l->factored) {
-            size_t u = l->n_unique;
-            rec__feature_gather(m, fs, i, l->ukeys, u, l->x);
-            rec__sgemm(0, 0, u, H, dim, 1.0f, l->x, dim, wf, H, 0.0f, l->p, H);
-            for (size_t b = 0; b < n; b++)
-                rec__row_add(z + b * H, l->p + (size_t)l->sidx[b] * H, H);
+            /* P = U·W_f over the distinct keys */
+            rec__feature_gather(m, fs, i, l->ukeys, l->n_unique, l->x);
+            rec__sgemm(0, 0, l->n_unique, H, f->dim, 1.0f, l->x, f->dim, wf, H, 0.0f, l->p, H);
         } else {
+            /* z += X_f·W_f */
             rec__feature_gather(m, fs, i, l->keys, n, l->x);
-            rec__sgemm(0, 0, n, H, dim, 1.0f, l->x, dim, wf, H, 1.0f, z, H);
+            rec__sgemm(0, 0, n, H, f->dim, 1.0f, l->x, f->dim, wf, H, 1.0f, z, H);
         }
     }
-    rec__dense_activate(d0, z, n);
+    const rec_dense *d1 = has_head(m) ? m->layers[1] : NULL;
+    const float *w1 = d1 ? rec__dense_kernel(m->layers[1])->w : NULL;
+    const float b1 = d1 ? rec__dense_bias(m->layers[1])->w[0] : 0.0f;
+    for (size_t b = 0; b < n; b++) {
+        float *zb = z + b * H;
+        if (!dense)
+            rec__row_copy(zb, bias, H);
+        for (size_t i = 0; i < m->n_feats; i++) {
+            const rec__feature *f = &m->feats[i];
+            if (!f->emb) /* NUMERIC (dim 1): z_b += v_b · W_f */
+                rec__row_axpy(zb, W + (size_t)f->offset * H,
+                              rec__word_float(ws->bk[i * ws->cap + b]), H);
+            else if (ws->l0[i].factored) /* z_b += P[slot(b)] */
+                rec__row_add(zb, ws->l0[i].p + (size_t)ws->l0[i].sidx[b] * H, H);
+        }
+        rec__act_apply(act0, zb, H);
+        if (d1) {
+            pred[b] = dot_row(zb, w1, H) + b1;
+            rec__act_apply(rec_dense_activation(d1), &pred[b], 1);
+        }
+    }
 }
 
-/* Backward of layer 0 feature by feature, from ∂L/∂z in dact[0]: kernel, bias and the
- * embedding rows (into the parameters when ts is NULL, else thread-private buffers). */
+/* Backward of layer 0 feature by feature (into the parameters when ts is NULL, else the
+ * thread's private buffers). With a fused head, from ∂L/∂ŷ in dact[1]: one pass over the
+ * examples makes the head's gradients, δ_b = (g_b w₁) ∘ act₀′(z_b), layer 0's bias and
+ * numeric gradients and the sums Δ_k = Σ_{b: key(b)=k} δ_b; without, the same pass starts
+ * from δ = ∂L/∂z ∘ act₀′. Then per feature: ∂W_f [+]= Uᵀ·Δ (or X_fᵀ·δ) and ∂U = Δ·W_fᵀ (or
+ * ∂X_f = δ·W_fᵀ), scattered to the embedding rows. */
 REC_CLONES
 static void layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
-                            const rec__featset *fs, const uint32_t *idx, size_t n)
+                            const rec__featset *fs, size_t n)
 {
     rec_dense *d0 = m->layers[0];
     const uint32_t H = m->units[0];
     const float *W = rec__dense_kernel(d0)->w;
+    const rec_activation act0 = rec_dense_activation(d0);
     float *gk = ts ? ts->dk[0] : rec__dense_kernel(d0)->g;
     float *gb = ts ? ts->db[0] : rec__dense_bias(d0)->g;
     const int acc = ts == NULL;
     const float beta = acc ? 1.0f : 0.0f;
-    const float *delta = rec__dense_delta(d0, ws->act[0], ws->dact[0], n, ws->delta);
-    rec__dense_bias_grad(gb, delta, n, H, acc);
+    float *delta = ws->delta;
+    const int head = has_head(m);
+    rec_dense *d1 = head ? m->layers[1] : NULL;
+    float *gk1 = NULL, *gb1 = NULL;
+    if (head) {
+        gk1 = ts ? ts->dk[1] : rec__dense_kernel(d1)->g;
+        gb1 = ts ? ts->db[1] : rec__dense_bias(d1)->g;
+        if (!acc) {
+            memset(gk1, 0, H * sizeof *gk1);
+            gb1[0] = 0.0f;
+        }
+    }
+    if (!acc)
+        memset(gb, 0, H * sizeof *gb);
     for (size_t i = 0; i < m->n_feats; i++) {
+        if (m->feats[i].emb)
+            ws->l0[i].n_seen = 0;
+        else if (!acc)
+            memset(gk + (size_t)m->feats[i].offset * H, 0, H * sizeof *gk);
+    }
+    const float *w1 = head ? rec__dense_kernel(d1)->w : NULL;
+    const rec_activation act1 = head ? rec_dense_activation(d1) : REC_ACTIVATION_LINEAR;
+    const float *pred = head ? ws->act[1] : NULL;
+    float *g1 = head ? ws->dact[1] : NULL;
+    for (size_t b = 0; b < n; b++) {
+        const float *zb = ws->act[0] + b * H;
+        float *db = delta + b * H, *tmp = ws->dact[0] + b * H;
+        if (head) {
+            /* head: g = ∂L/∂ŷ ∘ act₁′(ŷ); ∂w₁ += g z_b; ∂b₁ += g; ∂L/∂z_b = g w₁ */
+            float g;
+            rec__act_delta(act1, &g, &pred[b], &g1[b], 1);
+            rec__row_axpy(gk1, zb, g, H);
+            gb1[0] += g;
+            rec__row_scale(tmp, w1, g, H);
+        }
+        rec__act_delta(act0, db, zb, tmp, H);
+        rec__row_add(gb, db, H);
+        for (size_t i = 0; i < m->n_feats; i++) {
+            const rec__feature *f = &m->feats[i];
+            if (!f->emb) { /* ∂W_f += v_b δ_b (nothing upstream needs ∂x) */
+                rec__row_axpy(gk + (size_t)f->offset * H, db,
+                              rec__word_float(ws->bk[i * ws->cap + b]), H);
+                continue;
+            }
+            rec__l0 *l = &ws->l0[i];
+            if (!l->factored)
+                continue;
+            /* slots were numbered in first-seen order, so a slot is new exactly when it is
+             * the next unseen one: copy it then (no zeroing pass), add later repeats */
+            uint32_t slot = l->sidx[b];
+            float *dd = l->p + (size_t)slot * H;
+            if (slot == l->n_seen) {
+                rec__row_copy(dd, db, H);
+                l->n_seen++;
+            } else {
+                rec__row_add(dd, db, H);
+            }
+        }
+    }
+    /* last feature first: the update then starts with the rows scattered most recently,
+     * still in cache (the features' gradients are independent, so the order changes no bit) */
+    for (size_t i = m->n_feats; i-- > 0;) {
         const rec__feature *f = &m->feats[i];
+        if (!f->emb)
+            continue;
+        rec__l0 *l = &ws->l0[i];
         float *gw = gk + (size_t)f->offset * H;
         const float *wf = W + (size_t)f->offset * H;
         const uint32_t dim = f->dim;
-        if (!f->emb) {
-            /* ∂W_f = Σ_b v_b δ_b; nothing upstream needs ∂x */
-            const float *v = fs->cols[i].values;
-            if (!acc)
-                memset(gw, 0, H * sizeof *gw);
-            for (size_t b = 0; b < n; b++)
-                rec__row_axpy(gw, delta + b * H, v[idx[b]], H);
-            continue;
-        }
-        rec__l0 *l = &ws->l0[i];
         if (l->factored) {
-            /* Δ_k = Σ_{b: key(b) = k} δ_b;  ∂W_f [+]= Uᵀ·Δ;  ∂U = Δ·W_fᵀ */
             size_t u = l->n_unique;
-            float *dd = l->p;
-            /* slots were numbered in first-seen order, so slot `seen` is new exactly when
-             * it comes up: copy it then (no zeroing pass), add later repeats */
-            uint32_t seen = 0;
-            for (size_t b = 0; b < n; b++) {
-                uint32_t s = l->sidx[b];
-                if (s == seen) {
-                    rec__row_copy(dd + (size_t)s * H, delta + b * H, H);
-                    seen++;
-                } else {
-                    rec__row_add(dd + (size_t)s * H, delta + b * H, H);
-                }
-            }
-            rec__sgemm(1, 0, dim, H, u, 1.0f, l->x, dim, dd, H, beta, gw, H);
-            rec__sgemm(0, 1, u, dim, H, 1.0f, dd, H, wf, H, 0.0f, l->x, dim);
+            rec__sgemm(1, 0, dim, H, u, 1.0f, l->x, dim, l->p, H, beta, gw, H);
+            rec__sgemm(0, 1, u, dim, H, 1.0f, l->p, H, wf, H, 0.0f, l->x, dim);
             rec__feature_scatter(m, fs, i, l->ukeys, u, l->x, ts ? ts->rg : NULL);
         } else {
-            /* ∂W_f [+]= X_fᵀ·δ;  ∂X_f = δ·W_fᵀ */
             rec__sgemm(1, 0, dim, H, n, 1.0f, l->x, dim, delta, H, beta, gw, H);
             rec__sgemm(0, 1, n, dim, H, 1.0f, delta, H, wf, H, 0.0f, l->x, dim);
             rec__feature_scatter(m, fs, i, l->keys, n, l->x, ts ? ts->rg : NULL);
@@ -485,23 +564,23 @@ REC_CLONES
 static const float *forward(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
                             const uint32_t *idx, size_t n, int train)
 {
+    /* the slice's records, once, into small sequential arrays */
+    rec__featset_gather(m, fs, idx, n, ws->bk, ws->cap, fs->has_labels ? ws->by : NULL);
     size_t fu, fv;
     if (dot_pair(m, &fu, &fv)) {
         const uint32_t d = m->feats[fu].dim;
         const float *wu = rec_embedding_row(m->feats[fu].emb, 0);
         const float *wv = rec_embedding_row(m->feats[fv].emb, 0);
-        const uint32_t *iu = fs->cols[fu].ids, *iv = fs->cols[fv].ids;
-        for (size_t b = 0; b < n; b++) {
-            size_t e = idx[b];
-            ws->pred[b] = dot_row(wu + (size_t)iu[e] * d, wv + (size_t)iv[e] * d, d);
-        }
+        const uint32_t *iu = ws->bk + fu * ws->cap, *iv = ws->bk + fv * ws->cap;
+        for (size_t b = 0; b < n; b++)
+            ws->pred[b] = dot_row(wu + (size_t)iu[b] * d, wv + (size_t)iv[b] * d, d);
         return ws->pred;
     }
     ws->by_feature = 0;
     if (train && m->interaction == REC_INTERACTION_MLP)
-        layer0_plan(m, ws, fs, idx, n);
+        layer0_plan(m, ws, fs, n);
     if (!ws->by_feature)
-        rec__features_forward(m, fs, idx, n, ws->x);
+        rec__features_forward(m, fs, ws->bk, ws->cap, n, ws->x);
     const size_t W = m->width, Wu = m->width_user;
     if (m->interaction == REC_INTERACTION_DOT) {
         for (size_t b = 0; b < n; b++) {
@@ -513,7 +592,9 @@ static const float *forward(const rec_model *m, rec__workspace *ws, const rec__f
     const float *in = ws->x;
     size_t first = 0;
     if (ws->by_feature) {
-        layer0_forward(m, ws, fs, idx, n);
+        layer0_forward(m, ws, fs, n, has_head(m) ? ws->act[1] : NULL);
+        if (has_head(m))
+            return ws->act[1];
         in = ws->act[0];
         first = 1;
     }
@@ -525,12 +606,11 @@ static const float *forward(const rec_model *m, rec__workspace *ws, const rec__f
 }
 
 /* Squared error sum and absolute error sum of n predictions against labels. */
-static void errors(const float *pred, const rec__featset *fs, const uint32_t *idx, size_t n,
-                   double *sse, double *sae)
+static void errors(const float *pred, const float *labels, size_t n, double *sse, double *sae)
 {
     double s2 = 0.0, s1 = 0.0;
     for (size_t b = 0; b < n; b++) {
-        double d = (double)pred[b] - (double)fs->labels[idx[b]];
+        double d = (double)pred[b] - (double)labels[b];
         s2 += d * d;
         s1 += fabs(d);
     }
@@ -543,7 +623,7 @@ static void errors(const float *pred, const rec__featset *fs, const uint32_t *id
  * on one thread), or thread-private buffers. */
 REC_CLONES
 static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const rec__featset *fs,
-                     const uint32_t *idx, size_t n, size_t B, const float *pred)
+                     size_t n, size_t B, const float *pred)
 {
     /* ∂L/∂ŷ_b = 2 (ŷ_b − y_b) / B, B the whole batch: slices add up to the batch gradient */
     const float scale = 2.0f / (float)B;
@@ -552,11 +632,10 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
         const uint32_t d = m->feats[fu].dim;
         rec__param *pu = rec__embedding_param(m->feats[fu].emb);
         rec__param *pv = rec__embedding_param(m->feats[fv].emb);
-        const uint32_t *iu = fs->cols[fu].ids, *iv = fs->cols[fv].ids;
+        const uint32_t *iu = ws->bk + fu * ws->cap, *iv = ws->bk + fv * ws->cap;
         for (size_t b = 0; b < n; b++) {
-            size_t e = idx[b];
-            uint32_t ru = iu[e], rv = iv[e];
-            const float g = scale * (pred[b] - fs->labels[e]);
+            uint32_t ru = iu[b], rv = iv[b];
+            const float g = scale * (pred[b] - ws->by[b]);
             const float *u = pu->w + (size_t)ru * d, *v = pv->w + (size_t)rv * d;
             /* ∂L/∂E_u[ru] += g·v, ∂L/∂E_v[rv] += g·u */
             if (ts) {
@@ -574,7 +653,7 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
         for (size_t b = 0; b < n; b++) {
             const float *u = ws->x + b * W, *v = u + Wu;
             float *du = ws->dx + b * W, *dv = du + Wu;
-            const float g = scale * (pred[b] - fs->labels[idx[b]]);
+            const float g = scale * (pred[b] - ws->by[b]);
             for (size_t k = 0; k < Wu; k++) {
                 du[k] = g * v[k];
                 dv[k] = g * u[k];
@@ -584,11 +663,11 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
         const size_t L = m->n_layers;
         float *dlast = ws->dact[L - 1];
         for (size_t b = 0; b < n; b++)
-            dlast[b] = scale * (pred[b] - fs->labels[idx[b]]);
+            dlast[b] = scale * (pred[b] - ws->by[b]);
         for (size_t l = L; l-- > 0;) {
-            if (l == 0 && ws->by_feature) {
-                layer0_backward(m, ws, ts, fs, idx, n);
-                return; /* it also reached the embeddings */
+            if (ws->by_feature && (l == 0 || (l == 1 && has_head(m)))) {
+                layer0_backward(m, ws, ts, fs, n);
+                return; /* it also did the head, and reached the embeddings */
             }
             rec_dense *d = m->layers[l];
             const float *in = l ? ws->act[l - 1] : ws->x;
@@ -602,12 +681,12 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
         }
     }
     if (ts)
-        rec__features_backward_private(m, fs, idx, n, ws->dx, ts->rg);
+        rec__features_backward_private(m, fs, ws->bk, ws->cap, n, ws->dx, ts->rg);
     else
-        rec__features_backward(m, fs, idx, n, ws->dx);
+        rec__features_backward(m, fs, ws->bk, ws->cap, n, ws->dx);
 }
 
-/* ---- batches on T threads --------------------------------------------------------------------- */
+/* ---- batches on T threads -------------------------------------------------------------------- */
 
 typedef struct thread_out {
     double sse, sae;
@@ -633,6 +712,15 @@ static rec_status first_failure(const thread_out *out, uint32_t T, const char *f
     return REC_OK;
 }
 
+/* The model's thread count, or 1 when the BLAS runs threads of its own: OpenBLAS called from
+ * two of these threads with OPENBLAS_NUM_THREADS=2 on two cores was 25 times slower than one
+ * thread (the two pools spin against each other), so librec steps aside rather than change a
+ * process-wide BLAS setting (docs/BENCHMARKS.md). */
+static uint32_t usable_threads(const rec_model *m)
+{
+    return m->n_threads > 1 && rec__blas_threads() > 1 ? 1 : m->n_threads;
+}
+
 /* Threads worth using for n rows, at most T, each with at least `min` rows. */
 static uint32_t threads_for(size_t n, uint32_t T, size_t min)
 {
@@ -652,10 +740,10 @@ static size_t slice_cap(size_t batch, uint32_t T)
     return s < batch ? s : batch;
 }
 
-/* Thread t's slice of B rows cut in T: [B·t/T, B·(t+1)/T). B ≤ 2^24 and T ≤ 256: no overflow. */
+/* Thread t's slice of B rows cut in T: [B·t/T, B·(t+1)/T), in 64 bits (B < 2^32, T ≤ 256). */
 static size_t slice_at(size_t B, uint32_t t, uint32_t T)
 {
-    return B * t / T;
+    return (size_t)((uint64_t)B * t / T);
 }
 
 /* Owner of an embedding row among T threads: blocks of 64 rows (one cache line of touched
@@ -689,9 +777,9 @@ static void round_a(void *ctx, uint32_t t, uint32_t n_pool)
     rec__tstate *ts = t ? &m->ws.extra[t] : NULL;
     rec__workspace *ws = t ? &ts->ws : &m->ws;
     const float *pred = forward(m, ws, j->fs, j->idx + lo, n, 1);
-    errors(pred, j->fs, j->idx + lo, n, &j->out[t].sse, NULL);
+    errors(pred, ws->by, n, &j->out[t].sse, NULL);
     if (isfinite(j->out[t].sse))
-        backward(m, ws, ts, j->fs, j->idx + lo, n, j->B, pred);
+        backward(m, ws, ts, j->fs, n, j->B, pred);
 }
 
 /* A dense parameter's range [lo, hi) for thread `me` of T, cut at multiples of 16 floats so
@@ -806,7 +894,8 @@ static void finish_round_b(batch_job *j)
         } else {
             for (uint32_t t = 0; t < j->T; t++) {
                 const rec__tstate *ts = &m->ws.extra[t];
-                memcpy(p->touched + p->n_touched, ts->owned[fi], ts->n_owned[fi] * sizeof(uint32_t));
+                memcpy(p->touched + p->n_touched, ts->owned[fi],
+                       ts->n_owned[fi] * sizeof(uint32_t));
                 p->n_touched += ts->n_owned[fi];
             }
         }
@@ -863,11 +952,11 @@ static rec_status batch_step(rec_model *m, rec__pool *pool, thread_out *out,
     memset(out, 0, T * sizeof *out);
     if (T == 1) {
         const float *pred = forward(m, &m->ws, fs, idx, B, 1);
-        errors(pred, fs, idx, B, sse, NULL);
+        errors(pred, m->ws.by, B, sse, NULL);
         if (!isfinite(*sse))
             return rec__error(REC_ENUMERIC, "%s: the loss is not finite (training diverged; "
                               "lower the learning rate)", fn);
-        backward(m, &m->ws, NULL, fs, idx, B, B, pred);
+        backward(m, &m->ws, NULL, fs, B, B, pred);
         return opt ? apply_serial(m, opt) : REC_OK;
     }
     rec__pool_run(pool, round_a, &j);
@@ -889,7 +978,7 @@ static rec_status batch_step(rec_model *m, rec__pool *pool, thread_out *out,
     return rc;
 }
 
-/* ---- training ---------------------------------------------------------------------------------- */
+/* ---- training -------------------------------------------------------------------------------- */
 
 static rec_status check_built(const rec_model *m, const char *fn)
 {
@@ -912,7 +1001,7 @@ static rec_status trainer_start(trainer *tr, rec_model *m, const rec__featset *f
                                 size_t batch, const char *fn)
 {
     memset(tr, 0, sizeof *tr);
-    uint32_t T = threads_for(batch, m->n_threads, MIN_SLICE);
+    uint32_t T = threads_for(batch, usable_threads(m), MIN_SLICE);
     rec_status rc = train_prepare(m, fs, T, T > 1 ? slice_cap(batch, T) : batch, fn);
     if (rc)
         return rc;
@@ -943,8 +1032,6 @@ rec_status rec_model_compute_gradients(rec_model *m, const rec_dataset *ds, cons
         return rc;
     if (!ds || !rows || n == 0)
         return rec__error(REC_EINVAL, "%s: ds and rows must be non-NULL and n > 0", fn);
-    if (n > (1u << 24))
-        return rec__error(REC_EINVAL, "%s: n = %zu exceeds 2^24 rows", fn, n);
     rec__featset fs;
     if ((rc = rec__featset_build(&fs, m, ds, rows, n, 1, fn)))
         return rc;
@@ -1055,7 +1142,7 @@ rec_status rec_model_train_epoch(rec_model *m, rec_optimizer *opt, const rec_dat
     return rc;
 }
 
-/* ---- evaluation and prediction ------------------------------------------------------------- */
+/* ---- evaluation and prediction --------------------------------------------------------------- */
 
 /* Rows per thread below which evaluation and prediction stay on one thread. */
 #define MIN_CHUNK 1024
@@ -1091,7 +1178,7 @@ static void eval_chunk(void *ctx, uint32_t t, uint32_t n_pool)
             continue;
         }
         double s2, s1;
-        errors(pred, j->fs, idx, B, &s2, &s1);
+        errors(pred, j->ws[t].by, B, &s2, &s1);
         sse += s2;
         sae += s1;
     }
@@ -1105,7 +1192,7 @@ static rec_status run_forward(const rec_model *m, rec__pool *pool, const rec__fe
                               size_t batch, float *pred_out, double *sse, double *sae,
                               const char *fn)
 {
-    uint32_t avail = pool ? rec__pool_size(pool) : m->n_threads;
+    uint32_t avail = pool ? rec__pool_size(pool) : usable_threads(m);
     uint32_t T = threads_for(fs->n, avail ? avail : 1, MIN_CHUNK);
     size_t chunk = (fs->n + T - 1) / T;
     if (batch > chunk)
@@ -1250,7 +1337,7 @@ rec_status rec_model_fit(rec_model *m, rec_optimizer *opt, const rec_dataset *tr
     return rc;
 }
 
-/* ---- threads -------------------------------------------------------------------------------- */
+/* ---- threads --------------------------------------------------------------------------------- */
 
 rec_status rec_model_set_threads(rec_model *m, uint32_t n_threads)
 {

@@ -16,7 +16,7 @@
 #define T_LAST 1574327703.0  /* 2019-11-21, last one */
 #define MAX_COUNT (1u << 24)
 
-/* ---- random variates ---------------------------------------------------------------------- */
+/* ---- random variates ------------------------------------------------------------------------- */
 
 /* Uniform double in [0, 1) with 53 random bits. */
 static double uniform(rec__rng *r)
@@ -99,7 +99,7 @@ static uint32_t alias_draw(const alias *a, rec__rng *r)
     return u - i < a->prob[i] ? i : a->other[i];
 }
 
-/* ---- the hidden world: users, movies, titles ---------------------------------------------- */
+/* ---- the hidden world: users, movies, titles ------------------------------------------------- */
 
 typedef struct user {
     float bias;
@@ -199,7 +199,7 @@ static void popularity(double *w, uint32_t n_movies, size_t n_ratings, uint32_t 
         w[r] /= (double)(r + 1) + hi;
 }
 
-/* ---- generation ---------------------------------------------------------------------------- */
+/* ---- generation ------------------------------------------------------------------------------ */
 
 typedef struct world {
     user *users;

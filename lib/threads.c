@@ -12,8 +12,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-/* Spin iterations before sleeping: with the pause hint about 20-60 µs on current x86. */
-#define SPIN 2000
+/* Spin iterations before sleeping: ~13 µs with the pause hint (27 ns on the Xeon of
+ * docs/BENCHMARKS.md), longer than two slices of a batch usually differ, short enough that a
+ * thread whose partner was descheduled (a busy machine) wastes little before it sleeps. */
+#define SPIN 500
 
 struct rec__pool {
     uint32_t n;               /* threads, counting the caller */

@@ -39,7 +39,7 @@ static unsigned long id_of(const char *s)
     return (*s && *end == '\0' && *s != '0') ? v : 0;
 }
 
-/* ---- shape ------------------------------------------------------------------------------------- */
+/* ---- shape ----------------------------------------------------------------------------------- */
 
 START_TEST(test_synth_sizes_and_columns)
 {
@@ -116,7 +116,7 @@ START_TEST(test_synth_movies_are_consistent)
 }
 END_TEST
 
-/* ---- values ------------------------------------------------------------------------------------- */
+/* ---- values ---------------------------------------------------------------------------------- */
 
 START_TEST(test_synth_value_ranges)
 {
@@ -176,7 +176,8 @@ END_TEST
 
 START_TEST(test_synth_reproducible_by_seed)
 {
-    rec_dataset *a = make(4000, 80, 90, 77), *b = make(4000, 80, 90, 77), *c = make(4000, 80, 90, 78);
+    rec_dataset *a = make(4000, 80, 90, 77), *b = make(4000, 80, 90, 77);
+    rec_dataset *c = make(4000, 80, 90, 78);
     int differ = 0;
     for (size_t r = 0; r < 4000; r++) {
         for (uint32_t k = 0; k < 6; k++) {
@@ -217,7 +218,7 @@ START_TEST(test_synth_smallest)
 }
 END_TEST
 
-/* ---- errors ------------------------------------------------------------------------------------- */
+/* ---- errors ---------------------------------------------------------------------------------- */
 
 START_TEST(test_synth_errors)
 {
@@ -243,7 +244,7 @@ START_TEST(test_synth_errors)
 }
 END_TEST
 
-/* ---- use --------------------------------------------------------------------------------------- */
+/* ---- use ------------------------------------------------------------------------------------- */
 
 /* The tutorial's enriched model reads the generated columns and learns the hidden low-rank
  * signal: its test RMSE ends below the spread of the ratings. */

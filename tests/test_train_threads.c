@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- helpers ---------------------------------------------------------------------------------- */
+/* ---- helpers --------------------------------------------------------------------------------- */
 
 static rec_dataset *synth(size_t n, uint32_t users, uint32_t movies, uint64_t seed)
 {
@@ -126,7 +126,7 @@ static double scaled_diff(const float *a, const float *b, size_t n)
     return diff / (big + 1e-3);
 }
 
-/* ---- the setting --------------------------------------------------------------------------------- */
+/* ---- the setting ----------------------------------------------------------------------------- */
 
 START_TEST(test_train_threads_default_is_one)
 {
@@ -170,7 +170,7 @@ START_TEST(test_train_threads_set_errors)
 }
 END_TEST
 
-/* ---- results ---------------------------------------------------------------------------------- */
+/* ---- results --------------------------------------------------------------------------------- */
 
 /* Two runs with 2 threads, from the same seed, end with the same bits in every weight. */
 static void check_identical_runs(rec_preset p, size_t batch)
@@ -265,7 +265,7 @@ START_TEST(test_train_threads_learns)
 }
 END_TEST
 
-/* ---- gradients ----------------------------------------------------------------------------------- */
+/* ---- gradients ------------------------------------------------------------------------------- */
 
 /* The gradient of a batch over 2 threads equals the 1-thread gradient up to rounding, touches
  * the same rows, and accumulates over calls the same way. */
@@ -377,7 +377,7 @@ START_TEST(test_train_threads_divergence_is_reported)
 }
 END_TEST
 
-/* ---- evaluation and prediction ------------------------------------------------------------- */
+/* ---- evaluation and prediction --------------------------------------------------------------- */
 
 /* Evaluation and prediction on 1, 2 and 3 threads agree: each prediction is computed alone
  * (only the sums of errors are taken in another order). */

@@ -10,7 +10,7 @@
  * |---|---|---|
  * | user_id | string | "1" .. n_users |
  * | movie_id | string | "1" .. n_movies |
- * | movie_title | string | unique per movie: 1–5 capitalised words and a year, "Moravel Of Kesh (1987)" |
+ * | movie_title | string | unique per movie: 1–5 capitalised words, a year: "Mira Kel (1987)" |
  * | movie_genres | string list | 1–3 of the 18 MovieLens genres, Drama and Comedy the most common |
  * | timestamp | number | seconds, within 1995-01-09 .. 2019-11-21 (the MovieLens 25M span) |
  * | user_rating | number | integer 1..5 |
