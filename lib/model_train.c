@@ -1066,11 +1066,17 @@ rec_status rec_model_apply_gradients(rec_model *m, rec_optimizer *opt)
     return apply_serial(m, opt);
 }
 
-/* One epoch over a precomputed feature set, in the order `order` reshuffled first. */
+/* One epoch over a precomputed feature set, in a fresh permutation of 0..n−1 drawn from the
+ * model's order rng. Starting from the identity every epoch (not from the last epoch's order)
+ * makes the order a function of the rng state alone, which a checkpoint saves: training resumed
+ * from a saved model repeats the batches uninterrupted training would have made, through
+ * rec_model_fit as through rec_model_train_epoch. */
 static rec_status epoch(rec_model *m, const trainer *tr, rec_optimizer *opt,
                         const rec__featset *fs, uint32_t *order, size_t batch, double *loss_out,
                         double *rmse_out, const char *fn)
 {
+    for (size_t i = 0; i < fs->n; i++)
+        order[i] = (uint32_t)i;
     rec__rng_shuffle_u32(&m->order_rng, order, fs->n);
     double sse_total = 0.0;
     rec_status rc = REC_OK;

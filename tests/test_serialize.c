@@ -360,10 +360,7 @@ END_TEST
  * (batch order from the saved generator; Adagrad's accumulators, Adam's moments and step
  * counts from the saved slots), for every preset and optimizer. Without the optimizer state
  * Adagrad's and Adam's states restart and the result differs, which shows the comparison can
- * fail; SGD has no state, so for it the two agree.
- * (Through rec_model_train_epoch(): rec_model_fit() reshuffles the previous epoch's order, a
- * permutation that lives only for the duration of one fit call, so a fit split in two calls
- * draws other batches than one fit call, with or without a save in between.) */
+ * fail; SGD has no state, so for it the two agree. */
 START_TEST(test_serialize_resume_equals_uninterrupted)
 {
     make_tmpdir();
@@ -405,6 +402,40 @@ START_TEST(test_serialize_resume_equals_uninterrupted)
             rec_model_free(cold);
         }
     }
+    rec_dataset_free(ds);
+    remove_tmpdir();
+}
+END_TEST
+
+/* The same through rec_model_fit: every epoch's order is a fresh permutation drawn from the
+ * saved generator, so fit(2) + save + load + fit(2) = fit(4), bit for bit. */
+START_TEST(test_serialize_resume_through_fit)
+{
+    make_tmpdir();
+    char path[128];
+    path_in_tmp(path, sizeof path, "fit.rec");
+    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
+    rec_model *full, *half, *resumed;
+    rec_optimizer *o1, *o2, *o3;
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&o1, 0.1f));
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&o2, 0.1f));
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&o3, 0.1f));
+    ck_assert_rec_ok(rec_model_create_preset(&full, REC_PRESET_ENRICHED, 5));
+    ck_assert_rec_ok(rec_model_build(full, ds));
+    ck_assert_rec_ok(rec_model_fit(full, o1, ds, NULL, 4, 64, 0, NULL, NULL));
+    ck_assert_rec_ok(rec_model_create_preset(&half, REC_PRESET_ENRICHED, 5));
+    ck_assert_rec_ok(rec_model_build(half, ds));
+    ck_assert_rec_ok(rec_model_fit(half, o2, ds, NULL, 2, 64, 0, NULL, NULL));
+    ck_assert_rec_ok(rec_model_save(half, path, 1));
+    ck_assert_rec_ok(rec_model_load(&resumed, path));
+    ck_assert_rec_ok(rec_model_fit(resumed, o3, ds, NULL, 2, 64, 0, NULL, NULL));
+    assert_same_predictions(full, resumed, ds);
+    rec_optimizer_free(o1);
+    rec_optimizer_free(o2);
+    rec_optimizer_free(o3);
+    rec_model_free(full);
+    rec_model_free(half);
+    rec_model_free(resumed);
     rec_dataset_free(ds);
     remove_tmpdir();
 }
@@ -967,6 +998,7 @@ int main(void)
     tcase_add_test(tc, test_serialize_roundtrip_presets);
     tcase_add_test(tc, test_serialize_roundtrip_every_feature_kind);
     tcase_add_test(tc, test_serialize_resume_equals_uninterrupted);
+    tcase_add_test(tc, test_serialize_resume_through_fit);
     tcase_add_test(tc, test_serialize_resume_with_model_threads);
     suite_add_tcase(s, tc);
 
