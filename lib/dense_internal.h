@@ -22,8 +22,10 @@
 #if defined(__SANITIZE_THREAD__)
 #define REC_NO_CLONES 1 /* the clones' resolvers run before TSan starts, and crash */
 #endif
+/* GCC only: clang 14 does not resolve target_clones functions called from another
+ * translation unit (undefined references at link time). */
 #if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute) && \
-    !defined(REC_NO_CLONES)
+    !defined(__clang__) && !defined(REC_NO_CLONES)
 #if __has_attribute(target_clones)
 #define REC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
