@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *preset_name(rec_preset p)
 {
@@ -17,14 +18,21 @@ int experiment_fail(const char *what, int status)
     return 1;
 }
 
+/* compare: 1 for compare (--out), 2 for a described model (deep, best: the model flags) */
 static void usage(const char *prog, int compare)
 {
     fprintf(stderr,
             "usage: %s --data DIR [--epochs 10] [--seed 42] [--split random|u1|u2|u3|u4|u5]\n"
             "       [--json FILE]%s [--batch 2048] [--eval-batch 4096] [--lr 0.1] [--quiet]\n"
+            "       [--threads 1] [--validate]%s\n"
             "  --data defaults to $REC_DATA_DIR (the unpacked ml-100k directory;\n"
             "  examples/get-movielens.sh downloads it).\n",
-            prog, compare ? " [--out DIR]" : "");
+            prog, compare == 1 ? " [--out DIR]" : "",
+            compare == 2 ? "\n       [--dropout 0] [--l2 0] [--patience 0] [--dim K] [--burn-in N]"
+                           "\n       [--features LIST] [--likelihood probit|gaussian]"
+                         : "");
+    fprintf(stderr, "  --validate trains on 90%% of the training set and reports on the other "
+                    "10%%\n  (for choosing hyper-parameters without the test set).\n");
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -39,7 +47,7 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
     return 1;
 }
 
-int experiment_parse(experiment_opts *o, int argc, char **argv, const char *prog, int compare)
+static void defaults(experiment_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->data_dir = getenv("REC_DATA_DIR");
@@ -50,15 +58,35 @@ int experiment_parse(experiment_opts *o, int argc, char **argv, const char *prog
     o->batch = 2048;
     o->eval_batch = 4096;
     o->lr = 0.1f;
+    o->threads = 1;
+}
+
+/* A number in [lo, hi) (hi excluded when open), or 0. */
+static int parse_real(const char *s, double lo, double hi, int open, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (!*s || *end || !(v >= lo) || (open ? !(v < hi) : !(v <= hi)))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_args(experiment_opts *o, int argc, char **argv, const char *prog, int compare)
+{
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long n;
+        double x;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(prog, compare);
             return 1;
         } else if (!strcmp(a, "--quiet")) {
             o->quiet = 1;
+            continue;
+        } else if (!strcmp(a, "--validate")) {
+            o->validate = 1;
             continue;
         } else if (!v) {
             fprintf(stderr, "%s: %s needs a value\n", prog, a);
@@ -83,6 +111,23 @@ int experiment_parse(experiment_opts *o, int argc, char **argv, const char *prog
             o->eval_batch = (size_t)n;
         } else if (!strcmp(a, "--lr") && atof(v) > 0) {
             o->lr = (float)atof(v);
+        } else if (!strcmp(a, "--threads") && parse_uint(v, 256, &n) && n > 0) {
+            o->threads = (unsigned)n;
+        } else if (compare == 2 && !strcmp(a, "--dropout") && parse_real(v, 0, 1, 1, &x)) {
+            o->dropout = (float)x;
+        } else if (compare == 2 && !strcmp(a, "--l2") && parse_real(v, 0, 1e6, 0, &x)) {
+            o->l2 = (float)x;
+        } else if (compare == 2 && !strcmp(a, "--patience") && parse_uint(v, 100000, &n)) {
+            o->patience = (unsigned)n;
+        } else if (compare == 2 && !strcmp(a, "--dim") && parse_uint(v, 256, &n) && n > 0) {
+            o->dim = (unsigned)n;
+        } else if (compare == 2 && !strcmp(a, "--burn-in") && parse_uint(v, 100000, &n)) {
+            o->burn_in = (unsigned)n;
+        } else if (compare == 2 && !strcmp(a, "--features")) {
+            o->features = v;
+        } else if (compare == 2 && !strcmp(a, "--likelihood") &&
+                   (!strcmp(v, "gaussian") || !strcmp(v, "probit"))) {
+            o->likelihood = v;
         } else {
             fprintf(stderr, "%s: bad option or value: %s %s\n", prog, a, v);
             usage(prog, compare);
@@ -101,6 +146,12 @@ int experiment_parse(experiment_opts *o, int argc, char **argv, const char *prog
         return 1;
     }
     return 0;
+}
+
+int experiment_parse(experiment_opts *o, int argc, char **argv, const char *prog, int compare)
+{
+    defaults(o);
+    return parse_args(o, argc, argv, prog, compare);
 }
 
 int experiment_load(experiment_data *d, const experiment_opts *o)
@@ -123,6 +174,19 @@ int experiment_load(experiment_data *d, const experiment_opts *o)
             return experiment_fail("loading the training fold", rc);
         if ((rc = rec_dataset_load_movielens(&d->test, o->data_dir, test)))
             return experiment_fail("loading the test fold", rc);
+    }
+    if (o->validate) {
+        /* hyper-parameter search: the test set is put away; a seeded 10% of the training set
+         * plays its part */
+        rec_dataset *train = d->train, *val = NULL, *fit = NULL;
+        size_t n = rec_dataset_size(train);
+        rc = rec_dataset_shuffle_split(&fit, &val, train, n - n / 10, o->seed ^ 0x5eedull);
+        if (rc)
+            return experiment_fail("carving the validation slice", rc);
+        rec_dataset_free(train);
+        rec_dataset_free(d->test);
+        d->train = fit;
+        d->test = val;
     }
     return 0;
 }
@@ -185,17 +249,11 @@ void experiment_describe_data(const experiment_data *d)
     }
 }
 
-typedef struct progress {
-    const experiment_opts *o;
-    experiment_result *r;
-    size_t steps;
-} progress;
-
 /* Keras-like line: "Epoch 3/10 - 40/40 - 0.02s 0ms/step - loss: ... - val_rmse: ..." */
-static int on_epoch(uint32_t epoch, const double *s, size_t n_stats, void *payload)
+int experiment_on_epoch(uint32_t epoch, const double *s, size_t n_stats, void *payload)
 {
-    progress *p = payload;
-    if (n_stats < 5)
+    experiment_progress *p = payload;
+    if (n_stats < 5 || p->r->n_epochs >= p->o->epochs)
         return 1;
     epoch_record *e = &p->r->epochs[p->r->n_epochs++];
     e->loss = s[REC_STAT_LOSS];
@@ -204,13 +262,21 @@ static int on_epoch(uint32_t epoch, const double *s, size_t n_stats, void *paylo
     e->val_mae = s[REC_STAT_VAL_MAE];
     e->seconds = s[REC_STAT_SECONDS];
     if (!p->o->quiet) {
-        printf("Epoch %u/%u\n%zu/%zu [==============================] - %.3fs %.2fms/step - "
+        printf("%s %u/%u\n%zu/%zu [==============================] - %.3fs %.2fms/step - "
                "loss: %.4f - root_mean_squared_error: %.4f - val_root_mean_squared_error: %.4f\n",
-               epoch, p->o->epochs, p->steps, p->steps, e->seconds, 1e3 * e->seconds / p->steps,
-               e->loss, e->rmse, e->val_rmse);
+               p->unit ? p->unit : "Epoch", epoch, p->o->epochs, p->steps, p->steps, e->seconds,
+               1e3 * e->seconds / (double)(p->steps ? p->steps : 1), e->loss, e->rmse,
+               e->val_rmse);
         fflush(stdout);
     }
     return 0;
+}
+
+static double wall(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 int experiment_run(experiment_result *r, rec_model **model_out, const experiment_data *d,
@@ -223,7 +289,9 @@ int experiment_run(experiment_result *r, rec_model **model_out, const experiment
     int rc = rec_model_create_preset(&m, preset, o->seed);
     if (rc)
         return experiment_fail("creating the model", rc);
-    if ((rc = rec_model_build(m, d->all))) {
+    if (!rc)
+        rc = rec_model_set_threads(m, o->threads);
+    if (rc || (rc = rec_model_build(m, d->all))) {
         rec_model_free(m);
         return experiment_fail("building the model", rc);
     }
@@ -239,13 +307,74 @@ int experiment_run(experiment_result *r, rec_model **model_out, const experiment
         return 1;
     }
     size_t n_train = rec_dataset_size(d->train);
-    progress p = {o, r, (n_train + o->batch - 1) / o->batch};
-    rc = rec_model_fit(m, opt, d->train, d->test, o->epochs, o->batch, o->eval_batch, on_epoch,
-                       &p);
+    experiment_progress p = {o, r, (n_train + o->batch - 1) / o->batch, "Epoch"};
+    double t0 = wall();
+    rc = rec_model_fit(m, opt, d->train, d->test, o->epochs, o->batch, o->eval_batch,
+                       experiment_on_epoch, &p);
+    r->train_seconds = wall() - t0;
     rec_optimizer_free(opt);
     if (rc) {
         rec_model_free(m);
         return experiment_fail("training", rc);
+    }
+    if ((rc = rec_model_evaluate(m, d->test, o->eval_batch, &r->final_val_rmse,
+                                 &r->final_val_mae))) {
+        rec_model_free(m);
+        return experiment_fail("evaluating", rc);
+    }
+    *model_out = m;
+    return 0;
+}
+
+int experiment_run_model(experiment_result *r, rec_model **model_out, const experiment_data *d,
+                         const experiment_opts *o, const experiment_model *spec)
+{
+    memset(r, 0, sizeof *r);
+    *model_out = NULL;
+    rec_model *m = NULL;
+    if (spec->describe(&m, o))
+        return 1;
+    int rc = rec_model_set_threads(m, o->threads);
+    if (rc || (rc = rec_model_build(m, spec->adapt_on_train ? d->train : d->all))) {
+        rec_model_free(m);
+        return experiment_fail("building the model", rc);
+    }
+    r->epochs = calloc(o->epochs, sizeof *r->epochs);
+    if (!r->epochs) {
+        rec_model_free(m);
+        fprintf(stderr, "error: out of memory\n");
+        return 1;
+    }
+    if (!o->quiet) {
+        size_t len = 0;
+        char *buf = NULL;
+        if (rec_model_summary(NULL, 0, &len, m) == REC_OK && (buf = malloc(len + 1)) &&
+            rec_model_summary(buf, len + 1, &len, m) == REC_OK)
+            fputs(buf, stdout);
+        free(buf);
+    }
+    if (spec->train) {
+        if (spec->train(m, r, d, o)) {
+            rec_model_free(m);
+            return 1;
+        }
+    } else {
+        rec_optimizer *opt = NULL;
+        if ((rc = rec_optimizer_create_adagrad(&opt, o->lr))) {
+            rec_model_free(m);
+            return experiment_fail("creating the optimizer", rc);
+        }
+        size_t n_train = rec_dataset_size(d->train);
+        experiment_progress p = {o, r, (n_train + o->batch - 1) / o->batch, "Epoch"};
+        double t0 = wall();
+        rc = rec_model_fit(m, opt, d->train, d->test, o->epochs, o->batch, o->eval_batch,
+                           experiment_on_epoch, &p);
+        r->train_seconds = wall() - t0;
+        rec_optimizer_free(opt);
+        if (rc) {
+            rec_model_free(m);
+            return experiment_fail("training", rc);
+        }
     }
     if ((rc = rec_model_evaluate(m, d->test, o->eval_batch, &r->final_val_rmse,
                                  &r->final_val_mae))) {
@@ -278,8 +407,11 @@ int experiment_write_json(const char *path, const char *model, const experiment_
         perror(path);
         return 1;
     }
-    fprintf(f, "{\"model\": \"%s\", \"split\": \"%s\", \"seed\": %llu, \"epochs\": [", model,
-            o->split, o->seed);
+    fprintf(f, "{\"model\": \"%s\", \"split\": \"%s\", \"seed\": %llu, ", model, o->split,
+            o->seed);
+    if (o->validate) /* scored on a slice of the training set, not on the test set */
+        fprintf(f, "\"validate\": true, ");
+    fprintf(f, "\"threads\": %u, \"epochs\": [", o->threads);
     for (unsigned i = 0; i < r->n_epochs; i++) {
         const epoch_record *e = &r->epochs[i];
         fprintf(f, "%s\n  {\"epoch\": %u, \"loss\": ", i ? "," : "", i + 1);
@@ -298,6 +430,10 @@ int experiment_write_json(const char *path, const char *model, const experiment_
     json_number(f, r->final_val_rmse);
     fprintf(f, ", \"final_val_mae\": ");
     json_number(f, r->final_val_mae);
+    fprintf(f, ", \"train_seconds\": ");
+    json_number(f, r->train_seconds);
+    if (r->best_epoch)
+        fprintf(f, ", \"best_epoch\": %u", r->best_epoch);
     fprintf(f, "}\n");
     if (fclose(f) != 0) {
         perror(path);
@@ -354,6 +490,42 @@ int experiment_main(int argc, char **argv, const char *prog, rec_preset preset)
             rc = predict_examples(m);
         if (!rc && o.json)
             rc = experiment_write_json(o.json, preset_name(preset), &o, &r);
+    }
+    rec_model_free(m);
+    experiment_result_free(&r);
+    experiment_data_free(&d);
+    return rc ? 1 : 0;
+}
+
+int experiment_main_model(int argc, char **argv, const experiment_model *spec)
+{
+    experiment_opts o;
+    defaults(&o);
+    if (spec->epochs)
+        o.epochs = spec->epochs;
+    if (spec->lr > 0)
+        o.lr = spec->lr;
+    if (spec->threads)
+        o.threads = spec->threads;
+    o.dim = spec->dim;
+    o.burn_in = spec->burn_in;
+    if (parse_args(&o, argc, argv, spec->name, 2))
+        return 2;
+    experiment_data d;
+    if (experiment_load(&d, &o) || (spec->prepare && spec->prepare(&d, &o))) {
+        experiment_data_free(&d);
+        return 1;
+    }
+    experiment_result r;
+    rec_model *m;
+    int rc = experiment_run_model(&r, &m, &d, &o, spec);
+    if (!rc) {
+        printf("%s: split %s, seed %llu: final validation RMSE %.4f, MAE %.4f, training %.2f s "
+               "on %u thread%s\n", spec->name, o.split, o.seed, r.final_val_rmse,
+               r.final_val_mae, r.train_seconds, o.threads, o.threads == 1 ? "" : "s");
+        printf("RMSE: %.4f.\n", r.final_val_rmse);
+        if (o.json)
+            rc = experiment_write_json(o.json, spec->name, &o, &r);
     }
     rec_model_free(m);
     experiment_result_free(&r);

@@ -1,5 +1,7 @@
-/* Shared driver of the tutorial experiments (dot, one_layer, enriched, compare): argument
- * parsing, data loading and splitting, progress printing and JSON output. Uses only <rec.h>. */
+/* Shared driver of the experiments (dot, one_layer, enriched, compare, deep, best): argument
+ * parsing, data loading and splitting, progress printing and JSON output. Uses only <rec.h>.
+ * The tutorial's presets run through experiment_main(); other models describe themselves in an
+ * experiment_model (experiment_main_model()). */
 #ifndef REC_EXAMPLES_EXPERIMENT_H
 #define REC_EXAMPLES_EXPERIMENT_H
 
@@ -16,6 +18,17 @@ typedef struct experiment_opts {
     size_t batch, eval_batch;
     float lr;
     int quiet;              /* --quiet: only the closing result lines */
+    unsigned threads;       /* --threads, default 1 (the model's; BLAS stays single-threaded) */
+    /* deep: */
+    float dropout;          /* --dropout P after each hidden layer, default 0 */
+    float l2;               /* --l2 λ on every embedding and kernel, default 0 */
+    unsigned patience;      /* --patience N: early stopping on a validation slice, 0 = off */
+    /* best: */
+    unsigned burn_in;       /* --burn-in N sweeps of Gibbs sampling kept out of the average */
+    unsigned dim;           /* --dim K: the factorization's width */
+    const char *features;   /* --features a,b,c: which of the model's optional features */
+    const char *likelihood; /* --likelihood gaussian|probit (Gibbs sampling) */
+    int validate;           /* --validate: test on a 10% slice of the training set instead */
 } experiment_opts;
 
 /* The train/test split and the dataset the preprocessing adapts on (all 100,000 ratings, as
@@ -32,7 +45,25 @@ typedef struct experiment_result {
     epoch_record *epochs;
     unsigned n_epochs;
     double final_val_rmse, final_val_mae;
+    double train_seconds;   /* wall clock of training (rec_model_fit / _fit_mcmc), 0 if unknown */
+    unsigned best_epoch;    /* early stopping: the epoch whose weights were kept, else 0 */
 } experiment_result;
+
+/* A model that is not a preset, as deep.c and best.c describe theirs. */
+typedef struct experiment_model {
+    const char *name;
+    /* describe the model (unbuilt) in *out; print the error and return non-zero on failure */
+    int (*describe)(rec_model **out, const experiment_opts *o);
+    /* optional: add derived columns to d->train and d->test (built from d->train only) */
+    int (*prepare)(experiment_data *d, const experiment_opts *o);
+    /* optional: train (and fill r) instead of Adagrad + rec_model_fit */
+    int (*train)(rec_model *m, experiment_result *r, const experiment_data *d,
+                 const experiment_opts *o);
+    int adapt_on_train;     /* build on d->train rather than on all 100,000 ratings */
+    /* defaults of --epochs, --lr, --threads, --dim, --burn-in (0: the driver's) */
+    unsigned epochs, threads, dim, burn_in;
+    float lr;
+} experiment_model;
 
 /* Parse flags; returns 0 on success, 1 after printing usage (or an error) to stderr. */
 int experiment_parse(experiment_opts *o, int argc, char **argv, const char *prog, int compare);
@@ -47,9 +78,24 @@ void experiment_describe_data(const experiment_data *d);
 /* Build, train and evaluate one preset; progress goes to stdout unless o->quiet. */
 int experiment_run(experiment_result *r, rec_model **model_out, const experiment_data *d,
                    const experiment_opts *o, rec_preset preset);
+
+/* The same for a described model. */
+int experiment_run_model(experiment_result *r, rec_model **model_out, const experiment_data *d,
+                         const experiment_opts *o, const experiment_model *spec);
+
+/* The epoch callback that fills r and prints Keras-like progress (payload: an
+ * experiment_progress). */
+typedef struct experiment_progress {
+    const experiment_opts *o;
+    experiment_result *r;
+    size_t steps;
+    const char *unit;       /* "Epoch" or "Sweep" */
+} experiment_progress;
+int experiment_on_epoch(uint32_t epoch, const double *stats, size_t n_stats, void *payload);
 void experiment_result_free(experiment_result *r);
 
-/* Write {"model":..., "split":..., "seed":..., "epochs":[...], "final_val_rmse":...}. */
+/* Write {"model":..., "split":..., "seed":..., "epochs":[...], "final_val_rmse":...,
+ * "final_val_mae":..., "train_seconds":...}. */
 int experiment_write_json(const char *path, const char *model, const experiment_opts *o,
                           const experiment_result *r);
 
@@ -58,5 +104,8 @@ int experiment_fail(const char *what, int status);
 
 /* The whole single-model program: parse, load, describe, train, predict two examples, JSON. */
 int experiment_main(int argc, char **argv, const char *prog, rec_preset preset);
+
+/* The same for a described model (no example predictions: its inputs are the model's own). */
+int experiment_main_model(int argc, char **argv, const experiment_model *spec);
 
 #endif

@@ -1,6 +1,6 @@
 /* Ranking model: description (features, interaction, layers), presets, build (adapt the
  * preprocessing and allocate seeded weights) and accessors. */
-#include "model_internal.h"
+#include "model_ext.h"
 
 #include <math.h>
 #include <string.h>
@@ -21,7 +21,7 @@ rec_status rec_model_create(rec_model **out, uint64_t seed)
     m->interaction = REC_INTERACTION_DOT;
     m->label = rec__strdup("user_rating");
     m->name = rec__strdup("model");
-    if (!m->label || !m->name) {
+    if (!m->label || !m->name || rec__ext_create(&m->ext) != REC_OK) {
         rec_model_free(m);
         return rec__error(REC_ENOMEM, "rec_model_create: out of memory");
     }
@@ -52,6 +52,7 @@ void rec__model_release_built(rec_model *m)
         m->layers = NULL;
     }
     rec__workspace_release(&m->ws, m);
+    rec__ext_release_built(m);
     m->built = 0;
 }
 
@@ -69,6 +70,7 @@ void rec_model_free(rec_model *m)
     rec__free(m->acts);
     rec__free(m->label);
     rec__free(m->name);
+    rec__ext_free(m->ext);
     rec__free(m);
 }
 
@@ -119,9 +121,14 @@ rec_status rec_model_add_feature(uint32_t *id_out, rec_model *m, const char *col
     f->dim = dim;
     f->n_boundaries = DEFAULT_BUCKETS;
     f->max_tokens = DEFAULT_MAX_TOKENS;
-    if (id_out)
-        *id_out = (uint32_t)m->n_feats;
     m->n_feats++;
+    if ((rc = rec__ext_reserve(m, fn))) {
+        m->n_feats--;
+        rec__free(f->column);
+        return rc;
+    }
+    if (id_out)
+        *id_out = (uint32_t)m->n_feats - 1;
     return REC_OK;
 }
 
@@ -201,12 +208,32 @@ rec_status rec_model_feature_set_max_tokens(rec_model *m, uint32_t feature, uint
     return REC_OK;
 }
 
+rec_status rec_model_feature_set_pooling(rec_model *m, uint32_t feature, rec_pooling pooling)
+{
+    static const char fn[] = "rec_model_feature_set_pooling";
+    rec_status rc = check_unbuilt(m, fn);
+    if (rc)
+        return rc;
+    if (feature >= m->n_feats)
+        return rec__error(REC_EINVAL, "%s: feature %u does not exist (%zu features)", fn,
+                          feature, m->n_feats);
+    rec__feature *f = &m->feats[feature];
+    if (f->kind != REC_FEATURE_TEXT && f->kind != REC_FEATURE_CATEGORICAL_LIST)
+        return rec__error(REC_EINVAL, "%s: feature %u ('%s') is %s; pooling applies to TEXT and "
+                          "CATEGORICAL_LIST features", fn, feature, f->column,
+                          rec__feature_kind_name(f->kind));
+    if ((unsigned)pooling > REC_POOLING_SQRTN)
+        return rec__error(REC_EINVAL, "%s: unknown pooling %d", fn, (int)pooling);
+    f->pooling = pooling;
+    return REC_OK;
+}
+
 rec_status rec_model_set_interaction(rec_model *m, rec_interaction interaction)
 {
     rec_status rc = check_unbuilt(m, "rec_model_set_interaction");
     if (rc)
         return rc;
-    if ((unsigned)interaction > REC_INTERACTION_MLP)
+    if ((unsigned)interaction > REC_INTERACTION_FM)
         return rec__error(REC_EINVAL, "rec_model_set_interaction: unknown interaction %d",
                           (int)interaction);
     m->interaction = interaction;
@@ -238,6 +265,10 @@ rec_status rec_model_add_layer(rec_model *m, uint32_t units, rec_activation acti
     m->units[m->n_layers] = units;
     m->acts[m->n_layers] = activation;
     m->n_layers++;
+    if ((rc = rec__ext_reserve(m, fn))) {
+        m->n_layers--;
+        return rc;
+    }
     return REC_OK;
 }
 
@@ -456,19 +487,58 @@ rec_status rec__model_layout(rec_model *m, const char *fn)
         return rec__error(REC_EINVAL, "%s: the model needs at least one user-side and one "
                           "item-side feature (has %u and %u columns)", fn, m->width_user,
                           m->width_item);
-    if (m->interaction == REC_INTERACTION_DOT) {
+    static const char *names[] = {"DOT", "MLP", "BIASED_DOT", "FM"};
+    const char *name = names[m->interaction];
+    if (m->interaction != REC_INTERACTION_MLP && m->n_layers)
+        return rec__error(REC_EINVAL, "%s: a %s interaction takes no dense layers (%zu added); "
+                          "use REC_INTERACTION_MLP", fn, name, m->n_layers);
+    if (m->interaction == REC_INTERACTION_DOT || m->interaction == REC_INTERACTION_BIASED_DOT) {
         if (m->width_user != m->width_item)
-            return rec__error(REC_EINVAL, "%s: a DOT interaction needs sides of equal width "
-                              "(user %u, item %u)", fn, m->width_user, m->width_item);
-        if (m->n_layers)
-            return rec__error(REC_EINVAL, "%s: a DOT interaction takes no dense layers (%zu "
-                              "added); use REC_INTERACTION_MLP", fn, m->n_layers);
+            return rec__error(REC_EINVAL, "%s: a %s interaction needs sides of equal width "
+                              "(user %u, item %u)", fn, name, m->width_user, m->width_item);
+    } else if (m->interaction == REC_INTERACTION_FM) {
+        /* every embedded feature meets every other in a dot product: one width K for all
+         * (a NUMERIC feature gets a K-wide factor vector of its own) */
+        uint32_t k = 0;
+        for (size_t i = 0; i < m->n_feats; i++) {
+            const rec__feature *f = &m->feats[i];
+            if (f->kind == REC_FEATURE_NUMERIC)
+                continue;
+            if (k && f->dim != k)
+                return rec__error(REC_EINVAL, "%s: an FM interaction needs one embedding width "
+                                  "for every feature ('%s' has %u, an earlier one %u)", fn,
+                                  f->column, f->dim, k);
+            k = f->dim;
+        }
+        if (k == 0)
+            return rec__error(REC_EINVAL, "%s: an FM interaction needs at least one feature "
+                              "that is not NUMERIC", fn);
+        if (k > REC__FM_MAX_DIM)
+            return rec__error(REC_EINVAL, "%s: an FM's embedding width %u exceeds %u", fn, k,
+                              REC__FM_MAX_DIM);
     } else {
         if (m->n_layers == 0 || m->units[m->n_layers - 1] != 1)
             return rec__error(REC_EINVAL, "%s: an MLP interaction must end in a layer of 1 "
                               "unit (rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR))", fn);
     }
     return REC_OK;
+}
+
+/* Mean of the adapt dataset's label column, the global bias's starting value (0 when the
+ * column is absent or holds no finite value: adapting needs no labels). */
+static float label_mean(const rec_dataset *ds, const char *label)
+{
+    const rec__column *col = rec__dataset_find(ds, label);
+    if (!col || col->type != REC_COLUMN_NUMBER)
+        return 0.0f;
+    double sum = 0.0;
+    size_t n = 0;
+    for (size_t r = 0; r < ds->n_rows; r++)
+        if (isfinite(col->numbers[r])) {
+            sum += col->numbers[r];
+            n++;
+        }
+    return n ? (float)(sum / (double)n) : 0.0f;
 }
 
 rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
@@ -506,6 +576,13 @@ rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
         return rc;
     }
     rec__rng_seed(&m->order_rng, rec__rng_u64(&seeds));
+    /* drawn after every earlier block's seed, so the tutorial's models keep their weights */
+    if (!rc)
+        rc = rec__ext_build(m, rec__rng_u64(&seeds), label_mean(adapt, m->label), fn);
+    if (rc) {
+        rec__model_release_built(m);
+        return rc;
+    }
     m->built = 1;
     return REC_OK;
 }
@@ -558,7 +635,7 @@ size_t rec_model_n_params(const rec_model *m)
         size_t in = rec_dense_n_in(m->layers[l]), o = rec_dense_n_out(m->layers[l]);
         total += in * o + o;
     }
-    return total;
+    return total + rec__ext_n_params(m);
 }
 
 const rec_embedding *rec_model_feature_embedding(const rec_model *m, uint32_t feature)

@@ -1,6 +1,6 @@
 /* Human-readable descriptions of a model: a Keras-style summary and a Graphviz graph, written
  * into caller buffers with snprintf semantics (the full length is always reported). */
-#include "model_internal.h"
+#include "model_ext.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +43,11 @@ static void end(sink *s, size_t *len_out)
         s->out[s->len < s->cap ? s->len : s->cap - 1] = '\0';
     if (len_out)
         *len_out = s->len;
+}
+
+static const char *pool_type(const rec__feature *f)
+{
+    return f->pooling == REC_POOLING_SQRTN ? "SqrtNPooling" : "GlobalAveragePooling1D";
 }
 
 /* Thousands separators, as Keras prints parameter totals. */
@@ -113,7 +118,7 @@ rec_status rec_model_summary(char *out, size_t cap, size_t *len_out, const rec_m
             row(&s, name, "Embedding", shape, p);
             snprintf(name, sizeof name, "%s_pooling", f->column);
             snprintf(shape, sizeof shape, "(None, %u)", f->dim);
-            row(&s, name, "GlobalAveragePooling1D", shape, 0);
+            row(&s, name, pool_type(f), shape, 0);
             break;
         case REC_FEATURE_CATEGORICAL_LIST:
             snprintf(name, sizeof name, "%s_lookup", f->column);
@@ -123,13 +128,40 @@ rec_status rec_model_summary(char *out, size_t cap, size_t *len_out, const rec_m
             row(&s, name, "Embedding", shape, p);
             snprintf(name, sizeof name, "%s_pooling", f->column);
             snprintf(shape, sizeof shape, "(None, %u)", f->dim);
-            row(&s, name, "GlobalAveragePooling1D", shape, 0);
+            row(&s, name, pool_type(f), shape, 0);
             break;
         }
         trainable += p;
         frozen += rec__feature_nontrainable(f);
+        const rec__fext *fx = &m->ext->f[i];
+        if (fx->nvec) {
+            /* FM: a numeric value's own factor vector, x·v */
+            snprintf(name, sizeof name, "%s_factor", f->column);
+            snprintf(shape, sizeof shape, "(None, %u)", rec_embedding_dim(fx->nvec));
+            row(&s, name, "Weight", shape, rec_embedding_dim(fx->nvec));
+            trainable += rec_embedding_dim(fx->nvec);
+        }
+        if (fx->lin) {
+            snprintf(name, sizeof name, "%s_linear", f->column);
+            row(&s, name, f->emb ? "Embedding" : "Weight", "(None, 1)",
+                rec_embedding_rows(fx->lin));
+            trainable += rec_embedding_rows(fx->lin);
+        }
     }
-    if (m->interaction == REC_INTERACTION_DOT) {
+    if (rec__ext_interaction(m)) {
+        if (m->interaction == REC_INTERACTION_BIASED_DOT) {
+            snprintf(shape, sizeof shape, "(None, %u)", m->width_user);
+            row(&s, "user_concat", "Concatenate", shape, 0);
+            snprintf(shape, sizeof shape, "(None, %u)", m->width_item);
+            row(&s, "item_concat", "Concatenate", shape, 0);
+            row(&s, "dot", "Dot", "(None, 1)", 0);
+        } else {
+            row(&s, "fm_pairwise", "FactorizationMachine", "(None, 1)", 0);
+        }
+        row(&s, "global_bias", "Bias", "(None, 1)", 1);
+        row(&s, "add", "Add", "(None, 1)", 0);
+        trainable += 1;
+    } else if (m->interaction == REC_INTERACTION_DOT) {
         snprintf(shape, sizeof shape, "(None, %u)", m->width_user);
         row(&s, "user_concat", "Concatenate", shape, 0);
         snprintf(shape, sizeof shape, "(None, %u)", m->width_item);
@@ -149,6 +181,14 @@ rec_status rec_model_summary(char *out, size_t cap, size_t *len_out, const rec_m
             snprintf(shape, sizeof shape, "(None, %zu)", o);
             row(&s, name, type, shape, in * o + o);
             trainable += in * o + o;
+            if (m->ext->dropout[l] > 0.0f) {
+                if (l == 0)
+                    snprintf(name, sizeof name, "dropout");
+                else
+                    snprintf(name, sizeof name, "dropout_%zu", l);
+                snprintf(type, sizeof type, "Dropout %g", (double)m->ext->dropout[l]);
+                row(&s, name, type, shape, 0);
+            }
         }
     }
     put(&s, "%sTotal params: ", dbl);
@@ -158,6 +198,8 @@ rec_status rec_model_summary(char *out, size_t cap, size_t *len_out, const rec_m
     put(&s, "\nNon-trainable params: ");
     put_count(&s, frozen);
     put(&s, "\n%s", rule);
+    if (m->ext->n_samples)
+        put(&s, "Posterior samples (Gibbs): %u\n", m->ext->n_samples);
     end(&s, len_out);
     return REC_OK;
 }
@@ -188,16 +230,41 @@ rec_status rec_model_graphviz(char *out, size_t cap, size_t *len_out, const rec_
                 rec_embedding_rows(f->emb), f->dim, i, i);
             last = "emb";
             if (f->kind == REC_FEATURE_TEXT || f->kind == REC_FEATURE_CATEGORICAL_LIST) {
-                put(&s, "  pool%zu [label=\"masked mean\"];\n  emb%zu -> pool%zu;\n", i, i, i);
+                put(&s, "  pool%zu [label=\"masked %s\"];\n  emb%zu -> pool%zu;\n", i,
+                    f->pooling == REC_POOLING_SQRTN ? "sum / sqrt(n)" : "mean", i, i);
                 last = "pool";
             }
         }
-        const char *dst = m->interaction == REC_INTERACTION_DOT
-                              ? (f->side == REC_SIDE_USER ? "user_concat" : "item_concat")
-                              : "concat";
-        put(&s, "  %s%zu -> %s [label=\"%u\"];\n", last, i, dst, f->dim);
+        const int sides = m->interaction == REC_INTERACTION_DOT ||
+                          m->interaction == REC_INTERACTION_BIASED_DOT;
+        const char *dst = m->interaction == REC_INTERACTION_FM ? "fm"
+                          : sides ? (f->side == REC_SIDE_USER ? "user_concat" : "item_concat")
+                                  : "concat";
+        const rec__fext *fx = &m->ext->f[i];
+        if (fx->nvec) {
+            put(&s, "  fac%zu [label=\"x * factor (%u)\"];\n  %s%zu -> fac%zu;\n", i,
+                rec_embedding_dim(fx->nvec), last, i, i);
+            last = "fac";
+        }
+        put(&s, "  %s%zu -> %s [label=\"%u\"];\n", last, i, dst,
+            fx->nvec ? rec_embedding_dim(fx->nvec) : f->dim);
+        if (fx->lin)
+            put(&s, "  lin%zu [label=\"linear term\"];\n  pre%zu -> lin%zu;\n"
+                "  lin%zu -> add;\n", i, i, i, i);
     }
-    if (m->interaction == REC_INTERACTION_DOT) {
+    if (rec__ext_interaction(m)) {
+        if (m->interaction == REC_INTERACTION_BIASED_DOT) {
+            put(&s, "  user_concat [label=\"concat (user side, %u)\"];\n", m->width_user);
+            put(&s, "  item_concat [label=\"concat (item side, %u)\"];\n", m->width_item);
+            put(&s, "  dot [label=\"Dot\"];\n  user_concat -> dot;\n  item_concat -> dot;\n"
+                "  dot -> add;\n");
+        } else {
+            put(&s, "  fm [label=\"pairwise: 1/2 [(sum e)^2 - sum e^2]\"];\n  fm -> add;\n");
+        }
+        put(&s, "  bias [label=\"global bias\"];\n  bias -> add;\n");
+        put(&s, "  add [label=\"Add\"];\n  rating [label=\"rating\", shape=ellipse];\n"
+            "  add -> rating;\n");
+    } else if (m->interaction == REC_INTERACTION_DOT) {
         put(&s, "  user_concat [label=\"concat (user side, %u)\"];\n", m->width_user);
         put(&s, "  item_concat [label=\"concat (item side, %u)\"];\n", m->width_item);
         put(&s, "  dot [label=\"Dot\"];\n  user_concat -> dot;\n  item_concat -> dot;\n");
@@ -208,8 +275,13 @@ rec_status rec_model_graphviz(char *out, size_t cap, size_t *len_out, const rec_
         char cur[32], prevbuf[32];
         for (size_t l = 0; l < m->n_layers; l++) {
             snprintf(cur, sizeof cur, "dense%zu", l);
-            put(&s, "  %s [label=\"Dense(%u, %s)\"];\n  %s -> %s;\n", cur, m->units[l],
-                rec_activation_name(m->acts[l]), prev, cur);
+            if (m->ext->dropout[l] > 0.0f)
+                put(&s, "  %s [label=\"Dense(%u, %s)\\nDropout(%g)\"];\n  %s -> %s;\n", cur,
+                    m->units[l], rec_activation_name(m->acts[l]), (double)m->ext->dropout[l],
+                    prev, cur);
+            else
+                put(&s, "  %s [label=\"Dense(%u, %s)\"];\n  %s -> %s;\n", cur, m->units[l],
+                    rec_activation_name(m->acts[l]), prev, cur);
             snprintf(prevbuf, sizeof prevbuf, "%s", cur);
             prev = prevbuf;
         }

@@ -152,16 +152,33 @@ static rec_status build_col(rec__fcol *fc, uint32_t *out, size_t stride, const r
         if (!fc->bag_offsets)
             return rec__error(REC_ENOMEM, "%s: out of memory", fn);
         fc->bag_offsets[0] = 0;
+        /* Look each distinct string up once when the rows hold more strings than the
+         * dictionary (a user's history repeats on each of the user's ratings). */
+        size_t entries = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t r = rows ? rows[i] : i;
+            entries += col->offsets[r + 1] - col->offsets[r];
+        }
+        uint32_t *map = NULL;
+        if (entries >= col->dict.n) {
+            map = rec__malloc((col->dict.n ? col->dict.n : 1) * sizeof *map);
+            if (!map)
+                return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+            for (size_t k = 0; k < col->dict.n; k++)
+                map[k] = rec_vocab_index(f->vocab, col->dict.strings[k]);
+        }
         for (size_t i = 0; i < n; i++) {
             size_t r = rows ? rows[i] : i;
             size_t lo = col->offsets[r], hi = col->offsets[r + 1];
             if (!u32vec_reserve(&bags, hi - lo)) {
                 rec__free(bags.v);
+                rec__free(map);
                 return rec__error(REC_ENOMEM, "%s: out of memory", fn);
             }
             for (size_t j = lo; j < hi; j++) {
                 /* unknown strings (row 0) are masked out of the mean, so not stored */
-                uint32_t id = rec_vocab_index(f->vocab, col->dict.strings[col->codes[j]]);
+                uint32_t id = map ? map[col->codes[j]]
+                                  : rec_vocab_index(f->vocab, col->dict.strings[col->codes[j]]);
                 if (id != 0)
                     bags.v[bags.n++] = id;
             }
@@ -170,6 +187,7 @@ static rec_status build_col(rec__fcol *fc, uint32_t *out, size_t stride, const r
                 fc->max_bag = (uint32_t)(bags.n - fc->bag_offsets[i]);
             out[i * stride] = (uint32_t)i;
         }
+        rec__free(map);
         fc->bag_ids = bags.v ? bags.v : rec__malloc(sizeof(uint32_t));
         if (!fc->bag_ids)
             return rec__error(REC_ENOMEM, "%s: out of memory", fn);
@@ -279,9 +297,10 @@ void rec__featset_gather(const rec_model *m, const rec__featset *fs, const uint3
 
 /* Mean of the rows of one bag (Keras masked GlobalAveragePooling1D: padding was dropped when
  * the bag was built; an empty bag gives zeros where Keras would give NaN). Summed in token
- * order from the first row, then scaled by 1/c when c > 1. */
-static inline void bag_mean(float *restrict dst, const float *restrict w, uint32_t dim,
-                     const uint32_t *ids, size_t lo, size_t hi)
+ * order from the first row, then scaled by 1/c when c > 1 (1/√c for REC_POOLING_SQRTN). */
+static inline void bag_mean(const rec__feature *f, float *restrict dst,
+                            const float *restrict w, uint32_t dim, const uint32_t *ids,
+                            size_t lo, size_t hi)
 {
     if (lo == hi) {
         memset(dst, 0, dim * sizeof *dst);
@@ -291,7 +310,7 @@ static inline void bag_mean(float *restrict dst, const float *restrict w, uint32
     for (size_t j = lo + 1; j < hi; j++)
         rec__row_add(dst, w + (size_t)ids[j] * dim, dim);
     if (hi - lo > 1) {
-        float inv = 1.0f / (float)(hi - lo);
+        float inv = rec__bag_weight(f, hi - lo);
         for (uint32_t k = 0; k < dim; k++)
             dst[k] *= inv;
     }
@@ -324,7 +343,7 @@ void rec__features_forward(const rec_model *m, const rec__featset *fs, const uin
         case REC_FEATURE_CATEGORICAL_LIST:
             for (size_t b = 0; b < count; b++, dst += width) {
                 uint32_t bag = keys[b];
-                bag_mean(dst, w, dim, fc->bag_ids, fc->bag_offsets[bag],
+                bag_mean(f, dst, w, dim, fc->bag_ids, fc->bag_offsets[bag],
                          fc->bag_offsets[bag + 1]);
             }
             break;
@@ -380,7 +399,7 @@ void rec__features_backward(rec_model *m, const rec__featset *fs, const uint32_t
                 size_t lo = off[bag], hi = off[bag + 1];
                 if (lo == hi)
                     continue;
-                float inv = 1.0f / (float)(hi - lo);
+                float inv = rec__bag_weight(f, hi - lo);
                 for (size_t j = lo; j < hi; j++)
                     rec__row_axpy(touch_row(&t, bag_ids[j]), src, inv, dim);
             }
@@ -413,7 +432,7 @@ void rec__features_backward_private(const rec_model *m, const rec__featset *fs,
             size_t lo = fc->bag_offsets[bag], hi = fc->bag_offsets[bag + 1];
             if (lo == hi)
                 continue;
-            float inv = 1.0f / (float)(hi - lo);
+            float inv = rec__bag_weight(f, hi - lo);
             for (size_t j = lo; j < hi; j++)
                 rec__rowgrad_axpy(r, fc->bag_ids[j], src, inv);
         }
@@ -444,7 +463,7 @@ void rec__feature_gather(const rec_model *m, const rec__featset *fs, size_t fi,
             for (size_t j = lo; j < hi; j++)
                 rec__prefetch_row(w + (size_t)fc->bag_ids[j] * dim, rb);
         }
-        bag_mean(x, w, dim, fc->bag_ids, off[keys[i]], off[keys[i] + 1]);
+        bag_mean(f, x, w, dim, fc->bag_ids, off[keys[i]], off[keys[i] + 1]);
     }
 }
 
@@ -485,7 +504,7 @@ void rec__feature_scatter(rec_model *m, const rec__featset *fs, size_t fi,
             size_t lo = off[keys[i]], hi = off[keys[i] + 1];
             if (lo == hi)
                 continue;
-            float inv = 1.0f / (float)(hi - lo);
+            float inv = rec__bag_weight(f, hi - lo);
             for (size_t j = lo; j < hi; j++) {
                 if (r)
                     rec__rowgrad_axpy(r, bag_ids[j], g, inv);

@@ -9,7 +9,10 @@
 #include "dataset_internal.h"
 #include "dense_internal.h"
 
+#include <math.h>
 #include <string.h>
+
+typedef struct rec__ext rec__ext;
 
 /* One input feature: its description (set before build) and its adapted state (after). */
 typedef struct rec__feature {
@@ -21,6 +24,7 @@ typedef struct rec__feature {
     double *boundaries;        /* BUCKETIZED, explicit boundaries (NULL = adapt) */
     size_t n_given_boundaries;
     uint32_t max_tokens;       /* TEXT */
+    rec_pooling pooling;       /* TEXT, CATEGORICAL_LIST: weight of a bag's rows */
     /* built state, owned */
     rec_vocab *vocab;          /* CATEGORICAL, CATEGORICAL_LIST */
     rec_discretization *disc;  /* BUCKETIZED */
@@ -52,6 +56,13 @@ typedef struct rec__featset {
     void *mem;
     rec__fcol *cols;      /* one per feature */
 } rec__featset;
+
+/* Weight of each row of a bag of c ≥ 1 rows (rec_model_feature_set_pooling): 1/c (the mean)
+ * or 1/√c. */
+static inline float rec__bag_weight(const rec__feature *f, size_t c)
+{
+    return f->pooling == REC_POOLING_SQRTN ? 1.0f / sqrtf((float)c) : 1.0f / (float)c;
+}
 
 static inline uint32_t rec__float_word(float v)
 {
@@ -152,6 +163,8 @@ struct rec_model {
     rec__rng order_rng;       /* batch order, derived from seed */
     rec__workspace ws;        /* training scratch */
     uint32_t n_threads;       /* rec_model_set_threads, default 1 */
+    struct rec__ext *ext;     /* interactions beyond DOT/MLP, L2, dropout, early stopping,
+                               * posterior samples (model_ext.h); owned */
 };
 
 /* ---- row kernels of the hot loops (model_features.c, model_train.c) -------------------------- */

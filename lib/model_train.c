@@ -26,7 +26,7 @@
  * touched flags) hashed over the threads. Evaluation and prediction cut the rows into T
  * contiguous chunks. OpenBLAS calls made inside these threads must be single-threaded (see
  * docs/BENCHMARKS.md): the library never changes BLAS settings, which are process-global. */
-#include "model_internal.h"
+#include "model_ext.h"
 #include "threads.h"
 
 #include <math.h>
@@ -577,11 +577,14 @@ static const float *forward(const rec_model *m, rec__workspace *ws, const rec__f
         return ws->pred;
     }
     ws->by_feature = 0;
-    if (train && m->interaction == REC_INTERACTION_MLP)
+    /* dropout needs each layer's output on its own: no fused first layer */
+    if (train && m->interaction == REC_INTERACTION_MLP && !rec__ext_has_dropout(m))
         layer0_plan(m, ws, fs, n);
     if (!ws->by_feature)
         rec__features_forward(m, fs, ws->bk, ws->cap, n, ws->x);
     const size_t W = m->width, Wu = m->width_user;
+    if (rec__ext_interaction(m)) /* BIASED_DOT, FM (model_fm.c) */
+        return rec__fm_forward(m, ws, fs, n);
     if (m->interaction == REC_INTERACTION_DOT) {
         for (size_t b = 0; b < n; b++) {
             const float *u = ws->x + b * W;
@@ -601,6 +604,8 @@ static const float *forward(const rec_model *m, rec__workspace *ws, const rec__f
     for (size_t l = first; l < m->n_layers; l++) {
         rec__dense_forward_raw(m->layers[l], in, n, ws->act[l]);
         in = ws->act[l];
+        if (train)
+            in = rec__ext_dropout_forward(m, l, in, n); /* in itself without dropout */
     }
     return in; /* the last layer has one unit: its output is the n predictions */
 }
@@ -649,7 +654,9 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
         return;
     }
     const size_t W = m->width, Wu = m->width_user;
-    if (m->interaction == REC_INTERACTION_DOT) {
+    if (rec__ext_interaction(m)) {
+        rec__fm_backward(m, ws, fs, n, scale, pred);
+    } else if (m->interaction == REC_INTERACTION_DOT) {
         for (size_t b = 0; b < n; b++) {
             const float *u = ws->x + b * W, *v = u + Wu;
             float *du = ws->dx + b * W, *dv = du + Wu;
@@ -670,7 +677,7 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
                 return; /* it also did the head, and reached the embeddings */
             }
             rec_dense *d = m->layers[l];
-            const float *in = l ? ws->act[l - 1] : ws->x;
+            const float *in = rec__ext_layer_input(m, ws, l); /* after dropout, if any */
             float *din = l ? ws->dact[l - 1] : ws->dx;
             if (ts)
                 rec__dense_backward_raw(d, in, ws->act[l], ws->dact[l], n, ws->delta, ts->dk[l],
@@ -678,6 +685,8 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
             else
                 rec__dense_backward_raw(d, in, ws->act[l], ws->dact[l], n, ws->delta,
                                         rec__dense_kernel(d)->g, rec__dense_bias(d)->g, 1, din);
+            if (l)
+                rec__ext_dropout_backward(m, l - 1, din, n);
         }
     }
     if (ts)
@@ -938,6 +947,8 @@ static rec_status apply_serial(rec_model *m, rec_optimizer *opt)
             rc = rec_optimizer_update_embedding(opt, m->feats[i].emb);
     for (size_t l = 0; l < m->n_layers && !rc; l++)
         rc = rec_optimizer_update_dense(opt, m->layers[l]);
+    if (!rc)
+        rc = rec__ext_apply(m, opt);
     return rc;
 }
 
@@ -957,6 +968,7 @@ static rec_status batch_step(rec_model *m, rec__pool *pool, thread_out *out,
             return rec__error(REC_ENUMERIC, "%s: the loss is not finite (training diverged; "
                               "lower the learning rate)", fn);
         backward(m, &m->ws, NULL, fs, B, B, pred);
+        rec__ext_regularize(m); /* L2 penalties, if any (such models train on one thread) */
         return opt ? apply_serial(m, opt) : REC_OK;
     }
     rec__pool_run(pool, round_a, &j);
@@ -1001,8 +1013,12 @@ static rec_status trainer_start(trainer *tr, rec_model *m, const rec__featset *f
                                 size_t batch, const char *fn)
 {
     memset(tr, 0, sizeof *tr);
-    uint32_t T = threads_for(batch, usable_threads(m), MIN_SLICE);
+    /* gradient training moves the weights away from any posterior samples */
+    rec__mcmc_forget(m);
+    uint32_t T = rec__ext_serial(m) ? 1 : threads_for(batch, usable_threads(m), MIN_SLICE);
     rec_status rc = train_prepare(m, fs, T, T > 1 ? slice_cap(batch, T) : batch, fn);
+    if (!rc)
+        rc = rec__ext_train_prepare(m, batch, fn);
     if (rc)
         return rc;
     tr->out = rec__calloc(T, sizeof *tr->out);
@@ -1198,6 +1214,8 @@ static rec_status run_forward(const rec_model *m, rec__pool *pool, const rec__fe
                               size_t batch, float *pred_out, double *sse, double *sae,
                               const char *fn)
 {
+    if (rec__mcmc_active(m)) /* the posterior mean over the stored samples (model_mcmc.c) */
+        return rec__mcmc_forward(m, fs, pred_out, sse, sae, fn);
     uint32_t avail = pool ? rec__pool_size(pool) : usable_threads(m);
     uint32_t T = threads_for(fs->n, avail ? avail : 1, MIN_CHUNK);
     size_t chunk = (fs->n + T - 1) / T;
@@ -1323,6 +1341,7 @@ rec_status rec_model_fit(rec_model *m, rec_optimizer *opt, const rec_dataset *tr
     else
         rc = trainer_start(&tr, m, &tfs, batch_size, fn);
     /* One pool for the whole run: training and validation share its threads. */
+    rec__snapshot best = {0};
     for (uint32_t e = 1; !rc && e <= epochs; e++) {
         double stats[REC_STAT_COUNT] = {0};
         double t0 = rec__now();
@@ -1333,9 +1352,17 @@ rec_status rec_model_fit(rec_model *m, rec_optimizer *opt, const rec_dataset *tr
         if (!rc && val)
             rc = evaluate_fs(m, tr.pool, &vfs, eval_batch_size, &stats[REC_STAT_VAL_RMSE],
                              &stats[REC_STAT_VAL_MAE], fn);
+        int stop = 0; /* early stopping (model_ext.c) */
+        if (!rc && val)
+            rc = rec__ext_es_epoch(m, &best, e, stats[REC_STAT_VAL_RMSE], &stop, fn);
         if (!rc && on_epoch && on_epoch(e, stats, REC_STAT_COUNT, payload) != 0)
             break;
+        if (stop)
+            break;
     }
+    if (rc)
+        best.epoch = 0; /* a failed run keeps its weights as they are */
+    rec__ext_es_finish(m, &best);
     trainer_stop(&tr);
     rec__free(order);
     rec__featset_release(&tfs, m);

@@ -458,11 +458,20 @@ static rec_status load_ratings(loader *L)
 /* The text of column `which` for entity (user or movie) e. */
 typedef rec__field (*text_of)(const loader *L, size_t e, int which);
 
-enum { T_USER_ID, T_GENDER, T_OCCUPATION, T_ZIP, T_MOVIE_ID, T_TITLE, T_DATE };
+enum { T_USER_ID, T_GENDER, T_OCCUPATION, T_ZIP, T_ZIP_PREFIX, T_MOVIE_ID, T_TITLE, T_DATE };
 
 static rec__field user_text(const loader *L, size_t e, int which)
 {
     const ml_user *u = &L->users[e];
+    if (which == T_ZIP_PREFIX) {
+        /* the first character: a US zip code's first digit is its national area (0 = the
+         * north-east ... 9 = the west coast); u.user also has Canadian codes ("T8H1N"), whose
+         * first letter is a province, and an empty field stays empty */
+        rec__field f = u->zip;
+        if (f.len > 1)
+            f.len = 1;
+        return f;
+    }
     return which == T_GENDER ? u->gender : which == T_OCCUPATION ? u->occupation_text : u->zip;
 }
 
@@ -669,6 +678,8 @@ static rec_status build(rec_dataset **out, loader *L)
         rc = add_numbers(ds, L, "user_occupation_label", N_OCCUPATION, NULL);
     if (rc == REC_OK)
         rc = add_entity_strings(ds, L, "user_zip_code", ru, nu, T_ZIP, user_text);
+    if (rc == REC_OK)
+        rc = add_entity_strings(ds, L, "user_zip_prefix", ru, nu, T_ZIP_PREFIX, user_text);
     if (rc != REC_OK) {
         rec_dataset_free(ds);
         return rc == REC_ENOMEM ? nomem() : rc;

@@ -5,6 +5,8 @@
  * section table, CRC-32 of the header), a table of 24-byte entries (tag, CRC-32, offset,
  * length), then the sections, contiguous and in a fixed order:
  *   DESC description   PREP preprocessing state   EMBD embedding tables   DENS dense layers
+ *   EXTN the extension (model_ext.h): pooling, L2, dropout and early-stopping settings, the
+ *        linear tables and global bias of BIASED_DOT / FM, posterior samples
  *   OPTM optimizer slots (optional)   RNGS batch-order generator state
  * Every integer and float is encoded byte by byte (put_le / get_le below), so the file reads
  * the same on any host; floats travel as their IEEE-754 binary32 bits, so a loaded model
@@ -22,7 +24,7 @@
  * rebuilt through the same constructors as rec_model_build() (descriptions through the public
  * setters, so their validation applies), then the saved weights overwrite the fresh ones. */
 #define _POSIX_C_SOURCE 200809L /* open, fsync, pwrite, rename, strerror_r */
-#include "model_internal.h"
+#include "model_ext.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -43,7 +45,7 @@ _Static_assert(sizeof(double) == 8 && DBL_MANT_DIG == 53 && DBL_MAX_EXP == 1024,
 #define FORMAT_VERSION 1u
 #define HEADER_SIZE 32u
 #define ENTRY_SIZE 24u
-#define MAX_SECTIONS 6u
+#define MAX_SECTIONS 7u
 
 /* Section tags: four ASCII letters, stored as the little-endian u32 of their bytes, so a hex
  * dump shows the name. */
@@ -55,6 +57,7 @@ _Static_assert(sizeof(double) == 8 && DBL_MANT_DIG == 53 && DBL_MAX_EXP == 1024,
 #define TAG_DENS TAG('D', 'E', 'N', 'S')
 #define TAG_OPTM TAG('O', 'P', 'T', 'M')
 #define TAG_RNGS TAG('R', 'N', 'G', 'S')
+#define TAG_EXTN TAG('E', 'X', 'T', 'N')
 
 /* Optimizer kinds as optimizer.c stores them in rec__param.slot_kind, with the number of slot
  * arrays each keeps (slot[0], then slot[1]). Loading refuses any other kind, so a file can
@@ -331,11 +334,46 @@ static void encode_header(unsigned char *h, const writer *w, uint64_t file_size)
     put_le32(h + 28, crc32_of(h, 28));
 }
 
+/* The extension's parameters in file order: the global bias, then per feature its linear
+ * table and (FM, NUMERIC) its factor vector. */
+static size_t n_ext_params(const rec_model *m)
+{
+    const rec__ext *x = m->ext;
+    size_t n = x->w0 != NULL;
+    for (size_t i = 0; i < m->n_feats; i++)
+        n += (x->f[i].lin != NULL) + (x->f[i].nvec != NULL);
+    return n;
+}
+
+static rec__param *ext_param_at(const rec_model *m, size_t i)
+{
+    const rec__ext *x = m->ext;
+    if (x->w0) {
+        if (i == 0)
+            return rec__embedding_param(x->w0);
+        i--;
+    }
+    for (size_t f = 0; f < m->n_feats; f++) {
+        if (x->f[f].lin) {
+            if (i == 0)
+                return rec__embedding_param(x->f[f].lin);
+            i--;
+        }
+        if (x->f[f].nvec) {
+            if (i == 0)
+                return rec__embedding_param(x->f[f].nvec);
+            i--;
+        }
+    }
+    return NULL;
+}
+
 /* The parameters that carry weights and optimizer slots, in file order: the embedding table
- * of every feature that has one (feature order), then each layer's kernel and bias. */
+ * of every feature that has one (feature order), then each layer's kernel and bias, then the
+ * extension's (ext_param_at). */
 static size_t n_params(const rec_model *m)
 {
-    size_t n = 2 * m->n_layers;
+    size_t n = 2 * m->n_layers + n_ext_params(m);
     for (size_t i = 0; i < m->n_feats; i++)
         n += m->feats[i].emb != NULL;
     return n;
@@ -352,6 +390,8 @@ static rec__param *param_at(const rec_model *m, size_t i)
             return rec__embedding_param((rec_embedding *)m->feats[f].emb);
         i--;
     }
+    if (i >= 2 * m->n_layers)
+        return ext_param_at(m, i - 2 * m->n_layers);
     rec_dense *d = m->layers[i / 2];
     return i % 2 == 0 ? rec__dense_kernel(d) : rec__dense_bias(d);
 }
@@ -435,7 +475,7 @@ static rec_status write_prep(writer *w, const rec_model *m, const char *fn)
 
 static void write_weights(writer *w, const rec_model *m)
 {
-    size_t n_emb = n_params(m) - 2 * m->n_layers;
+    size_t n_emb = n_params(m) - 2 * m->n_layers - n_ext_params(m);
     w_begin(w, TAG_EMBD);
     w_u32(w, (uint32_t)n_emb);
     for (size_t i = 0; i < m->n_feats; i++) {
@@ -460,6 +500,52 @@ static void write_weights(writer *w, const rec_model *m)
         const rec__param *k = rec__dense_kernel(d), *b = rec__dense_bias(d);
         w_f32s(w, k->w, k->n);
         w_f32s(w, b->w, b->n);
+    }
+    w_end(w);
+}
+
+static void write_extn(writer *w, const rec_model *m)
+{
+    const rec__ext *x = m->ext;
+    w_begin(w, TAG_EXTN);
+    w_u32(w, (uint32_t)m->n_feats);
+    for (size_t i = 0; i < m->n_feats; i++) {
+        w_u32(w, (uint32_t)m->feats[i].pooling);
+        w_u32(w, f32_bits(x->f[i].l2_emb));
+        w_u32(w, f32_bits(x->f[i].l2_lin));
+    }
+    w_u32(w, (uint32_t)m->n_layers);
+    for (size_t l = 0; l < m->n_layers; l++) {
+        w_u32(w, f32_bits(x->l2_layer[l]));
+        w_u32(w, f32_bits(x->dropout[l]));
+    }
+    w_u32(w, x->es_patience);
+    w_f64(w, x->es_min_delta);
+    w_u32(w, (uint32_t)x->likelihood);
+    w_u32(w, x->w0 != NULL);
+    if (x->w0) {
+        w_f32s(w, rec_embedding_row(x->w0, 0), 1);
+        for (size_t i = 0; i < m->n_feats; i++) {
+            uint32_t rows = rec_embedding_rows(x->f[i].lin);
+            w_u32(w, rows);
+            w_f32s(w, rec_embedding_row(x->f[i].lin, 0), rows);
+            uint32_t dim = x->f[i].nvec ? rec_embedding_dim(x->f[i].nvec) : 0;
+            w_u32(w, dim);
+            if (dim)
+                w_f32s(w, rec_embedding_row(x->f[i].nvec, 0), dim);
+        }
+    }
+    for (int k = 0; k < 4; k++)
+        w_u64(w, x->drop_rng.s[k]);
+    w_u32(w, x->n_samples);
+    if (x->n_samples) {
+        w_u64(w, x->sample_len);
+        w_u32(w, f32_bits(x->y_min));
+        w_u32(w, f32_bits(x->y_max));
+        w_u32(w, x->n_classes);
+        if (x->n_classes)
+            w_f32s(w, x->classes, x->n_classes);
+        w_f32s(w, x->samples, (size_t)x->n_samples * x->sample_len);
     }
     w_end(w);
 }
@@ -589,7 +675,7 @@ rec_status rec_model_save(const rec_model *m, const char *path, int include_opti
     }
 
     /* room for the header and table, written last once the CRCs are known */
-    size_t n_sec = include_optimizer_state ? 6 : 5;
+    size_t n_sec = include_optimizer_state ? 7 : 6;
     unsigned char head[HEADER_SIZE + MAX_SECTIONS * ENTRY_SIZE];
     memset(head, 0, sizeof head);
     w_bytes(w, head, HEADER_SIZE + n_sec * ENTRY_SIZE);
@@ -597,6 +683,7 @@ rec_status rec_model_save(const rec_model *m, const char *path, int include_opti
     rc = write_prep(w, m, fn);
     if (!rc) {
         write_weights(w, m);
+        write_extn(w, m);
         if (include_optimizer_state)
             rc = write_optm(w, m, fn);
     }
@@ -897,7 +984,7 @@ static rec_status read_desc(reader *r, rec_model **out)
                 rc = refused(r, rc);
         }
     }
-    if (!rc && (interaction > REC_INTERACTION_MLP))
+    if (!rc && (interaction > REC_INTERACTION_FM))
         rc = bad(r, "interaction %u is unknown", interaction);
     if (!rc && (rc = rec_model_set_interaction(m, (rec_interaction)interaction)))
         rc = refused(r, rc);
@@ -1103,6 +1190,161 @@ static rec_status read_dens(reader *r, rec_model *m)
     return r_end(r);
 }
 
+/* A float the setters will validate. */
+static rec_status r_f32(reader *r, float *v, const char *what)
+{
+    uint32_t u;
+    rec_status rc = r_u32(r, &u, what);
+    if (!rc)
+        *v = f32_from_bits(u);
+    return rc;
+}
+
+/* A 1-wide or K-wide table of the extension, of exactly `rows` × `dim` saved floats. */
+static rec_status read_ext_table(reader *r, rec_embedding **e, uint32_t rows, uint32_t dim,
+                                 const char *what)
+{
+    if ((uint64_t)rows * dim > left(r) / 4)
+        return short_read(r, what);
+    rec_status rc = rec_embedding_create(e, rows, dim, 0);
+    if (rc)
+        return refused(r, rc);
+    return read_weights_into(r, rec__embedding_param(*e), (size_t)rows * dim, what);
+}
+
+static rec_status read_extn(reader *r, rec_model *m)
+{
+    rec__ext *x = m->ext;
+    uint32_t nf, nl, patience, has_tables, ns;
+    double min_delta;
+    rec_status rc = r_u32(r, &nf, "feature count");
+    if (rc)
+        return rc;
+    if (nf != m->n_feats)
+        return bad(r, "feature count %u differs from the description's %zu", nf, m->n_feats);
+    for (uint32_t i = 0; i < nf; i++) {
+        uint32_t pooling;
+        float l2e, l2l;
+        if ((rc = r_u32(r, &pooling, "pooling")) || (rc = r_f32(r, &l2e, "L2")) ||
+            (rc = r_f32(r, &l2l, "L2")))
+            return rc;
+        const rec_feature_kind k = m->feats[i].kind;
+        if (pooling != REC_POOLING_MEAN || k == REC_FEATURE_TEXT ||
+            k == REC_FEATURE_CATEGORICAL_LIST)
+            if ((rc = rec_model_feature_set_pooling(m, i, (rec_pooling)pooling)))
+                return refused(r, rc);
+        if ((rc = rec_model_feature_set_l2(m, i, l2e, l2l)))
+            return refused(r, rc);
+    }
+    if ((rc = r_u32(r, &nl, "layer count")))
+        return rc;
+    if (nl != m->n_layers)
+        return bad(r, "layer count %u differs from the description's %zu", nl, m->n_layers);
+    for (uint32_t l = 0; l < nl; l++) {
+        float l2, rate;
+        if ((rc = r_f32(r, &l2, "L2")) || (rc = r_f32(r, &rate, "dropout rate")))
+            return rc;
+        if ((rc = rec_model_layer_set_l2(m, l, l2)))
+            return refused(r, rc);
+        if (rate != 0.0f && (rc = rec_model_layer_set_dropout(m, l, rate)))
+            return refused(r, rc);
+    }
+    if ((rc = r_u32(r, &patience, "patience")) || (rc = r_f64(r, &min_delta, "min_delta")))
+        return rc;
+    if ((rc = rec_model_set_early_stopping(m, patience, min_delta)))
+        return refused(r, rc);
+    uint32_t likelihood;
+    if ((rc = r_u32(r, &likelihood, "likelihood")))
+        return rc;
+    if ((rc = rec_model_set_likelihood(m, (rec_likelihood)likelihood)))
+        return refused(r, rc);
+    if ((rc = r_u32(r, &has_tables, "tables flag")))
+        return rc;
+    if (has_tables != (uint32_t)rec__ext_interaction(m))
+        return bad(r, "tables flag %u does not match interaction %d", has_tables,
+                   (int)m->interaction);
+    uint32_t K = 0;
+    for (size_t i = 0; i < m->n_feats; i++)
+        if (m->feats[i].kind != REC_FEATURE_NUMERIC && !K)
+            K = m->feats[i].dim;
+    if (has_tables) {
+        if ((rc = read_ext_table(r, &x->w0, 1, 1, "global bias")))
+            return rc;
+        for (size_t i = 0; i < m->n_feats; i++) {
+            const rec__feature *f = &m->feats[i];
+            uint32_t rows, dim;
+            if ((rc = r_u32(r, &rows, "linear rows")))
+                return rc;
+            uint32_t want = f->kind == REC_FEATURE_NUMERIC ? 1 : expected_rows(f);
+            if (rows != want)
+                return bad(r, "the linear table of feature %zu has %u rows, expected %u", i,
+                           rows, want);
+            if ((rc = read_ext_table(r, &x->f[i].lin, rows, 1, "linear weights")) ||
+                (rc = r_u32(r, &dim, "factor dim")))
+                return rc;
+            want = f->kind == REC_FEATURE_NUMERIC && m->interaction == REC_INTERACTION_FM ? K
+                                                                                          : 0;
+            if (dim != want)
+                return bad(r, "feature %zu has a factor vector of %u, expected %u", i, dim,
+                           want);
+            if (dim && (rc = read_ext_table(r, &x->f[i].nvec, 1, dim, "factor vector")))
+                return rc;
+        }
+    }
+    uint64_t any = 0;
+    for (int k = 0; k < 4; k++) {
+        if ((rc = r_u64(r, &x->drop_rng.s[k], "dropout generator state")))
+            return rc;
+        any |= x->drop_rng.s[k];
+    }
+    if (!any)
+        return bad(r, "the dropout generator state is all zero");
+    if ((rc = r_u32(r, &ns, "sample count")))
+        return rc;
+    if (ns) {
+        uint64_t len;
+        float lo, hi;
+        if (m->interaction != REC_INTERACTION_FM)
+            return bad(r, "%u posterior samples for a model that is not an FM", ns);
+        uint32_t nc;
+        if ((rc = r_u64(r, &len, "sample length")) || (rc = r_f32(r, &lo, "label minimum")) ||
+            (rc = r_f32(r, &hi, "label maximum")) || (rc = r_u32(r, &nc, "class count")))
+            return rc;
+        if (nc == 1 || nc > REC__MAX_CLASSES)
+            return bad(r, "class count %u is neither 0 nor in 2..%u", nc, REC__MAX_CLASSES);
+        if (nc > left(r) / 4)
+            return short_read(r, "class values");
+        if (nc) {
+            x->classes = rec__malloc(nc * sizeof *x->classes);
+            if (!x->classes)
+                return rec__error(REC_ENOMEM, "rec_model_load: out of memory");
+            r_f32s(r, x->classes, nc);
+            for (uint32_t c = 0; c < nc; c++)
+                if (!isfinite(x->classes[c]) || (c && !(x->classes[c] > x->classes[c - 1])))
+                    return bad(r, "class values are not finite and increasing");
+            x->n_classes = nc;
+        }
+        if (len != rec__mcmc_sample_len(m))
+            return bad(r, "sample length %llu differs from the model's %zu",
+                       (unsigned long long)len, rec__mcmc_sample_len(m));
+        if (!isfinite(lo) || !isfinite(hi) || lo > hi)
+            return bad(r, "label range [%g, %g] is not a finite interval", (double)lo,
+                       (double)hi);
+        if (len > left(r) / 4 / ns)
+            return short_read(r, "posterior samples");
+        size_t n = (size_t)len * ns;
+        x->samples = rec__malloc(n * sizeof *x->samples);
+        if (!x->samples)
+            return rec__error(REC_ENOMEM, "rec_model_load: out of memory for the samples");
+        r_f32s(r, x->samples, n);
+        x->n_samples = ns;
+        x->sample_len = (size_t)len;
+        x->y_min = lo;
+        x->y_max = hi;
+    }
+    return r_end(r);
+}
+
 static rec_status read_optm(reader *r, rec_model *m)
 {
     uint32_t np;
@@ -1259,8 +1501,10 @@ static rec_status check_container(const unsigned char *b, size_t size, const cha
     if (crc32_of(b + HEADER_SIZE, (size_t)n * ENTRY_SIZE) != get_le32(b + 24))
         return rec__error(REC_EFORMAT, "%s: %s: section table checksum mismatch (the file is "
                           "corrupted)", fn, path);
-    /* version 1 has one order: DESC PREP EMBD DENS [OPTM] RNGS, contiguous, ending the file */
-    static const uint32_t order[] = {TAG_DESC, TAG_PREP, TAG_EMBD, TAG_DENS, TAG_OPTM, TAG_RNGS};
+    /* version 1 has one order: DESC PREP EMBD DENS EXTN [OPTM] RNGS, contiguous, ending the
+     * file */
+    static const uint32_t order[] = {TAG_DESC, TAG_PREP, TAG_EMBD, TAG_DENS, TAG_EXTN, TAG_OPTM,
+                                     TAG_RNGS};
     uint64_t expect = table_end;
     size_t k = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -1268,9 +1512,9 @@ static rec_status check_container(const unsigned char *b, size_t size, const cha
         section_entry s = {get_le32(e), get_le32(e + 4), get_le64(e + 8), get_le64(e + 16)};
         char name[5];
         tag_text(name, s.tag);
-        while (k < 6 && order[k] != s.tag && order[k] == TAG_OPTM)
+        while (k < 7 && order[k] != s.tag && order[k] == TAG_OPTM)
             k++; /* OPTM is optional */
-        if (k == 6 || order[k] != s.tag)
+        if (k == 7 || order[k] != s.tag)
             return rec__error(REC_EFORMAT, "%s: %s: unexpected section '%s' at table entry %u",
                               fn, path, name, i);
         k++;
@@ -1288,7 +1532,7 @@ static rec_status check_container(const unsigned char *b, size_t size, const cha
         expect = s.offset + s.length;
         sec[i] = s;
     }
-    if (k < 6)
+    if (k < 7)
         return rec__error(REC_EFORMAT, "%s: %s: sections are missing (found %u)", fn, path, n);
     if (expect != size)
         return rec__error(REC_EFORMAT, "%s: %s: %llu bytes after the last section", fn, path,
@@ -1323,6 +1567,7 @@ rec_status rec_model_load(rec_model **out, const char *path)
         case TAG_PREP: rc = read_prep(&r, m); break;
         case TAG_EMBD: rc = read_embd(&r, m); break;
         case TAG_DENS: rc = read_dens(&r, m); break;
+        case TAG_EXTN: rc = read_extn(&r, m); break;
         case TAG_OPTM: rc = read_optm(&r, m); break;
         case TAG_RNGS: rc = read_rngs(&r, m); break;
         }

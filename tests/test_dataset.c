@@ -937,6 +937,87 @@ START_TEST(test_dataset_load_delimited_argument_errors)
 }
 END_TEST
 
+/* ---- history (implicit feedback) ------------------------------------------------------------ */
+
+/* A tiny ratings table: user, movie. */
+static rec_dataset *ratings(const char *const *users, const char *const *movies, size_t n)
+{
+    rec_dataset *ds;
+    ck_assert_rec_ok(rec_dataset_create(&ds, n));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, "user_id", users, n));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, "movie_id", movies, n));
+    return ds;
+}
+
+static void expect_list(const rec_dataset *ds, const char *col, size_t row,
+                        const char *const *want, size_t n_want)
+{
+    const char *got[8];
+    size_t n;
+    ck_assert_rec_ok(rec_dataset_string_list(got, 8, &n, ds, col_of(ds, col), row));
+    ck_assert_uint_eq(n, n_want);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_str_eq(got[i], want[i]);
+}
+
+START_TEST(test_dataset_add_history_by_hand)
+{
+    /* train: u1 rated a, b; u2 rated b, c, a; u3 rated c */
+    static const char *tu[] = {"u1", "u2", "u1", "u2", "u3", "u2"};
+    static const char *tm[] = {"a", "b", "b", "c", "c", "a"};
+    rec_dataset *train = ratings(tu, tm, 6);
+    /* a test set: u2 on d, u4 (unknown to train) on a, u1 on c */
+    static const char *su[] = {"u2", "u4", "u1"};
+    static const char *sm[] = {"d", "a", "c"};
+    rec_dataset *test = ratings(su, sm, 3);
+    ck_assert_rec_ok(rec_dataset_add_history(train, "user_hist", train, "user_id", "movie_id"));
+    ck_assert_rec_ok(rec_dataset_add_history(test, "user_hist", train, "user_id", "movie_id"));
+    ck_assert_rec_ok(rec_dataset_add_history(test, "raters", train, "movie_id", "user_id"));
+    /* N(u) in the training set's row order */
+    static const char *u1[] = {"a", "b"}, *u2[] = {"b", "c", "a"}, *u3[] = {"c"};
+    expect_list(train, "user_hist", 0, u1, 2);
+    expect_list(train, "user_hist", 1, u2, 3);
+    expect_list(train, "user_hist", 2, u1, 2);
+    expect_list(train, "user_hist", 4, u3, 1);
+    expect_list(test, "user_hist", 0, u2, 3);
+    expect_list(test, "user_hist", 1, NULL, 0); /* u4: not in train */
+    expect_list(test, "user_hist", 2, u1, 2);
+    /* the users who rated a movie: d none, a {u1, u2}, c {u2, u3} */
+    static const char *ra[] = {"u1", "u2"}, *rc[] = {"u2", "u3"};
+    expect_list(test, "raters", 0, NULL, 0);
+    expect_list(test, "raters", 1, ra, 2);
+    expect_list(test, "raters", 2, rc, 2);
+    ck_assert_int_eq(rec_dataset_column_type(test, col_of(test, "raters")),
+                     REC_COLUMN_STRING_LIST);
+    ck_assert_uint_eq(rec_dataset_n_columns(test), 4);
+    rec_dataset_free(train);
+    rec_dataset_free(test);
+}
+END_TEST
+
+START_TEST(test_dataset_add_history_errors)
+{
+    static const char *tu[] = {"u1"}, *tm[] = {"a"};
+    rec_dataset *ds = ratings(tu, tm, 1);
+    double y[] = {4};
+    ck_assert_rec_ok(rec_dataset_add_numbers(ds, "user_rating", y, 1));
+    ck_assert_rec_fails(rec_dataset_add_history(NULL, "h", ds, "user_id", "movie_id"),
+                        REC_EINVAL, "non-NULL");
+    ck_assert_rec_fails(rec_dataset_add_history(ds, "", ds, "user_id", "movie_id"), REC_EINVAL,
+                        "name is empty");
+    ck_assert_rec_fails(rec_dataset_add_history(ds, "movie_id", ds, "user_id", "movie_id"),
+                        REC_EINVAL, "already has a column 'movie_id'");
+    ck_assert_rec_fails(rec_dataset_add_history(ds, "h", ds, "nope", "movie_id"),
+                        REC_ENOTFOUND, "ds has no column 'nope'");
+    ck_assert_rec_fails(rec_dataset_add_history(ds, "h", ds, "user_id", "nope"), REC_ENOTFOUND,
+                        "source has no column 'nope'");
+    ck_assert_rec_fails(rec_dataset_add_history(ds, "h", ds, "user_id", "user_rating"),
+                        REC_EINVAL, "'user_rating' of source is not a string column");
+    ck_assert_uint_eq(rec_dataset_n_columns(ds), 3);
+    rec_dataset_free(ds);
+}
+END_TEST
+
 static Suite *dataset_suite(void)
 {
     Suite *s = suite_create("dataset");
@@ -976,6 +1057,11 @@ static Suite *dataset_suite(void)
     tcase_add_test(tc, test_dataset_shuffle_split_reproducible_and_seeded);
     tcase_add_test(tc, test_dataset_shuffle_split_edges);
     tcase_add_test(tc, test_dataset_shuffle_split_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("history");
+    tcase_add_test(tc, test_dataset_add_history_by_hand);
+    tcase_add_test(tc, test_dataset_add_history_errors);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("batches");

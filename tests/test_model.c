@@ -628,6 +628,503 @@ START_TEST(test_model_recommend_matches_brute_force)
 }
 END_TEST
 
+/* ---- beyond the tutorial: BIASED_DOT, FM, Gibbs sampling, L2, dropout, early stopping ------ */
+
+/* Ratings from a known factorization machine over users and items, K = 2, every one of the
+ * n_u × n_i pairs once, labels y = 3 + b_u + c_i + ⟨p_u, q_i⟩ (no noise). The pairs are split
+ * into train (the first n_train after a seeded shuffle) and test. */
+static void fm_truth(rec_dataset **train, rec_dataset **test, size_t n_u, size_t n_i,
+                     size_t n_train, uint64_t seed)
+{
+    rec_rng *r;
+    ck_assert_rec_ok(rec_rng_create(&r, seed));
+    double b[64], c[64], p[64][2], q[64][2];
+    ck_assert_uint_le(n_u, 64);
+    ck_assert_uint_le(n_i, 64);
+    for (size_t u = 0; u < n_u; u++) {
+        b[u] = rec_rng_uniform(r) - 0.5;
+        p[u][0] = 2 * rec_rng_uniform(r) - 1;
+        p[u][1] = 2 * rec_rng_uniform(r) - 1;
+    }
+    for (size_t i = 0; i < n_i; i++) {
+        c[i] = rec_rng_uniform(r) - 0.5;
+        q[i][0] = 2 * rec_rng_uniform(r) - 1;
+        q[i][1] = 2 * rec_rng_uniform(r) - 1;
+    }
+    size_t n = n_u * n_i;
+    char (*us)[8] = calloc(n, 8), (*is)[8] = calloc(n, 8);
+    const char **uu = calloc(n, sizeof *uu), **ii = calloc(n, sizeof *ii);
+    double *y = calloc(n, sizeof *y);
+    for (size_t u = 0, k = 0; u < n_u; u++)
+        for (size_t i = 0; i < n_i; i++, k++) {
+            snprintf(us[k], 8, "u%zu", u);
+            snprintf(is[k], 8, "i%zu", i);
+            uu[k] = us[k];
+            ii[k] = is[k];
+            y[k] = 3 + b[u] + c[i] + p[u][0] * q[i][0] + p[u][1] * q[i][1];
+        }
+    rec_dataset *all;
+    ck_assert_rec_ok(rec_dataset_create(&all, n));
+    ck_assert_rec_ok(rec_dataset_add_strings(all, "user_id", uu, n));
+    ck_assert_rec_ok(rec_dataset_add_strings(all, "movie_id", ii, n));
+    ck_assert_rec_ok(rec_dataset_add_numbers(all, "user_rating", y, n));
+    ck_assert_rec_ok(rec_dataset_shuffle_split(train, test, all, n_train, seed));
+    rec_dataset_free(all);
+    free(us);
+    free(is);
+    free(uu);
+    free(ii);
+    free(y);
+    rec_rng_free(r);
+}
+
+static rec_model *pair_model(rec_interaction interaction, uint32_t dim, uint64_t seed)
+{
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, dim));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, dim));
+    ck_assert_rec_ok(rec_model_set_interaction(m, interaction));
+    return m;
+}
+
+START_TEST(test_model_ext_setters_and_checks)
+{
+    rec_model *m;
+    uint32_t f;
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_fails(rec_model_feature_set_l2(m, 0, 0.1f, 0.1f), REC_EINVAL,
+                        "feature 0 does not exist");
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_fails(rec_model_feature_set_l2(m, 0, -1.0f, 0.0f), REC_EINVAL,
+                        "l2_embedding = -1");
+    ck_assert_rec_fails(rec_model_feature_set_l2(m, 0, 0.0f, NAN), REC_EINVAL, "l2_linear");
+    ck_assert_rec_fails(rec_model_feature_set_l2(NULL, 0, 0.0f, 0.0f), REC_EINVAL, "NULL");
+    ck_assert_rec_ok(rec_model_feature_set_l2(m, 0, 0.01f, 0.02f));
+    ck_assert_rec_fails(rec_model_feature_set_pooling(m, 0, REC_POOLING_SQRTN), REC_EINVAL,
+                        "pooling applies to TEXT and CATEGORICAL_LIST");
+    ck_assert_rec_ok(rec_model_add_feature(&f, m, "movie_genres", REC_FEATURE_CATEGORICAL_LIST,
+                                           REC_SIDE_ITEM, 4));
+    ck_assert_rec_fails(rec_model_feature_set_pooling(m, f, (rec_pooling)9), REC_EINVAL,
+                        "unknown pooling 9");
+    ck_assert_rec_ok(rec_model_feature_set_pooling(m, f, REC_POOLING_SQRTN));
+    ck_assert_rec_fails(rec_model_layer_set_l2(m, 0, 0.1f), REC_EINVAL,
+                        "layer 0 does not exist");
+    ck_assert_rec_fails(rec_model_layer_set_dropout(m, 0, 0.1f), REC_EINVAL,
+                        "layer 0 does not exist");
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_MLP));
+    ck_assert_rec_ok(rec_model_add_layer(m, 8, REC_ACTIVATION_RELU));
+    ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
+    ck_assert_rec_fails(rec_model_layer_set_dropout(m, 0, 1.0f), REC_EINVAL,
+                        "rate = 1 must be in [0, 1)");
+    ck_assert_rec_fails(rec_model_layer_set_dropout(m, 1, 0.5f), REC_EINVAL,
+                        "the output layer");
+    ck_assert_rec_ok(rec_model_layer_set_dropout(m, 0, 0.5f));
+    ck_assert_rec_fails(rec_model_layer_set_l2(m, 1, -0.5f), REC_EINVAL, "l2 = -0.5");
+    ck_assert_rec_ok(rec_model_layer_set_l2(m, 1, 0.5f));
+    ck_assert_rec_fails(rec_model_set_early_stopping(m, 3, -1.0), REC_EINVAL,
+                        "min_delta = -1");
+    ck_assert_rec_fails(rec_model_set_early_stopping(NULL, 3, 0.0), REC_EINVAL, "NULL");
+    ck_assert_rec_ok(rec_model_set_early_stopping(m, 3, 0.001));
+    ck_assert_rec_fails(rec_model_set_interaction(m, (rec_interaction)4), REC_EINVAL,
+                        "unknown interaction 4");
+    /* layers only under MLP */
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_FM));
+    rec_dataset *ds = synth_dataset(5, 5, 20, 1, 3.0, 1.0);
+    ck_assert_rec_fails(rec_model_build(m, ds), REC_EINVAL,
+                        "a FM interaction takes no dense layers");
+    rec_model_free(m);
+
+    /* FM: one embedding width; BIASED_DOT: sides of equal width */
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "raw_user_age", REC_FEATURE_NUMERIC,
+                                           REC_SIDE_USER, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 3));
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_FM));
+    ck_assert_rec_fails(rec_model_build(m, ds), REC_EINVAL,
+                        "one embedding width for every feature ('movie_title' has 3");
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_BIASED_DOT));
+    ck_assert_rec_fails(rec_model_build(m, ds), REC_EINVAL,
+                        "BIASED_DOT interaction needs sides of equal width (user 5, item 3)");
+    rec_model_free(m);
+    /* settings on a built model; pooling is part of the description */
+    m = pair_model(REC_INTERACTION_FM, 4, 1);
+    ck_assert_rec_fails(rec_model_build(m, ds), REC_ENOTFOUND, "movie_id");
+    rec_model_free(m);
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(&f, m, "movie_genres", REC_FEATURE_CATEGORICAL_LIST,
+                                           REC_SIDE_ITEM, 4));
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_rec_fails(rec_model_feature_set_pooling(m, f, REC_POOLING_MEAN), REC_ESTATE,
+                        "already built");
+    ck_assert_rec_ok(rec_model_feature_set_l2(m, f, 0.5f, 0.0f));
+    ck_assert_uint_eq(rec_model_n_samples(m), 0);
+    ck_assert_uint_eq(rec_model_n_samples(NULL), 0);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* BIASED_DOT and FM trained by Adam recover a known factorization: the held-out pairs are
+ * predicted far better than by the mean. */
+START_TEST(test_model_fm_and_biased_dot_recover_a_known_answer)
+{
+    rec_dataset *train, *test;
+    fm_truth(&train, &test, 12, 12, 120, 3);
+    for (int kind = 0; kind < 2; kind++) {
+        rec_model *m = pair_model(kind ? REC_INTERACTION_FM : REC_INTERACTION_BIASED_DOT, 2, 5);
+        rec_optimizer *opt;
+        ck_assert_rec_ok(rec_model_build(m, train));
+        ck_assert_rec_ok(rec_optimizer_create_adam(&opt, 0.05f));
+        ck_assert_rec_ok(rec_model_fit(m, opt, train, NULL, 400, 16, 0, NULL, NULL));
+        double fit, held, mean = label_rmse_of_mean(test);
+        ck_assert_rec_ok(rec_model_evaluate(m, train, 64, &fit, NULL));
+        ck_assert_rec_ok(rec_model_evaluate(m, test, 64, &held, NULL));
+        printf("%s on a known K = 2 factorization: train RMSE %.4f, held-out %.4f (mean "
+               "predictor %.4f)\n", kind ? "FM" : "BIASED_DOT", fit, held, mean);
+        ck_assert_double_lt(fit, 0.15);
+        ck_assert_double_lt(held, 0.35 * mean);
+        rec_optimizer_free(opt);
+        rec_model_free(m);
+    }
+    rec_dataset_free(train);
+    rec_dataset_free(test);
+}
+END_TEST
+
+typedef struct mc_log {
+    int calls;
+    double last[REC_STAT_COUNT];
+} mc_log;
+
+static int log_mcmc(uint32_t it, const double *stats, size_t n_stats, void *payload)
+{
+    mc_log *l = payload;
+    ck_assert_uint_eq(it, (uint32_t)++l->calls);
+    ck_assert_uint_eq(n_stats, REC_STAT_COUNT);
+    memcpy(l->last, stats, sizeof l->last);
+    return 0;
+}
+
+START_TEST(test_model_mcmc_recovers_and_is_reproducible)
+{
+    rec_dataset *train, *test;
+    fm_truth(&train, &test, 12, 12, 120, 3);
+    float p[3][24];
+    for (int k = 0; k < 3; k++) {
+        rec_model *m = pair_model(REC_INTERACTION_FM, 2, k < 2 ? 11 : 12);
+        ck_assert_rec_ok(rec_model_build(m, train));
+        mc_log log = {0};
+        ck_assert_rec_ok(rec_model_fit_mcmc(m, train, 300, 100, test, log_mcmc, &log));
+        ck_assert_int_eq(log.calls, 300);
+        ck_assert_uint_eq(rec_model_n_samples(m), 200);
+        /* predict / evaluate give the posterior mean the last sweep reported */
+        double rmse, mae, mean = label_rmse_of_mean(test);
+        ck_assert_rec_ok(rec_model_evaluate(m, test, 8, &rmse, &mae));
+        ck_assert_double_eq_tol(rmse, log.last[REC_STAT_VAL_RMSE], 1e-6);
+        ck_assert_double_eq_tol(mae, log.last[REC_STAT_VAL_MAE], 1e-6);
+        ck_assert_rec_ok(rec_model_predict(m, test, p[k], 24));
+        if (k == 0)
+            printf("Gibbs-sampled FM on a known K = 2 factorization: held-out RMSE %.4f (mean "
+                   "predictor %.4f), training RMSE of the last sample %.4f\n", rmse, mean,
+                   log.last[REC_STAT_RMSE]);
+        ck_assert_double_lt(rmse, 0.35 * mean);
+        ck_assert_double_eq_tol(log.last[REC_STAT_RMSE], sqrt(log.last[REC_STAT_LOSS]), 1e-9);
+        if (k == 2) {
+            /* gradient training drops the samples: predictions come from the weights again */
+            rec_optimizer *opt;
+            ck_assert_rec_ok(rec_optimizer_create_sgd(&opt, 0.01f));
+            ck_assert_rec_ok(rec_model_train_epoch(m, opt, train, 32, NULL, NULL));
+            ck_assert_uint_eq(rec_model_n_samples(m), 0);
+            rec_optimizer_free(opt);
+        }
+        rec_model_free(m);
+    }
+    /* same seed, same chain, same thread count: identical; another seed: another chain */
+    ck_assert_int_eq(memcmp(p[0], p[1], sizeof p[0]), 0);
+    ck_assert_int_ne(memcmp(p[0], p[2], sizeof p[0]), 0);
+    rec_dataset_free(train);
+    rec_dataset_free(test);
+}
+END_TEST
+
+/* Integer ratings 1..5 from the known factorization (rounded and clamped), for the ordered
+ * probit. */
+static void fm_truth_ordinal(rec_dataset **train, rec_dataset **test, uint64_t seed)
+{
+    rec_dataset *tr, *te;
+    fm_truth(&tr, &te, 12, 12, 120, seed);
+    rec_dataset *src[2] = {tr, te}, **dst[2] = {train, test};
+    for (int k = 0; k < 2; k++) {
+        size_t n = rec_dataset_size(src[k]);
+        uint32_t uc, ic, yc;
+        ck_assert_rec_ok(rec_dataset_column(&uc, src[k], "user_id"));
+        ck_assert_rec_ok(rec_dataset_column(&ic, src[k], "movie_id"));
+        ck_assert_rec_ok(rec_dataset_column(&yc, src[k], "user_rating"));
+        const char **u = calloc(n, sizeof *u), **i = calloc(n, sizeof *i);
+        double *y = calloc(n, sizeof *y);
+        for (size_t r = 0; r < n; r++) {
+            u[r] = rec_dataset_string(src[k], uc, r);
+            i[r] = rec_dataset_string(src[k], ic, r);
+            double v = floor(rec_dataset_number(src[k], yc, r) + 0.5);
+            y[r] = v < 1 ? 1 : v > 5 ? 5 : v;
+        }
+        ck_assert_rec_ok(rec_dataset_create(dst[k], n));
+        ck_assert_rec_ok(rec_dataset_add_strings(*dst[k], "user_id", u, n));
+        ck_assert_rec_ok(rec_dataset_add_strings(*dst[k], "movie_id", i, n));
+        ck_assert_rec_ok(rec_dataset_add_numbers(*dst[k], "user_rating", y, n));
+        free(u);
+        free(i);
+        free(y);
+    }
+    rec_dataset_free(tr);
+    rec_dataset_free(te);
+}
+
+START_TEST(test_model_mcmc_ordered_probit)
+{
+    rec_dataset *train, *test;
+    fm_truth_ordinal(&train, &test, 3);
+    float p[3][24];
+    double rmse[2];
+    for (int k = 0; k < 3; k++) {
+        rec_model *m = pair_model(REC_INTERACTION_FM, 2, k == 1 ? 11 : 12);
+        if (k < 2)
+            ck_assert_rec_ok(rec_model_set_likelihood(m, REC_LIKELIHOOD_ORDERED_PROBIT));
+        ck_assert_rec_ok(rec_model_build(m, train));
+        mc_log log = {0};
+        ck_assert_rec_ok(rec_model_fit_mcmc(m, train, 300, 100, test, log_mcmc, &log));
+        ck_assert_uint_eq(rec_model_n_samples(m), 200);
+        ck_assert_rec_ok(rec_model_predict(m, test, p[k], 24));
+        double mae;
+        if (k != 1) {
+            ck_assert_rec_ok(rec_model_evaluate(m, test, 8, &rmse[k / 2], &mae));
+            ck_assert_double_eq_tol(rmse[k / 2], log.last[REC_STAT_VAL_RMSE], 1e-6);
+        }
+        /* expected labels lie between the lowest and the highest class */
+        for (int i = 0; i < 24; i++)
+            ck_assert(p[k][i] >= 1.0f && p[k][i] <= 5.0f);
+        rec_model_free(m);
+    }
+    double mean = label_rmse_of_mean(test);
+    printf("ordered probit on rounded ratings of a known factorization: held-out RMSE %.4f "
+           "(Gaussian %.4f, mean predictor %.4f)\n", rmse[0], rmse[1], mean);
+    ck_assert_double_lt(rmse[0], 0.9 * mean);
+    /* another seed, another chain */
+    ck_assert_int_ne(memcmp(p[0], p[1], sizeof p[0]), 0);
+    rec_dataset_free(train);
+    rec_dataset_free(test);
+}
+END_TEST
+
+START_TEST(test_model_mcmc_ordered_probit_errors)
+{
+    rec_dataset *train, *test;
+    fm_truth(&train, &test, 12, 12, 120, 3); /* 120 distinct real labels */
+    rec_model *m = pair_model(REC_INTERACTION_FM, 2, 1);
+    ck_assert_rec_fails(rec_model_set_likelihood(m, (rec_likelihood)2), REC_EINVAL,
+                        "unknown likelihood 2");
+    ck_assert_rec_fails(rec_model_set_likelihood(NULL, REC_LIKELIHOOD_GAUSSIAN), REC_EINVAL,
+                        "NULL");
+    ck_assert_rec_ok(rec_model_set_likelihood(m, REC_LIKELIHOOD_ORDERED_PROBIT));
+    ck_assert_rec_ok(rec_model_build(m, train));
+    ck_assert_rec_fails(rec_model_fit_mcmc(m, train, 10, 5, NULL, NULL, NULL), REC_EINVAL,
+                        "at most 64 distinct labels");
+    ck_assert_uint_eq(rec_model_n_samples(m), 0);
+    rec_model_free(m);
+    /* one label value: nothing to order */
+    const char *u[] = {"a", "b"}, *i[] = {"x", "y"};
+    const double y[] = {3, 3};
+    rec_dataset *one;
+    ck_assert_rec_ok(rec_dataset_create(&one, 2));
+    ck_assert_rec_ok(rec_dataset_add_strings(one, "user_id", u, 2));
+    ck_assert_rec_ok(rec_dataset_add_strings(one, "movie_id", i, 2));
+    ck_assert_rec_ok(rec_dataset_add_numbers(one, "user_rating", y, 2));
+    m = pair_model(REC_INTERACTION_FM, 2, 1);
+    ck_assert_rec_ok(rec_model_set_likelihood(m, REC_LIKELIHOOD_ORDERED_PROBIT));
+    ck_assert_rec_ok(rec_model_build(m, one));
+    ck_assert_rec_fails(rec_model_fit_mcmc(m, one, 10, 5, NULL, NULL, NULL), REC_EINVAL,
+                        "at least 2 distinct labels");
+    rec_model_free(m);
+    rec_dataset_free(one);
+    rec_dataset_free(train);
+    rec_dataset_free(test);
+}
+END_TEST
+
+START_TEST(test_model_mcmc_errors)
+{
+    rec_dataset *train, *test;
+    fm_truth(&train, &test, 4, 4, 12, 1);
+    rec_model *m = pair_model(REC_INTERACTION_FM, 2, 1);
+    ck_assert_rec_fails(rec_model_fit_mcmc(m, train, 10, 5, NULL, NULL, NULL), REC_ESTATE,
+                        "not built");
+    ck_assert_rec_fails(rec_model_fit_mcmc(NULL, train, 10, 5, NULL, NULL, NULL), REC_EINVAL,
+                        "model is NULL");
+    ck_assert_rec_ok(rec_model_build(m, train));
+    ck_assert_rec_fails(rec_model_fit_mcmc(m, NULL, 10, 5, NULL, NULL, NULL), REC_EINVAL,
+                        "training dataset");
+    ck_assert_rec_fails(rec_model_fit_mcmc(m, train, 10, 10, NULL, NULL, NULL), REC_EINVAL,
+                        "n_iter = 10 must exceed n_burn_in = 10");
+    rec_dataset *bare;
+    ck_assert_rec_ok(rec_dataset_create(&bare, 3));
+    ck_assert_rec_fails(rec_model_fit_mcmc(m, bare, 10, 5, NULL, NULL, NULL), REC_ENOTFOUND,
+                        "user_id");
+    rec_dataset_free(bare);
+    /* stopping during burn-in keeps no sample */
+    mc_log log = {0};
+    ck_assert_rec_ok(rec_model_fit_mcmc(m, train, 3, 1, NULL, log_mcmc, &log));
+    ck_assert_uint_eq(rec_model_n_samples(m), 2);
+    ck_assert(isnan(log.last[REC_STAT_VAL_RMSE]));
+    rec_model_free(m);
+    m = pair_model(REC_INTERACTION_BIASED_DOT, 2, 1);
+    ck_assert_rec_ok(rec_model_build(m, train));
+    ck_assert_rec_fails(rec_model_fit_mcmc(m, train, 10, 5, NULL, NULL, NULL), REC_EINVAL,
+                        "needs a REC_INTERACTION_FM model");
+    rec_model_free(m);
+    rec_dataset_free(train);
+    rec_dataset_free(test);
+}
+END_TEST
+
+/* A validation set whose labels contradict the training set: every epoch after the first makes
+ * it worse, so the first epoch's weights must come back and training must stop after
+ * `patience` more epochs. */
+START_TEST(test_model_early_stopping_restores_the_best_epoch)
+{
+    rec_dataset *train = synth_dataset(10, 10, 400, 4, 3.0, 1.0);
+    size_t n = rec_dataset_size(train);
+    uint32_t ucol, tcol, ycol;
+    ck_assert_rec_ok(rec_dataset_column(&ucol, train, "user_id"));
+    ck_assert_rec_ok(rec_dataset_column(&tcol, train, "movie_title"));
+    ck_assert_rec_ok(rec_dataset_column(&ycol, train, "user_rating"));
+    const char **u = calloc(n, sizeof *u), **t = calloc(n, sizeof *t);
+    double *y = calloc(n, sizeof *y);
+    for (size_t r = 0; r < n; r++) {
+        u[r] = rec_dataset_string(train, ucol, r);
+        t[r] = rec_dataset_string(train, tcol, r);
+        y[r] = 6.0 - rec_dataset_number(train, ycol, r); /* reflected around 3 */
+    }
+    rec_dataset *val;
+    ck_assert_rec_ok(rec_dataset_create(&val, n));
+    ck_assert_rec_ok(rec_dataset_add_strings(val, "user_id", u, n));
+    ck_assert_rec_ok(rec_dataset_add_strings(val, "movie_title", t, n));
+    ck_assert_rec_ok(rec_dataset_add_numbers(val, "user_rating", y, n));
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create(&m, 3));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 4));
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_BIASED_DOT));
+    ck_assert_rec_ok(rec_model_set_early_stopping(m, 2, 0.0));
+    ck_assert_rec_ok(rec_model_build(m, train));
+    rec_optimizer *opt;
+    ck_assert_rec_ok(rec_optimizer_create_adam(&opt, 0.05f));
+    fit_log log = {0};
+    ck_assert_rec_ok(rec_model_fit(m, opt, train, val, 10, 32, 64, log_epoch, &log));
+    /* the best epoch is 1 (val RMSE rises afterwards); epochs 2 and 3 do not improve on it */
+    ck_assert_int_eq(log.calls, 3);
+    double rmse;
+    ck_assert_rec_ok(rec_model_evaluate(m, val, 64, &rmse, NULL));
+    ck_assert_double_lt(rmse, log.last[REC_STAT_VAL_RMSE]);
+    /* without early stopping the same run goes on for all 10 epochs */
+    rec_model *m2;
+    ck_assert_rec_ok(rec_model_create(&m2, 3));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m2, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m2, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 4));
+    ck_assert_rec_ok(rec_model_set_interaction(m2, REC_INTERACTION_BIASED_DOT));
+    ck_assert_rec_ok(rec_model_build(m2, train));
+    rec_optimizer *opt2;
+    ck_assert_rec_ok(rec_optimizer_create_adam(&opt2, 0.05f));
+    fit_log first = {.stop_after = 1};
+    ck_assert_rec_ok(rec_model_fit(m2, opt2, train, val, 1, 32, 64, log_epoch, &first));
+    /* m was restored to exactly the state m2 has after its first epoch */
+    double rmse2;
+    ck_assert_rec_ok(rec_model_evaluate(m2, val, 64, &rmse2, NULL));
+    ck_assert_double_eq_tol(rmse, rmse2, 1e-12);
+    fit_log all = {0};
+    ck_assert_rec_ok(rec_model_fit(m2, opt2, train, val, 9, 32, 64, log_epoch, &all));
+    ck_assert_int_eq(all.calls, 9);
+    rec_optimizer_free(opt);
+    rec_optimizer_free(opt2);
+    rec_model_free(m);
+    rec_model_free(m2);
+    rec_dataset_free(val);
+    rec_dataset_free(train);
+    free(u);
+    free(t);
+    free(y);
+}
+END_TEST
+
+/* Dropout and L2 change training, not prediction; a deep model with both learns. */
+START_TEST(test_model_dropout_and_l2_train)
+{
+    rec_dataset *ds = synth_dataset(20, 30, 2000, 5, 3.0, 1.0);
+    static const uint32_t hidden[] = {16, 8};
+    rec_model *m = synth_rich_model(13, REC_ACTIVATION_RELU, 10, 50, hidden, 2);
+    ck_assert_rec_ok(rec_model_layer_set_dropout(m, 0, 0.2f));
+    ck_assert_rec_ok(rec_model_layer_set_l2(m, 0, 1e-4f));
+    ck_assert_rec_ok(rec_model_feature_set_l2(m, 0, 1e-4f, 0.0f));
+    check_learns(m, ds, 0.1f, 40);
+    /* prediction uses no mask: two calls agree */
+    float a[100], b[100];
+    uint32_t rows[100];
+    for (uint32_t i = 0; i < 100; i++)
+        rows[i] = i;
+    rec_dataset *head;
+    ck_assert_rec_ok(rec_dataset_subset(&head, ds, rows, 100));
+    ck_assert_rec_ok(rec_model_predict(m, head, a, 100));
+    ck_assert_rec_ok(rec_model_predict(m, head, b, 100));
+    ck_assert_int_eq(memcmp(a, b, sizeof a), 0);
+    rec_dataset_free(head);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_model_summary_of_fm_and_dropout)
+{
+    rec_dataset *train, *test;
+    fm_truth(&train, &test, 4, 4, 12, 1);
+    rec_model *m = pair_model(REC_INTERACTION_FM, 2, 1);
+    ck_assert_rec_ok(rec_model_build(m, train));
+    char buf[4096];
+    ck_assert_rec_ok(rec_model_summary(buf, sizeof buf, NULL, m));
+    ck_assert_ptr_nonnull(strstr(buf, "user_id_linear (Embedding)"));
+    ck_assert_ptr_nonnull(strstr(buf, "fm_pairwise (FactorizationMachine)"));
+    ck_assert_ptr_nonnull(strstr(buf, "global_bias (Bias)"));
+    /* (4 users + OOV) × (2 + 1) + (4 movies + OOV) × (2 + 1) + 1 = 31 */
+    ck_assert_uint_eq(rec_model_n_params(m), 31);
+    ck_assert_ptr_nonnull(strstr(buf, "Total params: 31"));
+    ck_assert_rec_ok(rec_model_graphviz(buf, sizeof buf, NULL, m));
+    ck_assert_ptr_nonnull(strstr(buf, "global bias"));
+    rec_model_free(m);
+    static const uint32_t hidden[] = {6};
+    m = synth_rich_model(1, REC_ACTIVATION_RELU, 5, 20, hidden, 1);
+    ck_assert_rec_ok(rec_model_layer_set_dropout(m, 0, 0.25f));
+    rec_dataset *ds = synth_dataset(5, 5, 20, 1, 3.0, 1.0);
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_rec_ok(rec_model_summary(buf, sizeof buf, NULL, m));
+    ck_assert_ptr_nonnull(strstr(buf, "dropout (Dropout 0.25)"));
+    rec_model_free(m);
+    rec_dataset_free(ds);
+    rec_dataset_free(train);
+    rec_dataset_free(test);
+}
+END_TEST
+
 /* ---- end to end on ML-100K (needs REC_DATA_DIR) ------------------------------------------ */
 
 static const char *data_dir(void)
@@ -723,6 +1220,19 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_model_predict_from_raw_values);
     tcase_add_test(tc, test_model_recommend_matches_brute_force);
     suite_add_tcase(s, tc);
+    tc = tcase_create("beyond");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_model_ext_setters_and_checks);
+    tcase_add_test(tc, test_model_fm_and_biased_dot_recover_a_known_answer);
+    tcase_add_test(tc, test_model_mcmc_recovers_and_is_reproducible);
+    tcase_add_test(tc, test_model_mcmc_errors);
+    tcase_add_test(tc, test_model_mcmc_ordered_probit);
+    tcase_add_test(tc, test_model_mcmc_ordered_probit_errors);
+    tcase_add_test(tc, test_model_early_stopping_restores_the_best_epoch);
+    tcase_add_test(tc, test_model_dropout_and_l2_train);
+    tcase_add_test(tc, test_model_summary_of_fm_and_dropout);
+    suite_add_tcase(s, tc);
+
     tc = tcase_create("ml100k");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_model_ml100k_dot_stays_at_saddle);

@@ -106,13 +106,13 @@ START_TEST(test_movielens_columns_in_documented_order)
     static const char *names[] = {
         "user_id", "movie_id", "user_rating", "timestamp", "movie_title", "movie_genres",
         "release_date", "release_year", "raw_user_age", "bucketized_user_age", "user_gender",
-        "user_occupation_text", "user_occupation_label", "user_zip_code"};
-    static const int types[] = {0, 0, 1, 1, 0, 2, 0, 1, 1, 1, 0, 0, 1, 0};
+        "user_occupation_text", "user_occupation_label", "user_zip_code", "user_zip_prefix"};
+    static const int types[] = {0, 0, 1, 1, 0, 2, 0, 1, 1, 1, 0, 0, 1, 0, 0};
     rec_dataset *ds;
     ck_assert_rec_ok(rec_dataset_load_movielens(&ds, dir, NULL));
     ck_assert_uint_eq(rec_dataset_size(ds), 4);
-    ck_assert_uint_eq(rec_dataset_n_columns(ds), 14);
-    for (uint32_t c = 0; c < 14; c++) {
+    ck_assert_uint_eq(rec_dataset_n_columns(ds), 15);
+    for (uint32_t c = 0; c < 15; c++) {
         ck_assert_str_eq(rec_dataset_column_name(ds, c), names[c]);
         ck_assert_int_eq(rec_dataset_column_type(ds, c), types[c]);
     }
@@ -140,6 +140,7 @@ START_TEST(test_movielens_row_values)
     ck_assert_str_eq(str(ds, "user_occupation_text", 0), "artist");
     ck_assert_double_eq(num(ds, "user_occupation_label", 0), 1.0); /* line 2 of u.occupation */
     ck_assert_str_eq(str(ds, "user_zip_code", 0), "10001");
+    ck_assert_str_eq(str(ds, "user_zip_prefix", 0), "1");
     /* flags 0|1|1|0 → genres 1 and 2 in u.genre order */
     ck_assert_rec_ok(rec_dataset_string_list(g, 4, &n, ds, col(ds, "movie_genres"), 0));
     ck_assert_uint_eq(n, 2);
@@ -156,6 +157,7 @@ START_TEST(test_movielens_row_values)
     ck_assert_str_eq(str(ds, "user_gender", 1), "F");
     ck_assert_double_eq(num(ds, "user_occupation_label", 1), 2.0);
     ck_assert_str_eq(str(ds, "user_zip_code", 1), "9902X");
+    ck_assert_str_eq(str(ds, "user_zip_prefix", 1), "9");
     ck_assert_rec_ok(rec_dataset_string_list(g, 4, &n, ds, col(ds, "movie_genres"), 1));
     ck_assert_uint_eq(n, 1);
     ck_assert_str_eq(g[0], "Drama");
@@ -418,13 +420,52 @@ END_TEST
 
 START_TEST(test_movielens_real_folds)
 {
+    /* the five-fold protocol: u1..u5, each 80,000 training and 20,000 test ratings, the test
+     * folds disjoint and together the whole of u.data */
+    const char *real = getenv("REC_DATA_DIR");
+    uint8_t *seen = calloc(943 * 1682 + 1, 1);
+    for (int k = 1; k <= 5; k++) {
+        char base[16], test[16];
+        snprintf(base, sizeof base, "u%d.base", k);
+        snprintf(test, sizeof test, "u%d.test", k);
+        rec_dataset *b, *t;
+        ck_assert_rec_ok(rec_dataset_load_movielens(&b, real, base));
+        ck_assert_uint_eq(rec_dataset_size(b), 80000);
+        ck_assert_rec_ok(rec_dataset_load_movielens(&t, real, test));
+        ck_assert_uint_eq(rec_dataset_size(t), 20000);
+        uint32_t u = col(t, "user_id"), m = col(t, "movie_id");
+        for (size_t r = 0; r < 20000; r++) {
+            long key = (atol(rec_dataset_string(t, u, r)) - 1) * 1682 +
+                       atol(rec_dataset_string(t, m, r)) - 1;
+            ck_assert(key >= 0 && key < 943 * 1682);
+            ck_assert_msg(!seen[key], "u%d.test repeats a rating of another fold", k);
+            seen[key] = 1;
+        }
+        rec_dataset_free(b);
+        rec_dataset_free(t);
+    }
+    size_t total = 0;
+    for (long i = 0; i < 943 * 1682; i++)
+        total += seen[i];
+    ck_assert_uint_eq(total, 100000);
+    free(seen);
+}
+END_TEST
+
+START_TEST(test_movielens_real_zip_prefix)
+{
+    /* u.user: 943 zip codes; first characters 0..9 for US codes, a few letters (Canada) */
     const char *real = getenv("REC_DATA_DIR");
     rec_dataset *ds;
-    ck_assert_rec_ok(rec_dataset_load_movielens(&ds, real, "u1.base"));
-    ck_assert_uint_eq(rec_dataset_size(ds), 80000);
-    rec_dataset_free(ds);
-    ck_assert_rec_ok(rec_dataset_load_movielens(&ds, real, "u1.test"));
-    ck_assert_uint_eq(rec_dataset_size(ds), 20000);
+    ck_assert_rec_ok(rec_dataset_load_movielens(&ds, real, NULL));
+    size_t n = rec_dataset_size(ds);
+    uint32_t zip = col(ds, "user_zip_code"), pre = col(ds, "user_zip_prefix");
+    for (size_t r = 0; r < n; r += 97) {
+        const char *z = rec_dataset_string(ds, zip, r), *p = rec_dataset_string(ds, pre, r);
+        ck_assert_uint_eq(strlen(p), 1);
+        ck_assert_int_eq(p[0], z[0]);
+    }
+    ck_assert_uint_eq(n_unique(ds, "user_zip_prefix"), 19);
     rec_dataset_free(ds);
 }
 END_TEST
@@ -460,6 +501,7 @@ static Suite *movielens_suite(void)
         tc = tcase_create("real");
         tcase_add_test(tc, test_movielens_real_counts);
         tcase_add_test(tc, test_movielens_real_folds);
+        tcase_add_test(tc, test_movielens_real_zip_prefix);
         suite_add_tcase(s, tc);
     } else {
         printf("REC_DATA_DIR not set: skipping ML-100K checks\n");

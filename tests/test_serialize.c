@@ -473,6 +473,144 @@ START_TEST(test_serialize_resume_with_model_threads)
 }
 END_TEST
 
+/* An FM over every kind of feature (K = 3) with L2 on two groups, and an MLP with dropout, L2
+ * and early stopping: what the EXTN section carries. */
+static rec_model *fm_every_kind(uint64_t seed)
+{
+    rec_model *m;
+    uint32_t f;
+    ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 3));
+    ck_assert_rec_ok(rec_model_add_feature(&f, m, "timestamp", REC_FEATURE_BUCKETIZED,
+                                           REC_SIDE_USER, 3));
+    ck_assert_rec_ok(rec_model_feature_set_bucket_count(m, f, 7));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "raw_user_age", REC_FEATURE_NUMERIC,
+                                           REC_SIDE_USER, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 3));
+    ck_assert_rec_ok(rec_model_add_feature(&f, m, "movie_title", REC_FEATURE_TEXT,
+                                           REC_SIDE_ITEM, 3));
+    ck_assert_rec_ok(rec_model_feature_set_max_tokens(m, f, 40));
+    ck_assert_rec_ok(rec_model_add_feature(&f, m, "movie_genres", REC_FEATURE_CATEGORICAL_LIST,
+                                           REC_SIDE_ITEM, 3));
+    ck_assert_rec_ok(rec_model_feature_set_pooling(m, f, REC_POOLING_SQRTN));
+    ck_assert_rec_ok(rec_model_feature_set_l2(m, 0, 0.01f, 0.001f));
+    ck_assert_rec_ok(rec_model_feature_set_l2(m, 3, 0.02f, 0.0f));
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_FM));
+    return m;
+}
+
+/* Gradient-trained FM and BIASED_DOT: a resumed run (with optimizer state) matches the
+ * uninterrupted one bit for bit. */
+START_TEST(test_serialize_fm_and_biased_dot_resume)
+{
+    make_tmpdir();
+    char with[128];
+    path_in_tmp(with, sizeof with, "with.rec");
+    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
+    for (int kind = 0; kind < 2; kind++) {
+        rec_model *full, *half, *resumed;
+        for (int k = 0; k < 2; k++) {
+            rec_model **mp = k ? &half : &full;
+            if (kind) {
+                *mp = fm_every_kind(5);
+            } else {
+                ck_assert_rec_ok(rec_model_create(mp, 5));
+                ck_assert_rec_ok(rec_model_add_feature(NULL, *mp, "user_id",
+                                                       REC_FEATURE_CATEGORICAL, REC_SIDE_USER,
+                                                       4));
+                ck_assert_rec_ok(rec_model_add_feature(NULL, *mp, "movie_title",
+                                                       REC_FEATURE_CATEGORICAL, REC_SIDE_ITEM,
+                                                       3));
+                ck_assert_rec_ok(rec_model_add_feature(NULL, *mp, "raw_user_age",
+                                                       REC_FEATURE_NUMERIC, REC_SIDE_ITEM, 1));
+                ck_assert_rec_ok(rec_model_set_interaction(*mp, REC_INTERACTION_BIASED_DOT));
+                ck_assert_rec_ok(rec_model_feature_set_l2(*mp, 1, 0.01f, 0.01f));
+            }
+            ck_assert_rec_ok(rec_model_build(*mp, ds));
+        }
+        train_epoch_calls(full, ds, 4, REC_OPTIMIZER_ADAM);
+        train_epoch_calls(half, ds, 2, REC_OPTIMIZER_ADAM);
+        ck_assert_rec_ok(rec_model_save(half, with, 1));
+        ck_assert_rec_ok(rec_model_load(&resumed, with));
+        assert_same_predictions(half, resumed, ds);
+        ck_assert_uint_eq(rec_model_n_params(resumed), rec_model_n_params(half));
+        train_epoch_calls(resumed, ds, 2, REC_OPTIMIZER_ADAM);
+        assert_same_predictions(full, resumed, ds);
+        rec_model_free(full);
+        rec_model_free(half);
+        rec_model_free(resumed);
+    }
+    rec_dataset_free(ds);
+    remove_tmpdir();
+}
+END_TEST
+
+/* After Gibbs sampling the file holds the posterior samples: the loaded model predicts the same
+ * posterior means, bit for bit. */
+START_TEST(test_serialize_mcmc_samples_roundtrip)
+{
+    make_tmpdir();
+    char path[128];
+    path_in_tmp(path, sizeof path, "mcmc.rec");
+    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
+    rec_model *m = fm_every_kind(9), *l;
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_rec_ok(rec_model_fit_mcmc(m, ds, 12, 4, NULL, NULL, NULL));
+    ck_assert_uint_eq(rec_model_n_samples(m), 8);
+    ck_assert_rec_ok(rec_model_save(m, path, 0));
+    ck_assert_rec_ok(rec_model_load(&l, path));
+    ck_assert_uint_eq(rec_model_n_samples(l), 8);
+    assert_same_predictions(m, l, ds);
+    /* the samples are most of the file: 8 samples of every weight */
+    size_t n;
+    free(read_file(path, &n));
+    ck_assert_uint_gt(n, 8 * 4 * rec_model_n_params(m));
+    rec_model_free(m);
+    rec_model_free(l);
+    rec_dataset_free(ds);
+    remove_tmpdir();
+}
+END_TEST
+
+/* Dropout, L2 and early stopping are settings of the model: they survive a round trip (and a
+ * dropout run resumes with the same masks). */
+START_TEST(test_serialize_dropout_l2_early_stopping)
+{
+    make_tmpdir();
+    char path[128];
+    path_in_tmp(path, sizeof path, "mlp.rec");
+    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
+    static const uint32_t hidden[] = {8, 4};
+    rec_model *full = synth_rich_model(4, REC_ACTIVATION_RELU, 10, 50, hidden, 2);
+    rec_model *half = synth_rich_model(4, REC_ACTIVATION_RELU, 10, 50, hidden, 2), *resumed;
+    for (int k = 0; k < 2; k++) {
+        rec_model *m = k ? half : full;
+        ck_assert_rec_ok(rec_model_layer_set_dropout(m, 1, 0.25f));
+        ck_assert_rec_ok(rec_model_layer_set_l2(m, 0, 0.001f));
+        ck_assert_rec_ok(rec_model_set_early_stopping(m, 4, 0.5));
+        ck_assert_rec_ok(rec_model_build(m, ds));
+    }
+    train_epoch_calls(full, ds, 3, REC_OPTIMIZER_ADAGRAD);
+    train_epoch_calls(half, ds, 1, REC_OPTIMIZER_ADAGRAD);
+    ck_assert_rec_ok(rec_model_save(half, path, 1));
+    ck_assert_rec_ok(rec_model_load(&resumed, path));
+    char a[4096], b[4096];
+    ck_assert_rec_ok(rec_model_summary(a, sizeof a, NULL, half));
+    ck_assert_rec_ok(rec_model_summary(b, sizeof b, NULL, resumed));
+    ck_assert_str_eq(a, b);
+    ck_assert_ptr_nonnull(strstr(b, "dropout_1 (Dropout 0.25)"));
+    train_epoch_calls(resumed, ds, 2, REC_OPTIMIZER_ADAGRAD);
+    assert_same_predictions(full, resumed, ds);
+    rec_model_free(full);
+    rec_model_free(half);
+    rec_model_free(resumed);
+    rec_dataset_free(ds);
+    remove_tmpdir();
+}
+END_TEST
+
 /* ---- byte layout -------------------------------------------------------------------------- */
 
 /* The standard check value of CRC-32/ISO-HDLC, to trust the test's own CRC below. */
@@ -485,7 +623,7 @@ END_TEST
 
 /* The smallest DOT model, laid out by hand from docs/file-format.md:
  * user_id CATEGORICAL dim 1 on users {"a","b"}, movie_title CATEGORICAL dim 1 on {"t"}.
- *   header 32 + table 5·24 = 152
+ *   header 32 + table 6·24 = 176
  *   DESC: seed 8 + interaction 4 + feature count 4                               = 16
  *         "user_id": 4+7 bytes + 6 u32 (kind side dim buckets max_tokens flag)   = 35
  *         "movie_title": 4+11 + 24                                               = 39
@@ -494,8 +632,12 @@ END_TEST
  *   PREP: kind 4 + count 4 + "a" 5 + "b" 5 = 18;  kind 4 + count 4 + "t" 5 = 13     = 31
  *   EMBD: count 4; (index, rows, dim) 12 + 3 rows·4 = 24; 12 + 2 rows·4 = 20        = 48
  *   DENS: layer count 4                                                           = 4
+ *   EXTN: feature count 4 + 2 × (pooling, L2, L2) 12 = 28; layer count 4;
+ *         patience 4 + min_delta 8; likelihood 4; tables flag 4 (0: DOT);
+ *         dropout generator 32; sample count 4                                    = 88
  *   RNGS: 4 u64                                                                   = 32
- *   file = 152 + 118 + 31 + 48 + 4 + 32 = 385; offsets 152, 270, 301, 349, 353. */
+ *   file = 176 + 118 + 31 + 48 + 4 + 88 + 32 = 497;
+ *   offsets 176, 294, 325, 373, 377, 465. */
 START_TEST(test_serialize_layout_by_hand)
 {
     make_tmpdir();
@@ -518,18 +660,18 @@ START_TEST(test_serialize_layout_by_hand)
     ck_assert_rec_ok(rec_model_save(m, path, 0));
     size_t n;
     unsigned char *b = read_file(path, &n);
-    ck_assert_uint_eq(n, 385);
+    ck_assert_uint_eq(n, 497);
     ck_assert_int_eq(memcmp(b, "RECMODEL", 8), 0);
     ck_assert_uint_eq(le32(b + 8), 1);
-    ck_assert_uint_eq(le32(b + 12), 5);
-    ck_assert_uint_eq(le64(b + 16), 385);
-    ck_assert_uint_eq(le32(b + 24), test_crc32(b + 32, 5 * 24));
+    ck_assert_uint_eq(le32(b + 12), 6);
+    ck_assert_uint_eq(le64(b + 16), 497);
+    ck_assert_uint_eq(le32(b + 24), test_crc32(b + 32, 6 * 24));
     ck_assert_uint_eq(le32(b + 28), test_crc32(b, 28));
     sect s[8];
-    ck_assert_uint_eq(sections(b, s), 5);
-    const char *tags[] = {"DESC", "PREP", "EMBD", "DENS", "RNGS"};
-    const uint64_t off[] = {152, 270, 301, 349, 353}, len[] = {118, 31, 48, 4, 32};
-    for (int i = 0; i < 5; i++) {
+    ck_assert_uint_eq(sections(b, s), 6);
+    const char *tags[] = {"DESC", "PREP", "EMBD", "DENS", "EXTN", "RNGS"};
+    const uint64_t off[] = {176, 294, 325, 373, 377, 465}, len[] = {118, 31, 48, 4, 88, 32};
+    for (int i = 0; i < 6; i++) {
         ck_assert_str_eq(s[i].tag, tags[i]);
         ck_assert_uint_eq(s[i].offset, off[i]);
         ck_assert_uint_eq(s[i].length, len[i]);
@@ -537,27 +679,39 @@ START_TEST(test_serialize_layout_by_hand)
     }
     /* DESC starts with the seed, little-endian: 08 07 06 05 04 03 02 01 */
     const unsigned char seed_le[] = {8, 7, 6, 5, 4, 3, 2, 1};
-    ck_assert_int_eq(memcmp(b + 152, seed_le, 8), 0);
-    ck_assert_uint_eq(le32(b + 152 + 8), REC_INTERACTION_DOT);
-    ck_assert_uint_eq(le32(b + 152 + 12), 2);
-    ck_assert_uint_eq(le32(b + 152 + 16), 7);
-    ck_assert_int_eq(memcmp(b + 152 + 20, "user_id", 7), 0);
+    ck_assert_int_eq(memcmp(b + 176, seed_le, 8), 0);
+    ck_assert_uint_eq(le32(b + 176 + 8), REC_INTERACTION_DOT);
+    ck_assert_uint_eq(le32(b + 176 + 12), 2);
+    ck_assert_uint_eq(le32(b + 176 + 16), 7);
+    ck_assert_int_eq(memcmp(b + 176 + 20, "user_id", 7), 0);
     /* PREP: CATEGORICAL (0), 2 tokens "a" "b" */
     const unsigned char prep0[] = {0, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 'a', 1, 0, 0, 0, 'b'};
-    ck_assert_int_eq(memcmp(b + 270, prep0, sizeof prep0), 0);
+    ck_assert_int_eq(memcmp(b + 294, prep0, sizeof prep0), 0);
     /* EMBD: 2 tables; table 0 = feature 0, 3 rows, dim 1, then the weights' binary32 bits */
-    ck_assert_uint_eq(le32(b + 301), 2);
-    ck_assert_uint_eq(le32(b + 305), 0);
-    ck_assert_uint_eq(le32(b + 309), 3);
-    ck_assert_uint_eq(le32(b + 313), 1);
+    ck_assert_uint_eq(le32(b + 325), 2);
+    ck_assert_uint_eq(le32(b + 329), 0);
+    ck_assert_uint_eq(le32(b + 333), 3);
+    ck_assert_uint_eq(le32(b + 337), 1);
     float w[3];
     ck_assert_rec_ok(rec_embedding_get_weights(rec_model_feature_embedding(m, 0), w, 3));
     for (int i = 0; i < 3; i++) {
         uint32_t bits;
         memcpy(&bits, &w[i], 4);
-        ck_assert_uint_eq(le32(b + 317 + 4 * i), bits);
+        ck_assert_uint_eq(le32(b + 341 + 4 * i), bits);
     }
-    ck_assert_uint_eq(le32(b + 349), 0); /* no dense layers */
+    ck_assert_uint_eq(le32(b + 373), 0); /* no dense layers */
+    /* EXTN: 2 features, MEAN pooling (0), L2 0.0 and 0.0; no layers; early stopping off;
+     * no tables; the dropout generator; no samples */
+    ck_assert_uint_eq(le32(b + 377), 2);
+    for (int i = 0; i < 6; i++)
+        ck_assert_uint_eq(le32(b + 381 + 4 * i), 0);
+    ck_assert_uint_eq(le32(b + 405), 0);      /* layers */
+    ck_assert_uint_eq(le32(b + 409), 0);      /* patience */
+    ck_assert_uint_eq(le64(b + 413), 0);      /* min_delta 0.0 */
+    ck_assert_uint_eq(le32(b + 421), 0);      /* likelihood: GAUSSIAN */
+    ck_assert_uint_eq(le32(b + 425), 0);      /* tables flag */
+    ck_assert_uint_ne(le64(b + 429), 0);      /* generator state */
+    ck_assert_uint_eq(le32(b + 461), 0);      /* samples */
     free(b);
     rec_model_free(m);
     rec_dataset_free(ds);
@@ -664,7 +818,7 @@ START_TEST(test_serialize_flipped_byte_in_each_section)
     unsigned char *b = saved_every_kind(path, &n);
     sect s[8];
     size_t ns = sections(b, s);
-    ck_assert_uint_eq(ns, 6); /* DESC PREP EMBD DENS OPTM RNGS */
+    ck_assert_uint_eq(ns, 7); /* DESC PREP EMBD DENS EXTN OPTM RNGS */
     for (size_t i = 0; i < ns; i++) {
         /* first, middle and last byte of the section */
         size_t at[3] = {0, (size_t)s[i].length / 2, (size_t)s[i].length - 1};
@@ -1000,6 +1154,12 @@ int main(void)
     tcase_add_test(tc, test_serialize_resume_equals_uninterrupted);
     tcase_add_test(tc, test_serialize_resume_through_fit);
     tcase_add_test(tc, test_serialize_resume_with_model_threads);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("beyond");
+    tcase_add_test(tc, test_serialize_fm_and_biased_dot_resume);
+    tcase_add_test(tc, test_serialize_mcmc_samples_roundtrip);
+    tcase_add_test(tc, test_serialize_dropout_l2_early_stopping);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("layout");

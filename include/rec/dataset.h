@@ -157,6 +157,27 @@ REC_API rec_status rec_dataset_shuffle_split(rec_dataset **first, rec_dataset **
                                              uint64_t seed);
 
 /**
+ * Add a string-list column holding, for every row of ds, the values of value_column over the
+ * rows of source whose key_column equals the row's key_column, in source's row order (repeats
+ * kept). With key "user_id" and value "movie_id" it is the list of movies the row's user rated
+ * in source — SVD++'s implicit feedback N(u) — and with key "movie_id" and value "user_id" the
+ * users who rated the row's movie; a CATEGORICAL_LIST feature over it gives a model that
+ * information. Pass the training set as source (also when ds is a validation or test set), so
+ * that no held-out rating or membership leaks into the features. A key absent from source
+ * gives an empty list.
+ * @param name the new column's name (not already in ds)
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL argument, empty or duplicate name, a key or value column that is not
+ *         a string column
+ * @retval REC_ENOTFOUND key_column missing from ds or source, value_column missing from source
+ * @retval REC_ENOMEM (ds unchanged)
+ * @since 0.1
+ */
+REC_API rec_status rec_dataset_add_history(rec_dataset *ds, const char *name,
+                                           const rec_dataset *source, const char *key_column,
+                                           const char *value_column);
+
+/**
  * Load a delimited ratings file: one rating per line; fields separated by delimiter; the
  * columns user_col, item_col, rating_col (and timestamp_col unless ::REC_NO_COLUMN) counted
  * from 0. Gives string columns "user_id", "item_id" and number columns "user_rating",

@@ -6,7 +6,21 @@
  * on the user side or the item side; and an interaction joining the two sides:
  * - ::REC_INTERACTION_DOT: ŷ = ⟨user side, item side⟩ (the two sides must have equal width);
  * - ::REC_INTERACTION_MLP: ŷ = dense stack over concat(user side, item side), the layers added
- *   with rec_model_add_layer(), the last of width 1.
+ *   with rec_model_add_layer(), the last of width 1;
+ * - ::REC_INTERACTION_BIASED_DOT: biased matrix factorization, ŷ = w₀ + Σ_f b_f + ⟨user side,
+ *   item side⟩;
+ * - ::REC_INTERACTION_FM: a factorization machine over every feature of both sides,
+ *   ŷ = w₀ + Σ_f b_f + Σ_{f<g} ⟨e_f, e_g⟩, trained by gradient descent like the others or by
+ *   Gibbs sampling (rec_model_fit_mcmc()).
+ *
+ * In the last two, w₀ is a trainable global bias that starts at the mean of the label column of
+ * the dataset the model is built on (0 when it has none), and b_f is feature f's linear term: a
+ * table of one weight per embedding row, looked up (or averaged over a bag) like the embedding,
+ * starting at 0; for a NUMERIC feature, w_f·x_f. In an FM every feature that is not NUMERIC
+ * must have the same dim K (e_f is its embedding vector, or the mean over its bag), and a
+ * NUMERIC feature x_f enters the pairwise sum as e_f = x_f·v_f with a K-wide factor vector v_f
+ * of its own (initialised like an embedding). Pairs are taken between features: the rows of
+ * one bag do not interact with each other.
  * Inside a side, features are concatenated in the order they were added; the user side comes
  * first. The tutorial's three models are three descriptions (rec_model_create_preset()).
  *
@@ -48,10 +62,30 @@ typedef enum rec_feature_kind {
     REC_FEATURE_CATEGORICAL_LIST = 4
 } rec_feature_kind;
 
+/** How a TEXT or CATEGORICAL_LIST feature pools the embeddings of a bag of c rows; values
+ * fixed. */
+typedef enum rec_pooling {
+    REC_POOLING_MEAN = 0, /**< Σ rows / c: Keras's masked GlobalAveragePooling1D (default) */
+    REC_POOLING_SQRTN = 1 /**< Σ rows / √c: SVD++'s normalization of implicit feedback */
+} rec_pooling;
+
+/** The likelihood rec_model_fit_mcmc() samples under; values fixed. */
+typedef enum rec_likelihood {
+    /** y ~ N(ŷ, 1/α), α sampled: Bayesian regression (libFM's MCMC; the default) */
+    REC_LIKELIHOOD_GAUSSIAN = 0,
+    /** ordered probit (Albert & Chib 1993): the label is one of its C ≤ 64 distinct training
+     * values, in order; a latent z ~ N(ŷ, 1) falls between cutpoints γ_0 = −∞ < γ_1 = 0 < γ_2
+     * < ... < γ_C = +∞, and the label is the c-th value when γ_{c−1} < z ≤ γ_c (myFM's
+     * MyFMOrderedProbit) */
+    REC_LIKELIHOOD_ORDERED_PROBIT = 1
+} rec_likelihood;
+
 /** Interaction between the two sides; values fixed. */
 typedef enum rec_interaction {
-    REC_INTERACTION_DOT = 0, /**< dot product of the two sides */
-    REC_INTERACTION_MLP = 1  /**< dense layers over the concatenated sides */
+    REC_INTERACTION_DOT = 0,        /**< dot product of the two sides */
+    REC_INTERACTION_MLP = 1,        /**< dense layers over the concatenated sides */
+    REC_INTERACTION_BIASED_DOT = 2, /**< global bias + per-feature biases + dot product */
+    REC_INTERACTION_FM = 3          /**< factorization machine over all features */
 } rec_interaction;
 
 /** The tutorial's models; values fixed. */
@@ -146,6 +180,18 @@ REC_API rec_status rec_model_feature_set_boundaries(rec_model *model, uint32_t f
 REC_API rec_status rec_model_feature_set_max_tokens(rec_model *model, uint32_t feature,
                                                     uint32_t max_tokens);
 
+/**
+ * TEXT, CATEGORICAL_LIST: how the bag's embedding rows are pooled (default REC_POOLING_MEAN;
+ * an empty bag gives zeros either way). Also the weight of each row in the feature's linear
+ * term (BIASED_DOT, FM) and under Gibbs sampling.
+ * @retval REC_OK
+ * @retval REC_EINVAL no such feature, not a bag feature, unknown pooling
+ * @retval REC_ESTATE already built
+ * @since 0.1
+ */
+REC_API rec_status rec_model_feature_set_pooling(rec_model *model, uint32_t feature,
+                                                 rec_pooling pooling);
+
 /** Choose the interaction (default DOT). @retval REC_OK @retval REC_EINVAL @retval REC_ESTATE
  * @since 0.1 */
 REC_API rec_status rec_model_set_interaction(rec_model *model, rec_interaction interaction);
@@ -167,9 +213,63 @@ REC_API rec_status rec_model_add_layer(rec_model *model, uint32_t units,
 REC_API rec_status rec_model_set_label(rec_model *model, const char *column);
 
 /**
+ * L2 regularization of a feature's parameters: the penalty λ·Σw² (Keras's regularizers.l2(λ))
+ * is added to each batch's mean squared error over the rows of the feature's tables that the
+ * batch touched (its embedding, and a NUMERIC feature's FM factor vector, with l2_embedding;
+ * its linear table with l2_linear), so each touched weight gets 2λ·w added to its gradient.
+ * 0 (the default) turns it off. May be set before or after build; ignored by
+ * rec_model_fit_mcmc(), whose priors are learned. Training with any L2, dropout, BIASED_DOT or
+ * FM runs on one thread (evaluation and prediction use the model's threads).
+ * @retval REC_OK
+ * @retval REC_EINVAL no such feature, negative or non-finite factor
+ * @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_model_feature_set_l2(rec_model *model, uint32_t feature,
+                                            float l2_embedding, float l2_linear);
+
+/**
+ * L2 regularization of dense layer `layer`'s kernel (not its bias): λ·Σ W² added to every
+ * batch's loss (gradient 2λ·W), as Keras's kernel_regularizer=l2(λ). 0 turns it off.
+ * @retval REC_OK
+ * @retval REC_EINVAL no such layer, negative or non-finite factor
+ * @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_model_layer_set_l2(rec_model *model, size_t layer, float l2);
+
+/**
+ * Inverted dropout on the output of hidden layer `layer` (not the last), during training only:
+ * each unit is zeroed with probability rate and the others multiplied by 1/(1 − rate), so
+ * evaluation and prediction use the layer as it is. The masks are drawn from a generator seeded
+ * by the model's seed: training is reproducible. 0 turns it off.
+ * @retval REC_OK
+ * @retval REC_EINVAL no such layer, the output layer, rate outside [0, 1)
+ * @retval REC_ENOMEM
+ * @since 0.1
+ */
+REC_API rec_status rec_model_layer_set_dropout(rec_model *model, size_t layer, float rate);
+
+/**
+ * Early stopping for rec_model_fit() with a validation set (carve it from the training data,
+ * e.g. with rec_dataset_shuffle_split(), never from the test set): after each epoch the
+ * weights with the lowest validation RMSE so far are kept; an epoch improves on the best when
+ * its RMSE is below best − min_delta. After patience epochs without improvement training stops,
+ * and when training ends, stopped or not, the best epoch's weights are restored (optimizer
+ * state is not). patience 0 (the default) turns it off; without a validation set it does
+ * nothing.
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL model, negative or non-finite min_delta
+ * @since 0.1
+ */
+REC_API rec_status rec_model_set_early_stopping(rec_model *model, uint32_t patience,
+                                                double min_delta);
+
+/**
  * Adapt the preprocessing on a dataset and allocate the weights (seeded). The tutorial
  * adapts on all 100,000 ratings. Checks the description: at least one feature per side, DOT
- * sides of equal width, MLP ending in one unit, columns present with the right type.
+ * and BIASED_DOT sides of equal width, MLP ending in one unit, FM embeddings of one width
+ * (at most 256), no dense layers but in an MLP, columns present with the right type.
  * @retval REC_OK
  * @retval REC_ESTATE already built
  * @retval REC_ENOTFOUND a column is missing
@@ -186,7 +286,8 @@ REC_API int rec_model_is_built(const rec_model *model);
 /** Number of features. @since 0.1 */
 REC_API size_t rec_model_n_features(const rec_model *model);
 
-/** Number of trainable parameters (0 before build). @since 0.1 */
+/** Number of trainable parameters (0 before build), the linear tables, factor vectors and
+ * global bias of BIASED_DOT and FM included. @since 0.1 */
 REC_API size_t rec_model_n_params(const rec_model *model);
 
 /**
@@ -206,8 +307,9 @@ REC_API size_t rec_model_n_layers(const rec_model *model);
 REC_API const rec_dense *rec_model_layer(const rec_model *model, size_t i);
 
 /**
- * Compute the gradients of the batch-mean squared error over the given rows and accumulate
- * them in the model's parameters (dense buffers for layers, sparse rows for embeddings), without
+ * Compute the gradients of the batch-mean squared error (plus the L2 penalties set with
+ * rec_model_feature_set_l2() / rec_model_layer_set_l2(), and through the dropout masks of a
+ * training pass) over the given rows and accumulate them in the model's parameters (dense buffers for layers, sparse rows for embeddings), without
  * changing any weight. Pair with rec_model_apply_gradients().
  * @param[out] loss_out the batch's mean squared error (may be NULL)
  * @retval REC_OK
@@ -249,7 +351,8 @@ REC_API rec_status rec_model_train_epoch(rec_model *model, rec_optimizer *opt,
 /**
  * Train for epochs epochs (Keras's model.fit): each epoch trains on train in shuffled batches of
  * batch_size, then evaluates on val (may be NULL) in batches of eval_batch_size, then calls
- * on_epoch (may be NULL).
+ * on_epoch (may be NULL). With early stopping set (rec_model_set_early_stopping()) and a val,
+ * training may end before epochs and the best epoch's weights are restored at the end.
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESTATE
@@ -260,6 +363,61 @@ REC_API rec_status rec_model_train_epoch(rec_model *model, rec_optimizer *opt,
 REC_API rec_status rec_model_fit(rec_model *model, rec_optimizer *opt, const rec_dataset *train,
                                  const rec_dataset *val, uint32_t epochs, size_t batch_size,
                                  size_t eval_batch_size, rec_epoch_fn on_epoch, void *payload);
+
+/**
+ * Bayesian factorization machine: Gibbs sampling of an FM model's weights (libFM's MCMC,
+ * Rendle 2012), which needs no learning rate and no regularization to tune. The likelihood is
+ * y ~ N(ŷ, 1/α); every weight has a Gaussian prior whose mean and precision are shared by a
+ * group (each feature's linear weights, each feature's factor k) and sampled too, under
+ * N/Gamma hyper-priors (all 1, as libFM); w₀ has a flat prior; α ~ Gamma. The chain starts from
+ * the model's current weights (after build: embeddings ±0.05, linear weights 0, w₀ the label
+ * mean) and makes n_iter sweeps over every weight and hyper-parameter; the n_iter − n_burn_in
+ * samples after the burn-in are stored in the model (so memory grows with the number of
+ * weights times kept samples). From then on rec_model_predict(), rec_model_evaluate() and
+ * rec_model_recommend() return the posterior mean prediction: the average over the stored
+ * samples of each sample's prediction clipped to the range of the training labels (as libFM
+ * does); the model's own weights are those of the last sweep. Training the model by gradient
+ * (rec_model_fit() and the like) or rebuilding it drops the samples.
+ * Only CATEGORICAL, BUCKETIZED, TEXT, CATEGORICAL_LIST (a bag's rows each with value 1/c, as
+ * the mean) and NUMERIC features; L2 settings are ignored. Reproducible: the draws come from a
+ * generator seeded by the model's seed; results depend on the thread count only through the
+ * order of floating-point sums (rows are cut in contiguous chunks per thread).
+ * @param val may be NULL; else after each kept sample, REC_STAT_VAL_RMSE and REC_STAT_VAL_MAE
+ *        of the posterior mean so far on val are passed to on_iter
+ * @param on_iter called after every sweep (1-based) with REC_STAT_LOSS / REC_STAT_RMSE the
+ *        training MSE / RMSE of the sweep's sample and REC_STAT_SECONDS its time; a non-zero
+ *        return stops sampling (the samples kept so far are stored). May be NULL.
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL or empty dataset, not an FM model, n_burn_in ≥ n_iter; an ordered
+ *         probit over fewer than 2 or more than 64 distinct labels
+ * @retval REC_ESTATE not built
+ * @retval REC_ENOTFOUND a feature or label column is missing
+ * @retval REC_ENUMERIC non-finite labels, or the chain diverged
+ * @retval REC_ENOMEM (the stored samples need n_params × (n_iter − n_burn_in) floats)
+ * @since 0.1
+ */
+REC_API rec_status rec_model_fit_mcmc(rec_model *model, const rec_dataset *train,
+                                      uint32_t n_iter, uint32_t n_burn_in,
+                                      const rec_dataset *val, rec_epoch_fn on_iter,
+                                      void *payload);
+
+/**
+ * The likelihood of rec_model_fit_mcmc() (default REC_LIKELIHOOD_GAUSSIAN; gradient training
+ * always minimises the squared error). Under REC_LIKELIHOOD_ORDERED_PROBIT the latent values z
+ * are drawn from their truncated normals, the cutpoints γ_2..γ_{C−1} by a random-walk
+ * Metropolis step on the likelihood with z integrated out (its scale adapted during the
+ * burn-in), the noise variance is 1 (no α), and at the start w₀ is shifted so that the mean
+ * prediction matches the lowest label's frequency. A sample's prediction is the expected label
+ * Σ_c v_c P(c) = v_1 + Σ_{c≥2} (v_c − v_{c−1}) Φ(ŷ − γ_{c−1}), averaged over the samples, and
+ * REC_STAT_LOSS / REC_STAT_RMSE are those of the latent values.
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL model, unknown likelihood
+ * @since 0.1
+ */
+REC_API rec_status rec_model_set_likelihood(rec_model *model, rec_likelihood likelihood);
+
+/** Posterior samples stored by rec_model_fit_mcmc() (0 otherwise). @since 0.1 */
+REC_API uint32_t rec_model_n_samples(const rec_model *model);
 
 /**
  * RMSE and MAE of the model's predictions against the label column of ds.
@@ -292,10 +450,6 @@ REC_API rec_status rec_model_predict(const rec_model *model, const rec_dataset *
  * deterministic for a given thread count (gradients of the parts of a batch are summed in a
  * fixed order) but may differ in the last bits between thread counts. librec's threads are
  * started inside a call and joined before it returns; BLAS threading is left to OpenBLAS.
- * When OpenBLAS itself runs more than one thread (OPENBLAS_NUM_THREADS > 1), a call runs on
- * one librec thread instead, since the two thread pools would fight over the cores (measured:
- * an enriched epoch took 1.2 s instead of 41 ms); set OPENBLAS_NUM_THREADS=1 to use these
- * threads.
  * @retval REC_OK
  * @retval REC_EINVAL n_threads 0 or > 256
  * @since 0.1

@@ -22,6 +22,7 @@
  * | user_occupation_text | string | u.user field 4 |
  * | user_occupation_label | number | its line number (0-based) in u.occupation |
  * | user_zip_code | string | u.user field 5 |
+ * | user_zip_prefix | string | its first character ("" when empty): for US codes the first digit, a broad region (0 north-east … 9 west coast); for the few Canadian codes, a letter |
  * @{
  */
 #ifndef REC_MOVIELENS_H

@@ -75,4 +75,33 @@ for l in lines:
 PY
 if "$ex/recommend" --user 99999 >"$tmp/rec.out" 2>&1; then fail "recommend for an unknown user"; fi
 grep -q "has no ratings" "$tmp/rec.out" || fail "unknown user message"
+# deep (the exercise) and best (Gibbs-sampled FM): short runs, same JSON as the presets
+"$ex/deep" --epochs 2 --seed 7 --json "$tmp/deep.json" >"$tmp/deep.out" || fail "deep exited $?"
+grep -q "dense_1 (Dense, relu)" "$tmp/deep.out" || fail "deep printed no summary"
+"$ex/deep" --epochs 3 --patience 1 --dropout 0.1 --l2 0.0001 --quiet --split u2 \
+    --json "$tmp/deep2.json" >/dev/null || fail "deep with early stopping"
+"$ex/best" --epochs 6 --burn-in 2 --split u1 --json "$tmp/best.json" >"$tmp/best.out" \
+    || fail "best exited $?"
+grep -q "^Sweep 6/6" "$tmp/best.out" || fail "best printed no progress line"
+"$ex/best" --epochs 4 --burn-in 1 --quiet --validate --likelihood gaussian \
+    --features history,day --json "$tmp/best2.json" >/dev/null || fail "best --validate"
+"$py" - "$tmp" <<'PY' || fail "deep/best JSON"
+import json, math, sys
+t = sys.argv[1]
+d = json.load(open(t + "/deep.json"))
+assert d["model"] == "deep" and len(d["epochs"]) == 2 and d["seed"] == 7, d
+assert math.isfinite(d["final_val_rmse"]) and d["final_val_rmse"] < 1.5, d
+d = json.load(open(t + "/deep2.json"))
+assert d["split"] == "u2" and 1 <= d["best_epoch"] <= 3, d
+d = json.load(open(t + "/best.json"))
+assert d["model"] == "best" and d["split"] == "u1" and len(d["epochs"]) == 6, d
+assert d["epochs"][0]["val_rmse"] is None and math.isfinite(d["epochs"][5]["val_rmse"]), d
+assert abs(d["final_val_rmse"] - d["epochs"][-1]["val_rmse"]) < 1e-5, d
+assert d["final_val_rmse"] < 1.2 and d["train_seconds"] > 0, d
+d = json.load(open(t + "/best2.json"))
+assert d["validate"] is True and d["epochs"][-1]["val_rmse"] is None, d
+print("deep", "best", "ok")
+PY
+if "$ex/best" --features nope >"$tmp/out" 2>&1; then fail "best accepted --features nope"; fi
+grep -q "unknown feature 'nope'" "$tmp/out" || fail "best bad feature message: $(cat "$tmp/out")"
 echo "examples: ok"

@@ -5,7 +5,7 @@
  *   FUZZ_ML_USER     the input is u.user; the others are fixed
  *   FUZZ_ML_ALL      the input holds all five files separated by NUL bytes, in the order
  *                    u.genre, u.occupation, u.user, u.item, u.data (further NULs stay in u.data)
- * A successful load is checked against rec/movielens.h: 14 columns in the documented order and
+ * A successful load is checked against rec/movielens.h: 15 columns in the documented order and
  * types, integer ratings in 1..5, integer timestamps in 0..2^53, ids in 1..2^32−1 written in
  * plain decimal, every string valid UTF-8 (the loader converts ISO-8859-1), ages 0..1000. */
 #include "fuzz_common.h"
@@ -36,8 +36,9 @@ static const char *const NAMES[] = {"user_id", "movie_id", "user_rating", "times
                                     "movie_title", "movie_genres", "release_date",
                                     "release_year", "raw_user_age", "bucketized_user_age",
                                     "user_gender", "user_occupation_text",
-                                    "user_occupation_label", "user_zip_code"};
-static const int TYPES[] = {0, 0, 1, 1, 0, 2, 0, 1, 1, 1, 0, 0, 1, 0};
+                                    "user_occupation_label", "user_zip_code",
+                                    "user_zip_prefix"};
+static const int TYPES[] = {0, 0, 1, 1, 0, 2, 0, 1, 1, 1, 0, 0, 1, 0, 0};
 
 /* A decimal id as the loader writes it: 1..2^32−1, no sign, no leading zero. */
 static int plain_id(const char *s)
@@ -62,8 +63,8 @@ static void check_dataset(const rec_dataset *ds)
 {
     size_t n = rec_dataset_size(ds);
     FUZZ_CHECK(n > 0, "a successful load has rows");
-    FUZZ_CHECK(rec_dataset_n_columns(ds) == 14, "%zu columns", rec_dataset_n_columns(ds));
-    for (uint32_t c = 0; c < 14; c++) {
+    FUZZ_CHECK(rec_dataset_n_columns(ds) == 15, "%zu columns", rec_dataset_n_columns(ds));
+    for (uint32_t c = 0; c < 15; c++) {
         FUZZ_CHECK(strcmp(rec_dataset_column_name(ds, c), NAMES[c]) == 0, "column %u name", c);
         FUZZ_CHECK(rec_dataset_column_type(ds, c) == TYPES[c], "column %u type", c);
     }
@@ -88,7 +89,7 @@ static void check_dataset(const rec_dataset *ds)
         FUZZ_CHECK(bucket <= age || bucket == 1, "bucket %g above age %g", bucket, age);
         FUZZ_CHECK(is_integer_in(rec_dataset_number(ds, 12, r), 0, 4294967295.0),
                    "occupation label %g", rec_dataset_number(ds, 12, r));
-        for (uint32_t c = 0; c < 14; c++) {
+        for (uint32_t c = 0; c < 15; c++) {
             if (TYPES[c] != 0)
                 continue;
             const char *s = rec_dataset_string(ds, c, r);
@@ -102,7 +103,7 @@ static void check_dataset(const rec_dataset *ds)
         for (size_t g = 0; g < ng && g < 64; g++)
             FUZZ_CHECK(genres[g] && genres[g][0] && fuzz_is_utf8(genres[g]), "genre name");
     }
-    for (uint32_t c = 0; c < 14; c++)
+    for (uint32_t c = 0; c < 15; c++)
         if (TYPES[c] != 1)
             fuzz_check_unique(ds, c, 1);
 
