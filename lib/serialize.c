@@ -25,6 +25,7 @@
  * setters, so their validation applies), then the saved weights overwrite the fresh ones. */
 #define _POSIX_C_SOURCE 200809L /* open, fsync, pwrite, rename, strerror_r */
 #include "model_ext.h"
+#include "linereader.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -834,6 +835,11 @@ static rec_status r_str(reader *r, char **out, const char *what)
         return rc;
     if (memchr(r->p + r->pos, '\0', (size_t)len))
         return bad(r, "%s contains a NUL byte", what);
+    /* strings are UTF-8 everywhere in librec; a file must not smuggle other bytes into names
+     * that later appear in messages */
+    size_t bad_at;
+    if (!rec__utf8_valid((const char *)r->p + r->pos, (size_t)len, &bad_at))
+        return bad(r, "%s is not valid UTF-8 (byte %zu)", what, bad_at);
     *out = rec__malloc((size_t)len + 1);
     if (!*out)
         return rec__error(REC_ENOMEM, "rec_model_load: out of memory");
@@ -872,6 +878,10 @@ static rec_status r_strlist(reader *r, strlist *l, const char *what)
             return rc;
         if (memchr(r->p + r->pos, '\0', (size_t)len))
             return bad(r, "a token of %s contains a NUL byte", what);
+        size_t bad_at;
+        if (!rec__utf8_valid((const char *)r->p + r->pos, (size_t)len, &bad_at))
+            return bad(r, "token %llu of %s is not valid UTF-8 (byte %zu)",
+                       (unsigned long long)i, what, bad_at);
         r->pos += (size_t)len;
         total += (size_t)len + 1; /* ≤ section size + n: no overflow */
     }
