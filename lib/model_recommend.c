@@ -80,6 +80,16 @@ static int worse(float sa, uint32_t ra, float sb, uint32_t rb)
     return sa < sb || (sa == sb && ra > rb);
 }
 
+static void swap_at(float *s, uint32_t *r, size_t i, size_t j)
+{
+    float ts = s[i];
+    s[i] = s[j];
+    s[j] = ts;
+    uint32_t tr = r[i];
+    r[i] = r[j];
+    r[j] = tr;
+}
+
 static void sift_down(float *s, uint32_t *r, size_t n, size_t i)
 {
     for (;;) {
@@ -90,12 +100,7 @@ static void sift_down(float *s, uint32_t *r, size_t n, size_t i)
             m = l + 1;
         if (m == i)
             return;
-        float ts = s[i];
-        s[i] = s[m];
-        s[m] = ts;
-        uint32_t tr = r[i];
-        r[i] = r[m];
-        r[m] = tr;
+        swap_at(s, r, i, m);
         i = m;
     }
 }
@@ -151,14 +156,8 @@ rec_status rec_model_recommend(uint32_t *rows_out, float *scores_out, size_t *n_
                 hs[j] = pred[i];
                 hr[j] = (uint32_t)i;
                 while (j > 0 && worse(hs[j], hr[j], hs[(j - 1) / 2], hr[(j - 1) / 2])) {
-                    size_t p = (j - 1) / 2;
-                    float ts = hs[j];
-                    hs[j] = hs[p];
-                    hs[p] = ts;
-                    uint32_t tr = hr[j];
-                    hr[j] = hr[p];
-                    hr[p] = tr;
-                    j = p;
+                    swap_at(hs, hr, j, (j - 1) / 2);
+                    j = (j - 1) / 2;
                 }
             } else if (worse(hs[0], hr[0], pred[i], (uint32_t)i)) {
                 hs[0] = pred[i];
