@@ -394,7 +394,7 @@ void rec__ext_es_finish(rec_model *m, rec__snapshot *s)
     memset(s, 0, sizeof *s);
 }
 
-/* ---- public setters --------------------------------------------------------------------------- */
+/* ---- public setters -------------------------------------------------------------------------- */
 
 static rec_status check_lambda(float v, const char *what, const char *fn)
 {

@@ -8,7 +8,8 @@
  * The two interactions, over features f with vectors e_f (an embedding row, or the mean of a
  * bag's rows) and values x_f (NUMERIC):
  *   BIASED_DOT: ŷ = w₀ + Σ_f b_f + ⟨user side, item side⟩
- *   FM:         ŷ = w₀ + Σ_f b_f + Σ_{f<g} ⟨e_f, e_g⟩ = w₀ + Σ_f b_f + ½ Σ_k [(Σ_f e_fk)² − Σ_f e_fk²]
+ *   FM:         ŷ = w₀ + Σ_f b_f + Σ_{f<g} ⟨e_f, e_g⟩
+ *                 = w₀ + Σ_f b_f + ½ Σ_k [(Σ_f e_fk)² − Σ_f e_fk²]
  * where b_f is the feature's linear term: a 1-wide table ("lin") looked up (or bag-averaged) like
  * its embedding, or w_f·x_f for a NUMERIC feature. Under FM a NUMERIC feature enters the
  * pairwise term as e_f = x_f·v_f with its own k-wide factor vector v_f ("nvec"); under

@@ -485,7 +485,7 @@ static rec_status build_data(mc_data *d, const rec_model *m, const rec__featset 
     return rc;
 }
 
-/* ---- parameters ------------------------------------------------------------------------------- */
+/* ---- parameters ------------------------------------------------------------------------------ */
 
 /* The FM's parameters as plain arrays: per feature (the bias last) its linear weights (n_cols)
  * and its factors (n_cols × K, row-major; none for the bias). */
@@ -878,7 +878,7 @@ static uint32_t threads_for_rows(const rec_model *m, size_t n)
     return most < T ? (uint32_t)most : T;
 }
 
-/* ---- posterior-mean prediction (rec_model_predict / _evaluate after rec_model_fit_mcmc) ------- */
+/* ---- posterior-mean prediction (rec_model_predict / _evaluate after rec_model_fit_mcmc) ------ */
 
 rec_status rec__mcmc_forward(const rec_model *m, const rec__featset *fs, float *pred,
                              double *sse, double *sae, const char *fn)
@@ -948,7 +948,7 @@ void rec__mcmc_forget(rec_model *m)
     m->ext->sample_len = 0;
 }
 
-/* ---- the sampler ------------------------------------------------------------------------------ */
+/* ---- the sampler ----------------------------------------------------------------------------- */
 
 /* Prior of a group of parameters. */
 typedef struct prior {

@@ -309,8 +309,8 @@ REC_API const rec_dense *rec_model_layer(const rec_model *model, size_t i);
 /**
  * Compute the gradients of the batch-mean squared error (plus the L2 penalties set with
  * rec_model_feature_set_l2() / rec_model_layer_set_l2(), and through the dropout masks of a
- * training pass) over the given rows and accumulate them in the model's parameters (dense buffers for layers, sparse rows for embeddings), without
- * changing any weight. Pair with rec_model_apply_gradients().
+ * training pass) over the given rows and accumulate them in the model's parameters (dense
+ * buffers for layers, sparse rows for embeddings), without changing any weight. Pair with rec_model_apply_gradients().
  * @param[out] loss_out the batch's mean squared error (may be NULL)
  * @retval REC_OK
  * @retval REC_ESTATE not built
