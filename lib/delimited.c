@@ -16,18 +16,8 @@ typedef struct loaded {
     size_t n;
 } loaded;
 
-static rec_status bad_line(const char *path, size_t line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static rec_status bad_line(const char *path, size_t line, const char *fmt, ...)
-{
-    char what[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return rec__error(REC_EFORMAT, "%s: %s:%zu: %s", FN, path, line, what);
-}
+/* REC_EFORMAT naming this loader, the file and the line (linereader.c). */
+#define bad_line(path, line, ...) rec__line_error(FN, (path), (line), __VA_ARGS__)
 
 /* Fields at positions want[0..N_WANTED) of a line (REC_NO_COLUMN: not wanted); returns the
  * line's field count. Walks the line once, whatever the positions. */

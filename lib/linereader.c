@@ -10,6 +10,7 @@
 #include "linereader.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,4 +367,14 @@ int rec__parse_i64(int64_t *out, const char *s, size_t len)
     else
         *out = (int64_t)v;
     return REC__NUM_OK;
+}
+
+rec_status rec__line_error(const char *fn, const char *path, size_t line, const char *fmt, ...)
+{
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return rec__error(REC_EFORMAT, "%s: %s:%zu: %s", fn, path, line, what);
 }

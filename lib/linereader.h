@@ -79,4 +79,8 @@ REC_HIDDEN int rec__parse_double(double *out, const char *s, size_t len);
 /* Strict decimal integer: [+-]? digits, no spaces, within int64. */
 REC_HIDDEN int rec__parse_i64(int64_t *out, const char *s, size_t len);
 
+/* REC_EFORMAT with "fn: path:line: <message>", the message formatted like printf. */
+REC_HIDDEN rec_status rec__line_error(const char *fn, const char *path, size_t line,
+                                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 #endif

@@ -79,18 +79,8 @@ static rec_status nomem(void)
     return rec__error(REC_ENOMEM, "%s: out of memory", FN);
 }
 
-static rec_status bad_line(const char *path, size_t line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static rec_status bad_line(const char *path, size_t line, const char *fmt, ...)
-{
-    char what[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return rec__error(REC_EFORMAT, "%s: %s:%zu: %s", FN, path, line, what);
-}
+/* REC_EFORMAT naming this loader, the file and the line (linereader.c). */
+#define bad_line(path, line, ...) rec__line_error(FN, (path), (line), __VA_ARGS__)
 
 /* dir + "/" + name (no doubled '/'). */
 static char *join_path(const char *dir, const char *name)
