@@ -35,5 +35,6 @@
 #include "rec/movielens.h"
 #include "rec/model.h"
 #include "rec/synth.h"
+#include "rec/gradient.h"
 
 #endif

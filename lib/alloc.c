@@ -1,10 +1,14 @@
 /* The library's allocator wrappers. With REC_ALLOC_TESTING (test builds only) the Nth
  * allocation can be made to fail, to prove every failure path returns REC_ENOMEM and leaks
  * nothing. The counter is per thread so concurrent tests do not disturb each other. */
+#define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE (Linux) */
 #include "rec_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 /* No librec object needs a terabyte: a larger request can only come from a hostile or absurd
  * size (a dimension, a count read from a file) and is refused like a failed allocation, with
@@ -70,6 +74,23 @@ void *rec__realloc(void *p, size_t size)
     if (should_fail() || size > MAX_ALLOC)
         return NULL;
     return realloc(p, size ? size : 1);
+}
+
+void rec__advise_hugepages(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    if (!p || bytes < 2 * huge)
+        return;
+    /* the whole 2 MB pages inside the block */
+    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t hi = ((uintptr_t)p + bytes) & ~(huge - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
 }
 
 void rec__free(void *p)

@@ -9,30 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-/* The hot element-wise loops (embedding rows, activations) are built for several x86-64
- * levels and one is picked when the library loads (function multi-versioning): AVX-512 moves
- * a 32-float row in two instructions where the SSE2 baseline needs eight. Every version gives
- * the same bits: the loops are element-wise or keep a fixed summation order, and ISO C mode
- * does not contract a·b + c into an FMA. */
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define REC_NO_CLONES 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define REC_NO_CLONES 1 /* the clones' resolvers run before TSan starts, and crash */
-#endif
-/* GCC only: clang 14 does not resolve target_clones functions called from another
- * translation unit (undefined references at link time). */
-#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute) && \
-    !defined(__clang__) && !defined(REC_NO_CLONES)
-#if __has_attribute(target_clones)
-#define REC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-#endif
-#ifndef REC_CLONES
-#define REC_CLONES
-#endif
+/* REC_CLONES (function multi-versioning of the hot loops) is defined in rec_internal.h. */
 
 /* ---- activations (shared by dense.c and the model's fused first layer) ----------------------- */
 
@@ -47,8 +24,10 @@ static inline float rec__sigmoid(float z)
 }
 
 /* y = act(y) in place. relu keeps NaN (NaN < 0 is false) so divergence stays visible to the
- * loss instead of being silently zeroed. */
-static inline void rec__act_apply(rec_activation act, float *restrict y, size_t n)
+ * loss instead of being silently zeroed. Always inlined: an outlined copy called from the
+ * multi-versioned loops (REC_CLONES) would be the baseline (SSE2) one. */
+static inline __attribute__((always_inline)) void
+rec__act_apply(rec_activation act, float *restrict y, size_t n)
 {
     switch (act) {
     case REC_ACTIVATION_LINEAR:
@@ -70,8 +49,9 @@ static inline void rec__act_apply(rec_activation act, float *restrict y, size_t 
 
 /* δ = dy ∘ act'(y), with act' written in terms of y = act(z); d, y and dy do not overlap.
  * For the linear activation δ = dy (callers usually use dy itself instead). */
-static inline void rec__act_delta(rec_activation act, float *restrict d, const float *restrict y,
-                                  const float *restrict dy, size_t n)
+static inline __attribute__((always_inline)) void
+rec__act_delta(rec_activation act, float *restrict d, const float *restrict y,
+               const float *restrict dy, size_t n)
 {
     switch (act) {
     case REC_ACTIVATION_RELU:

@@ -28,6 +28,12 @@ const char *rec_last_error(void)
     return last_message;
 }
 
+rec_status rec_error_set(rec_status code, const char *message)
+{
+    snprintf(last_message, sizeof last_message, "%s", message ? message : "");
+    return code;
+}
+
 rec_status rec__error(rec_status code, const char *fmt, ...)
 {
     va_list ap;

@@ -243,6 +243,8 @@ rec_status rec__featset_build(rec__featset *fs, const rec_model *m, const rec_da
         return rec__error(REC_ENOMEM, "%s: out of memory for the features of %zu rows", fn, n);
     }
     fs->rows = (uint32_t *)(((uintptr_t)fs->mem + 63) & ~(uintptr_t)63);
+    /* a shuffled epoch reads the records in random order: huge pages spare a TLB miss each */
+    rec__advise_hugepages(fs->mem, bytes + 64);
     /* padding words are never read; clear them so the block has no indeterminate bytes */
     for (size_t i = 0; stride > words && i < n; i++)
         for (size_t w = words; w < stride; w++)
@@ -273,7 +275,7 @@ rec_status rec__featset_build(rec__featset *fs, const rec_model *m, const rec_da
 
 /* Prefetch distance of the record gather, in examples: far enough ahead to cover a miss to
  * memory at a few nanoseconds per example. */
-#define GATHER_AHEAD 16
+#define GATHER_AHEAD 48
 
 void rec__featset_gather(const rec_model *m, const rec__featset *fs, const uint32_t *idx,
                          size_t n, uint32_t *bk, size_t ld, float *by)

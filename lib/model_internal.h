@@ -78,7 +78,7 @@ static inline float rec__word_float(uint32_t w)
     return v;
 }
 
-/* The first dense layer of an MLP, one feature at a time (model_train.c). Its input is the
+/* The first dense layer of an MLP, one feature at a time (model_layer0.c). Its input is the
  * concatenation of the features, so z = b + Σ_f x_f·W_f with W_f the rows of the kernel that
  * feature f meets. A feature whose value comes from a key (an embedding row, or a bag of
  * rows) takes only as many distinct values as the slice has distinct keys, u ≤ n: then
@@ -132,7 +132,7 @@ typedef struct rec__rowgrad {
     uint32_t n_rows;
 } rec__rowgrad;
 
-/* Training state of thread t of T > 1 (model_train.c). Threads t ≥ 1 compute the gradient of
+/* Training state of thread t of T > 1 (model_train.c, model_train_mlp.c). Threads t ≥ 1 compute the gradient of
  * their slice of a batch into their own buffers: the dense gradients (per layer, overwritten
  * each batch) and the embedding rows (rg); thread 0 uses the model's workspace and writes
  * straight into the parameters. Then every thread t reduces and updates the embedding rows

@@ -13,31 +13,27 @@
  * gradient with a third of the multiply-adds on MovieLens 100K), and a one-unit head is fused
  * into its passes over the examples. Evaluation and prediction keep the plain layer-by-layer
  * path, so that a prediction does not depend on the other rows of its batch. Nothing is
- * allocated per batch.
+ * allocated per batch. Layer 0 feature by feature is in model_layer0.c.
  *
- * Threads (rec_model_set_threads, T > 1). A batch is cut into T contiguous slices. Round A:
- * thread t runs forward and backward on its slice with its own workspace; thread 0 adds its
- * gradient straight into the parameters, threads t ≥ 1 into private buffers (dense gradients
- * of their slice, and packed embedding rows, rec__rowgrad). Round B: the private buffers are
- * reduced into the parameters, each row and each dense range by exactly one thread, always in
- * the order thread 1, 2, ..., T − 1 after thread 0's contribution, so a given T gives the
- * same bits every run; in the same round, when training, the owner of a row or range applies
- * the optimizer to it. Embedding rows are owned by blocks of 64 (a cache line of the
- * touched flags) hashed over the threads. Evaluation and prediction cut the rows into T
- * contiguous chunks. OpenBLAS calls made inside these threads must be single-threaded (see
- * docs/BENCHMARKS.md): the library never changes BLAS settings, which are process-global. */
-#include "model_ext.h"
-#include "threads.h"
+ * Threads (rec_model_set_threads, T > 1). Two models have paths of their own: the DOT pair (rows
+ * accumulated by their owner thread, "the DOT model on T > 1 threads") and an MLP with one hidden
+ * layer and a one-unit head (layer 0 feature by feature, "an MLP with a one-unit head on T > 1
+ * threads"), in model_train_dot.c and model_train_mlp.c. Otherwise a batch is cut into T contiguous
+ * slices. Round A: thread t runs forward and backward on its slice with its own workspace; thread 0
+ * adds its gradient straight into the parameters, threads t ≥ 1 into private buffers (dense
+ * gradients of their slice, and packed embedding rows, rec__rowgrad). Round B: the private buffers
+ * are reduced into the parameters, each row and each dense range by exactly one thread, always in
+ * the order thread 1, 2, ..., T − 1 after thread 0's contribution, so a given T gives the same bits
+ * every run; in the same round, when training, the owner of a row or range applies the optimizer to
+ * it. Embedding rows are owned by blocks of 64 (a cache line of the touched flags) hashed over the
+ * threads. Evaluation and prediction cut the rows into T contiguous chunks. OpenBLAS calls made
+ * inside these threads must be single-threaded (see docs/BENCHMARKS.md): the library never changes
+ * BLAS settings, which are process-global. */
+#include "model_train_internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Smallest slice worth a thread: below it the fork-join costs more than the work. */
-#define MIN_SLICE 64
-/* Smallest slice for which layer 0 looks for repeated keys (rec__l0). */
-#define FACTOR_MIN 128
-#define MAX_THREADS 256u
 
 /* ---- workspace ------------------------------------------------------------------------------- */
 
@@ -120,12 +116,16 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
         for (size_t i = 0; ok && i < m->n_feats; i++) {
             const rec__feature *f = &m->feats[i];
             rec__l0 *l = &ws->l0[i];
-            if (!f->emb)
+            if (!f->emb) { /* NUMERIC: its row of ∂W₀, summed over a slice (model_layer0.c) */
+                l->p = rec__malloc(m->units[0] * sizeof *l->p);
+                ok = l->p != NULL;
                 continue;
+            }
             l->sidx = rec__malloc(cap * sizeof *l->sidx);
             l->ukeys = rec__malloc(cap * sizeof *l->ukeys);
             l->x = rec__malloc(cap * f->dim * sizeof *l->x);
-            l->p = rec__malloc(cap * m->units[0] * sizeof *l->p);
+            /* P_f, then (from cap · units on) Δ_f: the fused pass reads one, writes the other */
+            l->p = rec__malloc(2 * cap * m->units[0] * sizeof *l->p);
             ok = l->sidx && l->ukeys && l->x && l->p;
             if (ok && (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED)) {
                 l->n_kslot = rec_embedding_rows(f->emb);
@@ -195,7 +195,7 @@ static void tstate_release(rec__tstate *ts, const rec_model *m)
     memset(ts, 0, sizeof *ts);
 }
 
-static rec_status oom(const char *fn)
+rec_status rec__train_oom(const char *fn)
 {
     return rec__error(REC_ENOMEM, "%s: out of memory for the training threads' buffers", fn);
 }
@@ -207,13 +207,13 @@ static rec_status tstate_init(rec__tstate *ts, const rec_model *m, uint32_t t, c
     ts->owned = rec__calloc(nf, sizeof *ts->owned);
     ts->n_owned = rec__calloc(nf, sizeof *ts->n_owned);
     if (!ts->owned || !ts->n_owned)
-        return oom(fn);
+        return rec__train_oom(fn);
     for (size_t i = 0; i < m->n_feats; i++) {
         if (!m->feats[i].emb)
             continue;
         ts->owned[i] = rec__malloc(rec_embedding_rows(m->feats[i].emb) * sizeof(uint32_t));
         if (!ts->owned[i])
-            return oom(fn);
+            return rec__train_oom(fn);
     }
     if (t == 0)
         return REC_OK;
@@ -221,13 +221,13 @@ static rec_status tstate_init(rec__tstate *ts, const rec_model *m, uint32_t t, c
     ts->db = rec__calloc(nl, sizeof *ts->db);
     ts->rg = rec__calloc(nf, sizeof *ts->rg);
     if (!ts->dk || !ts->db || !ts->rg)
-        return oom(fn);
+        return rec__train_oom(fn);
     for (size_t l = 0; l < m->n_layers; l++) {
         const rec_dense *d = m->layers[l];
         ts->dk[l] = rec__malloc((size_t)rec_dense_n_in(d) * rec_dense_n_out(d) * sizeof(float));
         ts->db[l] = rec__malloc((size_t)rec_dense_n_out(d) * sizeof(float));
         if (!ts->dk[l] || !ts->db[l])
-            return oom(fn);
+            return rec__train_oom(fn);
     }
     for (size_t i = 0; i < m->n_feats; i++) {
         if (!m->feats[i].emb)
@@ -237,7 +237,7 @@ static rec_status tstate_init(rec__tstate *ts, const rec_model *m, uint32_t t, c
         r->dim = m->feats[i].dim;
         r->slot = rec__calloc(r->n_rows, sizeof *r->slot);
         if (!r->slot)
-            return oom(fn);
+            return rec__train_oom(fn);
     }
     return REC_OK;
 }
@@ -258,11 +258,11 @@ static rec_status rowgrad_reserve(rec__tstate *ts, const rec_model *m, const rec
             continue;
         uint32_t *rows = rec__realloc(r->rows, need * sizeof *rows);
         if (!rows)
-            return oom(fn);
+            return rec__train_oom(fn);
         r->rows = rows;
         float *g = rec__realloc(r->g, need * r->dim * sizeof *g);
         if (!g)
-            return oom(fn);
+            return rec__train_oom(fn);
         r->g = g;
         r->cap = need;
     }
@@ -271,9 +271,11 @@ static rec_status rowgrad_reserve(rec__tstate *ts, const rec_model *m, const rec
 
 /* Everything T threads need to train on slices of at most `slice` examples of fs. */
 static rec_status train_prepare(rec_model *m, const rec__featset *fs, uint32_t T, size_t slice,
-                                const char *fn)
+                                size_t batch, const char *fn)
 {
-    rec_status rc = rec__workspace_reserve(&m->ws, m, slice, 1);
+    /* feature-parallel layer 0 keeps the whole batch in thread 0's workspace */
+    rec_status rc =
+        rec__workspace_reserve(&m->ws, m, T > 1 && rec__fp_applies(m) ? batch : slice, 1);
     if (!rc)
         rc = l0_reserve_keys(&m->ws, m, fs, fn);
     if (rc || T <= 1)
@@ -286,7 +288,7 @@ static rec_status train_prepare(rec_model *m, const rec__featset *fs, uint32_t T
         ws->n_extra = 0;
         ws->extra = rec__calloc(T, sizeof *ws->extra);
         if (!ws->extra)
-            return oom(fn);
+            return rec__train_oom(fn);
         ws->n_extra = T;
         for (uint32_t t = 0; t < T && !rc; t++)
             rc = tstate_init(&ws->extra[t], m, t, fn);
@@ -309,252 +311,6 @@ static rec_status train_prepare(rec_model *m, const rec__featset *fs, uint32_t T
     return rc;
 }
 
-/* ---- one slice ------------------------------------------------------------------------------- */
-
-/* The user and item features of a DOT model when each side is one plain lookup (the dot
- * preset): then forward and backward read the two rows directly, with no concatenation. */
-static int dot_pair(const rec_model *m, size_t *fu, size_t *fv)
-{
-    if (m->interaction != REC_INTERACTION_DOT || m->n_feats != 2)
-        return 0;
-    for (size_t i = 0; i < 2; i++)
-        if (m->feats[i].kind != REC_FEATURE_CATEGORICAL &&
-            m->feats[i].kind != REC_FEATURE_BUCKETIZED)
-            return 0;
-    *fu = m->feats[0].side == REC_SIDE_USER ? 0 : 1;
-    *fv = 1 - *fu;
-    return m->feats[*fu].side == REC_SIDE_USER && m->feats[*fv].side == REC_SIDE_ITEM;
-}
-
-/* Σ_k u_k v_k in eight interleaved partial sums added pairwise at the end: a fixed order
- * (so results are reproducible) that vectorizes, where a single running sum cannot. */
-static inline float dot_row(const float *restrict u, const float *restrict v, size_t d)
-{
-    float s[8] = {0};
-    size_t k = 0;
-    for (; k + 8 <= d; k += 8)
-        for (size_t j = 0; j < 8; j++)
-            s[j] += u[k + j] * v[k + j];
-    float t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-    for (; k < d; k++)
-        t += u[k] * v[k];
-    return t;
-}
-
-/* Decide how layer 0 runs on this slice (rec__l0): find each keyed feature's distinct keys,
- * and go feature by feature when the multiply-adds saved outweigh running four thin
- * products instead of one (measured: per-feature products cost ~15% more per FLOP). */
-static void layer0_plan(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
-                        size_t n)
-{
-    ws->by_feature = 0;
-    if (!ws->l0 || n < FACTOR_MIN)
-        return;
-    double whole = 0.0, split = 0.0;
-    int any = 0;
-    for (size_t i = 0; i < m->n_feats; i++) {
-        const rec__feature *f = &m->feats[i];
-        rec__l0 *l = &ws->l0[i];
-        if (!f->emb)
-            continue;
-        const uint32_t *keys = ws->bk + i * ws->cap;
-        l->keys = keys;
-        l->factored = 0;
-        whole += (double)n * f->dim;
-        if (!l->kslot || (f->kind == REC_FEATURE_TEXT && l->n_kslot < fs->cols[i].n_bags)) {
-            split += 1.15 * (double)n * f->dim;
-            continue;
-        }
-        /* distinct keys in first-seen order; kslot is all zero again afterwards */
-        uint32_t *kslot = l->kslot, *ukeys = l->ukeys, *sidx = l->sidx;
-        uint32_t u = 0;
-        for (size_t b = 0; b < n; b++) {
-            uint32_t s = kslot[keys[b]];
-            if (s == 0) {
-                ukeys[u] = keys[b];
-                s = ++u;
-                kslot[keys[b]] = s;
-            }
-            sidx[b] = s - 1;
-        }
-        for (uint32_t k = 0; k < u; k++)
-            kslot[ukeys[k]] = 0;
-        l->n_unique = u;
-        if (4 * (size_t)u <= 3 * n) {
-            l->factored = 1;
-            any = 1;
-            split += (double)u * f->dim;
-        } else {
-            split += 1.15 * (double)n * f->dim;
-        }
-    }
-    ws->by_feature = any && split < whole;
-}
-
-/* Whether the model ends in hidden layer 0 and a one-unit layer (every preset): then the
- * head is fused into layer 0's row passes below. */
-static int has_head(const rec_model *m)
-{
-    return m->n_layers == 2 && m->units[1] == 1;
-}
-
-/* z = act(b + Σ_f x_f·W_f) into act[0], feature by feature (see rec__l0), and with a fused
- * head ŷ_b = act₁(z_b·w₁ + b₁) into pred. Products first (dense-path features add into z,
- * keyed ones make P), then one pass over the examples adds bias, numeric and keyed terms,
- * applies the activation and the head while the row is in L1. */
-REC_CLONES
-static void layer0_forward(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
-                           size_t n, float *pred)
-{
-    rec_dense *d0 = m->layers[0];
-    const uint32_t H = m->units[0];
-    const float *W = rec__dense_kernel(d0)->w, *bias = rec__dense_bias(d0)->w;
-    const rec_activation act0 = rec_dense_activation(d0);
-    float *z = ws->act[0];
-    int dense = 0;
-    for (size_t i = 0; i < m->n_feats; i++)
-        dense |= m->feats[i].emb && !ws->l0[i].factored;
-    if (dense)
-        for (size_t b = 0; b < n; b++)
-            rec__row_copy(z + b * H, bias, H);
-    for (size_t i = 0; i < m->n_feats; i++) {
-        const rec__feature *f = &m->feats[i];
-        rec__l0 *l = &ws->l0[i];
-        if (!f->emb)
-            continue;
-        const float *wf = W + (size_t)f->offset * H;
-        if (l->factored) {
-            /* P = U·W_f over the distinct keys */
-            rec__feature_gather(m, fs, i, l->ukeys, l->n_unique, l->x);
-            rec__sgemm(0, 0, l->n_unique, H, f->dim, 1.0f, l->x, f->dim, wf, H, 0.0f, l->p, H);
-        } else {
-            /* z += X_f·W_f */
-            rec__feature_gather(m, fs, i, l->keys, n, l->x);
-            rec__sgemm(0, 0, n, H, f->dim, 1.0f, l->x, f->dim, wf, H, 1.0f, z, H);
-        }
-    }
-    const rec_dense *d1 = has_head(m) ? m->layers[1] : NULL;
-    const float *w1 = d1 ? rec__dense_kernel(m->layers[1])->w : NULL;
-    const float b1 = d1 ? rec__dense_bias(m->layers[1])->w[0] : 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        float *zb = z + b * H;
-        if (!dense)
-            rec__row_copy(zb, bias, H);
-        for (size_t i = 0; i < m->n_feats; i++) {
-            const rec__feature *f = &m->feats[i];
-            if (!f->emb) /* NUMERIC (dim 1): z_b += v_b · W_f */
-                rec__row_axpy(zb, W + (size_t)f->offset * H,
-                              rec__word_float(ws->bk[i * ws->cap + b]), H);
-            else if (ws->l0[i].factored) /* z_b += P[slot(b)] */
-                rec__row_add(zb, ws->l0[i].p + (size_t)ws->l0[i].sidx[b] * H, H);
-        }
-        rec__act_apply(act0, zb, H);
-        if (d1) {
-            pred[b] = dot_row(zb, w1, H) + b1;
-            rec__act_apply(rec_dense_activation(d1), &pred[b], 1);
-        }
-    }
-}
-
-/* Backward of layer 0 feature by feature (into the parameters when ts is NULL, else the
- * thread's private buffers). With a fused head, from ∂L/∂ŷ in dact[1]: one pass over the
- * examples makes the head's gradients, δ_b = (g_b w₁) ∘ act₀′(z_b), layer 0's bias and
- * numeric gradients and the sums Δ_k = Σ_{b: key(b)=k} δ_b; without, the same pass starts
- * from δ = ∂L/∂z ∘ act₀′. Then per feature: ∂W_f [+]= Uᵀ·Δ (or X_fᵀ·δ) and ∂U = Δ·W_fᵀ (or
- * ∂X_f = δ·W_fᵀ), scattered to the embedding rows. */
-REC_CLONES
-static void layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
-                            const rec__featset *fs, size_t n)
-{
-    rec_dense *d0 = m->layers[0];
-    const uint32_t H = m->units[0];
-    const float *W = rec__dense_kernel(d0)->w;
-    const rec_activation act0 = rec_dense_activation(d0);
-    float *gk = ts ? ts->dk[0] : rec__dense_kernel(d0)->g;
-    float *gb = ts ? ts->db[0] : rec__dense_bias(d0)->g;
-    const int acc = ts == NULL;
-    const float beta = acc ? 1.0f : 0.0f;
-    float *delta = ws->delta;
-    const int head = has_head(m);
-    rec_dense *d1 = head ? m->layers[1] : NULL;
-    float *gk1 = NULL, *gb1 = NULL;
-    if (head) {
-        gk1 = ts ? ts->dk[1] : rec__dense_kernel(d1)->g;
-        gb1 = ts ? ts->db[1] : rec__dense_bias(d1)->g;
-        if (!acc) {
-            memset(gk1, 0, H * sizeof *gk1);
-            gb1[0] = 0.0f;
-        }
-    }
-    if (!acc)
-        memset(gb, 0, H * sizeof *gb);
-    for (size_t i = 0; i < m->n_feats; i++) {
-        if (m->feats[i].emb)
-            ws->l0[i].n_seen = 0;
-        else if (!acc)
-            memset(gk + (size_t)m->feats[i].offset * H, 0, H * sizeof *gk);
-    }
-    const float *w1 = head ? rec__dense_kernel(d1)->w : NULL;
-    const rec_activation act1 = head ? rec_dense_activation(d1) : REC_ACTIVATION_LINEAR;
-    const float *pred = head ? ws->act[1] : NULL;
-    float *g1 = head ? ws->dact[1] : NULL;
-    for (size_t b = 0; b < n; b++) {
-        const float *zb = ws->act[0] + b * H;
-        float *db = delta + b * H, *tmp = ws->dact[0] + b * H;
-        if (head) {
-            /* head: g = ∂L/∂ŷ ∘ act₁′(ŷ); ∂w₁ += g z_b; ∂b₁ += g; ∂L/∂z_b = g w₁ */
-            float g;
-            rec__act_delta(act1, &g, &pred[b], &g1[b], 1);
-            rec__row_axpy(gk1, zb, g, H);
-            gb1[0] += g;
-            rec__row_scale(tmp, w1, g, H);
-        }
-        rec__act_delta(act0, db, zb, tmp, H);
-        rec__row_add(gb, db, H);
-        for (size_t i = 0; i < m->n_feats; i++) {
-            const rec__feature *f = &m->feats[i];
-            if (!f->emb) { /* ∂W_f += v_b δ_b (nothing upstream needs ∂x) */
-                rec__row_axpy(gk + (size_t)f->offset * H, db,
-                              rec__word_float(ws->bk[i * ws->cap + b]), H);
-                continue;
-            }
-            rec__l0 *l = &ws->l0[i];
-            if (!l->factored)
-                continue;
-            /* slots were numbered in first-seen order, so a slot is new exactly when it is
-             * the next unseen one: copy it then (no zeroing pass), add later repeats */
-            uint32_t slot = l->sidx[b];
-            float *dd = l->p + (size_t)slot * H;
-            if (slot == l->n_seen) {
-                rec__row_copy(dd, db, H);
-                l->n_seen++;
-            } else {
-                rec__row_add(dd, db, H);
-            }
-        }
-    }
-    /* last feature first: the update then starts with the rows scattered most recently,
-     * still in cache (the features' gradients are independent, so the order changes no bit) */
-    for (size_t i = m->n_feats; i-- > 0;) {
-        const rec__feature *f = &m->feats[i];
-        if (!f->emb)
-            continue;
-        rec__l0 *l = &ws->l0[i];
-        float *gw = gk + (size_t)f->offset * H;
-        const float *wf = W + (size_t)f->offset * H;
-        const uint32_t dim = f->dim;
-        if (l->factored) {
-            size_t u = l->n_unique;
-            rec__sgemm(1, 0, dim, H, u, 1.0f, l->x, dim, l->p, H, beta, gw, H);
-            rec__sgemm(0, 1, u, dim, H, 1.0f, l->p, H, wf, H, 0.0f, l->x, dim);
-            rec__feature_scatter(m, fs, i, l->ukeys, u, l->x, ts ? ts->rg : NULL);
-        } else {
-            rec__sgemm(1, 0, dim, H, n, 1.0f, l->x, dim, delta, H, beta, gw, H);
-            rec__sgemm(0, 1, n, dim, H, 1.0f, delta, H, wf, H, 0.0f, l->x, dim);
-            rec__feature_scatter(m, fs, i, l->keys, n, l->x, ts ? ts->rg : NULL);
-        }
-    }
-}
 
 /* Predictions of examples idx[0..n) of fs; returns the n predictions (inside ws). Training
  * (train != 0) may run layer 0 feature by feature; evaluation and prediction never do, so
@@ -562,7 +318,7 @@ static void layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
  * of its batch (the feature-by-feature sums round differently). */
 REC_CLONES
 static const float *forward(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
-                            const uint32_t *idx, size_t n, int train)
+                            const uint32_t *idx, size_t n, int train, size_t batch)
 {
     /* the slice's records, once, into small sequential arrays */
     rec__featset_gather(m, fs, idx, n, ws->bk, ws->cap, fs->has_labels ? ws->by : NULL);
@@ -579,7 +335,7 @@ static const float *forward(const rec_model *m, rec__workspace *ws, const rec__f
     ws->by_feature = 0;
     /* dropout needs each layer's output on its own: no fused first layer */
     if (train && m->interaction == REC_INTERACTION_MLP && !rec__ext_has_dropout(m))
-        layer0_plan(m, ws, fs, n);
+        rec__layer0_plan(m, ws, fs, n);
     if (!ws->by_feature)
         rec__features_forward(m, fs, ws->bk, ws->cap, n, ws->x);
     const size_t W = m->width, Wu = m->width_user;
@@ -595,7 +351,8 @@ static const float *forward(const rec_model *m, rec__workspace *ws, const rec__f
     const float *in = ws->x;
     size_t first = 0;
     if (ws->by_feature) {
-        layer0_forward(m, ws, fs, n, has_head(m) ? ws->act[1] : NULL);
+        rec__layer0_forward(m, ws, fs, n, has_head(m) ? ws->act[1] : NULL,
+                            2.0f / (float)batch);
         if (has_head(m))
             return ws->act[1];
         in = ws->act[0];
@@ -611,7 +368,8 @@ static const float *forward(const rec_model *m, rec__workspace *ws, const rec__f
 }
 
 /* Squared error sum and absolute error sum of n predictions against labels. */
-static void errors(const float *pred, const float *labels, size_t n, double *sse, double *sae)
+void rec__train_errors(const float *pred, const float *labels, size_t n, double *sse,
+                       double *sae)
 {
     double s2 = 0.0, s1 = 0.0;
     for (size_t b = 0; b < n; b++) {
@@ -673,7 +431,7 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
             dlast[b] = scale * (pred[b] - ws->by[b]);
         for (size_t l = L; l-- > 0;) {
             if (ws->by_feature && (l == 0 || (l == 1 && has_head(m)))) {
-                layer0_backward(m, ws, ts, fs, n);
+                rec__layer0_backward(m, ws, ts, fs, n);
                 return; /* it also did the head, and reached the embeddings */
             }
             rec_dense *d = m->layers[l];
@@ -697,13 +455,7 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
 
 /* ---- batches on T threads -------------------------------------------------------------------- */
 
-typedef struct thread_out {
-    double sse, sae;
-    rec_status rc;
-    char msg[256];
-} thread_out;
-
-static void thread_fail(thread_out *o, rec_status rc)
+void rec__thread_fail(thread_out *o, rec_status rc)
 {
     if (o->rc)
         return;
@@ -713,12 +465,26 @@ static void thread_fail(thread_out *o, rec_status rc)
 
 /* The first failure of threads 0..T−1, re-raised on the calling thread (messages are
  * per thread). */
-static rec_status first_failure(const thread_out *out, uint32_t T, const char *fn)
+rec_status rec__first_failure(const thread_out *out, uint32_t T, const char *fn)
 {
     for (uint32_t t = 0; t < T; t++)
         if (out[t].rc)
             return rec__error(out[t].rc, "%s: %s", fn, out[t].msg);
     return REC_OK;
+}
+
+double rec__sum_sse(const thread_out *out, uint32_t T)
+{
+    double sse = 0.0;
+    for (uint32_t t = 0; t < T; t++)
+        sse += out[t].sse;
+    return sse;
+}
+
+rec_status rec__diverged(const char *fn)
+{
+    return rec__error(REC_ENUMERIC, "%s: the loss is not finite (training diverged; lower the "
+                      "learning rate)", fn);
 }
 
 /* The model's thread count, or 1 when the BLAS runs threads of its own: OpenBLAS called from
@@ -747,12 +513,6 @@ static size_t slice_cap(size_t batch, uint32_t T)
     if (s < 2 * MIN_SLICE)
         s = 2 * MIN_SLICE; /* a short last batch may run on fewer threads */
     return s < batch ? s : batch;
-}
-
-/* Thread t's slice of B rows cut in T: [B·t/T, B·(t+1)/T), in 64 bits (B < 2^32, T ≤ 256). */
-static size_t slice_at(size_t B, uint32_t t, uint32_t T)
-{
-    return (size_t)((uint64_t)B * t / T);
 }
 
 /* Owner of an embedding row among T threads: blocks of 64 rows (one cache line of touched
@@ -785,8 +545,8 @@ static void round_a(void *ctx, uint32_t t, uint32_t n_pool)
     size_t lo = slice_at(j->B, t, j->T), n = slice_at(j->B, t + 1, j->T) - lo;
     rec__tstate *ts = t ? &m->ws.extra[t] : NULL;
     rec__workspace *ws = t ? &ts->ws : &m->ws;
-    const float *pred = forward(m, ws, j->fs, j->idx + lo, n, 1);
-    errors(pred, ws->by, n, &j->out[t].sse, NULL);
+    const float *pred = forward(m, ws, j->fs, j->idx + lo, n, 1, j->B);
+    rec__train_errors(pred, ws->by, n, &j->out[t].sse, NULL);
     if (isfinite(j->out[t].sse))
         backward(m, ws, ts, j->fs, n, j->B, pred);
 }
@@ -804,6 +564,33 @@ static void dense_range(size_t n, uint32_t me, uint32_t T, size_t *lo, size_t *h
         *hi = n;
 }
 
+/* The optimizer sees a range (or a set of rows) as a parameter of its own (state already
+ * exists: the callers checked), so the threads update disjoint ranges at once. */
+void rec__apply_range(rec_optimizer *opt, const rec__param *p, size_t off, size_t n,
+                      thread_out *o)
+{
+    rec__param view = *p;
+    view.w += off;
+    view.g += off;
+    view.slot[0] = p->slot[0] ? p->slot[0] + off : NULL;
+    view.slot[1] = p->slot[1] ? p->slot[1] + off : NULL;
+    view.n = n;
+    rec_status rc = rec__optimizer_apply(opt, &view);
+    if (rc)
+        rec__thread_fail(o, rc);
+}
+
+void rec__apply_rows(rec_optimizer *opt, const rec__param *p, uint32_t *rows, size_t k,
+                     thread_out *o)
+{
+    rec__param view = *p;
+    view.touched = rows;
+    view.n_touched = k;
+    rec_status rc = rec__optimizer_apply(opt, &view);
+    if (rc)
+        rec__thread_fail(o, rc);
+}
+
 /* Add threads 1..T−1's gradient of one dense parameter into its range, then update it. */
 static void reduce_dense(batch_job *j, rec__param *p, size_t layer, int is_bias, uint32_t me)
 {
@@ -818,19 +605,8 @@ static void reduce_dense(batch_job *j, rec__param *p, size_t layer, int is_bias,
         for (size_t i = 0; i < hi - lo; i++)
             g[i] += src[i];
     }
-    if (!j->opt)
-        return;
-    /* The optimizer sees the range as a parameter of its own (state already exists: the
-     * caller checked), so the threads update disjoint ranges at once. */
-    rec__param view = *p;
-    view.w += lo;
-    view.g += lo;
-    view.slot[0] = p->slot[0] ? p->slot[0] + lo : NULL;
-    view.slot[1] = p->slot[1] ? p->slot[1] + lo : NULL;
-    view.n = hi - lo;
-    rec_status rc = rec__optimizer_apply(j->opt, &view);
-    if (rc)
-        thread_fail(&j->out[me], rc);
+    if (j->opt)
+        rec__apply_range(j->opt, p, lo, hi - lo, &j->out[me]);
 }
 
 /* Add threads 1..T−1's rows of feature fi that `me` owns into the table's gradient, then
@@ -862,14 +638,8 @@ static void reduce_rows(batch_job *j, size_t fi, uint32_t me)
         }
     }
     extra[me].n_owned[fi] = k;
-    if (!j->opt || k == 0)
-        return;
-    rec__param view = *p;
-    view.touched = owned;
-    view.n_touched = k;
-    rec_status rc = rec__optimizer_apply(j->opt, &view);
-    if (rc)
-        thread_fail(&j->out[me], rc);
+    if (j->opt && k != 0)
+        rec__apply_rows(j->opt, p, owned, k, &j->out[me]);
 }
 
 /* Round B: reduce (and, with an optimizer, apply) what thread `me` owns. */
@@ -925,9 +695,18 @@ static void discard_private(rec_model *m, uint32_t T)
         }
 }
 
+/* After a parallel update through views of p (copies of its struct, one per range or per
+ * thread's rows): Adam's step count, which update() advanced only in the views, advances once
+ * for the batch, as on one thread (the other optimizers keep no count). */
+void rec__count_step(rec__param *p, const rec_optimizer *opt)
+{
+    if (rec_optimizer_kind_of(opt) == REC_OPTIMIZER_ADAM)
+        p->steps++;
+}
+
 /* Whether every parameter already has optimizer state (created by the first, serial update),
  * which the parallel update needs: it cannot create state through a view of a range. */
-static int params_have_state(const rec_model *m)
+int rec__params_have_state(const rec_model *m)
 {
     for (size_t fi = 0; fi < m->n_feats; fi++)
         if (m->feats[fi].emb && !rec__embedding_param(m->feats[fi].emb)->slot_kind)
@@ -939,7 +718,7 @@ static int params_have_state(const rec_model *m)
     return 1;
 }
 
-static rec_status apply_serial(rec_model *m, rec_optimizer *opt)
+rec_status rec__apply_serial(rec_model *m, rec_optimizer *opt)
 {
     rec_status rc = REC_OK;
     for (size_t i = 0; i < m->n_feats && !rc; i++)
@@ -952,41 +731,62 @@ static rec_status apply_serial(rec_model *m, rec_optimizer *opt)
     return rc;
 }
 
+/* Threads, their buffers and per-thread results for training on batches of at most `batch`
+ * rows of fs. */
+typedef struct trainer {
+    rec__pool *pool;
+    thread_out *out;
+    dot_split *dot;        /* DOT on T > 1 threads, else NULL */
+    int fp;                /* an MLP with a head on T > 1 threads: feature-parallel layer 0 */
+    uint32_t *owner;       /* fp: thread of each feature */
+    double *cost;          /* fp: seconds per feature in rounds B and D (fp_assign) */
+} trainer;
+
 /* Gradient of one batch idx[0..B) (and, with opt, the update), on the threads of pool; the
  * caller prepared the buffers (train_prepare). Returns the batch's SSE. */
-static rec_status batch_step(rec_model *m, rec__pool *pool, thread_out *out,
-                             rec_optimizer *opt, const rec__featset *fs, const uint32_t *idx,
-                             size_t B, double *sse, const char *fn)
+static rec_status batch_step(rec_model *m, const trainer *tr, rec_optimizer *opt,
+                             const rec__featset *fs, const uint32_t *idx, size_t B, double *sse,
+                             const char *fn)
 {
+    rec__pool *pool = tr->pool;
+    thread_out *out = tr->out;
     uint32_t T = threads_for(B, rec__pool_size(pool), MIN_SLICE);
     batch_job j = {m, fs, idx, B, T, NULL, out};
     memset(out, 0, T * sizeof *out);
+    if (T > 1 && tr->dot)
+        return rec__dot_batch_step(m, tr->dot, pool, out, opt, fs, idx, B, T, sse, fn);
+    if (T > 1 && tr->fp)
+        return rec__fp_batch_step(m, pool, out, tr->owner, tr->cost, opt, fs, idx, B, T, sse,
+                                  fn);
     if (T == 1) {
-        const float *pred = forward(m, &m->ws, fs, idx, B, 1);
-        errors(pred, m->ws.by, B, sse, NULL);
+        const float *pred = forward(m, &m->ws, fs, idx, B, 1, B);
+        rec__train_errors(pred, m->ws.by, B, sse, NULL);
         if (!isfinite(*sse))
-            return rec__error(REC_ENUMERIC, "%s: the loss is not finite (training diverged; "
-                              "lower the learning rate)", fn);
+            return rec__diverged(fn);
         backward(m, &m->ws, NULL, fs, B, B, pred);
         rec__ext_regularize(m); /* L2 penalties, if any (such models train on one thread) */
-        return opt ? apply_serial(m, opt) : REC_OK;
+        return opt ? rec__apply_serial(m, opt) : REC_OK;
     }
     rec__pool_run(pool, round_a, &j);
-    *sse = 0.0;
-    for (uint32_t t = 0; t < T; t++)
-        *sse += out[t].sse;
+    *sse = rec__sum_sse(out, T);
     if (!isfinite(*sse)) {
         discard_private(m, T);
-        return rec__error(REC_ENUMERIC, "%s: the loss is not finite (training diverged; "
-                          "lower the learning rate)", fn);
+        return rec__diverged(fn);
     }
-    int parallel_update = opt && params_have_state(m);
+    int parallel_update = opt && rec__params_have_state(m);
     j.opt = parallel_update ? opt : NULL;
     rec__pool_run(pool, round_b, &j);
     finish_round_b(&j);
-    rec_status rc = first_failure(out, T, fn);
+    for (size_t i = 0; parallel_update && i < m->n_feats; i++)
+        if (m->feats[i].emb)
+            rec__count_step(rec__embedding_param(m->feats[i].emb), opt);
+    for (size_t l = 0; parallel_update && l < m->n_layers; l++) {
+        rec__count_step(rec__dense_kernel(m->layers[l]), opt);
+        rec__count_step(rec__dense_bias(m->layers[l]), opt);
+    }
+    rec_status rc = rec__first_failure(out, T, fn);
     if (!rc && opt && !parallel_update)
-        rc = apply_serial(m, opt);
+        rc = rec__apply_serial(m, opt);
     return rc;
 }
 
@@ -1002,12 +802,15 @@ static rec_status check_built(const rec_model *m, const char *fn)
     return REC_OK;
 }
 
-/* Threads, their buffers and per-thread results for training on batches of at most `batch`
- * rows of fs. */
-typedef struct trainer {
-    rec__pool *pool;
-    thread_out *out;
-} trainer;
+static void trainer_stop(trainer *tr)
+{
+    rec__pool_stop(tr->pool);
+    rec__dot_split_free(tr->dot);
+    rec__free(tr->owner);
+    rec__free(tr->cost);
+    rec__free(tr->out);
+    memset(tr, 0, sizeof *tr);
+}
 
 static rec_status trainer_start(trainer *tr, rec_model *m, const rec__featset *fs,
                                 size_t batch, const char *fn)
@@ -1016,7 +819,9 @@ static rec_status trainer_start(trainer *tr, rec_model *m, const rec__featset *f
     /* gradient training moves the weights away from any posterior samples */
     rec__mcmc_forget(m);
     uint32_t T = rec__ext_serial(m) ? 1 : threads_for(batch, usable_threads(m), MIN_SLICE);
-    rec_status rc = train_prepare(m, fs, T, T > 1 ? slice_cap(batch, T) : batch, fn);
+    if (T > 1 && rec__dot_small(m))
+        T = 1;
+    rec_status rc = train_prepare(m, fs, T, T > 1 ? slice_cap(batch, T) : batch, batch, fn);
     if (!rc)
         rc = rec__ext_train_prepare(m, batch, fn);
     if (rc)
@@ -1024,21 +829,25 @@ static rec_status trainer_start(trainer *tr, rec_model *m, const rec__featset *f
     tr->out = rec__calloc(T, sizeof *tr->out);
     if (!tr->out)
         return rec__error(REC_ENOMEM, "%s: out of memory", fn);
-    rc = rec__pool_start(&tr->pool, T, fn);
-    if (rc) {
-        rec__free(tr->out);
-        tr->out = NULL;
+    /* every workspace needs layer 0's buffers (slices of at least FACTOR_MIN) */
+    tr->fp = T > 1 && rec__fp_applies(m) && m->ws.l0 != NULL;
+    for (uint32_t t = 1; tr->fp && t < T; t++)
+        tr->fp = m->ws.extra[t].ws.l0 != NULL;
+    if (tr->fp) {
+        tr->owner = rec__calloc(m->n_feats ? m->n_feats : 1, sizeof *tr->owner);
+        tr->cost = rec__calloc(2 * (m->n_feats ? m->n_feats : 1), sizeof *tr->cost);
+        if (!tr->owner || !tr->cost) {
+            trainer_stop(tr);
+            return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+        }
     }
+    rc = rec__dot_split_create(&tr->dot, m, T, T > 1 ? slice_cap(batch, T) : batch, fn);
+    if (!rc)
+        rc = rec__pool_start(&tr->pool, T, fn);
+    if (rc)
+        trainer_stop(tr);
     return rc;
 }
-
-static void trainer_stop(trainer *tr)
-{
-    rec__pool_stop(tr->pool);
-    rec__free(tr->out);
-    memset(tr, 0, sizeof *tr);
-}
-
 rec_status rec_model_compute_gradients(rec_model *m, const rec_dataset *ds, const uint32_t *rows,
                                        size_t n, double *loss_out)
 {
@@ -1061,7 +870,7 @@ rec_status rec_model_compute_gradients(rec_model *m, const rec_dataset *ds, cons
         for (size_t i = 0; i < n; i++)
             idx[i] = (uint32_t)i;
         double sse = 0.0;
-        rc = batch_step(m, tr.pool, tr.out, NULL, &fs, idx, n, &sse, fn);
+        rc = batch_step(m, &tr, NULL, &fs, idx, n, &sse, fn);
         if (!rc && loss_out)
             *loss_out = sse / (double)n;
         trainer_stop(&tr);
@@ -1079,7 +888,7 @@ rec_status rec_model_apply_gradients(rec_model *m, rec_optimizer *opt)
         return rc;
     if (!opt)
         return rec__error(REC_EINVAL, "%s: optimizer is NULL", fn);
-    return apply_serial(m, opt);
+    return rec__apply_serial(m, opt);
 }
 
 /* One epoch over a precomputed feature set, in a fresh permutation of 0..n−1 drawn from the
@@ -1099,7 +908,7 @@ static rec_status epoch(rec_model *m, const trainer *tr, rec_optimizer *opt,
     for (size_t start = 0; start < fs->n && !rc; start += batch) {
         size_t B = fs->n - start < batch ? fs->n - start : batch;
         double sse = 0.0;
-        rc = batch_step(m, tr->pool, tr->out, opt, fs, order + start, B, &sse, fn);
+        rc = batch_step(m, tr, opt, fs, order + start, B, &sse, fn);
         sse_total += sse;
     }
     if (rc)
@@ -1194,13 +1003,13 @@ static void eval_chunk(void *ctx, uint32_t t, uint32_t n_pool)
         size_t B = hi - start < j->batch ? hi - start : j->batch;
         for (size_t b = 0; b < B; b++)
             idx[b] = (uint32_t)(start + b);
-        const float *pred = forward(j->m, &j->ws[t], j->fs, idx, B, 0);
+        const float *pred = forward(j->m, &j->ws[t], j->fs, idx, B, 0, B);
         if (j->pred_out) {
             memcpy(j->pred_out + start, pred, B * sizeof *pred);
             continue;
         }
         double s2, s1;
-        errors(pred, j->ws[t].by, B, &s2, &s1);
+        rec__train_errors(pred, j->ws[t].by, B, &s2, &s1);
         sse += s2;
         sae += s1;
     }

@@ -14,6 +14,8 @@ rec_status rec__param_init(rec__param *p, size_t n, uint32_t row_dim)
     p->g = rec__calloc(n, sizeof(float));
     if (!p->w || !p->g)
         goto fail;
+    rec__advise_hugepages(p->w, n * sizeof(float));
+    rec__advise_hugepages(p->g, n * sizeof(float));
     if (row_dim > 0) {
         size_t rows = n / row_dim;
         p->touched = rec__malloc(rows * sizeof(uint32_t));

@@ -13,6 +13,31 @@
 
 #define REC_HIDDEN __attribute__((visibility("hidden")))
 
+/* The hot element-wise loops (embedding rows, activations, optimizer updates) are built for
+ * several x86-64 levels and one is picked when the library loads (multi-versioning): AVX-512 moves
+ * a 32-float row in two instructions where the SSE2 baseline needs eight. Every version gives
+ * the same bits: the loops are element-wise or keep a fixed summation order, and ISO C mode
+ * does not contract a·b + c into an FMA. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define REC_NO_CLONES 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define REC_NO_CLONES 1 /* the clones' resolvers run before TSan starts, and crash */
+#endif
+/* GCC only: clang 14 does not resolve target_clones functions called from another
+ * translation unit (undefined references at link time). */
+#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute) && \
+    !defined(__clang__) && !defined(REC_NO_CLONES)
+#if __has_attribute(target_clones)
+#define REC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef REC_CLONES
+#define REC_CLONES
+#endif
+
 /* ---- errors (error.c) ------------------------------------------------------------------ */
 
 /* Set the thread's message (printf-style) and return code, so callers write
@@ -28,6 +53,12 @@ REC_HIDDEN rec_status rec__error(rec_status code, const char *fmt, ...)
 REC_HIDDEN void *rec__malloc(size_t size);
 REC_HIDDEN void *rec__calloc(size_t n, size_t size);
 REC_HIDDEN void *rec__realloc(void *p, size_t size);
+/* Ask the kernel to back the large block p[0..bytes) with huge pages (Linux transparent huge
+ * pages in "madvise" mode; a no-op elsewhere and for blocks under 4 MB). Call it before the
+ * block is first written. Randomly indexed tables (embedding rows, feature records) of tens to
+ * hundreds of MB otherwise take a TLB miss, and under virtualization a two-level page walk,
+ * on nearly every access. Advice only: nothing fails if the kernel declines. */
+REC_HIDDEN void rec__advise_hugepages(void *p, size_t bytes);
 REC_HIDDEN void rec__free(void *p);
 REC_HIDDEN char *rec__strdup(const char *s);
 /* a·b without overflow; returns 0 on overflow. */

@@ -1,21 +1,26 @@
 /* Fork-join pool for one call (see threads.h).
  *
- * A round is published by bumping a generation counter; workers spin on it for a short while
- * (a training batch lasts tens of microseconds, far less than a futex sleep and wake-up) and
- * then sleep on a condition variable, so an idle pool costs no CPU. The caller runs its own
- * share as thread 0, then waits for the `pending` count of workers to reach zero the same
- * way. Both counters are sequentially consistent atomics, and the mutex is taken only to sleep
- * and to wake sleepers, which rules out lost wake-ups: a sleeper re-checks its condition under
- * the mutex, and whoever changes the condition signals under the same mutex. */
+ * A round is published by bumping a generation counter; a waiting thread spins on it for up
+ * to SPIN_S, 150 µs (a training round lasts tens of microseconds to milliseconds; wait_gen
+ * says why that long), and then sleeps on a condition variable, so an idle pool costs no CPU.
+ * The caller runs its own share as thread 0, then waits for the `pending` count of workers to
+ * reach zero the same way. Both counters are sequentially consistent atomics, and the mutex
+ * is taken only to sleep and to wake sleepers, which rules out lost wake-ups: a sleeper
+ * re-checks its condition under the mutex, and whoever changes the condition signals under
+ * the same mutex. A round in which nobody sleeps takes no mutex at all: a sleeper first counts
+ * itself in `sleepers` (under the mutex), then re-checks its condition; whoever changes the
+ * condition then reads `sleepers`. All four are sequentially consistent, so either the sleeper
+ * sees the change or the changer sees the sleeper and signals under the mutex, which the
+ * sleeper holds until it waits. */
 #include "threads.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 
-/* Spin iterations before sleeping: ~13 µs with the pause hint (27 ns on the Xeon of
- * docs/BENCHMARKS.md), longer than two slices of a batch usually differ, short enough that a
- * thread whose partner was descheduled (a busy machine) wastes little before it sleeps. */
-#define SPIN 500
+/* Spin before sleeping for up to this long, in seconds (wait_gen); the clock is read every
+ * SPIN_CHECK pause hints (27 ns each on the Xeon of docs/BENCHMARKS.md). */
+#define SPIN_S 150e-6
+#define SPIN_CHECK 64
 
 struct rec__pool {
     uint32_t n;               /* threads, counting the caller */
@@ -27,6 +32,7 @@ struct rec__pool {
     atomic_uint_fast64_t gen; /* round number; a change publishes fn/ctx */
     atomic_uint pending;      /* workers still running the current round */
     atomic_int stop;
+    atomic_uint sleepers;     /* threads asleep (or about to sleep) on wake or done */
     rec__pool_fn fn;
     void *ctx;
 };
@@ -43,6 +49,46 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/* Spin until *gen differs from `seen` or SPIN_S has passed; returns whether it changed (if
+ * not, the caller sleeps). Why this long: a thread that sleeps between the rounds of a
+ * training loop is woken by the thread it waits for, and Linux then tends to run both on that
+ * thread's core (wake-affine) while the other core idles. With a 13 µs spin a round of 16 µs
+ * of work per thread took 40 µs on two idle cores (0.98 CPUs used, 2.6 context switches per
+ * round); a spinning thread stays runnable, so the idle core takes it over. 40 µs was enough
+ * on MovieLens 100K but not on 25M ratings, whose rounds last milliseconds (16.7 s per epoch
+ * against 12.8–13.6 s with 150 µs; budgets that follow the measured rounds did no better than
+ * 14.8 s). The price is paid when another process holds a core: a spinning waiter only delays
+ * the thread it waits for, and a 2-thread epoch on ML-100K then took 1.5× as long as with
+ * 40 µs (docs/BENCHMARKS.md, "Threads"; one thread is the right setting there). Yielding
+ * (sched_yield) instead of spinning was tried too: each yield can hand a whole time slice,
+ * milliseconds, to another process while the round waits. */
+static int wait_gen(atomic_uint_fast64_t *gen, uint_fast64_t seen)
+{
+    const double t0 = rec__now();
+    do {
+        for (int i = 0; i < SPIN_CHECK; i++) {
+            if (atomic_load(gen) != seen)
+                return 1;
+            cpu_relax();
+        }
+    } while (rec__now() - t0 < SPIN_S);
+    return atomic_load(gen) != seen;
+}
+
+/* The caller's wait, the same way: until no worker is pending. */
+static int wait_done(atomic_uint *pending)
+{
+    const double t0 = rec__now();
+    do {
+        for (int i = 0; i < SPIN_CHECK; i++) {
+            if (atomic_load(pending) == 0)
+                return 1;
+            cpu_relax();
+        }
+    } while (rec__now() - t0 < SPIN_S);
+    return atomic_load(pending) == 0;
+}
+
 static void *worker_main(void *arg_)
 {
     worker_arg *arg = arg_;
@@ -50,24 +96,23 @@ static void *worker_main(void *arg_)
     const uint32_t id = arg->id;
     uint_fast64_t seen = 0;
     for (;;) {
+        wait_gen(&p->gen, seen);
         uint_fast64_t g = atomic_load(&p->gen);
-        for (int i = 0; g == seen && i < SPIN; i++) {
-            cpu_relax();
-            g = atomic_load(&p->gen);
-        }
         if (g == seen) {
             pthread_mutex_lock(&p->mu);
+            atomic_fetch_add(&p->sleepers, 1);
             while ((g = atomic_load(&p->gen)) == seen)
                 pthread_cond_wait(&p->wake, &p->mu);
+            atomic_fetch_sub(&p->sleepers, 1);
             pthread_mutex_unlock(&p->mu);
         }
         seen = g;
         if (atomic_load(&p->stop))
             return NULL;
         p->fn(p->ctx, id, p->n);
-        if (atomic_fetch_sub(&p->pending, 1) == 1) {
+        if (atomic_fetch_sub(&p->pending, 1) == 1 && atomic_load(&p->sleepers) != 0) {
             pthread_mutex_lock(&p->mu);
-            pthread_cond_signal(&p->done);
+            pthread_cond_broadcast(&p->done);
             pthread_mutex_unlock(&p->mu);
         }
     }
@@ -76,10 +121,12 @@ static void *worker_main(void *arg_)
 /* Publish a round (fn/ctx already set) and wake sleeping workers. */
 static void publish(rec__pool *p)
 {
-    pthread_mutex_lock(&p->mu);
     atomic_fetch_add(&p->gen, 1);
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->mu);
+    if (atomic_load(&p->sleepers) != 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mu);
+    }
 }
 
 static void join_all(rec__pool *p)
@@ -121,6 +168,7 @@ rec_status rec__pool_start(rec__pool **out, uint32_t n, const char *fn)
     atomic_init(&p->gen, 0);
     atomic_init(&p->pending, 0);
     atomic_init(&p->stop, 0);
+    atomic_init(&p->sleepers, 0);
     for (uint32_t i = 0; i + 1 < n; i++) {
         blk->args[i].p = p;
         blk->args[i].id = i + 1;
@@ -158,12 +206,12 @@ void rec__pool_run(rec__pool *p, rec__pool_fn fn, void *ctx)
     atomic_store(&p->pending, p->n - 1);
     publish(p);
     fn(ctx, 0, p->n);
-    for (int i = 0; atomic_load(&p->pending) != 0 && i < SPIN; i++)
-        cpu_relax();
-    if (atomic_load(&p->pending) != 0) {
+    if (!wait_done(&p->pending)) {
         pthread_mutex_lock(&p->mu);
+        atomic_fetch_add(&p->sleepers, 1);
         while (atomic_load(&p->pending) != 0)
             pthread_cond_wait(&p->done, &p->mu);
+        atomic_fetch_sub(&p->sleepers, 1);
         pthread_mutex_unlock(&p->mu);
     }
 }

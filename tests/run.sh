@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # The test command (README.md "Run the tests"; .ci/run calls it). Four passes:
-#   build/       release build, warnings as errors: every suite, verbose (Check's lines shown)
+#   build/       release build, warnings as errors: every suite, verbose (Check's lines shown),
+#                and the Doxygen reference with zero warnings (suite docs); -Dmpi=enabled, so
+#                librec_mpi's 2-rank tests (suite mpi) run too
 #   build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer build with allocation-failure
 #                injection (-Dalloc_testing=true, so the 'alloc' suite runs here under
-#                LeakSanitizer): every suite but the install and bindings checks (an
-#                uninstrumented outside program, python or a cargo binary, cannot load an ASan
-#                library)
+#                LeakSanitizer): every suite but the install, bindings and reference checks
+#                (an uninstrumented outside program, python or a cargo binary, cannot load an
+#                ASan library)
+#   build-tsan/  ThreadSanitizer build: the suites that share handles across threads (threads:
+#                two models trained at once, concurrent predictions on one model;
+#                train_threads: a model's own training threads), in one process (CK_FORK=no)
 #   valgrind     memcheck over build/'s binaries for a representative subset of suites (every
 #                loader, parser and the model file, the fuzz replays, the hostile table), zero
 #                errors and no definite leak required; Check runs in-process (CK_FORK=no)
@@ -13,14 +18,15 @@
 #                runs are tests/fuzz/run.sh, docs/RELIABILITY.md)
 # and one closing line "N passed, N failed" over all of them. Suites that need MovieLens read
 # REC_DATA_DIR and skip those checks, saying so, without it.
-# usage: tests/run.sh [--no-asan] [--no-valgrind] [--no-fuzz] [extra meson test arguments]
+# usage: tests/run.sh [--no-asan] [--no-tsan] [--no-valgrind] [--no-fuzz] [extra meson test args]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh || exit 1
-asan=1 valgrind=1 fuzz=1
+asan=1 tsan=1 valgrind=1 fuzz=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-asan) asan=0 ;;
+        --no-tsan) tsan=0 ;;
         --no-valgrind) valgrind=0 ;;
         --no-fuzz) fuzz=0 ;;
         *) break ;;
@@ -52,7 +58,9 @@ run_suites() {
     skipped=$((skipped + $(grep -c '"result": "SKIP"' "$log" || true)))
 }
 
-if setup_build build; then
+# -Ddocs=auto: the API reference is built and checked for doxygen warnings when doxygen is
+# installed (tools/deps.sh installs it).
+if setup_build build -Ddocs=auto -Dmpi=enabled; then
     run_suites build "$@"
 else
     status=1; failed=$((failed + 1))
@@ -63,11 +71,25 @@ if [ "$asan" = 1 ]; then
     export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
     if setup_build build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
         -Db_lundef=false -Dalloc_testing=true; then
-        run_suites build-asan --no-suite install --no-suite bindings "$@"
+        run_suites build-asan --no-suite install --no-suite bindings --no-suite reference \
+            "$@"
     else
         status=1; failed=$((failed + 1))
     fi
     unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+
+# OpenBLAS is not instrumented: OPENBLAS_NUM_THREADS=1 keeps its own threads out of the picture
+# (docs/threading.md; with more BLAS threads a model also falls back to one thread of its own).
+if [ "$tsan" = 1 ]; then
+    echo "== ThreadSanitizer: threads, train_threads"
+    if setup_build build-tsan -Dbuildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
+        -Dexamples=false; then
+        OPENBLAS_NUM_THREADS=1 CK_FORK=no TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+            run_suites build-tsan threads train_threads
+    else
+        status=1; failed=$((failed + 1))
+    fi
 fi
 
 # The subset: everything that parses untrusted bytes (loaders, text, model files, the fuzz

@@ -287,6 +287,52 @@ START_TEST(test_alloc_every_failure_in_the_cycle)
 }
 END_TEST
 
+/* Training on two threads allocates more on the calling thread: DOT's per-owner lists, an
+ * MLP's feature assignment and timings (model_train.c). Each of those allocations, failing,
+ * makes rec_model_train_epoch return REC_ENOMEM with a message, and the next call succeeds. */
+START_TEST(test_alloc_two_thread_training)
+{
+    /* tables of > 2 MB, or DOT would train on one thread whatever the setting */
+    rec_dataset *ds = NULL;
+    ck_assert_rec_ok(rec_dataset_synthesize(&ds, 30000, 12000, 9000, 5));
+    static const rec_preset presets[] = {REC_PRESET_DOT, REC_PRESET_ONE_LAYER,
+                                         REC_PRESET_ENRICHED};
+    for (int i = 0; i < 3; i++) {
+        rec_model *m = NULL;
+        rec_optimizer *opt = NULL;
+        ck_assert_rec_ok(rec_model_create_preset(&m, presets[i], 3));
+        ck_assert_rec_ok(rec_model_build(m, ds));
+        ck_assert_rec_ok(rec_model_set_threads(m, 2));
+        ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+        double loss;
+        rec__alloc_fail_at(0);
+        ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 512, &loss, NULL));
+        unsigned long total = rec__alloc_count();
+        unsigned long failed = 0;
+        for (unsigned long n = 1; n <= total; n++) {
+            rec__alloc_fail_at(n);
+            int rc = rec_model_train_epoch(m, opt, ds, 512, &loss, NULL);
+            rec__alloc_fail_at(0);
+            ck_assert_msg(rc == REC_OK || rc == REC_ENOMEM, "preset %d, N = %lu: %d", i, n, rc);
+            if (rc == REC_ENOMEM) {
+                failed++;
+                ck_assert_ptr_nonnull(strstr(rec_last_error(), "rec_model_train_epoch"));
+                ck_assert_ptr_nonnull(strstr(rec_last_error(), "out of memory"));
+            }
+            ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 512, &loss, NULL));
+#ifdef HAVE_LSAN
+            ck_assert_msg(__lsan_do_recoverable_leak_check() == 0, "preset %d, N = %lu: leak", i,
+                          n);
+#endif
+        }
+        ck_assert_uint_gt(failed, 0);
+        rec_optimizer_free(opt);
+        rec_model_free(m);
+    }
+    rec_dataset_free(ds);
+}
+END_TEST
+
 /* rec__alloc_fail_at only works in a build with -Dalloc_testing=true. */
 static int injection_active(void)
 {
@@ -309,6 +355,7 @@ int main(void)
     tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_alloc_every_failure_in_the_cycle);
+    tcase_add_test(tc, test_alloc_two_thread_training);
     suite_add_tcase(s, tc);
     return rec_check_run(s);
 }

@@ -124,6 +124,21 @@ START_TEST(test_error_last_error_is_per_thread)
 }
 END_TEST
 
+START_TEST(test_error_set_returns_code_and_sets_message)
+{
+    /* rec_error_set: how code built on librec (librec_mpi) reports through rec_last_error() */
+    ck_assert_int_eq(rec_error_set(REC_EIO, "mine: rank 1 failed"), REC_EIO);
+    ck_assert_str_eq(rec_last_error(), "mine: rank 1 failed");
+    ck_assert_int_eq(rec_error_set(REC_EINVAL, NULL), REC_EINVAL);
+    ck_assert_str_eq(rec_last_error(), "");
+    char longer[2000];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    ck_assert_int_eq(rec_error_set(REC_ERROR, longer), REC_ERROR);
+    ck_assert_uint_eq(strlen(rec_last_error()), 511); /* truncated, still terminated */
+}
+END_TEST
+
 /* ---- version ------------------------------------------------------------------------------- */
 
 START_TEST(test_error_version_number_matches_header)
@@ -161,6 +176,7 @@ static Suite *error_suite(void)
     tcase_add_test(tc, test_error_last_error_set_after_failure);
     tcase_add_test(tc, test_error_last_error_kept_after_success);
     tcase_add_test(tc, test_error_last_error_is_per_thread);
+    tcase_add_test(tc, test_error_set_returns_code_and_sets_message);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("version");

@@ -4,7 +4,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
-lib=$(ls "$build"/lib/librec.so.[0-9]* | head -n 1)
+# librec.so links to the current build (a stale librec.so.N of an older soname may lie beside it)
+lib=$(readlink -f "$build/lib/librec.so")
 abidw --headers-dir include --headers-dir "$build/include" --no-corpus-path \
     --out-file tests/abi/librec.abi "$lib"
 echo "wrote tests/abi/librec.abi from $lib"

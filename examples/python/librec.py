@@ -1,6 +1,6 @@
 """librec from Python, through ctypes: nothing to compile at install time.
 
-The module loads the shared library ``librec.so.0`` from, in order:
+The module loads the shared library ``librec.so.1`` from, in order:
 
 1. ``LIBREC_PATH``: the library file itself, or a directory holding it;
 2. the build tree next to this file (``../../build*/lib``), for running the examples
@@ -67,7 +67,7 @@ OPTIMIZER_ADAGRAD, OPTIMIZER_ADAM, OPTIMIZER_SGD = 0, 1, 2
 (STAT_LOSS, STAT_RMSE, STAT_VAL_RMSE, STAT_VAL_MAE, STAT_SECONDS) = range(5)
 
 #: ABI major version this module was written for (the N of librec.so.N).
-ABI_MAJOR = 0
+ABI_MAJOR = 1
 
 
 # ---- loading the library ----------------------------------------------------------------
@@ -229,7 +229,7 @@ def version():
 
 
 def version_string():
-    """Run-time version string, e.g. '0.1.0'."""
+    """Run-time version string, e.g. '1.0.0'."""
     return _c.version_string().decode()
 
 

@@ -10,6 +10,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/**
+ * @def REC_API
+ * Marks a public function: exported from the shared library with default visibility (every
+ * other symbol is hidden), or `__declspec(dllexport/dllimport)` on Windows unless REC_STATIC
+ * is defined. Applications never need it.
+ */
+/**
+ * @def REC_DEPRECATED(msg)
+ * Marks a public function as deprecated: GCC and Clang warn with msg at each use (other
+ * compilers ignore it); the function itself keeps working.
+ */
+/**
+ * @def REC_BEGIN_DECLS
+ * Opens `extern "C" {` when compiled as C++ (nothing in C), so every header can be included
+ * from C++.
+ */
+/**
+ * @def REC_END_DECLS
+ * Closes the block opened by ::REC_BEGIN_DECLS.
+ */
+
 #if defined(_WIN32) && !defined(REC_STATIC)
 #  ifdef REC_BUILDING
 #    define REC_API __declspec(dllexport)
@@ -55,18 +76,19 @@ typedef enum rec_status {
     REC_ENUMERIC = -9    /**< NaN or infinity met in input, weights or loss */
 } rec_status;
 
-/** Opaque handle types; see their own headers. */
-typedef struct rec_rng rec_rng;
-typedef struct rec_vocab rec_vocab;
-typedef struct rec_embedding rec_embedding;
-typedef struct rec_dense rec_dense;
-typedef struct rec_optimizer rec_optimizer;
-typedef struct rec_discretization rec_discretization;
-typedef struct rec_normalization rec_normalization;
-typedef struct rec_textvec rec_textvec;
-typedef struct rec_dataset rec_dataset;
-typedef struct rec_batches rec_batches;
-typedef struct rec_model rec_model;
+/* Opaque handle types: the layouts are private, so they can change without breaking a
+ * binary. Each is created and freed by the functions of its own header. */
+typedef struct rec_rng rec_rng;                       /**< seeded random generator (rec/rng.h) */
+typedef struct rec_vocab rec_vocab;                   /**< string → index lookup (rec/vocab.h) */
+typedef struct rec_embedding rec_embedding;           /**< embedding table (rec/embedding.h) */
+typedef struct rec_dense rec_dense;                   /**< dense layer (rec/dense.h) */
+typedef struct rec_optimizer rec_optimizer;           /**< SGD, Adagrad or Adam (rec/optimizer.h) */
+typedef struct rec_discretization rec_discretization; /**< bucketizer (rec/discretization.h) */
+typedef struct rec_normalization rec_normalization;   /**< standardizer (rec/normalization.h) */
+typedef struct rec_textvec rec_textvec;               /**< text → token ids (rec/textvec.h) */
+typedef struct rec_dataset rec_dataset;               /**< columnar table (rec/dataset.h) */
+typedef struct rec_batches rec_batches;               /**< mini-batch iterator (rec/dataset.h) */
+typedef struct rec_model rec_model;                   /**< ranking model (rec/model.h) */
 
 REC_END_DECLS
 

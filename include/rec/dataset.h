@@ -29,14 +29,15 @@ typedef enum rec_column_type {
 /**
  * Create an empty dataset of n_rows rows and no columns; add columns with rec_dataset_add_*.
  * @param[out] out new dataset, NULL on failure. Ownership: caller, rec_dataset_free().
+ * @param n_rows number of rows every column will have (0 allowed), < 2^32
  * @retval REC_OK
  * @retval REC_EINVAL out NULL or n_rows ≥ 2^32
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_create(rec_dataset **out, size_t n_rows);
 
-/** Free a dataset; NULL is accepted. @since 0.1 */
+/** Free a dataset; NULL is accepted. @since 1.0 */
 REC_API void rec_dataset_free(rec_dataset *ds);
 
 /**
@@ -45,7 +46,7 @@ REC_API void rec_dataset_free(rec_dataset *ds);
  * @retval REC_EINVAL NULL name/value or duplicate name
  * @retval REC_ESHAPE
  * @retval REC_ENOMEM (dataset unchanged)
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_add_strings(rec_dataset *ds, const char *name,
                                            const char *const *values, size_t n);
@@ -57,7 +58,7 @@ REC_API rec_status rec_dataset_add_strings(rec_dataset *ds, const char *name,
  * @retval REC_ESHAPE
  * @retval REC_ENUMERIC an infinite value
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_add_numbers(rec_dataset *ds, const char *name,
                                            const double *values, size_t n);
@@ -69,16 +70,16 @@ REC_API rec_status rec_dataset_add_numbers(rec_dataset *ds, const char *name,
  * @retval REC_EINVAL
  * @retval REC_ESHAPE
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_add_string_lists(rec_dataset *ds, const char *name,
                                                 const char *const *values, const size_t *offsets,
                                                 size_t n);
 
-/** Number of rows. @since 0.1 */
+/** Number of rows. @since 1.0 */
 REC_API size_t rec_dataset_size(const rec_dataset *ds);
 
-/** Number of columns. @since 0.1 */
+/** Number of columns. @since 1.0 */
 REC_API size_t rec_dataset_n_columns(const rec_dataset *ds);
 
 /**
@@ -86,21 +87,21 @@ REC_API size_t rec_dataset_n_columns(const rec_dataset *ds);
  * @retval REC_OK
  * @retval REC_ENOTFOUND (message names it)
  * @retval REC_EINVAL
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_column(uint32_t *index_out, const rec_dataset *ds,
                                       const char *name);
 
-/** Name of column col (borrowed), or NULL when out of range. @since 0.1 */
+/** Name of column col (borrowed), or NULL when out of range. @since 1.0 */
 REC_API const char *rec_dataset_column_name(const rec_dataset *ds, uint32_t col);
 
-/** Type of column col (a rec_column_type), or -1 when out of range. @since 0.1 */
+/** Type of column col (a rec_column_type), or -1 when out of range. @since 1.0 */
 REC_API int rec_dataset_column_type(const rec_dataset *ds, uint32_t col);
 
-/** String at (col, row) of a string column (borrowed), or NULL on a bad position/type. @since 0.1 */
+/** String at (col, row) of a string column (borrowed), or NULL on a bad position/type. @since 1.0 */
 REC_API const char *rec_dataset_string(const rec_dataset *ds, uint32_t col, size_t row);
 
-/** Number at (col, row) of a number column, or NaN on a bad position/type. @since 0.1 */
+/** Number at (col, row) of a number column, or NaN on a bad position/type. @since 1.0 */
 REC_API double rec_dataset_number(const rec_dataset *ds, uint32_t col, size_t row);
 
 /**
@@ -108,7 +109,7 @@ REC_API double rec_dataset_number(const rec_dataset *ds, uint32_t col, size_t ro
  * and the count.
  * @retval REC_OK
  * @retval REC_EINVAL bad position or type
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_string_list(const char **out, size_t cap, size_t *n_out,
                                            const rec_dataset *ds, uint32_t col, size_t row);
@@ -119,7 +120,7 @@ REC_API rec_status rec_dataset_string_list(const char **out, size_t cap, size_t 
  * @retval REC_OK
  * @retval REC_EINVAL bad column or type
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_unique_strings(const char **out, size_t cap, size_t *n_out,
                                               const rec_dataset *ds, uint32_t col);
@@ -129,7 +130,7 @@ REC_API rec_status rec_dataset_unique_strings(const char **out, size_t cap, size
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE n ≠ rows
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_numbers(double *out, size_t n, const rec_dataset *ds,
                                        uint32_t col);
@@ -139,7 +140,7 @@ REC_API rec_status rec_dataset_numbers(double *out, size_t n, const rec_dataset 
  * @retval REC_OK
  * @retval REC_EINVAL a row out of range
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_subset(rec_dataset **out, const rec_dataset *ds,
                                       const uint32_t *rows, size_t n);
@@ -150,7 +151,7 @@ REC_API rec_status rec_dataset_subset(rec_dataset **out, const rec_dataset *ds,
  * @retval REC_OK
  * @retval REC_EINVAL n_first > rows
  * @retval REC_ENOMEM (both NULL)
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_shuffle_split(rec_dataset **first, rec_dataset **second,
                                              const rec_dataset *ds, size_t n_first,
@@ -165,13 +166,19 @@ REC_API rec_status rec_dataset_shuffle_split(rec_dataset **first, rec_dataset **
  * information. Pass the training set as source (also when ds is a validation or test set), so
  * that no held-out rating or membership leaks into the features. A key absent from source
  * gives an empty list.
- * @param name the new column's name (not already in ds)
+ * @param ds dataset that receives the column
+ * @param name the new column's name (not already in ds; copied)
+ * @param source dataset the lists are gathered from, usually the training set (only read)
+ * @param key_column name of a string column present in both ds and source that joins them
+ *        (e.g. "user_id")
+ * @param value_column name of a string column of source whose values make up the lists
+ *        (e.g. "movie_id")
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument, empty or duplicate name, a key or value column that is not
  *         a string column
  * @retval REC_ENOTFOUND key_column missing from ds or source, value_column missing from source
  * @retval REC_ENOMEM (ds unchanged)
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_add_history(rec_dataset *ds, const char *name,
                                            const rec_dataset *source, const char *key_column,
@@ -189,7 +196,7 @@ REC_API rec_status rec_dataset_add_history(rec_dataset *ds, const char *name,
  * that is not valid UTF-8, non-numeric or non-finite rating/timestamp, NUL byte, empty file
  * @retval REC_EINVAL
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_load_delimited(rec_dataset **out, const char *path,
                                               char delimiter, int has_header, uint32_t user_col,
@@ -200,15 +207,19 @@ REC_API rec_status rec_dataset_load_delimited(rec_dataset **out, const char *pat
  * Shuffled mini-batches of row indices over 0..n_examples−1, reshuffled at the start of every
  * epoch from the handle's own rng (or in order when shuffle is 0).
  * @param[out] out new handle. Ownership: caller, rec_batches_free().
+ * @param n_examples number of rows to cover, 1..2^32 − 1
+ * @param batch_size rows per batch, > 0 (the last batch of an epoch may be smaller)
+ * @param shuffle non-zero: a new random order every epoch; 0: rows in order 0, 1, 2, ...
+ * @param seed seeds the handle's own generator (used only when shuffle is non-zero)
  * @retval REC_OK
  * @retval REC_EINVAL n_examples or batch_size 0, n_examples ≥ 2^32
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_batches_create(rec_batches **out, size_t n_examples, size_t batch_size,
                                       int shuffle, uint64_t seed);
 
-/** Free; NULL is accepted. @since 0.1 */
+/** Free; NULL is accepted. @since 1.0 */
 REC_API void rec_batches_free(rec_batches *b);
 
 /**
@@ -217,11 +228,11 @@ REC_API void rec_batches_free(rec_batches *b);
  * epoch (reshuffled). The last batch of an epoch may be smaller.
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_batches_next(const uint32_t **rows_out, size_t *n_out, rec_batches *b);
 
-/** Batches per epoch: ceil(n_examples / batch_size). @since 0.1 */
+/** Batches per epoch: ceil(n_examples / batch_size). @since 1.0 */
 REC_API size_t rec_batches_count(const rec_batches *b);
 
 REC_END_DECLS

@@ -24,28 +24,32 @@ typedef enum rec_activation {
     REC_ACTIVATION_TANH = 3     /**< y = tanh z */
 } rec_activation;
 
-/** Name of an activation ("linear", "relu", "sigmoid", "tanh"), or "unknown". @since 0.1 */
+/** Name of an activation ("linear", "relu", "sigmoid", "tanh"), or "unknown". @since 1.0 */
 REC_API const char *rec_activation_name(int activation);
 
 /**
  * Create a dense layer with Glorot-uniform kernel and zero bias.
  * @param[out] out new layer, NULL on failure. Ownership: caller, rec_dense_free().
+ * @param n_in input width (columns of x), 1..INT_MAX (CBLAS dimensions are int)
+ * @param n_out output width (units), 1..INT_MAX; n_in·n_out floats must fit in memory
+ * @param activation applied to x·W + b (::rec_activation)
+ * @param seed seeds the Glorot-uniform kernel initialisation
  * @retval REC_OK
  * @retval REC_EINVAL zero or overflowing sizes, unknown activation
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dense_create(rec_dense **out, uint32_t n_in, uint32_t n_out,
                                     rec_activation activation, uint64_t seed);
 
-/** Free a layer; NULL is accepted. @since 0.1 */
+/** Free a layer; NULL is accepted. @since 1.0 */
 REC_API void rec_dense_free(rec_dense *dense);
 
-/** Input width. @since 0.1 */
+/** Input width. @since 1.0 */
 REC_API uint32_t rec_dense_n_in(const rec_dense *dense);
-/** Output width. @since 0.1 */
+/** Output width. @since 1.0 */
 REC_API uint32_t rec_dense_n_out(const rec_dense *dense);
-/** Activation. @since 0.1 */
+/** Activation. @since 1.0 */
 REC_API rec_activation rec_dense_activation(const rec_dense *dense);
 
 /**
@@ -53,7 +57,7 @@ REC_API rec_activation rec_dense_activation(const rec_dense *dense);
  * shared layer).
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument or batch 0
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dense_forward(const rec_dense *dense, const float *x, size_t batch,
                                      float *y);
@@ -61,11 +65,16 @@ REC_API rec_status rec_dense_forward(const rec_dense *dense, const float *x, siz
 /**
  * Backward: accumulate dW += xᵀ·δ, db += Σ δ with δ = dy ∘ act'(y), and, when dx is not NULL,
  * write dx (batch × n_in) = δ·Wᵀ.
- * @param x the forward's input @param y the forward's output @param dy ∂loss/∂y
+ * @param dense the layer whose gradient buffers are accumulated into (weights unchanged)
+ * @param x the forward's input, batch × n_in
+ * @param y the forward's output, batch × n_out
+ * @param dy ∂loss/∂y, batch × n_out
+ * @param batch number of rows of x, y, dy and dx, > 0
+ * @param[out] dx ∂loss/∂x, batch × n_in, overwritten; NULL when not needed (first layer)
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ENOMEM (scratch growth failed; nothing changed)
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dense_backward(rec_dense *dense, const float *x, const float *y,
                                       const float *dy, size_t batch, float *dx);
@@ -75,7 +84,7 @@ REC_API rec_status rec_dense_backward(rec_dense *dense, const float *x, const fl
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE a size does not match
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dense_get_weights(const rec_dense *dense, float *kernel, size_t n_kernel,
                                          float *bias, size_t n_bias);
@@ -86,7 +95,7 @@ REC_API rec_status rec_dense_get_weights(const rec_dense *dense, float *kernel, 
  * @retval REC_EINVAL
  * @retval REC_ESHAPE
  * @retval REC_ENUMERIC
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dense_set_weights(rec_dense *dense, const float *kernel, size_t n_kernel,
                                          const float *bias, size_t n_bias);
@@ -96,12 +105,12 @@ REC_API rec_status rec_dense_set_weights(rec_dense *dense, const float *kernel, 
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dense_get_grad(const rec_dense *dense, float *kernel, size_t n_kernel,
                                       float *bias, size_t n_bias);
 
-/** Clear the accumulated gradients; NULL is accepted. @since 0.1 */
+/** Clear the accumulated gradients; NULL is accepted. @since 1.0 */
 REC_API void rec_dense_zero_grad(rec_dense *dense);
 
 REC_END_DECLS

@@ -17,11 +17,13 @@ REC_BEGIN_DECLS
 /**
  * Create from explicit boundaries: finite, non-decreasing; n may be 0 (one bucket).
  * @param[out] out new handle, NULL on failure. Ownership: caller, rec_discretization_free().
+ * @param boundaries n bucket boundaries (copied); may be NULL when n is 0
+ * @param n number of boundaries; the handle has n + 1 buckets
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument, non-finite or decreasing boundary (its
  * position is named)
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_discretization_create(rec_discretization **out, const double *boundaries,
                                              size_t n);
@@ -32,7 +34,7 @@ REC_API rec_status rec_discretization_create(rec_discretization **out, const dou
  * @retval REC_OK
  * @retval REC_EINVAL n = 0, lo > hi, non-finite
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_discretization_create_linspace(rec_discretization **out, double lo,
                                                       double hi, size_t n);
@@ -44,15 +46,15 @@ REC_API rec_status rec_discretization_create_linspace(rec_discretization **out, 
  * @retval REC_EINVAL n_x or n_boundaries 0, NULL, or a non-finite x (index
  * named)
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_discretization_adapt(rec_discretization **out, const double *x, size_t n_x,
                                             size_t n_boundaries);
 
-/** Free; NULL is accepted. @since 0.1 */
+/** Free; NULL is accepted. @since 1.0 */
 REC_API void rec_discretization_free(rec_discretization *disc);
 
-/** Number of buckets: boundaries + 1. @since 0.1 */
+/** Number of buckets: boundaries + 1. @since 1.0 */
 REC_API size_t rec_discretization_n_buckets(const rec_discretization *disc);
 
 /**
@@ -60,19 +62,19 @@ REC_API size_t rec_discretization_n_buckets(const rec_discretization *disc);
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE n ≠ count
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_discretization_boundaries(const rec_discretization *disc, double *out,
                                                  size_t n);
 
-/** Bucket of one value (binary search; NaN goes to bucket 0). @since 0.1 */
+/** Bucket of one value (binary search; NaN goes to bucket 0). @since 1.0 */
 REC_API uint32_t rec_discretization_bucket(const rec_discretization *disc, double x);
 
 /**
  * Buckets of n values.
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_discretization_apply(const rec_discretization *disc, const double *x,
                                             size_t n, uint32_t *buckets_out);

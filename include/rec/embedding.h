@@ -19,26 +19,29 @@ REC_BEGIN_DECLS
 /**
  * Create a table with Keras's uniform(-0.05, 0.05) initialisation from a seed.
  * @param[out] out the new table, NULL on failure. Ownership: caller, rec_embedding_free().
+ * @param n_rows number of rows (ids 0..n_rows − 1), > 0
+ * @param dim width of a row, > 0
+ * @param seed seeds the initialisation: the same seed gives the same table on every machine
  * @retval REC_OK
  * @retval REC_EINVAL out NULL, n_rows or dim 0, or n_rows·dim overflowing
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_embedding_create(rec_embedding **out, uint32_t n_rows, uint32_t dim,
                                         uint64_t seed);
 
-/** Free a table; NULL is accepted. @since 0.1 */
+/** Free a table; NULL is accepted. @since 1.0 */
 REC_API void rec_embedding_free(rec_embedding *emb);
 
-/** Number of rows. @since 0.1 */
+/** Number of rows. @since 1.0 */
 REC_API uint32_t rec_embedding_rows(const rec_embedding *emb);
 
-/** Width of a row. @since 0.1 */
+/** Width of a row. @since 1.0 */
 REC_API uint32_t rec_embedding_dim(const rec_embedding *emb);
 
 /**
  * Borrowed pointer to one row (dim floats), valid until the table is freed; its values change
- * when an optimizer updates the table. NULL when row is out of range. @since 0.1
+ * when an optimizer updates the table. NULL when row is out of range. @since 1.0
  */
 REC_API const float *rec_embedding_row(const rec_embedding *emb, uint32_t row);
 
@@ -47,7 +50,7 @@ REC_API const float *rec_embedding_row(const rec_embedding *emb, uint32_t row);
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
  * @retval REC_ESHAPE n ≠ n_rows·dim
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_embedding_get_weights(const rec_embedding *emb, float *out, size_t n);
 
@@ -57,7 +60,7 @@ REC_API rec_status rec_embedding_get_weights(const rec_embedding *emb, float *ou
  * @retval REC_EINVAL NULL argument
  * @retval REC_ESHAPE n ≠ n_rows·dim
  * @retval REC_ENUMERIC a value is NaN or infinite
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_embedding_set_weights(rec_embedding *emb, const float *w, size_t n);
 
@@ -65,7 +68,7 @@ REC_API rec_status rec_embedding_set_weights(rec_embedding *emb, const float *w,
  * Gather: out[i] = row ids[i], for i < n (out holds n·dim floats).
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument or an id ≥ n_rows (named in the message)
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_embedding_gather(const rec_embedding *emb, const uint32_t *ids, size_t n,
                                         float *out);
@@ -74,7 +77,7 @@ REC_API rec_status rec_embedding_gather(const rec_embedding *emb, const uint32_t
  * Backward of gather: grad[row ids[i]] += grad_out[i]. Repeated ids are summed.
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument or id out of range (nothing accumulated)
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_embedding_backward(rec_embedding *emb, const uint32_t *ids, size_t n,
                                           const float *grad_out);
@@ -85,7 +88,7 @@ REC_API rec_status rec_embedding_backward(rec_embedding *emb, const uint32_t *id
  * non-zero ids of bag b, or zeros when the bag has none.
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument, bad offsets or id out of range
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_embedding_pool_mean(const rec_embedding *emb, const uint32_t *ids,
                                            const size_t *offsets, size_t n_bags, float *out);
@@ -95,7 +98,7 @@ REC_API rec_status rec_embedding_pool_mean(const rec_embedding *emb, const uint3
  * with c_b the number of non-zero ids of the bag.
  * @retval REC_OK
  * @retval REC_EINVAL as rec_embedding_pool_mean (nothing accumulated)
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_embedding_pool_mean_backward(rec_embedding *emb, const uint32_t *ids,
                                                     const size_t *offsets, size_t n_bags,
@@ -106,14 +109,14 @@ REC_API rec_status rec_embedding_pool_mean_backward(rec_embedding *emb, const ui
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE n ≠ n_rows·dim
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_embedding_get_grad(const rec_embedding *emb, float *out, size_t n);
 
-/** Number of distinct rows with an accumulated gradient since the last clear. @since 0.1 */
+/** Number of distinct rows with an accumulated gradient since the last clear. @since 1.0 */
 REC_API size_t rec_embedding_grad_row_count(const rec_embedding *emb);
 
-/** Clear the accumulated gradient (touching only the rows used). NULL is accepted. @since 0.1 */
+/** Clear the accumulated gradient (touching only the rows used). NULL is accepted. @since 1.0 */
 REC_API void rec_embedding_zero_grad(rec_embedding *emb);
 
 REC_END_DECLS

@@ -121,33 +121,39 @@ typedef int (*rec_epoch_fn)(uint32_t epoch, const double *stats, size_t n_stats,
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_create(rec_model **out, uint64_t seed);
 
 /**
  * Create one of the tutorial's models (unbuilt) reading the MovieLens column names
  * (user_id, movie_title, timestamp, label user_rating).
+ * @param[out] out new unbuilt model, NULL on failure. Ownership: caller, rec_model_free().
+ * @param preset which of the tutorial's models (::rec_preset)
+ * @param seed as for rec_model_create(): drives weight initialisation and batch order
  * @retval REC_OK
  * @retval REC_EINVAL unknown preset
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_create_preset(rec_model **out, rec_preset preset, uint64_t seed);
 
-/** Free a model and everything it owns; NULL is accepted. @since 0.1 */
+/** Free a model and everything it owns; NULL is accepted. @since 1.0 */
 REC_API void rec_model_free(rec_model *model);
 
 /**
  * Add an input feature.
  * @param[out] id_out the feature's index (0, 1, ...), may be NULL
- * @param column dataset column it reads @param dim embedding width (1 for NUMERIC)
+ * @param model an unbuilt model
+ * @param column name of the dataset column it reads, non-empty (copied)
+ * @param kind how the column is preprocessed and embedded (::rec_feature_kind)
+ * @param side which side of the interaction it feeds (::rec_side)
+ * @param dim embedding width, 1..65536 (must be 1 for NUMERIC)
  * @retval REC_OK
  * @retval REC_EINVAL bad kind/side/dim, NULL column
- * @retval REC_ESTATE model
- * already built
+ * @retval REC_ESTATE model already built
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_add_feature(uint32_t *id_out, rec_model *model, const char *column,
                                          rec_feature_kind kind, rec_side side, uint32_t dim);
@@ -158,7 +164,7 @@ REC_API rec_status rec_model_add_feature(uint32_t *id_out, rec_model *model, con
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESTATE
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_feature_set_bucket_count(rec_model *model, uint32_t feature,
                                                       uint32_t n_boundaries);
@@ -168,15 +174,19 @@ REC_API rec_status rec_model_feature_set_bucket_count(rec_model *model, uint32_t
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESTATE
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_feature_set_boundaries(rec_model *model, uint32_t feature,
                                                     const double *boundaries, size_t n);
 
-/** TEXT: vocabulary and embedding size (≥ 2, default 10000). @retval REC_OK @retval REC_EINVAL
- * @retval REC_ESTATE
- * @since 0.1
-  */
+/**
+ * TEXT: vocabulary and embedding size (≥ 2, default 10000).
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL model, no such feature, not a TEXT feature, max_tokens outside
+ *         2..2^24
+ * @retval REC_ESTATE already built
+ * @since 1.0
+ */
 REC_API rec_status rec_model_feature_set_max_tokens(rec_model *model, uint32_t feature,
                                                     uint32_t max_tokens);
 
@@ -187,13 +197,18 @@ REC_API rec_status rec_model_feature_set_max_tokens(rec_model *model, uint32_t f
  * @retval REC_OK
  * @retval REC_EINVAL no such feature, not a bag feature, unknown pooling
  * @retval REC_ESTATE already built
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_feature_set_pooling(rec_model *model, uint32_t feature,
                                                  rec_pooling pooling);
 
-/** Choose the interaction (default DOT). @retval REC_OK @retval REC_EINVAL @retval REC_ESTATE
- * @since 0.1 */
+/**
+ * Choose the interaction (default DOT).
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL model, unknown interaction
+ * @retval REC_ESTATE already built
+ * @since 1.0
+ */
 REC_API rec_status rec_model_set_interaction(rec_model *model, rec_interaction interaction);
 
 /**
@@ -201,15 +216,19 @@ REC_API rec_status rec_model_set_interaction(rec_model *model, rec_interaction i
  * @retval REC_OK
  * @retval REC_EINVAL units 0 or unknown activation
  * @retval REC_ESTATE
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_add_layer(rec_model *model, uint32_t units,
                                        rec_activation activation);
 
-/** Label column (number; default "user_rating"). @retval REC_OK @retval REC_EINVAL
- * @retval REC_ESTATE
- * @since 0.1
-  */
+/**
+ * Label column (number; default "user_rating").
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL model, NULL or empty column
+ * @retval REC_ESTATE already built
+ * @retval REC_ENOMEM
+ * @since 1.0
+ */
 REC_API rec_status rec_model_set_label(rec_model *model, const char *column);
 
 /**
@@ -223,7 +242,7 @@ REC_API rec_status rec_model_set_label(rec_model *model, const char *column);
  * @retval REC_OK
  * @retval REC_EINVAL no such feature, negative or non-finite factor
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_feature_set_l2(rec_model *model, uint32_t feature,
                                             float l2_embedding, float l2_linear);
@@ -234,7 +253,7 @@ REC_API rec_status rec_model_feature_set_l2(rec_model *model, uint32_t feature,
  * @retval REC_OK
  * @retval REC_EINVAL no such layer, negative or non-finite factor
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_layer_set_l2(rec_model *model, size_t layer, float l2);
 
@@ -246,7 +265,7 @@ REC_API rec_status rec_model_layer_set_l2(rec_model *model, size_t layer, float 
  * @retval REC_OK
  * @retval REC_EINVAL no such layer, the output layer, rate outside [0, 1)
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_layer_set_dropout(rec_model *model, size_t layer, float rate);
 
@@ -260,7 +279,7 @@ REC_API rec_status rec_model_layer_set_dropout(rec_model *model, size_t layer, f
  * nothing.
  * @retval REC_OK
  * @retval REC_EINVAL NULL model, negative or non-finite min_delta
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_set_early_stopping(rec_model *model, uint32_t patience,
                                                 double min_delta);
@@ -276,34 +295,34 @@ REC_API rec_status rec_model_set_early_stopping(rec_model *model, uint32_t patie
  * @retval REC_EINVAL inconsistent description or wrong column type
  * @retval REC_ENOMEM
  * (model left unbuilt, usable again)
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_build(rec_model *model, const rec_dataset *adapt);
 
-/** Whether rec_model_build() succeeded. @since 0.1 */
+/** Whether rec_model_build() succeeded. @since 1.0 */
 REC_API int rec_model_is_built(const rec_model *model);
 
-/** Number of features. @since 0.1 */
+/** Number of features. @since 1.0 */
 REC_API size_t rec_model_n_features(const rec_model *model);
 
 /** Number of trainable parameters (0 before build), the linear tables, factor vectors and
- * global bias of BIASED_DOT and FM included. @since 0.1 */
+ * global bias of BIASED_DOT and FM included. @since 1.0 */
 REC_API size_t rec_model_n_params(const rec_model *model);
 
 /**
  * Borrowed embedding table of a feature (NULL for NUMERIC, before build, or out of range).
- * @since 0.1
+ * @since 1.0
  */
 REC_API const rec_embedding *rec_model_feature_embedding(const rec_model *model,
                                                          uint32_t feature);
 
-/** Borrowed vocabulary of a CATEGORICAL or CATEGORICAL_LIST feature, else NULL. @since 0.1 */
+/** Borrowed vocabulary of a CATEGORICAL or CATEGORICAL_LIST feature, else NULL. @since 1.0 */
 REC_API const rec_vocab *rec_model_feature_vocab(const rec_model *model, uint32_t feature);
 
-/** Number of dense layers. @since 0.1 */
+/** Number of dense layers. @since 1.0 */
 REC_API size_t rec_model_n_layers(const rec_model *model);
 
-/** Borrowed dense layer i (NULL before build or out of range). @since 0.1 */
+/** Borrowed dense layer i (NULL before build or out of range). @since 1.0 */
 REC_API const rec_dense *rec_model_layer(const rec_model *model, size_t i);
 
 /**
@@ -311,13 +330,17 @@ REC_API const rec_dense *rec_model_layer(const rec_model *model, size_t i);
  * rec_model_feature_set_l2() / rec_model_layer_set_l2(), and through the dropout masks of a
  * training pass) over the given rows and accumulate them in the model's parameters (dense
  * buffers for layers, sparse rows for embeddings), without changing any weight. Pair with rec_model_apply_gradients().
+ * @param model a built model; its gradient buffers are added to
+ * @param ds dataset holding the feature and label columns (borrowed for the call)
+ * @param rows n row indices of ds making up the batch (repeats allowed)
+ * @param n number of rows in the batch, > 0
  * @param[out] loss_out the batch's mean squared error (may be NULL)
  * @retval REC_OK
  * @retval REC_ESTATE not built
  * @retval REC_EINVAL bad row, missing column
  * @retval REC_ENUMERIC the loss is not finite
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_compute_gradients(rec_model *model, const rec_dataset *ds,
                                                const uint32_t *rows, size_t n, double *loss_out);
@@ -329,20 +352,25 @@ REC_API rec_status rec_model_compute_gradients(rec_model *model, const rec_datas
  * @retval REC_ENOMEM
  * @retval REC_ENUMERIC a weight became
  * non-finite (training diverged)
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_apply_gradients(rec_model *model, rec_optimizer *opt);
 
 /**
  * One epoch over ds in batches of batch_size, in an order reshuffled every call from the
  * model's seed.
- * @param[out] loss_out ::REC_STAT_LOSS (may be NULL) @param[out] rmse_out ::REC_STAT_RMSE
+ * @param model a built model, trained in place
+ * @param opt optimizer applied after each batch (its state is updated)
+ * @param ds training dataset with the feature and label columns, not empty
+ * @param batch_size rows per batch, 1..2^24 (the last batch of the epoch may be smaller)
+ * @param[out] loss_out ::REC_STAT_LOSS (may be NULL)
+ * @param[out] rmse_out ::REC_STAT_RMSE (may be NULL)
  * @retval REC_OK
  * @retval REC_ESTATE
  * @retval REC_EINVAL
  * @retval REC_ENUMERIC
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_train_epoch(rec_model *model, rec_optimizer *opt,
                                          const rec_dataset *ds, size_t batch_size,
@@ -358,7 +386,7 @@ REC_API rec_status rec_model_train_epoch(rec_model *model, rec_optimizer *opt,
  * @retval REC_ESTATE
  * @retval REC_ENUMERIC
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_fit(rec_model *model, rec_optimizer *opt, const rec_dataset *train,
                                  const rec_dataset *val, uint32_t epochs, size_t batch_size,
@@ -382,11 +410,17 @@ REC_API rec_status rec_model_fit(rec_model *model, rec_optimizer *opt, const rec
  * the mean) and NUMERIC features; L2 settings are ignored. Reproducible: the draws come from a
  * generator seeded by the model's seed; results depend on the thread count only through the
  * order of floating-point sums (rows are cut in contiguous chunks per thread).
+ * @param model a built model whose interaction is ::REC_INTERACTION_FM
+ * @param train training dataset with the feature and label columns, not empty
+ * @param n_iter number of Gibbs sweeps, > n_burn_in
+ * @param n_burn_in leading sweeps whose samples are discarded; the remaining
+ *        n_iter − n_burn_in are stored in the model
  * @param val may be NULL; else after each kept sample, REC_STAT_VAL_RMSE and REC_STAT_VAL_MAE
  *        of the posterior mean so far on val are passed to on_iter
  * @param on_iter called after every sweep (1-based) with REC_STAT_LOSS / REC_STAT_RMSE the
  *        training MSE / RMSE of the sweep's sample and REC_STAT_SECONDS its time; a non-zero
  *        return stops sampling (the samples kept so far are stored). May be NULL.
+ * @param payload passed unchanged to on_iter (may be NULL)
  * @retval REC_OK
  * @retval REC_EINVAL NULL or empty dataset, not an FM model, n_burn_in ≥ n_iter; an ordered
  *         probit over fewer than 2 or more than 64 distinct labels
@@ -394,7 +428,7 @@ REC_API rec_status rec_model_fit(rec_model *model, rec_optimizer *opt, const rec
  * @retval REC_ENOTFOUND a feature or label column is missing
  * @retval REC_ENUMERIC non-finite labels, or the chain diverged
  * @retval REC_ENOMEM (the stored samples need n_params × (n_iter − n_burn_in) floats)
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_fit_mcmc(rec_model *model, const rec_dataset *train,
                                       uint32_t n_iter, uint32_t n_burn_in,
@@ -412,11 +446,11 @@ REC_API rec_status rec_model_fit_mcmc(rec_model *model, const rec_dataset *train
  * REC_STAT_LOSS / REC_STAT_RMSE are those of the latent values.
  * @retval REC_OK
  * @retval REC_EINVAL NULL model, unknown likelihood
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_set_likelihood(rec_model *model, rec_likelihood likelihood);
 
-/** Posterior samples stored by rec_model_fit_mcmc() (0 otherwise). @since 0.1 */
+/** Posterior samples stored by rec_model_fit_mcmc() (0 otherwise). @since 1.0 */
 REC_API uint32_t rec_model_n_samples(const rec_model *model);
 
 /**
@@ -425,7 +459,7 @@ REC_API uint32_t rec_model_n_samples(const rec_model *model);
  * @retval REC_ESTATE
  * @retval REC_EINVAL empty dataset, missing column
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_evaluate(const rec_model *model, const rec_dataset *ds,
                                       size_t batch_size, double *rmse_out, double *mae_out);
@@ -434,13 +468,16 @@ REC_API rec_status rec_model_evaluate(const rec_model *model, const rec_dataset 
  * Predict a rating for every row of ds, from raw feature values (strings, timestamps): build ds
  * with rec_dataset_create() and rec_dataset_add_*() using the model's column names; no label
  * column is needed.
- * @param[out] out n = rec_dataset_size(ds) predictions
+ * @param model a built model (only read: may be shared between threads)
+ * @param ds rows to score, with every feature column of the model
+ * @param[out] out n predictions, out[i] for row i of ds
+ * @param n number of entries of out; must equal rec_dataset_size(ds)
  * @retval REC_OK
  * @retval REC_ESTATE
  * @retval REC_ENOTFOUND a feature column is missing
  * @retval REC_ESHAPE n ≠ rows
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_predict(const rec_model *model, const rec_dataset *ds, float *out,
                                      size_t n);
@@ -452,11 +489,11 @@ REC_API rec_status rec_model_predict(const rec_model *model, const rec_dataset *
  * started inside a call and joined before it returns; BLAS threading is left to OpenBLAS.
  * @retval REC_OK
  * @retval REC_EINVAL n_threads 0 or > 256
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_set_threads(rec_model *model, uint32_t n_threads);
 
-/** Thread count set with rec_model_set_threads() (1 by default). @since 0.1 */
+/** Thread count set with rec_model_set_threads() (1 by default). @since 1.0 */
 REC_API uint32_t rec_model_threads(const rec_model *model);
 
 /**
@@ -471,7 +508,7 @@ REC_API uint32_t rec_model_threads(const rec_model *model);
  * @retval REC_ESTATE not built
  * @retval REC_EIO the file could not be written (path and reason named)
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_save(const rec_model *model, const char *path,
                                   int include_optimizer_state);
@@ -482,12 +519,13 @@ REC_API rec_status rec_model_save(const rec_model *model, const char *path,
  * and what is wrong. The loaded model predicts bit-identically to the saved one; when the
  * file holds optimizer state, training resumes where it stopped.
  * @param[out] out the model, NULL on failure. Ownership: caller, rec_model_free().
+ * @param path file written by rec_model_save()
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
  * @retval REC_EIO cannot open or read
  * @retval REC_EFORMAT malformed, truncated, corrupted or unsupported version
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_load(rec_model **out, const char *path);
 
@@ -498,15 +536,22 @@ REC_API rec_status rec_model_load(rec_model **out, const char *path);
  * sides is taken from query). Candidates flagged in exclude (an array of
  * rec_dataset_size(candidates) bytes, non-zero = skip, e.g. items the user already rated; may be
  * NULL) are skipped. Results are sorted by descending predicted rating, ties by ascending row.
- * @param[out] rows_out up to k candidate row indices
- * @param[out] scores_out their predicted ratings (may be NULL)
+ * @param[out] rows_out room for k candidate row indices; the first *n_out are written
+ * @param[out] scores_out room for k floats: the predicted ratings of rows_out (may be NULL)
  * @param[out] n_out number written: min(k, candidates not excluded)
+ * @param k number of recommendations wanted, > 0
+ * @param model a built model (only read)
+ * @param candidates one row per candidate item, with the item-side feature columns
+ * @param query dataset holding the user's row, with the user-side feature columns
+ * @param query_row the user's row in query, < rec_dataset_size(query)
+ * @param exclude rec_dataset_size(candidates) flags, non-zero = skip that candidate; may be
+ *        NULL
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument, k = 0, query_row out of range
  * @retval REC_ESTATE not built
  * @retval REC_ENOTFOUND a feature's column is missing from candidates or query
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_recommend(uint32_t *rows_out, float *scores_out, size_t *n_out,
                                        size_t k, const rec_model *model,
@@ -516,11 +561,14 @@ REC_API rec_status rec_model_recommend(uint32_t *rows_out, float *scores_out, si
 /**
  * Text summary in the style of Keras's model.summary(): each layer with its output shape and
  * parameter count, then the total. Writes at most cap bytes, NUL-terminated (like snprintf).
+ * @param[out] out buffer of cap bytes; may be NULL when cap is 0
+ * @param cap size of out in bytes, NUL included (0 to only measure)
  * @param[out] len_out full length without the NUL (may exceed cap − 1); may be NULL
+ * @param model a built model
  * @retval REC_OK
- * @retval REC_EINVAL
+ * @retval REC_EINVAL NULL model, out NULL with cap > 0
  * @retval REC_ESTATE not built
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_summary(char *out, size_t cap, size_t *len_out,
                                      const rec_model *model);
@@ -531,7 +579,7 @@ REC_API rec_status rec_model_summary(char *out, size_t cap, size_t *len_out,
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESTATE
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_model_graphviz(char *out, size_t cap, size_t *len_out,
                                       const rec_model *model);

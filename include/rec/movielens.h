@@ -45,7 +45,7 @@ REC_BEGIN_DECLS
  *         last line, an empty file
  * @retval REC_EINVAL NULL argument or bad file name
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_load_movielens(rec_dataset **out, const char *dir,
                                               const char *ratings_file);

@@ -16,10 +16,12 @@ REC_BEGIN_DECLS
 /**
  * Create from a known mean and variance (variance ≥ 0, both finite).
  * @param[out] out new handle, NULL on failure. Ownership: caller, rec_normalization_free().
+ * @param mean value subtracted from every input, finite
+ * @param variance population variance, finite and ≥ 0 (a value below 1e-14 divides by 1e-7)
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_normalization_create(rec_normalization **out, double mean,
                                             double variance);
@@ -29,26 +31,26 @@ REC_API rec_status rec_normalization_create(rec_normalization **out, double mean
  * @retval REC_OK
  * @retval REC_EINVAL NULL, n = 0, or a non-finite value (index named)
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_normalization_adapt(rec_normalization **out, const double *x, size_t n);
 
-/** Free; NULL is accepted. @since 0.1 */
+/** Free; NULL is accepted. @since 1.0 */
 REC_API void rec_normalization_free(rec_normalization *norm);
 
-/** Adapted mean. @since 0.1 */
+/** Adapted mean. @since 1.0 */
 REC_API double rec_normalization_mean(const rec_normalization *norm);
-/** Adapted population variance. @since 0.1 */
+/** Adapted population variance. @since 1.0 */
 REC_API double rec_normalization_variance(const rec_normalization *norm);
 
-/** Normalize one value. @since 0.1 */
+/** Normalize one value. @since 1.0 */
 REC_API float rec_normalization_value(const rec_normalization *norm, double x);
 
 /**
  * Normalize n values into out.
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_normalization_apply(const rec_normalization *norm, const double *x,
                                            size_t n, float *out);

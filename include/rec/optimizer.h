@@ -46,7 +46,7 @@ typedef enum rec_optimizer_kind {
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_optimizer_create_adagrad(rec_optimizer **out, float learning_rate);
 
@@ -58,7 +58,7 @@ REC_API rec_status rec_optimizer_create_adagrad(rec_optimizer **out, float learn
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_optimizer_create_adam(rec_optimizer **out, float learning_rate);
 
@@ -69,18 +69,18 @@ REC_API rec_status rec_optimizer_create_adam(rec_optimizer **out, float learning
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_optimizer_create_sgd(rec_optimizer **out, float learning_rate);
 
-/** Kind of an optimizer (REC_OPTIMIZER_ADAGRAD for NULL). @since 0.1 */
+/** Kind of an optimizer (REC_OPTIMIZER_ADAGRAD for NULL). @since 1.0 */
 REC_API rec_optimizer_kind rec_optimizer_kind_of(const rec_optimizer *opt);
 
 /**
  * Adam: decay of the first moment, in [0, 1) (default 0.9).
  * @retval REC_OK
  * @retval REC_EINVAL out of range, or not an Adam optimizer
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_optimizer_set_beta1(rec_optimizer *opt, float beta1);
 
@@ -88,18 +88,18 @@ REC_API rec_status rec_optimizer_set_beta1(rec_optimizer *opt, float beta1);
  * Adam: decay of the second moment, in [0, 1) (default 0.999).
  * @retval REC_OK
  * @retval REC_EINVAL out of range, or not an Adam optimizer
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_optimizer_set_beta2(rec_optimizer *opt, float beta2);
 
-/** Free an optimizer; NULL is accepted. @since 0.1 */
+/** Free an optimizer; NULL is accepted. @since 1.0 */
 REC_API void rec_optimizer_free(rec_optimizer *opt);
 
 /**
  * Set the learning rate (> 0, finite).
  * @retval REC_OK
  * @retval REC_EINVAL
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_optimizer_set_learning_rate(rec_optimizer *opt, float learning_rate);
 
@@ -108,7 +108,7 @@ REC_API rec_status rec_optimizer_set_learning_rate(rec_optimizer *opt, float lea
  * after the call. Other kinds refuse it (REC_EINVAL).
  * @retval REC_OK
  * @retval REC_EINVAL
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_optimizer_set_initial_accumulator(rec_optimizer *opt, float value);
 
@@ -116,11 +116,11 @@ REC_API rec_status rec_optimizer_set_initial_accumulator(rec_optimizer *opt, flo
  * Set epsilon of Adagrad or Adam (≥ 0, finite; default 1e-7). SGD refuses it (REC_EINVAL).
  * @retval REC_OK
  * @retval REC_EINVAL
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_optimizer_set_epsilon(rec_optimizer *opt, float epsilon);
 
-/** Current learning rate. @since 0.1 */
+/** Current learning rate. @since 1.0 */
 REC_API float rec_optimizer_learning_rate(const rec_optimizer *opt);
 
 /**
@@ -129,7 +129,7 @@ REC_API float rec_optimizer_learning_rate(const rec_optimizer *opt);
  * @retval REC_EINVAL NULL argument
  * @retval REC_ENOMEM state allocation failed
  * (weights unchanged)
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_optimizer_update_embedding(rec_optimizer *opt, rec_embedding *emb);
 
@@ -138,7 +138,7 @@ REC_API rec_status rec_optimizer_update_embedding(rec_optimizer *opt, rec_embedd
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ENOMEM (weights unchanged)
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_optimizer_update_dense(rec_optimizer *opt, rec_dense *dense);
 

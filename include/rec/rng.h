@@ -20,23 +20,24 @@ REC_BEGIN_DECLS
 /**
  * Create a generator from a seed. Every seed, including 0, is valid.
  * @param[out] out the new generator; NULL on failure. Ownership: caller, free with rec_rng_free().
+ * @param seed any 64-bit value; the same seed gives the same sequence on every platform
  * @retval REC_OK
  * @retval REC_EINVAL out is NULL
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_rng_create(rec_rng **out, uint64_t seed);
 
-/** Free a generator; NULL is accepted. @since 0.1 */
+/** Free a generator; NULL is accepted. @since 1.0 */
 REC_API void rec_rng_free(rec_rng *rng);
 
-/** Next 64 random bits (xoshiro256**). rng must not be NULL. @since 0.1 */
+/** Next 64 random bits (xoshiro256**). rng must not be NULL. @since 1.0 */
 REC_API uint64_t rec_rng_next_u64(rec_rng *rng);
 
-/** Uniform float in [0, 1) with 24 random bits. rng must not be NULL. @since 0.1 */
+/** Uniform float in [0, 1) with 24 random bits. rng must not be NULL. @since 1.0 */
 REC_API float rec_rng_uniform(rec_rng *rng);
 
-/** Uniform integer in [0, bound); returns 0 when bound is 0. @since 0.1 */
+/** Uniform integer in [0, bound); returns 0 when bound is 0. @since 1.0 */
 REC_API uint32_t rec_rng_below(rec_rng *rng, uint32_t bound);
 
 /**
@@ -44,7 +45,7 @@ REC_API uint32_t rec_rng_below(rec_rng *rng, uint32_t bound);
  * j = rec_rng_below(rng, i + 1)).
  * @retval REC_OK
  * @retval REC_EINVAL rng NULL, or values NULL with n > 0
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_rng_shuffle_u32(rec_rng *rng, uint32_t *values, size_t n);
 

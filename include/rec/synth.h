@@ -50,7 +50,7 @@ REC_BEGIN_DECLS
  * @retval REC_OK
  * @retval REC_EINVAL out NULL or a count out of range (the message names it)
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_dataset_synthesize(rec_dataset **out, size_t n_ratings, uint32_t n_users,
                                           uint32_t n_movies, uint64_t seed);

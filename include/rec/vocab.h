@@ -18,29 +18,33 @@ REC_BEGIN_DECLS
  * Build a vocabulary from a list of strings; duplicates are allowed and collapsed, order does
  * not matter. n may be 0 (everything then maps to 0). The strings are copied.
  * @param[out] out new vocabulary, NULL on failure. Ownership: caller, rec_vocab_free().
+ * @param tokens n NUL-terminated strings (copied); may be NULL when n is 0
+ * @param n number of strings
  * @retval REC_OK
  * @retval REC_EINVAL out NULL, tokens NULL with n > 0, or a NULL entry
  * @retval REC_ENOMEM
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_vocab_create(rec_vocab **out, const char *const *tokens, size_t n);
 
-/** Free a vocabulary; NULL is accepted. @since 0.1 */
+/** Free a vocabulary; NULL is accepted. @since 1.0 */
 REC_API void rec_vocab_free(rec_vocab *vocab);
 
-/** Number of indices, out-of-vocabulary slot included: unique tokens + 1. @since 0.1 */
+/** Number of indices, out-of-vocabulary slot included: unique tokens + 1. @since 1.0 */
 REC_API size_t rec_vocab_size(const rec_vocab *vocab);
 
-/** Index of a token: 1..n, or 0 when unknown (or token is NULL). @since 0.1 */
+/** Index of a token: 1..n, or 0 when unknown (or token is NULL). @since 1.0 */
 REC_API uint32_t rec_vocab_index(const rec_vocab *vocab, const char *token);
 
 /**
  * Index of a token, with a status saying whether it is known.
  * @param[out] id_out the index, 0 when unknown
+ * @param vocab the vocabulary (only read)
+ * @param token NUL-terminated string to look up
  * @retval REC_OK known
  * @retval REC_ENOTFOUND unknown (*id_out = 0)
  * @retval REC_EINVAL NULL argument
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_vocab_lookup(uint32_t *id_out, const rec_vocab *vocab, const char *token);
 
@@ -48,9 +52,12 @@ REC_API rec_status rec_vocab_lookup(uint32_t *id_out, const rec_vocab *vocab, co
  * Batch lookup with StringLookup semantics (unknown → 0).
  * @param[out] ids_out n indices
  * @param[out] n_unknown_out number of unknown tokens (may be NULL)
+ * @param vocab the vocabulary (only read)
+ * @param tokens n NUL-terminated strings, none NULL; may be NULL when n is 0
+ * @param n number of tokens
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument or NULL entry
- * @since 0.1
+ * @since 1.0
  */
 REC_API rec_status rec_vocab_lookup_batch(uint32_t *ids_out, size_t *n_unknown_out,
                                           const rec_vocab *vocab, const char *const *tokens,
@@ -59,7 +66,7 @@ REC_API rec_status rec_vocab_lookup_batch(uint32_t *ids_out, size_t *n_unknown_o
 /**
  * Token of an index. Ownership: borrowed, valid while the vocabulary lives.
  * @return the token, or NULL for index 0 (out of vocabulary) and indices ≥ rec_vocab_size().
- * @since 0.1
+ * @since 1.0
  */
 REC_API const char *rec_vocab_token(const rec_vocab *vocab, uint32_t id);
 

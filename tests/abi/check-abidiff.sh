@@ -9,8 +9,8 @@ build=$2
 baseline="$src/tests/abi/librec.abi"
 command -v abidiff >/dev/null 2>&1 || { echo "abidiff not installed: ABI gate skipped"; exit 77; }
 [ -f "$baseline" ] || { echo "no baseline $baseline: ABI gate skipped"; exit 77; }
-lib=$(ls "$build"/lib/librec.so.[0-9]* 2>/dev/null | head -n 1)
-[ -n "$lib" ] || { echo "no librec.so.N in $build/lib"; exit 1; }
+lib=$(readlink -f "$build/lib/librec.so" 2>/dev/null || true)
+[ -n "$lib" ] && [ -f "$lib" ] || { echo "no librec.so in $build/lib"; exit 1; }
 if ! readelf -S "$lib" | grep -q '\.debug_info'; then
     echo "$lib has no debug info (build with debug=true): ABI gate cannot run"; exit 1
 fi

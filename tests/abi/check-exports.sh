@@ -26,6 +26,12 @@ case "$soname" in
     librec.so.[0-9]*) ;;
     *) echo "unexpected SONAME '$soname'"; exit 1 ;;
 esac
+# Every export is bound to a version node of lib/librec.map (REC_1.0, later REC_1.y), so a
+# program built against a newer minor fails at load time, by name, on an older library.
+unversioned=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRWVi]$/ {print $3}' | grep -v '@@\{0,1\}REC_[0-9]' || true)
+if [ -n "$unversioned" ]; then
+    echo "exported symbols without a REC_x.y version node:"; printf '%s\n' "$unversioned"; exit 1
+fi
 if nm -D --defined-only "$lib" | grep -q ' rec__'; then
     echo "internal rec__ symbols are exported"; exit 1
 fi

@@ -19,6 +19,10 @@ grep -q "$tmp/nowhere" "$tmp/out" || fail "missing-dir message lacks the path: $
 if "$ex/one_layer" --data . --split u9 >"$tmp/out" 2>&1; then fail "accepted --split u9"; fi
 grep -q "random or u1..u5" "$tmp/out" || fail "bad split message: $(cat "$tmp/out")"
 if "$ex/enriched" --data . --epochs zero >"$tmp/out" 2>&1; then fail "accepted --epochs zero"; fi
+if "$ex/factorize" --data . --model nope >"$tmp/out" 2>&1; then fail "factorize --model nope"; fi
+grep -q "must be bmf or fm" "$tmp/out" || fail "factorize bad model message: $(cat "$tmp/out")"
+if "$ex/factorize" --data . --optimizer nope >"$tmp/out" 2>&1; then fail "factorize --optimizer"; fi
+grep -q "sgd, adagrad or adam" "$tmp/out" || fail "factorize optimizer message: $(cat "$tmp/out")"
 echo "argument errors: ok"
 
 if [ -z "${REC_DATA_DIR:-}" ]; then
@@ -102,6 +106,23 @@ d = json.load(open(t + "/best2.json"))
 assert d["validate"] is True and d["epochs"][-1]["val_rmse"] is None, d
 print("deep", "best", "ok")
 PY
+# factorize (gradient-trained biased MF and FM): short runs, early stopping on a slice
+"$ex/factorize" --model bmf --epochs 3 --split u1 --json "$tmp/bmf.json" >"$tmp/bmf.out" \
+    || fail "factorize bmf exited $?"
+grep -q "kept the weights of epoch" "$tmp/bmf.out" || fail "factorize printed no best epoch"
+"$ex/factorize" --model fm --optimizer sgd --lr 0.1 --batch 32 --epochs 2 --quiet \
+    --features genres,history --json "$tmp/fm.json" >/dev/null || fail "factorize fm sgd"
+"$py" - "$tmp" <<'PY' || fail "factorize JSON"
+import json, math, sys
+for name, n in (("bmf", 3), ("fm", 2)):
+    d = json.load(open(sys.argv[1] + "/" + name + ".json"))
+    assert d["model"] == "factorize" and 1 <= len(d["epochs"]) <= n, d
+    assert 1 <= d["best_epoch"] <= n and math.isfinite(d["final_val_rmse"]), d
+    assert d["final_val_rmse"] < 1.2, d
+print("factorize ok")
+PY
+if "$ex/factorize" --model fm --features nope >"$tmp/out" 2>&1; then fail "factorize nope"; fi
+grep -q "unknown feature 'nope'" "$tmp/out" || fail "factorize feature message: $(cat "$tmp/out")"
 if "$ex/best" --features nope >"$tmp/out" 2>&1; then fail "best accepted --features nope"; fi
 grep -q "unknown feature 'nope'" "$tmp/out" || fail "best bad feature message: $(cat "$tmp/out")"
 echo "examples: ok"

@@ -13,6 +13,8 @@ import numpy as np
 def load(out, split, impl, model):
     runs = {}
     for p in glob.glob(os.path.join(out, f"{impl}_{split}_{model}_*.json")):
+        if not os.path.basename(p)[len(f"{impl}_{split}_{model}_"):-5].isdigit():
+            continue  # another model whose name starts with this one's
         d = json.load(open(p))
         runs[int(d["seed"])] = d
     return runs
@@ -21,7 +23,10 @@ def load(out, split, impl, model):
 def main():
     out, split = sys.argv[1], sys.argv[2]
     curves = "--curves" in sys.argv
-    for model in ("dot", "one_layer", "enriched"):
+    models = ("dot", "one_layer", "enriched")
+    if "--models" in sys.argv:
+        models = sys.argv[sys.argv.index("--models") + 1].split(",")
+    for model in models:
         ref, lib = load(out, split, "ref", model), load(out, split, "librec", model)
         seeds = sorted(set(ref) & set(lib))
         if not seeds:
@@ -42,7 +47,9 @@ def main():
         if curves:
             for key in ("loss", "val_rmse"):
                 for name, runs in (("reference", ref), ("librec", lib)):
-                    c = np.array([[e[key] for e in runs[s]["epochs"]] for s in seeds])
+                    # early-stopped runs differ in length: the epochs every run has
+                    n = min(len(runs[s]["epochs"]) for s in seeds)
+                    c = np.array([[e[key] for e in runs[s]["epochs"][:n]] for s in seeds])
                     print(f"{key:8s} {name:9s} " + " ".join(f"{v:.4f}" for v in c.mean(0)))
 
 

@@ -1,4 +1,4 @@
-//! Safe Rust bindings to librec (`librec.so.0`), hand-written over its C API.
+//! Safe Rust bindings to librec (`librec.so.1`), hand-written over its C API.
 //!
 //! Every handle owns its C object and frees it in `Drop`; every fallible call returns
 //! `Result<_, RecError>`, the error carrying the status code and `rec_last_error()` read on
@@ -288,7 +288,7 @@ pub fn version() -> u32 {
     unsafe { ffi::rec_version() }
 }
 
-/// Run-time version string, e.g. "0.1.0".
+/// Run-time version string, e.g. "1.0.0".
 pub fn version_string() -> String {
     unsafe { text(ffi::rec_version_string()) }.unwrap_or_default()
 }

@@ -24,9 +24,9 @@ fn trained(preset: Preset) -> (Model, Dataset) {
 }
 
 #[test]
-fn version_is_0_1() {
-    assert_eq!(version() / 100, 1); // 0.1.x
-    assert!(version_string().starts_with("0.1."));
+fn version_is_1_0() {
+    assert_eq!(version() / 100, 100); // 1.0.x: the ABI this crate was written for
+    assert!(version_string().starts_with("1.0."));
 }
 
 #[test]

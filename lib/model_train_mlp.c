@@ -1,0 +1,249 @@
+/* An MLP with a one-unit head on T > 1 threads: layer 0 feature by feature, each keyed feature
+ * owned by one thread (see below; the layer itself is in model_layer0.c). */
+#include "model_train_internal.h"
+
+#include <math.h>
+
+/* ---- an MLP with a one-unit head on T > 1 threads -----------------------------------------
+
+Cutting the batch into slices would look for repeated keys in each slice, and a slice of 1,024
+examples repeats far fewer users and titles than the whole batch (420 distinct users against
+660 in 2,048 on MovieLens 100K), so two threads would do more multiply-adds than one; and every
+thread would need private embedding-row gradients, reduced afterwards. Instead the work of
+layer 0 goes feature by feature, each keyed feature owned by one thread (round-robin):
+
+  round A  thread t, slice t: gather the records into the batch's arrays;
+  round B  owner of f: distinct keys of f over the whole batch, U_f, P_f = U_f·W_f (a feature
+           whose keys barely repeat takes one slot per example: X_f·W_f);
+  round C  thread t, slice t: the fused pass (model_layer0.c), δ_b into the batch's δ array,
+           the slice's sums of the small gradients (∂b₀, ∂w₁, ∂b₁, numeric rows of ∂W₀);
+  round D  owner of f: Δ_f in the order of the batch, ∂W_f += U_fᵀ·Δ_f, ∂U_f = Δ_f·W_fᵀ
+           scattered into the table (no other thread touches it), then, training, the
+           optimizer on the table and on W_f's rows; thread 0 adds the slices' small sums in
+           slice order and updates b₀, the head and the numeric rows.
+
+Each table and each row of W₀ is written by one thread, in an order fixed by T alone, so a
+given T gives the same bits every run; Δ_f, ∂W_f and ∂U_f have the bits of one thread, and
+the small sums differ from one thread's by rounding only. */
+
+int rec__fp_applies(const rec_model *m)
+{
+    return m->interaction == REC_INTERACTION_MLP && m->n_layers && has_head(m) &&
+           !rec__ext_has_dropout(m) && !rec__ext_interaction(m);
+}
+
+typedef struct fp_job {
+    rec_model *m;
+    const rec__featset *fs;
+    const uint32_t *idx;
+    size_t B;
+    uint32_t T;
+    rec_optimizer *opt; /* round D updates; NULL: gradients only */
+    thread_out *out;
+    uint32_t *owner;    /* per feature, from fp_assign */
+    double *cost;       /* per feature: seconds of round B, then of round D (2 × n_feats) */
+} fp_job;
+
+/* Give the keyed features to the threads, largest first, each to the least loaded thread
+ * (ties: lowest index). A feature's size is the time its work took in the same round of the
+ * previous batch, or before any was measured, the rows it moves: its distinct keys times its
+ * mean bag length. Which thread does a feature's work changes no bit of the result (each
+ * feature's sums run in the batch's order wherever they run), so the timing may steer it. */
+static void fp_assign(const rec_model *m, const rec__featset *fs, uint32_t *owner,
+                      const double *cost, uint32_t T)
+{
+    double load[MAX_THREADS] = {0};
+    const size_t nf = m->n_feats;
+    for (size_t i = 0; i < nf; i++)
+        owner[i] = UINT32_MAX;
+    for (;;) {
+        size_t best = nf;
+        double size = -1.0;
+        for (size_t i = 0; i < nf; i++) {
+            if (!m->feats[i].emb || owner[i] != UINT32_MAX)
+                continue;
+            double ci = cost[i];
+            if (!(ci > 0.0)) {
+                const rec__fcol *c = &fs->cols[i];
+                double bag = c->n_bags ? (double)c->bag_offsets[c->n_bags] / (double)c->n_bags
+                                       : 1.0;
+                ci = 1e-9 * (double)(m->ws.l0[i].n_unique + 1) * m->feats[i].dim;
+                ci *= bag > 1.0 ? bag : 1.0;
+            }
+            if (ci > size) {
+                size = ci;
+                best = i;
+            }
+        }
+        if (best == nf)
+            return;
+        uint32_t t = 0;
+        for (uint32_t k = 1; k < T; k++)
+            if (load[k] < load[t])
+                t = k;
+        owner[best] = t;
+        load[t] += size;
+    }
+}
+
+static inline rec__workspace *fp_private(rec_model *m, uint32_t t)
+{
+    return t ? &m->ws.extra[t].ws : &m->ws;
+}
+
+REC_CLONES
+static void fp_round_a(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    fp_job *j = ctx;
+    if (t >= j->T)
+        return;
+    rec__workspace *sh = &j->m->ws;
+    size_t lo = slice_at(j->B, t, j->T), n = slice_at(j->B, t + 1, j->T) - lo;
+    rec__featset_gather(j->m, j->fs, j->idx + lo, n, sh->bk + lo, sh->cap, sh->by + lo);
+}
+
+REC_CLONES
+static void fp_round_b(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    fp_job *j = ctx;
+    if (t >= j->T)
+        return;
+    const rec_model *m = j->m;
+    rec__workspace *sh = &j->m->ws;
+    const size_t B = j->B;
+    const uint32_t H = m->units[0];
+    const float *W = rec__dense_kernel(m->layers[0])->w;
+    for (size_t i = 0; i < m->n_feats; i++) {
+        const rec__feature *f = &m->feats[i];
+        if (!f->emb || j->owner[i] != t)
+            continue;
+        const double t0 = rec__now();
+        rec__l0 *l = &sh->l0[i];
+        const uint32_t *keys = sh->bk + i * sh->cap;
+        l->keys = keys;
+        l->factored = 0;
+        if (l0_has_map(f, l, &j->fs->cols[i])) {
+            l->n_unique = rec__group_keys(l->kslot, keys, B, l->ukeys, l->sidx);
+            l->factored = 4 * (size_t)l->n_unique <= 3 * B;
+        }
+        const float *wf = W + (size_t)f->offset * H;
+        if (l->factored) {
+            rec__feature_gather(m, j->fs, i, l->ukeys, l->n_unique, l->x);
+        } else { /* one slot per example */
+            for (size_t b = 0; b < B; b++)
+                l->sidx[b] = (uint32_t)b;
+            l->n_unique = B;
+            rec__feature_gather(m, j->fs, i, keys, B, l->x);
+        }
+        rec__sgemm(0, 0, l->n_unique, H, f->dim, 1.0f, l->x, f->dim, wf, H, 0.0f, l->p, H);
+        j->cost[i] = rec__now() - t0;
+    }
+}
+
+static void fp_round_c(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    fp_job *j = ctx;
+    if (t >= j->T)
+        return;
+    rec__workspace *sh = &j->m->ws;
+    size_t lo = slice_at(j->B, t, j->T), n = slice_at(j->B, t + 1, j->T) - lo;
+    float *pred = sh->act[1] + lo;
+    rec__layer0_fused_slice(j->m, sh, lo, fp_private(j->m, t), n, pred, 2.0f / (float)j->B);
+    rec__train_errors(pred, sh->by + lo, n, &j->out[t].sse, NULL);
+}
+
+/* The optimizer on rows [r0, r1) of a dense parameter with `cols` columns. */
+static void fp_update_rows(fp_job *j, rec__param *p, size_t r0, size_t r1, size_t cols,
+                           uint32_t t)
+{
+    rec__apply_range(j->opt, p, r0 * cols, (r1 - r0) * cols, &j->out[t]);
+}
+
+REC_CLONES
+static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    fp_job *j = ctx;
+    if (t >= j->T)
+        return;
+    rec_model *m = j->m;
+    rec__workspace *sh = &m->ws;
+    const size_t B = j->B;
+    const uint32_t H = m->units[0];
+    rec__param *k0 = rec__dense_kernel(m->layers[0]);
+    const size_t dbase = sh->cap * H;
+    for (size_t i = m->n_feats; i-- > 0;) {
+        const rec__feature *f = &m->feats[i];
+        if (!f->emb || j->owner[i] != t)
+            continue;
+        const double t0 = rec__now();
+        rec__l0 *l = &sh->l0[i];
+        const float *dl = sh->delta;
+        const uint32_t *keys = l->keys;
+        if (l->factored) {
+            /* Δ_k = Σ_{b: key(b) = k} δ_b, in the batch's order */
+            float *d = l->p + dbase;
+            uint32_t seen = 0;
+            for (size_t b = 0; b < B; b++)
+                l0_delta_add(d, l->sidx[b], &seen, sh->delta + b * H, H);
+            dl = d;
+            keys = l->ukeys;
+        }
+        rec__layer0_feature_backward(m, j->fs, i, l, keys, l->n_unique, dl, 1.0f,
+                                     k0->g + (size_t)f->offset * H,
+                                     k0->w + (size_t)f->offset * H, NULL);
+        if (j->opt) {
+            rec_status rc = rec__optimizer_apply(j->opt, rec__embedding_param(f->emb));
+            if (rc)
+                rec__thread_fail(&j->out[t], rc);
+            fp_update_rows(j, k0, f->offset, f->offset + f->dim, H, t);
+        }
+        j->cost[m->n_feats + i] = rec__now() - t0;
+    }
+    if (t != 0)
+        return;
+    /* the slices' sums of the small gradients, in slice order */
+    rec__param *b0 = rec__dense_bias(m->layers[0]);
+    rec__param *k1 = rec__dense_kernel(m->layers[1]), *b1 = rec__dense_bias(m->layers[1]);
+    for (uint32_t s = 0; s < j->T; s++)
+        rec__layer0_put_sums(m, fp_private(m, s), b0->g, k0->g, k1->g, b1->g, 1);
+    if (!j->opt)
+        return;
+    rec__param *own[3] = {b0, k1, b1}; /* thread 0's alone: updated whole */
+    for (int k = 0; k < 3; k++) {
+        rec_status rc = rec__optimizer_apply(j->opt, own[k]);
+        if (rc)
+            rec__thread_fail(&j->out[0], rc);
+    }
+    for (size_t i = 0; i < m->n_feats; i++)
+        if (!m->feats[i].emb)
+            fp_update_rows(j, k0, m->feats[i].offset, m->feats[i].offset + 1, H, 0);
+}
+
+rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out, uint32_t *owner,
+                              double *cost, rec_optimizer *opt, const rec__featset *fs,
+                              const uint32_t *idx, size_t B, uint32_t T, double *sse,
+                              const char *fn)
+{
+    fp_job j = {m, fs, idx, B, T, NULL, out, owner, cost};
+    rec__pool_run(pool, fp_round_a, &j);
+    fp_assign(m, fs, owner, cost, T);
+    rec__pool_run(pool, fp_round_b, &j);
+    rec__pool_run(pool, fp_round_c, &j);
+    *sse = rec__sum_sse(out, T);
+    if (!isfinite(*sse)) /* nothing was added to any gradient yet */
+        return rec__diverged(fn);
+    int parallel_update = opt && rec__params_have_state(m);
+    j.opt = parallel_update ? opt : NULL;
+    fp_assign(m, fs, owner, cost + m->n_feats, T);
+    rec__pool_run(pool, fp_round_d, &j);
+    if (parallel_update) /* W₀ went by rows; the tables, b₀ and the head were updated whole */
+        rec__count_step(rec__dense_kernel(m->layers[0]), opt);
+    rec_status rc = rec__first_failure(out, T, fn);
+    if (!rc && opt && !parallel_update)
+        rc = rec__apply_serial(m, opt);
+    return rc;
+}
