@@ -6,7 +6,7 @@
  * of floating-point additions (Adagrad and Adam; MLP, biased dot and FM models, whose extra
  * tables the API must carry too). No MPI is needed: librec_mpi does the same across processes
  * (tests/mpi). */
-#include "rec_check.h"
+#include "model_fixtures.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -17,76 +17,15 @@
 
 static rec_dataset *synth(size_t n, uint64_t seed)
 {
-    rec_dataset *ds = NULL;
-    ck_assert_rec_ok(rec_dataset_synthesize(&ds, n, 60, 80, seed));
-    return ds;
-}
-
-static rec_model *enriched(const rec_dataset *ds, uint64_t seed)
-{
-    rec_model *m;
-    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ENRICHED, seed));
-    ck_assert_rec_ok(rec_model_build(m, ds));
-    return m;
+    return fx_synth(n, 60, 80, seed);
 }
 
 /* A BIASED_DOT or FM model with a NUMERIC feature: linear tables, a global bias and (FM) a
  * numeric factor vector besides the embeddings. */
 static rec_model *factorized(const rec_dataset *ds, rec_interaction kind, uint64_t seed)
 {
-    rec_model *m;
-    ck_assert_rec_ok(rec_model_create(&m, seed));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
-                                           REC_SIDE_USER, 8));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
-                                           REC_SIDE_USER, 1));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
-                                           REC_SIDE_ITEM, kind == REC_INTERACTION_FM ? 8 : 9));
-    ck_assert_rec_ok(rec_model_set_interaction(m, kind));
-    ck_assert_rec_ok(rec_model_build(m, ds));
-    return m;
-}
-
-/* Every prediction of the model on ds. */
-static float *predictions(const rec_model *m, const rec_dataset *ds)
-{
-    size_t n = rec_dataset_size(ds);
-    float *p = malloc(n * sizeof *p);
-    ck_assert_ptr_nonnull(p);
-    ck_assert_rec_ok(rec_model_predict(m, ds, p, n));
-    return p;
-}
-
-/* Embedding and dense weights, concatenated (what the public getters reach). */
-static float *weights_of(const rec_model *m, size_t *n)
-{
-    size_t total = rec_model_n_params(m), at = 0;
-    float *w = malloc(total * sizeof *w);
-    ck_assert_ptr_nonnull(w);
-    for (uint32_t f = 0; f < rec_model_n_features(m); f++) {
-        const rec_embedding *e = rec_model_feature_embedding(m, f);
-        if (!e)
-            continue;
-        size_t k = (size_t)rec_embedding_rows(e) * rec_embedding_dim(e);
-        ck_assert_rec_ok(rec_embedding_get_weights(e, w + at, k));
-        at += k;
-    }
-    for (size_t l = 0; l < rec_model_n_layers(m); l++) {
-        const rec_dense *d = rec_model_layer(m, l);
-        size_t nk = (size_t)rec_dense_n_in(d) * rec_dense_n_out(d), nb = rec_dense_n_out(d);
-        ck_assert_rec_ok(rec_dense_get_weights(d, w + at, nk, w + at + nk, nb));
-        at += nk + nb;
-    }
-    *n = at;
-    return w;
-}
-
-static double max_abs_diff(const float *a, const float *b, size_t n)
-{
-    double d = 0.0;
-    for (size_t i = 0; i < n; i++)
-        d = fmax(d, fabs((double)a[i] - (double)b[i]));
-    return d;
+    return fx_factorized(ds, kind, REC_FEATURE_CATEGORICAL,
+                         kind == REC_INTERACTION_FM ? 8 : 9, seed);
 }
 
 /* What a communicator does: the gradient of part r (n[r] rows of a batch of B) weighted by
@@ -148,14 +87,7 @@ static void two_parts_match_one(rec_model *one, rec_model *a, rec_model *b,
                                 double cut, size_t steps, double tol)
 {
     size_t n = rec_dataset_size(ds);
-    uint32_t *order = malloc(n * sizeof *order);
-    ck_assert_ptr_nonnull(order);
-    for (size_t i = 0; i < n; i++)
-        order[i] = (uint32_t)i;
-    rec_rng *rng;
-    ck_assert_rec_ok(rec_rng_create(&rng, 5));
-    ck_assert_rec_ok(rec_rng_shuffle_u32(rng, order, n));
-    rec_rng_free(rng);
+    uint32_t *order = fx_shuffled(n, 5);
     for (size_t s = 0; s < steps; s++) {
         const uint32_t *batch = order + (s * B) % (n - B);
         size_t n0 = (size_t)(cut * (double)B), parts[2] = {n0, B - n0};
@@ -169,14 +101,15 @@ static void two_parts_match_one(rec_model *one, rec_model *a, rec_model *b,
         ck_assert_rec_ok(rec_model_apply_gradients(b, opt));
     }
     free(order);
-    float *p1 = predictions(one, ds), *pa = predictions(a, ds), *pb = predictions(b, ds);
+    float *p1 = fx_predictions(one, ds), *pa = fx_predictions(a, ds);
+    float *pb = fx_predictions(b, ds);
     ck_assert_msg(memcmp(pa, pb, n * sizeof *pa) == 0, "the two parts' models differ");
-    double d = max_abs_diff(p1, pa, n);
+    double d = fx_max_abs_diff(p1, pa, n);
     ck_assert_msg(d < tol, "predictions differ from one-model training by %g (tol %g)", d, tol);
     /* and they did train: the predictions moved */
     size_t nw;
-    float *w1 = weights_of(one, &nw), *wa = weights_of(a, &nw);
-    double dw = max_abs_diff(w1, wa, nw);
+    float *w1 = fx_weights_of(one, &nw), *wa = fx_weights_of(a, &nw);
+    double dw = fx_max_abs_diff(w1, wa, nw);
     ck_assert_msg(dw < tol, "weights differ by %g (tol %g)", dw, tol);
     free(w1);
     free(wa);
@@ -240,7 +173,7 @@ END_TEST
 START_TEST(test_gradient_get_matches_block_getters)
 {
     rec_dataset *ds = synth(600, 2);
-    rec_model *m = enriched(ds, 4);
+    rec_model *m = fx_enriched(ds, 4);
     uint32_t rows[64];
     for (uint32_t i = 0; i < 64; i++)
         rows[i] = i * 7;
@@ -293,7 +226,7 @@ END_TEST
 START_TEST(test_gradient_table_set_sums_repeats_and_clears)
 {
     rec_dataset *ds = synth(300, 2);
-    rec_model *m = enriched(ds, 4);
+    rec_model *m = fx_enriched(ds, 4);
     uint32_t dim;
     ck_assert_rec_ok(rec_model_grad_table_shape(NULL, &dim, NULL, m, 0));
     float *g = calloc(3 * dim, sizeof *g);
@@ -331,18 +264,18 @@ START_TEST(test_gradient_dense_set_is_applied)
 {
     /* SGD: w ← w − lr·g, so the weights move by exactly what was set */
     rec_dataset *ds = synth(300, 2);
-    rec_model *m = enriched(ds, 4);
+    rec_model *m = fx_enriched(ds, 4);
     rec_optimizer *opt;
     ck_assert_rec_ok(rec_optimizer_create_sgd(&opt, 0.5f));
     size_t D = rec_model_grad_dense_size(m), nw;
     float *g = malloc(D * sizeof *g);
     for (size_t i = 0; i < D; i++)
         g[i] = (float)(i % 7) - 3.0f;
-    float *before = weights_of(m, &nw);
+    float *before = fx_weights_of(m, &nw);
     ck_assert_rec_ok(rec_model_grad_dense_set(m, g, D));
     ck_assert_rec_ok(rec_model_apply_gradients(m, opt));
-    float *after = weights_of(m, &nw);
-    size_t dense_at = nw - D; /* the dense weights come last in weights_of() */
+    float *after = fx_weights_of(m, &nw);
+    size_t dense_at = nw - D; /* the dense weights come last in fx_weights_of() */
     for (size_t i = 0; i < D; i++)
         ck_assert_float_eq_tol(after[dense_at + i], before[dense_at + i] - 0.5f * g[i], 1e-6f);
     ck_assert(memcmp(before, after, dense_at * sizeof *before) == 0); /* tables untouched */
@@ -357,18 +290,45 @@ END_TEST
 
 /* ---- two parts of every batch = one model on the whole batch --------------------------------- */
 
-START_TEST(test_gradient_two_parts_match_one_enriched_adagrad)
+/* The models of one two-parts test: ENRICHED, or factorized() of that interaction. */
+enum part_model { PART_ENRICHED, PART_BIASED_DOT, PART_FM };
+
+static rec_model *part_model(const rec_dataset *ds, enum part_model kind, uint64_t seed)
 {
-    rec_dataset *ds = synth(3000, 7);
-    rec_model *one = enriched(ds, 11), *a = enriched(ds, 11), *b = enriched(ds, 11);
+    if (kind == PART_ENRICHED)
+        return fx_enriched(ds, seed);
+    return factorized(ds, kind == PART_FM ? REC_INTERACTION_FM : REC_INTERACTION_BIASED_DOT,
+                      seed);
+}
+
+/* synth(n_ds, ds_seed); three `kind` models from model_seed (`one` on threads_one threads);
+ * Adam (adam) or Adagrad at lr; then two_parts_match_one(). */
+static void check_two_parts(size_t n_ds, uint64_t ds_seed, enum part_model kind,
+                            uint64_t model_seed, uint32_t threads_one, int adam, float lr,
+                            size_t B, double cut, size_t steps, double tol)
+{
+    rec_dataset *ds = synth(n_ds, ds_seed);
+    rec_model *one = part_model(ds, kind, model_seed);
+    rec_model *a = part_model(ds, kind, model_seed);
+    rec_model *b = part_model(ds, kind, model_seed);
+    if (threads_one != 1)
+        ck_assert_rec_ok(rec_model_set_threads(one, threads_one));
     rec_optimizer *opt;
-    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
-    two_parts_match_one(one, a, b, opt, ds, 256, 1.0 / 3.0, 12, 2e-5);
+    if (adam)
+        ck_assert_rec_ok(rec_optimizer_create_adam(&opt, lr));
+    else
+        ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, lr));
+    two_parts_match_one(one, a, b, opt, ds, B, cut, steps, tol);
     rec_optimizer_free(opt);
     rec_model_free(one);
     rec_model_free(a);
     rec_model_free(b);
     rec_dataset_free(ds);
+}
+
+START_TEST(test_gradient_two_parts_match_one_enriched_adagrad)
+{
+    check_two_parts(3000, 7, PART_ENRICHED, 11, 1, 0, 0.1f, 256, 1.0 / 3.0, 12, 2e-5);
 }
 END_TEST
 
@@ -376,51 +336,19 @@ START_TEST(test_gradient_two_parts_match_one_enriched_adam_threads)
 {
     /* Adam updates only touched rows, so the union of the parts' rows must be exact; two
      * threads in one part change only the order of additions */
-    rec_dataset *ds = synth(3000, 8);
-    rec_model *one = enriched(ds, 12), *a = enriched(ds, 12), *b = enriched(ds, 12);
-    ck_assert_rec_ok(rec_model_set_threads(one, 2));
-    rec_optimizer *opt;
-    ck_assert_rec_ok(rec_optimizer_create_adam(&opt, 0.01f));
-    two_parts_match_one(one, a, b, opt, ds, 512, 0.5, 10, 2e-5);
-    rec_optimizer_free(opt);
-    rec_model_free(one);
-    rec_model_free(a);
-    rec_model_free(b);
-    rec_dataset_free(ds);
+    check_two_parts(3000, 8, PART_ENRICHED, 12, 2, 1, 0.01f, 512, 0.5, 10, 2e-5);
 }
 END_TEST
 
 START_TEST(test_gradient_two_parts_match_one_biased_dot)
 {
-    rec_dataset *ds = synth(2000, 9);
-    rec_model *one = factorized(ds, REC_INTERACTION_BIASED_DOT, 13);
-    rec_model *a = factorized(ds, REC_INTERACTION_BIASED_DOT, 13);
-    rec_model *b = factorized(ds, REC_INTERACTION_BIASED_DOT, 13);
-    rec_optimizer *opt;
-    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
-    two_parts_match_one(one, a, b, opt, ds, 200, 0.7, 10, 2e-5);
-    rec_optimizer_free(opt);
-    rec_model_free(one);
-    rec_model_free(a);
-    rec_model_free(b);
-    rec_dataset_free(ds);
+    check_two_parts(2000, 9, PART_BIASED_DOT, 13, 1, 0, 0.1f, 200, 0.7, 10, 2e-5);
 }
 END_TEST
 
 START_TEST(test_gradient_two_parts_match_one_fm)
 {
-    rec_dataset *ds = synth(2000, 10);
-    rec_model *one = factorized(ds, REC_INTERACTION_FM, 14);
-    rec_model *a = factorized(ds, REC_INTERACTION_FM, 14);
-    rec_model *b = factorized(ds, REC_INTERACTION_FM, 14);
-    rec_optimizer *opt;
-    ck_assert_rec_ok(rec_optimizer_create_adam(&opt, 0.01f));
-    two_parts_match_one(one, a, b, opt, ds, 200, 0.4, 10, 2e-5);
-    rec_optimizer_free(opt);
-    rec_model_free(one);
-    rec_model_free(a);
-    rec_model_free(b);
-    rec_dataset_free(ds);
+    check_two_parts(2000, 10, PART_FM, 14, 1, 1, 0.01f, 200, 0.4, 10, 2e-5);
 }
 END_TEST
 
@@ -458,7 +386,7 @@ END_TEST
 START_TEST(test_gradient_errors_dense)
 {
     rec_dataset *ds = synth(300, 2);
-    rec_model *m = enriched(ds, 4);
+    rec_model *m = fx_enriched(ds, 4);
     size_t D = rec_model_grad_dense_size(m);
     float *g = calloc(D + 1, sizeof *g);
     ck_assert_rec_fails(rec_model_grad_dense_get(g, D - 1, m), REC_ESHAPE,
@@ -491,7 +419,7 @@ END_TEST
 START_TEST(test_gradient_errors_tables)
 {
     rec_dataset *ds = synth(300, 2);
-    rec_model *m = enriched(ds, 4);
+    rec_model *m = fx_enriched(ds, 4);
     uint32_t n_rows, rows[2] = {1, 0};
     float g[64] = {0};
     size_t k = 0;

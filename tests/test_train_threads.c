@@ -3,20 +3,13 @@
  * between runs for a thread count, close to one thread, and gradients that agree with the
  * one-thread computation (which test_gradcheck checks against finite differences). Data come
  * from rec_dataset_synthesize(). No test looks at wall-clock time. */
-#include "rec_check.h"
+#include "model_fixtures.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- helpers --------------------------------------------------------------------------------- */
-
-static rec_dataset *synth(size_t n, uint32_t users, uint32_t movies, uint64_t seed)
-{
-    rec_dataset *ds = NULL;
-    ck_assert_rec_ok(rec_dataset_synthesize(&ds, n, users, movies, seed));
-    return ds;
-}
 
 /* Every kind of feature: user id, timestamp buckets and value, title id and words, genres. */
 static rec_model *rich_model(uint64_t seed)
@@ -58,23 +51,8 @@ static rec_model *preset(rec_preset p, const rec_dataset *ds, uint32_t threads)
 /* All weights (embeddings, then dense kernels and biases) in one array; *n gets the count. */
 static float *weights_of(const rec_model *m, size_t *n)
 {
-    size_t total = rec_model_n_params(m), at = 0;
-    float *w = malloc(total * sizeof *w);
-    ck_assert_ptr_nonnull(w);
-    for (uint32_t f = 0; f < rec_model_n_features(m); f++) {
-        const rec_embedding *e = rec_model_feature_embedding(m, f);
-        if (!e)
-            continue;
-        size_t k = (size_t)rec_embedding_rows(e) * rec_embedding_dim(e);
-        ck_assert_rec_ok(rec_embedding_get_weights(e, w + at, k));
-        at += k;
-    }
-    for (size_t l = 0; l < rec_model_n_layers(m); l++) {
-        const rec_dense *d = rec_model_layer(m, l);
-        size_t nk = (size_t)rec_dense_n_in(d) * rec_dense_n_out(d), nb = rec_dense_n_out(d);
-        ck_assert_rec_ok(rec_dense_get_weights(d, w + at, nk, w + at + nk, nb));
-        at += nk + nb;
-    }
+    size_t at, total = rec_model_n_params(m);
+    float *w = fx_params(m, 0, &at);
     ck_assert_uint_eq(at, total);
     *n = total;
     return w;
@@ -83,24 +61,9 @@ static float *weights_of(const rec_model *m, size_t *n)
 /* All accumulated gradients, in the order of weights_of(). */
 static float *grads_of(const rec_model *m, size_t *n)
 {
-    size_t total = rec_model_n_params(m), at = 0;
-    float *g = malloc(total * sizeof *g);
-    ck_assert_ptr_nonnull(g);
-    for (uint32_t f = 0; f < rec_model_n_features(m); f++) {
-        const rec_embedding *e = rec_model_feature_embedding(m, f);
-        if (!e)
-            continue;
-        size_t k = (size_t)rec_embedding_rows(e) * rec_embedding_dim(e);
-        ck_assert_rec_ok(rec_embedding_get_grad(e, g + at, k));
-        at += k;
-    }
-    for (size_t l = 0; l < rec_model_n_layers(m); l++) {
-        const rec_dense *d = rec_model_layer(m, l);
-        size_t nk = (size_t)rec_dense_n_in(d) * rec_dense_n_out(d), nb = rec_dense_n_out(d);
-        ck_assert_rec_ok(rec_dense_get_grad(d, g + at, nk, g + at + nk, nb));
-        at += nk + nb;
-    }
-    *n = total;
+    size_t at;
+    float *g = fx_params(m, 1, &at);
+    *n = rec_model_n_params(m);
     return g;
 }
 
@@ -175,7 +138,7 @@ END_TEST
 /* Two runs with 2 threads, from the same seed, end with the same bits in every weight. */
 static void check_identical_runs(rec_preset p, size_t batch)
 {
-    rec_dataset *ds = synth(6000, 200, 300, 11);
+    rec_dataset *ds = fx_synth(6000, 200, 300, 11);
     float *w[2];
     size_t n[2];
     double loss[2];
@@ -210,7 +173,7 @@ END_TEST
  * another order, nothing else changes). */
 START_TEST(test_train_threads_close_to_one_thread)
 {
-    rec_dataset *all = synth(30000, 500, 800, 3), *train, *test;
+    rec_dataset *all = fx_synth(30000, 500, 800, 3), *train, *test;
     ck_assert_rec_ok(rec_dataset_shuffle_split(&train, &test, all, 24000, 3));
     static const rec_preset presets[] = {REC_PRESET_DOT, REC_PRESET_ONE_LAYER,
                                          REC_PRESET_ENRICHED};
@@ -239,7 +202,7 @@ END_TEST
  * ratings (what predicting their mean would give). */
 START_TEST(test_train_threads_learns)
 {
-    rec_dataset *all = synth(20000, 300, 400, 8), *train, *test;
+    rec_dataset *all = fx_synth(20000, 300, 400, 8), *train, *test;
     ck_assert_rec_ok(rec_dataset_shuffle_split(&train, &test, all, 16000, 8));
     rec_model *m = preset(REC_PRESET_ENRICHED, all, 2);
     rec_optimizer *opt;
@@ -271,7 +234,7 @@ END_TEST
  * the same rows, and accumulates over calls the same way. */
 START_TEST(test_train_threads_gradients_match_one_thread)
 {
-    rec_dataset *ds = synth(3000, 40, 60, 5);
+    rec_dataset *ds = fx_synth(3000, 40, 60, 5);
     uint32_t rows[1200];
     for (uint32_t i = 0; i < 1200; i++)
         rows[i] = (i * 7) % 3000;
@@ -305,7 +268,7 @@ END_TEST
  * mean-loss gradients of 32 chunks of 16 add up to 32 times the gradient of their 512 rows. */
 static void check_keyed_gradient(uint32_t threads)
 {
-    rec_dataset *ds = synth(4000, 30, 40, 6);
+    rec_dataset *ds = fx_synth(4000, 30, 40, 6);
     uint32_t rows[512];
     for (uint32_t i = 0; i < 512; i++)
         rows[i] = (i * 13) % 4000;
@@ -338,25 +301,36 @@ START_TEST(test_train_threads_keyed_layer0_gradient)
 }
 END_TEST
 
-/* Training steps on 2 threads (parallel update) follow the 1-thread steps closely. */
-START_TEST(test_train_threads_steps_match_one_thread)
+/* One epoch (batches of 500) of the preset p, or (p < 0) of rich_model(2), on 1 and on 2
+ * threads, with Adam (adam) or Adagrad at lr: the scaled difference of the final weights. */
+static double epoch_two_threads_vs_one(const rec_dataset *ds, int p, int adam, float lr)
 {
-    rec_dataset *ds = synth(5000, 50, 80, 12);
     float *w[2];
     size_t n[2];
     for (uint32_t t = 1; t <= 2; t++) {
-        rec_model *m = built(rich_model(2), ds, t);
+        rec_model *m = p >= 0 ? preset((rec_preset)p, ds, t) : built(rich_model(2), ds, t);
         rec_optimizer *opt;
-        ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.05f));
+        if (adam)
+            ck_assert_rec_ok(rec_optimizer_create_adam(&opt, lr));
+        else
+            ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, lr));
         ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 500, NULL, NULL));
         w[t - 1] = weights_of(m, &n[t - 1]);
         rec_optimizer_free(opt);
         rec_model_free(m);
     }
     double d = scaled_diff(w[1], w[0], n[0]);
-    ck_assert_msg(d < 1e-4, "weights after an epoch: 2 threads differ from 1 by %.3g", d);
     free(w[0]);
     free(w[1]);
+    return d;
+}
+
+/* Training steps on 2 threads (parallel update) follow the 1-thread steps closely. */
+START_TEST(test_train_threads_steps_match_one_thread)
+{
+    rec_dataset *ds = fx_synth(5000, 50, 80, 12);
+    double d = epoch_two_threads_vs_one(ds, -1, 0, 0.05f);
+    ck_assert_msg(d < 1e-4, "weights after an epoch: 2 threads differ from 1 by %.3g", d);
     rec_dataset_free(ds);
 }
 END_TEST
@@ -366,35 +340,27 @@ END_TEST
  * sliced path all update through views of the parameters). */
 START_TEST(test_train_threads_adam_steps_match_one_thread)
 {
-    rec_dataset *ds = synth(5000, 50, 80, 12);
-    static const rec_preset presets[] = {REC_PRESET_DOT, REC_PRESET_ONE_LAYER};
+    rec_dataset *ds = fx_synth(5000, 50, 80, 12);
+    static const int models[] = {REC_PRESET_DOT, REC_PRESET_ONE_LAYER, -1 /* rich_model */};
     for (int i = 0; i < 3; i++) {
-        float *w[2];
-        size_t n[2];
-        for (uint32_t t = 1; t <= 2; t++) {
-            rec_model *m = i < 2 ? preset(presets[i], ds, t) : built(rich_model(2), ds, t);
-            rec_optimizer *opt;
-            ck_assert_rec_ok(rec_optimizer_create_adam(&opt, 0.01f));
-            ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 500, NULL, NULL));
-            w[t - 1] = weights_of(m, &n[t - 1]);
-            rec_optimizer_free(opt);
-            rec_model_free(m);
-        }
-        double d = scaled_diff(w[1], w[0], n[0]);
+        double d = epoch_two_threads_vs_one(ds, models[i], 1, 0.01f);
         ck_assert_msg(d < 1e-4, "model %d, Adam: 2 threads differ from 1 by %.3g", i, d);
-        free(w[0]);
-        free(w[1]);
     }
     rec_dataset_free(ds);
 }
 END_TEST
 
-START_TEST(test_train_threads_divergence_is_reported)
+/* Training the preset p on 2 threads with a learning rate of 1e30 (SGD if sgd, else
+ * Adagrad) fails within 5 epochs with REC_ENUMERIC and says it diverged. */
+static void check_divergence_reported(rec_preset p, int sgd)
 {
-    rec_dataset *ds = synth(4000, 30, 40, 7);
-    rec_model *m = preset(REC_PRESET_ONE_LAYER, ds, 2);
+    rec_dataset *ds = fx_synth(4000, 30, 40, 7);
+    rec_model *m = preset(p, ds, 2);
     rec_optimizer *opt;
-    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 1e30f));
+    if (sgd)
+        ck_assert_rec_ok(rec_optimizer_create_sgd(&opt, 1e30f));
+    else
+        ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 1e30f));
     rec_status rc = REC_OK;
     for (int e = 0; e < 5 && rc == REC_OK; e++)
         rc = rec_model_train_epoch(m, opt, ds, 512, NULL, NULL);
@@ -405,6 +371,11 @@ START_TEST(test_train_threads_divergence_is_reported)
     rec_model_free(m);
     rec_dataset_free(ds);
 }
+
+START_TEST(test_train_threads_divergence_is_reported)
+{
+    check_divergence_reported(REC_PRESET_ONE_LAYER, 0);
+}
 END_TEST
 
 /* The DOT model on T threads accumulates each embedding row on the thread that owns it, in
@@ -414,7 +385,7 @@ START_TEST(test_train_threads_dot_bitwise_equal_across_threads)
 {
     /* tables of > 2 MB, so that 2 and 3 threads take the owner path (below, DOT trains on one
      * thread whatever the setting) */
-    rec_dataset *ds = synth(30000, 12000, 9000, 21);
+    rec_dataset *ds = fx_synth(30000, 12000, 9000, 21);
     uint32_t rows[1500];
     for (uint32_t i = 0; i < 1500; i++)
         rows[i] = (i * 11) % 30000;
@@ -458,19 +429,7 @@ END_TEST
 
 START_TEST(test_train_threads_dot_divergence_is_reported)
 {
-    rec_dataset *ds = synth(4000, 30, 40, 7);
-    rec_model *m = preset(REC_PRESET_DOT, ds, 2);
-    rec_optimizer *opt;
-    ck_assert_rec_ok(rec_optimizer_create_sgd(&opt, 1e30f));
-    rec_status rc = REC_OK;
-    for (int e = 0; e < 5 && rc == REC_OK; e++)
-        rc = rec_model_train_epoch(m, opt, ds, 512, NULL, NULL);
-    ck_assert_int_eq(rc, REC_ENUMERIC);
-    ck_assert_ptr_nonnull(strstr(rec_last_error(), "rec_model_train_epoch"));
-    ck_assert_ptr_nonnull(strstr(rec_last_error(), "diverged"));
-    rec_optimizer_free(opt);
-    rec_model_free(m);
-    rec_dataset_free(ds);
+    check_divergence_reported(REC_PRESET_DOT, 1);
 }
 END_TEST
 
@@ -480,7 +439,7 @@ END_TEST
  * (only the sums of errors are taken in another order). */
 START_TEST(test_train_threads_evaluate_and_predict_agree)
 {
-    rec_dataset *ds = synth(9000, 100, 150, 21);
+    rec_dataset *ds = fx_synth(9000, 100, 150, 21);
     rec_model *m = preset(REC_PRESET_ENRICHED, ds, 1);
     rec_optimizer *opt;
     ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
@@ -520,7 +479,7 @@ END_TEST
 /* More threads than examples: the extra threads get nothing to do, results stay right. */
 START_TEST(test_train_threads_more_threads_than_rows)
 {
-    rec_dataset *ds = synth(50, 5, 7, 1);
+    rec_dataset *ds = fx_synth(50, 5, 7, 1);
     rec_model *m = preset(REC_PRESET_ENRICHED, ds, 8);
     rec_optimizer *opt;
     ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));

@@ -8,7 +8,7 @@
  * bias travel too); the ranks' weights are bit-identical; an epoch, the sharded evaluation and
  * the rank-0 save (loadable by plain librec) agree with single-process runs; and every failure
  * path returns its code and message on every rank, without leaving any rank waiting. */
-#include "../rec_check.h"
+#include "../model_fixtures.h"
 
 #include <rec/mpi.h>
 
@@ -24,73 +24,12 @@ static int g_rank, g_size;
 
 static rec_dataset *synth(size_t n, uint64_t seed)
 {
-    rec_dataset *ds = NULL;
-    ck_assert_rec_ok(rec_dataset_synthesize(&ds, n, 60, 80, seed));
-    return ds;
-}
-
-static rec_model *enriched(const rec_dataset *ds, uint64_t seed)
-{
-    rec_model *m;
-    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ENRICHED, seed));
-    ck_assert_rec_ok(rec_model_build(m, ds));
-    return m;
+    return fx_synth(n, 60, 80, seed);
 }
 
 static rec_model *fm(const rec_dataset *ds, uint64_t seed)
 {
-    rec_model *m;
-    ck_assert_rec_ok(rec_model_create(&m, seed));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
-                                           REC_SIDE_USER, 8));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
-                                           REC_SIDE_USER, 1));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_TEXT,
-                                           REC_SIDE_ITEM, 8));
-    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_FM));
-    ck_assert_rec_ok(rec_model_build(m, ds));
-    return m;
-}
-
-static float *predictions(const rec_model *m, const rec_dataset *ds)
-{
-    size_t n = rec_dataset_size(ds);
-    float *p = malloc(n * sizeof *p);
-    ck_assert_ptr_nonnull(p);
-    ck_assert_rec_ok(rec_model_predict(m, ds, p, n));
-    return p;
-}
-
-/* Embedding and dense weights, concatenated. */
-static float *weights_of(const rec_model *m, size_t *n)
-{
-    size_t total = rec_model_n_params(m), at = 0;
-    float *w = malloc(total * sizeof *w);
-    ck_assert_ptr_nonnull(w);
-    for (uint32_t f = 0; f < rec_model_n_features(m); f++) {
-        const rec_embedding *e = rec_model_feature_embedding(m, f);
-        if (!e)
-            continue;
-        size_t k = (size_t)rec_embedding_rows(e) * rec_embedding_dim(e);
-        ck_assert_rec_ok(rec_embedding_get_weights(e, w + at, k));
-        at += k;
-    }
-    for (size_t l = 0; l < rec_model_n_layers(m); l++) {
-        const rec_dense *d = rec_model_layer(m, l);
-        size_t nk = (size_t)rec_dense_n_in(d) * rec_dense_n_out(d), nb = rec_dense_n_out(d);
-        ck_assert_rec_ok(rec_dense_get_weights(d, w + at, nk, w + at + nk, nb));
-        at += nk + nb;
-    }
-    *n = at;
-    return w;
-}
-
-static double max_abs_diff(const float *a, const float *b, size_t n)
-{
-    double d = 0.0;
-    for (size_t i = 0; i < n; i++)
-        d = fmax(d, fabs((double)a[i] - (double)b[i]));
-    return d;
+    return fx_factorized(ds, REC_INTERACTION_FM, REC_FEATURE_TEXT, 8, seed);
 }
 
 /* Whether a[0..n) is bit-identical on every rank (rank 0's copy broadcast and compared). */
@@ -105,19 +44,6 @@ static int same_on_all_ranks(const float *a, size_t n)
     return all;
 }
 
-static uint32_t *shuffled(size_t n, uint64_t seed)
-{
-    uint32_t *order = malloc(n * sizeof *order);
-    ck_assert_ptr_nonnull(order);
-    for (size_t i = 0; i < n; i++)
-        order[i] = (uint32_t)i;
-    rec_rng *rng;
-    ck_assert_rec_ok(rec_rng_create(&rng, seed));
-    ck_assert_rec_ok(rec_rng_shuffle_u32(rng, order, n));
-    rec_rng_free(rng);
-    return order;
-}
-
 /* `steps` global batches of B rows: `dist` through rec_mpi_train_step (this rank's slice
  * [B·r/P, B·(r+1)/P)), `one` through compute + apply on the whole batch; then compare. */
 static void steps_match_single(rec_model *dist, rec_model *one, rec_optimizer *opt,
@@ -128,7 +54,7 @@ static void steps_match_single(rec_model *dist, rec_model *one, rec_optimizer *o
     ck_assert_rec_ok(rec_mpi_create(&ctx, MPI_COMM_WORLD));
     ck_assert_rec_ok(rec_mpi_set_exchange(ctx, mode));
     size_t n = rec_dataset_size(ds), P = (size_t)g_size, r = (size_t)g_rank;
-    uint32_t *order = shuffled(n, 99);
+    uint32_t *order = fx_shuffled(n, 99);
     for (size_t s = 0; s < steps; s++) {
         const uint32_t *batch = order + (s * B) % (n - B);
         double loss_d = 0.0, loss_1 = 0.0;
@@ -153,10 +79,10 @@ static void steps_match_single(rec_model *dist, rec_model *one, rec_optimizer *o
     free(order);
 
     size_t nw;
-    float *wd = weights_of(dist, &nw), *w1 = weights_of(one, &nw);
-    float *pd = predictions(dist, ds), *p1 = predictions(one, ds);
+    float *wd = fx_weights_of(dist, &nw), *w1 = fx_weights_of(one, &nw);
+    float *pd = fx_predictions(dist, ds), *p1 = fx_predictions(one, ds);
     int same_w = same_on_all_ranks(wd, nw), same_p = same_on_all_ranks(pd, rec_dataset_size(ds));
-    double dw = max_abs_diff(wd, w1, nw), dp = max_abs_diff(pd, p1, rec_dataset_size(ds));
+    double dw = fx_max_abs_diff(wd, w1, nw), dp = fx_max_abs_diff(pd, p1, rec_dataset_size(ds));
     ck_assert_msg(same_w && same_p, "the ranks' models differ");
     ck_assert_msg(dw < tol, "weights differ from single-process training by %g (tol %g)", dw,
                   tol);
@@ -223,7 +149,7 @@ END_TEST
 static void enriched_adagrad(rec_mpi_exchange mode)
 {
     rec_dataset *ds = synth(3000, 7);
-    rec_model *dist = enriched(ds, 11), *one = enriched(ds, 11);
+    rec_model *dist = fx_enriched(ds, 11), *one = fx_enriched(ds, 11);
     rec_optimizer *opt;
     ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
     /* an odd batch: the ranks' slices differ in size */
@@ -274,7 +200,7 @@ START_TEST(test_mpi_allreduce_then_apply)
     /* the primitive alone: the caller computes, librec_mpi sums, the caller applies; a rank
      * with no rows contributes nothing */
     rec_dataset *ds = synth(1000, 9);
-    rec_model *dist = enriched(ds, 13), *one = enriched(ds, 13);
+    rec_model *dist = fx_enriched(ds, 13), *one = fx_enriched(ds, 13);
     rec_optimizer *opt;
     ck_assert_rec_ok(rec_optimizer_create_sgd(&opt, 0.05f));
     rec_mpi *ctx;
@@ -291,9 +217,9 @@ START_TEST(test_mpi_allreduce_then_apply)
     ck_assert_rec_ok(rec_model_compute_gradients(one, ds, rows, 100, NULL));
     ck_assert_rec_ok(rec_model_apply_gradients(one, opt));
     size_t nw;
-    float *wd = weights_of(dist, &nw), *w1 = weights_of(one, &nw);
+    float *wd = fx_weights_of(dist, &nw), *w1 = fx_weights_of(one, &nw);
     ck_assert_msg(same_on_all_ranks(wd, nw), "the ranks' models differ");
-    ck_assert_msg(max_abs_diff(wd, w1, nw) < 1e-6, "differs by %g", max_abs_diff(wd, w1, nw));
+    ck_assert_msg(fx_max_abs_diff(wd, w1, nw) < 1e-6, "differs by %g", fx_max_abs_diff(wd, w1, nw));
     free(wd);
     free(w1);
     rec_mpi_free(ctx);
@@ -310,7 +236,7 @@ START_TEST(test_mpi_epoch_evaluate_save)
 {
     rec_dataset *all = synth(4000, 10), *train, *test;
     ck_assert_rec_ok(rec_dataset_shuffle_split(&train, &test, all, 3200, 1));
-    rec_model *dist = enriched(all, 14), *one = enriched(all, 14);
+    rec_model *dist = fx_enriched(all, 14), *one = fx_enriched(all, 14);
     rec_optimizer *opt;
     ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
     rec_mpi *ctx;
@@ -323,7 +249,7 @@ START_TEST(test_mpi_epoch_evaluate_save)
     size_t n = rec_dataset_size(train);
     double sse = 0.0;
     for (uint64_t e = 0; e < 2; e++) {
-        uint32_t *order = shuffled(n, 77 + e);
+        uint32_t *order = fx_shuffled(n, 77 + e);
         sse = 0.0;
         for (size_t s = 0; s < n; s += 512) {
             size_t B = n - s < 512 ? n - s : 512;
@@ -338,10 +264,10 @@ START_TEST(test_mpi_epoch_evaluate_save)
                   sse / (double)n);
     ck_assert_double_eq_tol(rmse_d, sqrt(loss_d), 1e-12);
     size_t nw;
-    float *wd = weights_of(dist, &nw), *w1 = weights_of(one, &nw);
+    float *wd = fx_weights_of(dist, &nw), *w1 = fx_weights_of(one, &nw);
     ck_assert_msg(same_on_all_ranks(wd, nw), "the ranks' models differ");
-    ck_assert_msg(max_abs_diff(wd, w1, nw) < 5e-5, "weights differ by %g",
-                  max_abs_diff(wd, w1, nw));
+    ck_assert_msg(fx_max_abs_diff(wd, w1, nw) < 5e-5, "weights differ by %g",
+                  fx_max_abs_diff(wd, w1, nw));
     free(wd);
     free(w1);
 
@@ -365,7 +291,7 @@ START_TEST(test_mpi_epoch_evaluate_save)
     MPI_Barrier(MPI_COMM_WORLD);
     rec_model *back;
     ck_assert_rec_ok(rec_model_load(&back, path));
-    float *p = predictions(dist, test), *q = predictions(back, test);
+    float *p = fx_predictions(dist, test), *q = fx_predictions(back, test);
     ck_assert(memcmp(p, q, rec_dataset_size(test) * sizeof *p) == 0);
     free(p);
     free(q);
@@ -388,20 +314,42 @@ END_TEST
 
 /* ---- failures reach every rank --------------------------------------------------------------- */
 
+/* What an error test works on: synth(n, ds_seed), ENRICHED from model_seed, Adagrad at 0.1
+ * and a context on MPI_COMM_WORLD. */
+struct mpi_fixture {
+    rec_dataset *ds;
+    rec_model *m;
+    rec_optimizer *opt;
+    rec_mpi *ctx;
+};
+
+static struct mpi_fixture fixture_open(size_t n, uint64_t ds_seed, uint64_t model_seed)
+{
+    struct mpi_fixture fx;
+    fx.ds = synth(n, ds_seed);
+    fx.m = fx_enriched(fx.ds, model_seed);
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&fx.opt, 0.1f));
+    ck_assert_rec_ok(rec_mpi_create(&fx.ctx, MPI_COMM_WORLD));
+    return fx;
+}
+
+static void fixture_close(struct mpi_fixture *fx)
+{
+    rec_mpi_free(fx->ctx);
+    rec_optimizer_free(fx->opt);
+    rec_model_free(fx->m);
+    rec_dataset_free(fx->ds);
+}
+
 START_TEST(test_mpi_failing_rank_fails_all)
 {
-    rec_dataset *ds = synth(500, 11);
-    rec_model *m = enriched(ds, 15);
-    rec_optimizer *opt;
-    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
-    rec_mpi *ctx;
-    ck_assert_rec_ok(rec_mpi_create(&ctx, MPI_COMM_WORLD));
+    struct mpi_fixture fx = fixture_open(500, 11, 15);
     size_t nw;
-    float *before = weights_of(m, &nw);
+    float *before = fx_weights_of(fx.m, &nw);
     /* the last rank passes a row out of range */
     int bad = g_size - 1;
     uint32_t rows[4] = {0, 1, 2, g_rank == bad ? 100000u : 3u};
-    rec_status rc = rec_mpi_train_step(NULL, ctx, m, opt, ds, rows, 4);
+    rec_status rc = rec_mpi_train_step(NULL, fx.ctx, fx.m, fx.opt, fx.ds, rows, 4);
     if (g_rank == bad) {
         ck_assert_int_eq(rc, REC_EINVAL);
         ck_assert_msg(strstr(rec_last_error(), "rec_model_compute_gradients") != NULL, "%s",
@@ -415,22 +363,19 @@ START_TEST(test_mpi_failing_rank_fails_all)
                       rec_last_error());
     }
     /* no rank changed its weights, and no gradient is left behind */
-    float *after = weights_of(m, &nw);
+    float *after = fx_weights_of(fx.m, &nw);
     ck_assert(memcmp(before, after, nw * sizeof *before) == 0);
-    ck_assert_uint_eq(rec_embedding_grad_row_count(rec_model_feature_embedding(m, 0)), 0);
+    ck_assert_uint_eq(rec_embedding_grad_row_count(rec_model_feature_embedding(fx.m, 0)), 0);
     free(before);
     free(after);
 
     /* every rank with no rows: an empty global batch */
-    ck_assert_rec_fails(rec_mpi_train_step(NULL, ctx, m, opt, ds, NULL, 0), REC_EINVAL,
-                        "rec_mpi_train_step: the global batch is empty");
+    ck_assert_rec_fails(rec_mpi_train_step(NULL, fx.ctx, fx.m, fx.opt, fx.ds, NULL, 0),
+                        REC_EINVAL, "rec_mpi_train_step: the global batch is empty");
     /* a NULL optimizer on every rank */
-    ck_assert_rec_fails(rec_mpi_train_step(NULL, ctx, m, NULL, ds, rows, 3), REC_EINVAL,
-                        "rec_mpi_train_step: optimizer is NULL");
-    rec_mpi_free(ctx);
-    rec_optimizer_free(opt);
-    rec_model_free(m);
-    rec_dataset_free(ds);
+    ck_assert_rec_fails(rec_mpi_train_step(NULL, fx.ctx, fx.m, NULL, fx.ds, rows, 3),
+                        REC_EINVAL, "rec_mpi_train_step: optimizer is NULL");
+    fixture_close(&fx);
 }
 END_TEST
 
@@ -470,26 +415,22 @@ END_TEST
 
 START_TEST(test_mpi_epoch_evaluate_save_errors)
 {
-    rec_dataset *ds = synth(400, 13);
-    rec_model *m = enriched(ds, 17);
-    rec_optimizer *opt;
-    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
-    rec_mpi *ctx;
-    ck_assert_rec_ok(rec_mpi_create(&ctx, MPI_COMM_WORLD));
+    struct mpi_fixture fx = fixture_open(400, 13, 17);
     /* ranks disagree on the seed (with one rank: batch_size 0 instead) */
     if (g_size > 1) {
-        ck_assert_rec_fails(rec_mpi_train_epoch(NULL, NULL, ctx, m, opt, ds, 64,
+        ck_assert_rec_fails(rec_mpi_train_epoch(NULL, NULL, fx.ctx, fx.m, fx.opt, fx.ds, 64,
                                                 (uint64_t)g_rank),
                             REC_EINVAL, "every rank must pass the same dataset, batch size "
                                         "and seed");
     }
-    ck_assert_rec_fails(rec_mpi_train_epoch(NULL, NULL, ctx, m, opt, ds, 0, 1), REC_EINVAL,
-                        "rec_mpi_train_epoch: batch_size 0 is outside 1..2^24");
-    ck_assert_rec_fails(rec_mpi_train_epoch(NULL, NULL, ctx, m, opt, NULL, 64, 1), REC_EINVAL,
-                        "rec_mpi_train_epoch: model, opt and ds must be non-NULL");
+    ck_assert_rec_fails(rec_mpi_train_epoch(NULL, NULL, fx.ctx, fx.m, fx.opt, fx.ds, 0, 1),
+                        REC_EINVAL, "rec_mpi_train_epoch: batch_size 0 is outside 1..2^24");
+    ck_assert_rec_fails(rec_mpi_train_epoch(NULL, NULL, fx.ctx, fx.m, fx.opt, NULL, 64, 1),
+                        REC_EINVAL, "rec_mpi_train_epoch: model, opt and ds must be non-NULL");
     /* one rank without a dataset: it fails with its own message, the others name it */
     int bad = g_size - 1;
-    rec_status rc = rec_mpi_evaluate(NULL, NULL, ctx, m, g_rank == bad ? NULL : ds, 64);
+    rec_status rc =
+        rec_mpi_evaluate(NULL, NULL, fx.ctx, fx.m, g_rank == bad ? NULL : fx.ds, 64);
     if (g_rank == bad) {
         ck_assert_int_eq(rc, REC_EINVAL);
         ck_assert_str_eq(rec_last_error(), "rec_mpi_evaluate: model and ds must be non-NULL");
@@ -500,17 +441,14 @@ START_TEST(test_mpi_epoch_evaluate_save_errors)
                       rec_last_error());
     }
     /* rank 0 cannot write: every rank gets its status */
-    rc = rec_mpi_save(ctx, m, "/nonexistent-dir/sub/model.rec", 0);
+    rc = rec_mpi_save(fx.ctx, fx.m, "/nonexistent-dir/sub/model.rec", 0);
     ck_assert_int_eq(rc, REC_EIO);
     ck_assert_msg(strstr(rec_last_error(), "/nonexistent-dir/sub/model.rec") != NULL, "%s",
                   rec_last_error());
     if (g_rank != 0)
         ck_assert_msg(strstr(rec_last_error(), "rec_mpi_save: rank 0 failed to save: ") ==
                           rec_last_error(), "%s", rec_last_error());
-    rec_mpi_free(ctx);
-    rec_optimizer_free(opt);
-    rec_model_free(m);
-    rec_dataset_free(ds);
+    fixture_close(&fx);
 }
 END_TEST
 
