@@ -36,5 +36,6 @@
 #include "rec/model.h"
 #include "rec/synth.h"
 #include "rec/gradient.h"
+#include "rec/features.h"
 
 #endif

@@ -861,22 +861,30 @@ rec_status rec_model_compute_gradients(rec_model *m, const rec_dataset *ds, cons
     if ((rc = rec__featset_build(&fs, m, ds, rows, n, 1, fn)))
         return rc;
     uint32_t *idx = rec__malloc(n * sizeof *idx);
-    trainer tr;
     if (!idx)
         rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
-    else
-        rc = trainer_start(&tr, m, &fs, n, fn);
-    if (!rc) {
+    else {
         for (size_t i = 0; i < n; i++)
             idx[i] = (uint32_t)i;
-        double sse = 0.0;
-        rc = batch_step(m, &tr, NULL, &fs, idx, n, &sse, fn);
-        if (!rc && loss_out)
-            *loss_out = sse / (double)n;
-        trainer_stop(&tr);
+        rc = rec__train_gradients(m, &fs, idx, n, loss_out, fn);
     }
     rec__free(idx);
     rec__featset_release(&fs, m);
+    return rc;
+}
+
+rec_status rec__train_gradients(rec_model *m, const rec__featset *fs, const uint32_t *idx,
+                                size_t n, double *loss_out, const char *fn)
+{
+    trainer tr;
+    rec_status rc = trainer_start(&tr, m, fs, n, fn);
+    if (rc)
+        return rc;
+    double sse = 0.0;
+    rc = batch_step(m, &tr, NULL, fs, idx, n, &sse, fn);
+    if (!rc && loss_out)
+        *loss_out = sse / (double)n;
+    trainer_stop(&tr);
     return rc;
 }
 

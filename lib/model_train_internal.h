@@ -134,6 +134,12 @@ static inline size_t slice_at(size_t B, uint32_t t, uint32_t T)
 }
 
 REC_HIDDEN rec_status rec__train_oom(const char *fn);
+/* The gradients of examples idx[0..n) of fs (a labelled feature set, n > 0) accumulated into
+ * m, as rec_model_compute_gradients() does; *loss_out (may be NULL) gets the batch's MSE.
+ * Shared with the prepared features of features.c, so both give the same bits. */
+REC_HIDDEN rec_status rec__train_gradients(rec_model *m, const rec__featset *fs,
+                                           const uint32_t *idx, size_t n, double *loss_out,
+                                           const char *fn);
 /* Record a thread's first failure (and its message, which is per thread). */
 REC_HIDDEN void rec__thread_fail(thread_out *o, rec_status rc);
 /* The first failure of threads 0..T−1, re-raised on the calling thread. */

@@ -216,6 +216,14 @@ static void run_cycle(cycle *c)
     STEP(c, rec_model_train_epoch(m, opt, train, 3, &loss, &rmse));
     STEP(c, rec_model_evaluate(m, test, 2, &rmse, &mae));
 
+    /* prepared features: a gradient from them, applied */
+    rec_features *feats;
+    const uint32_t batch[] = {0, 1, 0};
+    CTOR(c, feats, rec_features_create(&feats, m, train));
+    STEP(c, rec_model_compute_gradients_features(m, feats, batch, 3, &loss));
+    STEP(c, rec_model_apply_gradients(m, opt));
+    rec_features_free(feats);
+
     /* save with the optimizer state, load, compare */
     STEP(c, rec_model_save(m, mlp_path, 1));
     CTOR(c, loaded, rec_model_load(&loaded, mlp_path));
