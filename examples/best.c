@@ -19,12 +19,10 @@
  * was chosen, docs/experiments.md).
  * Introduces: REC_INTERACTION_FM, rec_model_fit_mcmc(), rec_model_set_likelihood(),
  * rec_dataset_add_history(), rec_model_feature_set_pooling(). */
-#define _POSIX_C_SOURCE 200809L
 #include "experiment.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* chosen on validation slices of u1.base (docs/experiments.md): the zip prefix, the release
  * year and the title's words did not help */
@@ -32,35 +30,16 @@ static const char DEFAULT_FEATURES[] = "history,raters,day,gender,occupation,age
 
 static int wanted(const experiment_opts *o, const char *name)
 {
-    const char *list = o->features ? o->features : DEFAULT_FEATURES;
-    if (!strcmp(list, "none"))
-        return 0; /* the ids alone: Bayesian biased matrix factorization */
-    size_t n = strlen(name);
-    for (const char *p = list; (p = strstr(p, name)); p += n)
-        if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-            return 1;
-    return 0;
+    /* "none": the ids alone, a Bayesian biased matrix factorization */
+    return experiment_feature_wanted(o, DEFAULT_FEATURES, name);
 }
 
 static int check_features(const experiment_opts *o)
 {
-    static const char *known[] = {"history", "raters", "day", "gender", "occupation", "age",
-                                  "zip", "genres", "year", "title"};
-    const char *p = o->features ? o->features : DEFAULT_FEATURES;
-    if (!strcmp(p, "none"))
-        return 0;
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        int ok = 0;
-        for (size_t k = 0; k < sizeof known / sizeof *known; k++)
-            ok |= strlen(known[k]) == n && strncmp(known[k], p, n) == 0;
-        if (!ok) {
-            fprintf(stderr, "best: unknown feature '%.*s' in --features\n", (int)n, p);
-            return 1;
-        }
-        p += n + (p[n] == ',');
-    }
-    return 0;
+    static const char *const known[] = {"history", "raters", "day",   "gender", "occupation",
+                                        "age",     "zip",    "genres", "year",  "title"};
+    return experiment_check_features(o, DEFAULT_FEATURES, "best", known,
+                                     sizeof known / sizeof *known);
 }
 
 /* SVD++'s implicit feedback, from the training ratings only, for the training and test rows. */
@@ -148,13 +127,6 @@ static int describe(rec_model **out, const experiment_opts *o)
     return 0;
 }
 
-static double wall(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static int train(rec_model *m, experiment_result *r, const experiment_data *d,
                  const experiment_opts *o)
 {
@@ -167,10 +139,10 @@ static int train(rec_model *m, experiment_result *r, const experiment_data *d,
      * not touched during training, and the training time is the sampler's alone; the score
      * comes from the stored samples afterwards. */
     experiment_progress p = {o, r, 1, "Sweep"};
-    double t0 = wall();
+    double t0 = experiment_wall();
     int rc = rec_model_fit_mcmc(m, d->train, o->epochs, o->burn_in, o->quiet ? NULL : d->test,
                                 experiment_on_epoch, &p);
-    r->train_seconds = wall() - t0;
+    r->train_seconds = experiment_wall() - t0;
     if (rc)
         return experiment_fail("Gibbs sampling", rc);
     if (!o->quiet)

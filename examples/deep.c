@@ -12,11 +12,9 @@
  * Introduces: REC_FEATURE_NUMERIC and REC_FEATURE_CATEGORICAL_LIST side features,
  * rec_model_add_layer() for a deeper stack, rec_model_layer_set_dropout(),
  * rec_model_feature_set_l2(), rec_model_layer_set_l2(), rec_model_set_early_stopping(). */
-#define _POSIX_C_SOURCE 200809L
 #include "experiment.h"
 
 #include <stdlib.h>
-#include <time.h>
 
 typedef struct feature {
     const char *column;
@@ -70,31 +68,8 @@ static int describe(rec_model **out, const experiment_opts *o)
     return 0;
 }
 
-static double wall(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* The tutorial's training; with --patience, on 90% of the training set, validated on the other
  * 10% after every epoch. */
-typedef struct best_tracker {
-    experiment_progress p;
-    double best;
-    unsigned best_epoch;
-} best_tracker;
-
-static int track(uint32_t epoch, const double *stats, size_t n_stats, void *payload)
-{
-    best_tracker *t = payload;
-    if (n_stats > REC_STAT_VAL_RMSE && (t->best_epoch == 0 || stats[REC_STAT_VAL_RMSE] < t->best)) {
-        t->best = stats[REC_STAT_VAL_RMSE];
-        t->best_epoch = epoch;
-    }
-    return experiment_on_epoch(epoch, stats, n_stats, &t->p);
-}
-
 static int train(rec_model *m, experiment_result *r, const experiment_data *d,
                  const experiment_opts *o)
 {
@@ -114,11 +89,12 @@ static int train(rec_model *m, experiment_result *r, const experiment_data *d,
     rec_optimizer *opt = NULL;
     rc = rec_optimizer_create_adagrad(&opt, o->lr);
     size_t n_train = rec_dataset_size(fit);
-    best_tracker t = {{o, r, (n_train + o->batch - 1) / o->batch, "Epoch"}, 0.0, 0};
-    double t0 = wall();
+    experiment_best t = {{o, r, (n_train + o->batch - 1) / o->batch, "Epoch"}, 0.0, 0};
+    double t0 = experiment_wall();
     if (!rc)
-        rc = rec_model_fit(m, opt, fit, val, o->epochs, o->batch, o->eval_batch, track, &t);
-    r->train_seconds = wall() - t0;
+        rc = rec_model_fit(m, opt, fit, val, o->epochs, o->batch, o->eval_batch,
+                           experiment_track_best, &t);
+    r->train_seconds = experiment_wall() - t0;
     if (o->patience)
         r->best_epoch = t.best_epoch;
     rec_optimizer_free(opt);

@@ -275,13 +275,54 @@ int experiment_on_epoch(uint32_t epoch, const double *s, size_t n_stats, void *p
     return 0;
 }
 
-static double wall(void)
+double experiment_wall(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+int experiment_track_best(uint32_t epoch, const double *stats, size_t n_stats, void *payload)
+{
+    experiment_best *t = payload;
+    if (n_stats > REC_STAT_VAL_RMSE && (t->best_epoch == 0 || stats[REC_STAT_VAL_RMSE] < t->best)) {
+        t->best = stats[REC_STAT_VAL_RMSE];
+        t->best_epoch = epoch;
+    }
+    return experiment_on_epoch(epoch, stats, n_stats, &t->p);
+}
+
+int experiment_feature_wanted(const experiment_opts *o, const char *dflt, const char *name)
+{
+    const char *list = o->features ? o->features : dflt;
+    if (!strcmp(list, "none"))
+        return 0;
+    size_t n = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)); p += n)
+        if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+int experiment_check_features(const experiment_opts *o, const char *dflt, const char *prog,
+                              const char *const *known, size_t n_known)
+{
+    const char *p = o->features ? o->features : dflt;
+    if (!strcmp(p, "none"))
+        return 0;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        int ok = 0;
+        for (size_t k = 0; k < n_known; k++)
+            ok |= strlen(known[k]) == n && strncmp(known[k], p, n) == 0;
+        if (!ok) {
+            fprintf(stderr, "%s: unknown feature '%.*s' in --features\n", prog, (int)n, p);
+            return 1;
+        }
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
 int experiment_run(experiment_result *r, rec_model **model_out, const experiment_data *d,
                    const experiment_opts *o, rec_preset preset)
 {
@@ -311,10 +352,10 @@ int experiment_run(experiment_result *r, rec_model **model_out, const experiment
     }
     size_t n_train = rec_dataset_size(d->train);
     experiment_progress p = {o, r, (n_train + o->batch - 1) / o->batch, "Epoch"};
-    double t0 = wall();
+    double t0 = experiment_wall();
     rc = rec_model_fit(m, opt, d->train, d->test, o->epochs, o->batch, o->eval_batch,
                        experiment_on_epoch, &p);
-    r->train_seconds = wall() - t0;
+    r->train_seconds = experiment_wall() - t0;
     rec_optimizer_free(opt);
     if (rc) {
         rec_model_free(m);
@@ -369,10 +410,10 @@ int experiment_run_model(experiment_result *r, rec_model **model_out, const expe
         }
         size_t n_train = rec_dataset_size(d->train);
         experiment_progress p = {o, r, (n_train + o->batch - 1) / o->batch, "Epoch"};
-        double t0 = wall();
+        double t0 = experiment_wall();
         rc = rec_model_fit(m, opt, d->train, d->test, o->epochs, o->batch, o->eval_batch,
                            experiment_on_epoch, &p);
-        r->train_seconds = wall() - t0;
+        r->train_seconds = experiment_wall() - t0;
         rec_optimizer_free(opt);
         if (rc) {
             rec_model_free(m);

@@ -92,6 +92,25 @@ typedef struct experiment_progress {
     const char *unit;       /* "Epoch" or "Sweep" */
 } experiment_progress;
 int experiment_on_epoch(uint32_t epoch, const double *stats, size_t n_stats, void *payload);
+
+/* experiment_on_epoch that also remembers the epoch with the lowest validation RMSE (the one
+ * early stopping keeps; payload: an experiment_best). */
+typedef struct experiment_best {
+    experiment_progress p;
+    double best;
+    unsigned best_epoch;    /* 0 until an epoch reported a validation RMSE */
+} experiment_best;
+int experiment_track_best(uint32_t epoch, const double *stats, size_t n_stats, void *payload);
+
+/* Monotonic wall-clock seconds. */
+double experiment_wall(void);
+
+/* --features: whether `name` is in the comma-separated list (the program's default when
+ * o->features is NULL; "none" names nothing), and a check that every name is one of `known`
+ * (prints "PROG: unknown feature 'x' in --features" and returns 1 otherwise). */
+int experiment_feature_wanted(const experiment_opts *o, const char *dflt, const char *name);
+int experiment_check_features(const experiment_opts *o, const char *dflt, const char *prog,
+                              const char *const *known, size_t n_known);
 void experiment_result_free(experiment_result *r);
 
 /* Write {"model":..., "split":..., "seed":..., "epochs":[...], "final_val_rmse":...,

@@ -17,12 +17,10 @@
  * (docs/experiments.md).
  * Introduces: REC_INTERACTION_BIASED_DOT, REC_INTERACTION_FM trained by gradient,
  * rec_optimizer_create_adam(), rec_optimizer_create_sgd(), rec_model_feature_set_l2(). */
-#define _POSIX_C_SOURCE 200809L
 #include "experiment.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Flags of this program alone, taken out of argv before the shared parser sees it. */
 static const char *g_model = "bmf";
@@ -35,34 +33,16 @@ static const char DEFAULT_FEATURES[] = "history,raters";
 
 static int wanted(const experiment_opts *o, const char *name)
 {
-    const char *list = o->features ? o->features : DEFAULT_FEATURES;
-    size_t n = strlen(name);
-    if (strcmp(g_model, "fm") || !strcmp(list, "none"))
-        return 0;
-    for (const char *p = list; (p = strstr(p, name)); p += n)
-        if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-            return 1;
-    return 0;
+    /* side features only for the FM; biased MF is the ids alone */
+    return !strcmp(g_model, "fm") && experiment_feature_wanted(o, DEFAULT_FEATURES, name);
 }
 
 static int check_features(const experiment_opts *o)
 {
-    static const char *known[] = {"gender", "occupation", "age", "genres", "history", "raters"};
-    const char *p = o->features ? o->features : DEFAULT_FEATURES;
-    if (!strcmp(p, "none"))
-        return 0;
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        int ok = 0;
-        for (size_t k = 0; k < sizeof known / sizeof *known; k++)
-            ok |= strlen(known[k]) == n && strncmp(known[k], p, n) == 0;
-        if (!ok) {
-            fprintf(stderr, "factorize: unknown feature '%.*s' in --features\n", (int)n, p);
-            return 1;
-        }
-        p += n + (p[n] == ',');
-    }
-    return 0;
+    static const char *const known[] = {"gender",  "occupation", "age",
+                                        "genres",  "history",    "raters"};
+    return experiment_check_features(o, DEFAULT_FEATURES, "factorize", known,
+                                     sizeof known / sizeof *known);
 }
 
 static int prepare(experiment_data *d, const experiment_opts *o)
@@ -133,29 +113,6 @@ static int describe(rec_model **out, const experiment_opts *o)
     return 0;
 }
 
-static double wall(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-typedef struct best_tracker {
-    experiment_progress p;
-    double best;
-    unsigned best_epoch;
-} best_tracker;
-
-static int track(uint32_t epoch, const double *stats, size_t n_stats, void *payload)
-{
-    best_tracker *t = payload;
-    if (n_stats > REC_STAT_VAL_RMSE && (t->best_epoch == 0 || stats[REC_STAT_VAL_RMSE] < t->best)) {
-        t->best = stats[REC_STAT_VAL_RMSE];
-        t->best_epoch = epoch;
-    }
-    return experiment_on_epoch(epoch, stats, n_stats, &t->p);
-}
-
 /* Early-stopped training on 90% of the training set, validated on the other 10%. */
 static int train(rec_model *m, experiment_result *r, const experiment_data *d,
                  const experiment_opts *o)
@@ -178,11 +135,12 @@ static int train(rec_model *m, experiment_result *r, const experiment_data *d,
         rc = rec_optimizer_create_adagrad(&opt, o->lr);
     else
         rc = rec_optimizer_create_adam(&opt, o->lr);
-    best_tracker t = {{o, r, (rec_dataset_size(fit) + o->batch - 1) / o->batch, "Epoch"}, 0, 0};
-    double t0 = wall();
+    experiment_best t = {{o, r, (rec_dataset_size(fit) + o->batch - 1) / o->batch, "Epoch"}, 0, 0};
+    double t0 = experiment_wall();
     if (!rc)
-        rc = rec_model_fit(m, opt, fit, val, o->epochs, o->batch, o->eval_batch, track, &t);
-    r->train_seconds = wall() - t0;
+        rc = rec_model_fit(m, opt, fit, val, o->epochs, o->batch, o->eval_batch,
+                           experiment_track_best, &t);
+    r->train_seconds = experiment_wall() - t0;
     r->best_epoch = t.best_epoch;
     rec_optimizer_free(opt);
     rec_dataset_free(fit);
