@@ -37,11 +37,19 @@ typedef enum rec_column_type {
  */
 REC_API rec_status rec_dataset_create(rec_dataset **out, size_t n_rows);
 
-/** Free a dataset; NULL is accepted. @since 1.0 */
+/**
+ * Free a dataset; NULL is accepted.
+ * @param ds the dataset to free (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_dataset_free(rec_dataset *ds);
 
 /**
  * Add a string column (values copied). n must equal the row count; names are unique.
+ * @param ds the dataset that receives the column
+ * @param name the new column's name (copied)
+ * @param values n NUL-terminated strings, one per row (copied)
+ * @param n number of values; must equal rec_dataset_size()
  * @retval REC_OK
  * @retval REC_EINVAL NULL name/value or duplicate name
  * @retval REC_ESHAPE
@@ -53,6 +61,10 @@ REC_API rec_status rec_dataset_add_strings(rec_dataset *ds, const char *name,
 
 /**
  * Add a number column. NaN marks a missing value; infinities are refused.
+ * @param ds the dataset that receives the column
+ * @param name the new column's name (copied)
+ * @param values n numbers, one per row (copied); NaN marks a missing value
+ * @param n number of values; must equal rec_dataset_size()
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE
@@ -66,6 +78,11 @@ REC_API rec_status rec_dataset_add_numbers(rec_dataset *ds, const char *name,
 /**
  * Add a string-list column in CSR form: row r holds values[offsets[r] .. offsets[r+1]);
  * offsets has n + 1 non-decreasing entries starting at 0.
+ * @param ds the dataset that receives the column
+ * @param name the new column's name (copied)
+ * @param values offsets[n] NUL-terminated strings, the lists one after another (copied)
+ * @param offsets n + 1 non-decreasing offsets into values, starting at 0
+ * @param n number of rows; must equal rec_dataset_size()
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE
@@ -76,14 +93,27 @@ REC_API rec_status rec_dataset_add_string_lists(rec_dataset *ds, const char *nam
                                                 const char *const *values, const size_t *offsets,
                                                 size_t n);
 
-/** Number of rows. @since 1.0 */
+/**
+ * Number of rows.
+ * @param ds the dataset (may be NULL: returns 0)
+ * @return the row count, or 0 when ds is NULL
+ * @since 1.0
+ */
 REC_API size_t rec_dataset_size(const rec_dataset *ds);
 
-/** Number of columns. @since 1.0 */
+/**
+ * Number of columns.
+ * @param ds the dataset (may be NULL: returns 0)
+ * @return the column count, or 0 when ds is NULL
+ * @since 1.0
+ */
 REC_API size_t rec_dataset_n_columns(const rec_dataset *ds);
 
 /**
  * Position of a column by name.
+ * @param[out] index_out the column's position
+ * @param ds the dataset (only read)
+ * @param name NUL-terminated column name
  * @retval REC_OK
  * @retval REC_ENOTFOUND (message names it)
  * @retval REC_EINVAL
@@ -92,21 +122,53 @@ REC_API size_t rec_dataset_n_columns(const rec_dataset *ds);
 REC_API rec_status rec_dataset_column(uint32_t *index_out, const rec_dataset *ds,
                                       const char *name);
 
-/** Name of column col (borrowed), or NULL when out of range. @since 1.0 */
+/**
+ * Name of column col (borrowed), or NULL when out of range.
+ * @param ds the dataset (may be NULL: returns NULL)
+ * @param col column position, 0..rec_dataset_n_columns() − 1
+ * @return the name, or NULL when ds is NULL or col is out of range
+ * @since 1.0
+ */
 REC_API const char *rec_dataset_column_name(const rec_dataset *ds, uint32_t col);
 
-/** Type of column col (a rec_column_type), or -1 when out of range. @since 1.0 */
+/**
+ * Type of column col (a rec_column_type), or -1 when out of range.
+ * @param ds the dataset (may be NULL: returns -1)
+ * @param col column position, 0..rec_dataset_n_columns() − 1
+ * @return a ::rec_column_type, or -1 when ds is NULL or col is out of range
+ * @since 1.0
+ */
 REC_API int rec_dataset_column_type(const rec_dataset *ds, uint32_t col);
 
-/** String at (col, row) of a string column (borrowed), or NULL on a bad position/type. @since 1.0 */
+/**
+ * String at (col, row) of a string column (borrowed), or NULL on a bad position/type.
+ * @param ds the dataset (may be NULL: returns NULL)
+ * @param col position of a string column
+ * @param row row index, < rec_dataset_size()
+ * @return the string, or NULL when ds is NULL, col is not a string column or row is out of range
+ * @since 1.0
+ */
 REC_API const char *rec_dataset_string(const rec_dataset *ds, uint32_t col, size_t row);
 
-/** Number at (col, row) of a number column, or NaN on a bad position/type. @since 1.0 */
+/**
+ * Number at (col, row) of a number column, or NaN on a bad position/type.
+ * @param ds the dataset (may be NULL: returns NaN)
+ * @param col position of a number column
+ * @param row row index, < rec_dataset_size()
+ * @return the number (NaN when missing), or NaN when ds is NULL or the position/type is bad
+ * @since 1.0
+ */
 REC_API double rec_dataset_number(const rec_dataset *ds, uint32_t col, size_t row);
 
 /**
  * Strings of (col, row) of a string-list column (borrowed pointers): writes min(count, cap)
  * and the count.
+ * @param[out] out receives min(count, cap) borrowed pointers; may be NULL when cap is 0
+ * @param cap capacity of out
+ * @param[out] n_out the list's length (count)
+ * @param ds the dataset (only read)
+ * @param col position of a string-list column
+ * @param row row index, < rec_dataset_size()
  * @retval REC_OK
  * @retval REC_EINVAL bad position or type
  * @since 1.0
@@ -117,6 +179,11 @@ REC_API rec_status rec_dataset_string_list(const char **out, size_t cap, size_t 
 /**
  * Distinct strings of a string or string-list column, sorted by bytes (borrowed pointers):
  * writes min(count, cap) and the count (call with cap 0 to size the buffer).
+ * @param[out] out receives min(count, cap) borrowed pointers; may be NULL when cap is 0
+ * @param cap capacity of out
+ * @param[out] n_out the number of distinct strings (count)
+ * @param ds the dataset (only read)
+ * @param col position of a string or string-list column
  * @retval REC_OK
  * @retval REC_EINVAL bad column or type
  * @retval REC_ENOMEM
@@ -127,6 +194,10 @@ REC_API rec_status rec_dataset_unique_strings(const char **out, size_t cap, size
 
 /**
  * Copy a number column.
+ * @param[out] out n numbers
+ * @param n capacity of out; must equal rec_dataset_size()
+ * @param ds the dataset (only read)
+ * @param col position of a number column
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE n ≠ rows
@@ -137,6 +208,10 @@ REC_API rec_status rec_dataset_numbers(double *out, size_t n, const rec_dataset 
 
 /**
  * New dataset made of the given rows, in that order (repeats allowed).
+ * @param[out] out new dataset, NULL on failure. Ownership: caller, rec_dataset_free().
+ * @param ds the source dataset (only read)
+ * @param rows n row indices of ds, each < rec_dataset_size(ds)
+ * @param n number of rows of the new dataset
  * @retval REC_OK
  * @retval REC_EINVAL a row out of range
  * @retval REC_ENOMEM
@@ -148,6 +223,11 @@ REC_API rec_status rec_dataset_subset(rec_dataset **out, const rec_dataset *ds,
 /**
  * Seeded shuffle of all rows (rec_rng_shuffle_u32 of 0..n−1 with rec_rng seeded by seed), then
  * the first n_first rows go to first and the rest to second (the tutorial's 80,000 / 20,000).
+ * @param[out] first new dataset of the first n_first shuffled rows. Ownership: caller.
+ * @param[out] second new dataset of the remaining rows. Ownership: caller.
+ * @param ds the source dataset (only read)
+ * @param n_first number of rows that go to first, ≤ rec_dataset_size(ds)
+ * @param seed seed of the shuffle
  * @retval REC_OK
  * @retval REC_EINVAL n_first > rows
  * @retval REC_ENOMEM (both NULL)
@@ -190,6 +270,14 @@ REC_API rec_status rec_dataset_add_history(rec_dataset *ds, const char *name,
  * from 0. Gives string columns "user_id", "item_id" and number columns "user_rating",
  * "timestamp" (when asked). has_header skips the first line. A trailing carriage return and a
  * leading UTF-8 byte order mark are ignored.
+ * @param[out] out new dataset, NULL on failure. Ownership: caller, rec_dataset_free().
+ * @param path file to read
+ * @param delimiter field separator (e.g. a tab for u.data)
+ * @param has_header non-zero: skip the first line
+ * @param user_col field of the user id, counted from 0
+ * @param item_col field of the item id, counted from 0
+ * @param rating_col field of the rating, counted from 0
+ * @param timestamp_col field of the timestamp, or ::REC_NO_COLUMN for none
  * @retval REC_OK
  * @retval REC_EIO cannot open/read
  * @retval REC_EFORMAT a malformed line (file and line named): missing field, empty id or one
@@ -219,20 +307,32 @@ REC_API rec_status rec_dataset_load_delimited(rec_dataset **out, const char *pat
 REC_API rec_status rec_batches_create(rec_batches **out, size_t n_examples, size_t batch_size,
                                       int shuffle, uint64_t seed);
 
-/** Free; NULL is accepted. @since 1.0 */
+/**
+ * Free; NULL is accepted.
+ * @param b the handle to free (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_batches_free(rec_batches *b);
 
 /**
  * Next batch of the current epoch: *rows_out points at *n_out row indices (borrowed, valid
  * until the next call). At the end of an epoch *n_out is 0 and the next call starts a new
  * epoch (reshuffled). The last batch of an epoch may be smaller.
+ * @param[out] rows_out the batch's row indices (borrowed)
+ * @param[out] n_out the batch's size; 0 at the end of an epoch
+ * @param b the handle, advanced by one batch
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
  * @since 1.0
  */
 REC_API rec_status rec_batches_next(const uint32_t **rows_out, size_t *n_out, rec_batches *b);
 
-/** Batches per epoch: ceil(n_examples / batch_size). @since 1.0 */
+/**
+ * Batches per epoch: ceil(n_examples / batch_size).
+ * @param b the handle (may be NULL: returns 0)
+ * @return the number of batches per epoch, or 0 when b is NULL
+ * @since 1.0
+ */
 REC_API size_t rec_batches_count(const rec_batches *b);
 
 REC_END_DECLS

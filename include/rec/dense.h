@@ -24,7 +24,12 @@ typedef enum rec_activation {
     REC_ACTIVATION_TANH = 3     /**< y = tanh z */
 } rec_activation;
 
-/** Name of an activation ("linear", "relu", "sigmoid", "tanh"), or "unknown". @since 1.0 */
+/**
+ * Name of an activation ("linear", "relu", "sigmoid", "tanh"), or "unknown".
+ * @param activation a ::rec_activation value (any int is accepted)
+ * @return a static string, never NULL
+ * @since 1.0
+ */
 REC_API const char *rec_activation_name(int activation);
 
 /**
@@ -42,19 +47,42 @@ REC_API const char *rec_activation_name(int activation);
 REC_API rec_status rec_dense_create(rec_dense **out, uint32_t n_in, uint32_t n_out,
                                     rec_activation activation, uint64_t seed);
 
-/** Free a layer; NULL is accepted. @since 1.0 */
+/**
+ * Free a layer; NULL is accepted.
+ * @param dense the layer to free (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_dense_free(rec_dense *dense);
 
-/** Input width. @since 1.0 */
+/**
+ * Input width.
+ * @param dense the layer (may be NULL: returns 0)
+ * @return n_in, or 0 when dense is NULL
+ * @since 1.0
+ */
 REC_API uint32_t rec_dense_n_in(const rec_dense *dense);
-/** Output width. @since 1.0 */
+/**
+ * Output width.
+ * @param dense the layer (may be NULL: returns 0)
+ * @return n_out, or 0 when dense is NULL
+ * @since 1.0
+ */
 REC_API uint32_t rec_dense_n_out(const rec_dense *dense);
-/** Activation. @since 1.0 */
+/**
+ * Activation.
+ * @param dense the layer (may be NULL: returns ::REC_ACTIVATION_LINEAR)
+ * @return the layer's activation, or ::REC_ACTIVATION_LINEAR when dense is NULL
+ * @since 1.0
+ */
 REC_API rec_activation rec_dense_activation(const rec_dense *dense);
 
 /**
  * Forward: y (batch × n_out) = act(x·W + b). Does not modify the layer (thread-safe on a
  * shared layer).
+ * @param dense the layer (only read)
+ * @param x batch × n_in inputs, row-major
+ * @param batch number of rows
+ * @param[out] y batch × n_out outputs, row-major
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument or batch 0
  * @since 1.0
@@ -81,6 +109,11 @@ REC_API rec_status rec_dense_backward(rec_dense *dense, const float *x, const fl
 
 /**
  * Copy kernel (n_in·n_out, row-major) and bias (n_out). Either output may be NULL to skip it.
+ * @param dense the layer (only read)
+ * @param[out] kernel n_in·n_out floats, row-major
+ * @param n_kernel capacity of kernel; must equal n_in·n_out
+ * @param[out] bias n_out floats
+ * @param n_bias capacity of bias; must equal n_out
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE a size does not match
@@ -91,6 +124,11 @@ REC_API rec_status rec_dense_get_weights(const rec_dense *dense, float *kernel, 
 
 /**
  * Replace kernel and/or bias (NULL skips). Non-finite values are refused, nothing changed.
+ * @param dense the layer
+ * @param kernel n_in·n_out floats, row-major (copied)
+ * @param n_kernel number of floats in kernel; must equal n_in·n_out
+ * @param bias n_out floats (copied)
+ * @param n_bias number of floats in bias; must equal n_out
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE
@@ -102,6 +140,11 @@ REC_API rec_status rec_dense_set_weights(rec_dense *dense, const float *kernel, 
 
 /**
  * Copy the accumulated gradients of kernel and bias (NULL skips).
+ * @param dense the layer (only read)
+ * @param[out] kernel n_in·n_out floats, row-major
+ * @param n_kernel capacity of kernel; must equal n_in·n_out
+ * @param[out] bias n_out floats
+ * @param n_bias capacity of bias; must equal n_out
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE
@@ -110,7 +153,11 @@ REC_API rec_status rec_dense_set_weights(rec_dense *dense, const float *kernel, 
 REC_API rec_status rec_dense_get_grad(const rec_dense *dense, float *kernel, size_t n_kernel,
                                       float *bias, size_t n_bias);
 
-/** Clear the accumulated gradients; NULL is accepted. @since 1.0 */
+/**
+ * Clear the accumulated gradients; NULL is accepted.
+ * @param dense the layer (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_dense_zero_grad(rec_dense *dense);
 
 REC_END_DECLS

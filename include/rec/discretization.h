@@ -31,6 +31,10 @@ REC_API rec_status rec_discretization_create(rec_discretization **out, const dou
 /**
  * Create n boundaries evenly spaced from lo to hi inclusive, as numpy.linspace(lo, hi, n):
  * b_i = lo + i·(hi − lo)/(n − 1), with b_{n−1} = hi exactly (n = 1 gives just lo).
+ * @param[out] out new handle, NULL on failure. Ownership: caller, rec_discretization_free().
+ * @param lo lowest boundary
+ * @param hi highest boundary
+ * @param n number of boundaries
  * @retval REC_OK
  * @retval REC_EINVAL n = 0, lo > hi, non-finite
  * @retval REC_ENOMEM
@@ -42,6 +46,10 @@ REC_API rec_status rec_discretization_create_linspace(rec_discretization **out, 
 /**
  * Adapt: n_boundaries evenly spaced between the minimum and the maximum of x (what the
  * tutorial does with numpy.linspace over all timestamps).
+ * @param[out] out new handle, NULL on failure. Ownership: caller, rec_discretization_free().
+ * @param x n_x values to adapt on
+ * @param n_x number of values
+ * @param n_boundaries number of boundaries wanted
  * @retval REC_OK
  * @retval REC_EINVAL n_x or n_boundaries 0, NULL, or a non-finite x (index
  * named)
@@ -51,14 +59,26 @@ REC_API rec_status rec_discretization_create_linspace(rec_discretization **out, 
 REC_API rec_status rec_discretization_adapt(rec_discretization **out, const double *x, size_t n_x,
                                             size_t n_boundaries);
 
-/** Free; NULL is accepted. @since 1.0 */
+/**
+ * Free; NULL is accepted.
+ * @param disc the discretization to free (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_discretization_free(rec_discretization *disc);
 
-/** Number of buckets: boundaries + 1. @since 1.0 */
+/**
+ * Number of buckets: boundaries + 1.
+ * @param disc the discretization (may be NULL: returns 0)
+ * @return the number of boundaries + 1, or 0 when disc is NULL
+ * @since 1.0
+ */
 REC_API size_t rec_discretization_n_buckets(const rec_discretization *disc);
 
 /**
  * Copy the boundaries.
+ * @param disc the discretization (only read)
+ * @param[out] out n boundaries
+ * @param n capacity of out; must equal the number of boundaries
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE n ≠ count
@@ -67,11 +87,21 @@ REC_API size_t rec_discretization_n_buckets(const rec_discretization *disc);
 REC_API rec_status rec_discretization_boundaries(const rec_discretization *disc, double *out,
                                                  size_t n);
 
-/** Bucket of one value (binary search; NaN goes to bucket 0). @since 1.0 */
+/**
+ * Bucket of one value (binary search; NaN goes to bucket 0).
+ * @param disc the discretization (may be NULL: returns 0)
+ * @param x the value
+ * @return the bucket, 0..rec_discretization_n_buckets() − 1; 0 when disc is NULL
+ * @since 1.0
+ */
 REC_API uint32_t rec_discretization_bucket(const rec_discretization *disc, double x);
 
 /**
  * Buckets of n values.
+ * @param disc the discretization (only read)
+ * @param x n values
+ * @param n number of values
+ * @param[out] buckets_out n buckets
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
  * @since 1.0

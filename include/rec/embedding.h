@@ -30,23 +30,44 @@ REC_BEGIN_DECLS
 REC_API rec_status rec_embedding_create(rec_embedding **out, uint32_t n_rows, uint32_t dim,
                                         uint64_t seed);
 
-/** Free a table; NULL is accepted. @since 1.0 */
+/**
+ * Free a table; NULL is accepted.
+ * @param emb the table to free (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_embedding_free(rec_embedding *emb);
 
-/** Number of rows. @since 1.0 */
+/**
+ * Number of rows.
+ * @param emb the table (may be NULL: returns 0)
+ * @return the number of rows, or 0 when emb is NULL
+ * @since 1.0
+ */
 REC_API uint32_t rec_embedding_rows(const rec_embedding *emb);
 
-/** Width of a row. @since 1.0 */
+/**
+ * Width of a row.
+ * @param emb the table (may be NULL: returns 0)
+ * @return dim, or 0 when emb is NULL
+ * @since 1.0
+ */
 REC_API uint32_t rec_embedding_dim(const rec_embedding *emb);
 
 /**
  * Borrowed pointer to one row (dim floats), valid until the table is freed; its values change
- * when an optimizer updates the table. NULL when row is out of range. @since 1.0
+ * when an optimizer updates the table. NULL when row is out of range.
+ * @param emb the table (may be NULL: returns NULL)
+ * @param row row index, < rec_embedding_rows()
+ * @return the row, or NULL when emb is NULL or row is out of range
+ * @since 1.0
  */
 REC_API const float *rec_embedding_row(const rec_embedding *emb, uint32_t row);
 
 /**
  * Copy all weights (n_rows·dim floats, row-major) into out.
+ * @param emb the table (only read)
+ * @param[out] out n_rows·dim floats, row-major
+ * @param n capacity of out; must equal n_rows·dim
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
  * @retval REC_ESHAPE n ≠ n_rows·dim
@@ -56,6 +77,9 @@ REC_API rec_status rec_embedding_get_weights(const rec_embedding *emb, float *ou
 
 /**
  * Replace all weights. Non-finite values are refused and nothing is changed.
+ * @param emb the table
+ * @param w n_rows·dim floats, row-major (copied)
+ * @param n number of floats in w; must equal n_rows·dim
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
  * @retval REC_ESHAPE n ≠ n_rows·dim
@@ -66,6 +90,10 @@ REC_API rec_status rec_embedding_set_weights(rec_embedding *emb, const float *w,
 
 /**
  * Gather: out[i] = row ids[i], for i < n (out holds n·dim floats).
+ * @param emb the table (only read)
+ * @param ids n row indices, each < rec_embedding_rows()
+ * @param n number of indices
+ * @param[out] out n·dim floats
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument or an id ≥ n_rows (named in the message)
  * @since 1.0
@@ -75,6 +103,10 @@ REC_API rec_status rec_embedding_gather(const rec_embedding *emb, const uint32_t
 
 /**
  * Backward of gather: grad[row ids[i]] += grad_out[i]. Repeated ids are summed.
+ * @param emb the table whose gradient accumulates
+ * @param ids n row indices, as given to rec_embedding_gather()
+ * @param n number of indices
+ * @param grad_out n·dim floats: gradient of the loss with respect to the gathered rows
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument or id out of range (nothing accumulated)
  * @since 1.0
@@ -86,6 +118,11 @@ REC_API rec_status rec_embedding_backward(rec_embedding *emb, const uint32_t *id
  * Masked mean pooling over bags given in CSR form: bag b holds ids[offsets[b] .. offsets[b+1]),
  * offsets has n_bags + 1 non-decreasing entries starting at 0. out[b] = mean of the rows of the
  * non-zero ids of bag b, or zeros when the bag has none.
+ * @param emb the table (only read)
+ * @param ids offsets[n_bags] row indices, the bags one after another
+ * @param offsets n_bags + 1 non-decreasing offsets into ids, starting at 0
+ * @param n_bags number of bags
+ * @param[out] out n_bags·dim floats
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument, bad offsets or id out of range
  * @since 1.0
@@ -96,6 +133,11 @@ REC_API rec_status rec_embedding_pool_mean(const rec_embedding *emb, const uint3
 /**
  * Backward of rec_embedding_pool_mean: each non-zero id j of bag b gets grad_out[b] / c_b,
  * with c_b the number of non-zero ids of the bag.
+ * @param emb the table whose gradient accumulates
+ * @param ids offsets[n_bags] row indices, as given to rec_embedding_pool_mean()
+ * @param offsets n_bags + 1 offsets into ids, as given to rec_embedding_pool_mean()
+ * @param n_bags number of bags
+ * @param grad_out n_bags·dim floats: gradient of the loss with respect to the pooled rows
  * @retval REC_OK
  * @retval REC_EINVAL as rec_embedding_pool_mean (nothing accumulated)
  * @since 1.0
@@ -106,6 +148,9 @@ REC_API rec_status rec_embedding_pool_mean_backward(rec_embedding *emb, const ui
 
 /**
  * Copy the accumulated gradient as a dense n_rows·dim array (zeros in untouched rows).
+ * @param emb the table (only read)
+ * @param[out] out n_rows·dim floats, row-major
+ * @param n capacity of out; must equal n_rows·dim
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESHAPE n ≠ n_rows·dim
@@ -113,10 +158,19 @@ REC_API rec_status rec_embedding_pool_mean_backward(rec_embedding *emb, const ui
  */
 REC_API rec_status rec_embedding_get_grad(const rec_embedding *emb, float *out, size_t n);
 
-/** Number of distinct rows with an accumulated gradient since the last clear. @since 1.0 */
+/**
+ * Number of distinct rows with an accumulated gradient since the last clear.
+ * @param emb the table (may be NULL: returns 0)
+ * @return the number of rows touched since the last clear, or 0 when emb is NULL
+ * @since 1.0
+ */
 REC_API size_t rec_embedding_grad_row_count(const rec_embedding *emb);
 
-/** Clear the accumulated gradient (touching only the rows used). NULL is accepted. @since 1.0 */
+/**
+ * Clear the accumulated gradient (touching only the rows used). NULL is accepted.
+ * @param emb the table (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_embedding_zero_grad(rec_embedding *emb);
 
 REC_END_DECLS

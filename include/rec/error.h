@@ -13,7 +13,10 @@ REC_BEGIN_DECLS
 
 /**
  * Short static description of a status code ("invalid argument"). Unknown codes give
- * "unknown error". Never NULL. @since 1.0
+ * "unknown error". Never NULL.
+ * @param status a ::rec_status code (any int is accepted)
+ * @return a static NUL-terminated string, never NULL
+ * @since 1.0
  */
 REC_API const char *rec_status_str(int status);
 
@@ -21,7 +24,9 @@ REC_API const char *rec_status_str(int status);
  * Detail message of the last failed librec call on the calling thread, naming the parameter,
  * file and line involved. Meaningful only right after a call returned a negative status on the
  * same thread; successful calls do not clear it. Never NULL ("" when nothing failed yet).
- * Ownership: borrowed, valid until the next librec call on this thread. @since 1.0
+ * Ownership: borrowed, valid until the next librec call on this thread.
+ * @return the message (borrowed), never NULL
+ * @since 1.0
  */
 REC_API const char *rec_last_error(void);
 

@@ -42,6 +42,7 @@ REC_BEGIN_DECLS
 /**
  * Number of floats in the dense part of the gradient: Σ over dense layers of
  * n_in·n_out + n_out.
+ * @param model the model (may be NULL or unbuilt: returns 0)
  * @return 0 for NULL, an unbuilt model or one without dense layers
  * @since 1.0
  */
@@ -77,6 +78,7 @@ REC_API rec_status rec_model_grad_dense_set(rec_model *model, const float *grad,
 
 /**
  * Number of tables with a sparse (row) gradient.
+ * @param model the model (may be NULL or unbuilt: returns 0)
  * @return 0 for NULL or an unbuilt model
  * @since 1.0
  */

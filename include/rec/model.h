@@ -138,7 +138,11 @@ REC_API rec_status rec_model_create(rec_model **out, uint64_t seed);
  */
 REC_API rec_status rec_model_create_preset(rec_model **out, rec_preset preset, uint64_t seed);
 
-/** Free a model and everything it owns; NULL is accepted. @since 1.0 */
+/**
+ * Free a model and everything it owns; NULL is accepted.
+ * @param model the model to free (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_model_free(rec_model *model);
 
 /**
@@ -161,6 +165,9 @@ REC_API rec_status rec_model_add_feature(uint32_t *id_out, rec_model *model, con
 /**
  * BUCKETIZED: use n evenly spaced boundaries between the adapt minimum and maximum (default
  * 1000).
+ * @param model an unbuilt model
+ * @param feature id of a BUCKETIZED feature (from rec_model_add_feature())
+ * @param n_boundaries number of boundaries (buckets − 1)
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESTATE
@@ -171,6 +178,10 @@ REC_API rec_status rec_model_feature_set_bucket_count(rec_model *model, uint32_t
 
 /**
  * BUCKETIZED: use these boundaries (finite, non-decreasing) instead of adapting them.
+ * @param model an unbuilt model
+ * @param feature id of a BUCKETIZED feature (from rec_model_add_feature())
+ * @param boundaries n finite, non-decreasing boundaries (copied)
+ * @param n number of boundaries
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESTATE
@@ -181,6 +192,9 @@ REC_API rec_status rec_model_feature_set_boundaries(rec_model *model, uint32_t f
 
 /**
  * TEXT: vocabulary and embedding size (≥ 2, default 10000).
+ * @param model an unbuilt model
+ * @param feature id of a TEXT feature (from rec_model_add_feature())
+ * @param max_tokens vocabulary and embedding size
  * @retval REC_OK
  * @retval REC_EINVAL NULL model, no such feature, not a TEXT feature, max_tokens outside
  *         2..2^24
@@ -194,6 +208,9 @@ REC_API rec_status rec_model_feature_set_max_tokens(rec_model *model, uint32_t f
  * TEXT, CATEGORICAL_LIST: how the bag's embedding rows are pooled (default REC_POOLING_MEAN;
  * an empty bag gives zeros either way). Also the weight of each row in the feature's linear
  * term (BIASED_DOT, FM) and under Gibbs sampling.
+ * @param model an unbuilt model
+ * @param feature id of a TEXT or CATEGORICAL_LIST feature (from rec_model_add_feature())
+ * @param pooling a ::rec_pooling
  * @retval REC_OK
  * @retval REC_EINVAL no such feature, not a bag feature, unknown pooling
  * @retval REC_ESTATE already built
@@ -204,6 +221,8 @@ REC_API rec_status rec_model_feature_set_pooling(rec_model *model, uint32_t feat
 
 /**
  * Choose the interaction (default DOT).
+ * @param model an unbuilt model
+ * @param interaction a ::rec_interaction
  * @retval REC_OK
  * @retval REC_EINVAL NULL model, unknown interaction
  * @retval REC_ESTATE already built
@@ -213,6 +232,9 @@ REC_API rec_status rec_model_set_interaction(rec_model *model, rec_interaction i
 
 /**
  * Append a dense layer to the MLP interaction (Glorot-uniform kernel, zero bias).
+ * @param model an unbuilt model
+ * @param units output width of the layer
+ * @param activation a ::rec_activation
  * @retval REC_OK
  * @retval REC_EINVAL units 0 or unknown activation
  * @retval REC_ESTATE
@@ -223,6 +245,8 @@ REC_API rec_status rec_model_add_layer(rec_model *model, uint32_t units,
 
 /**
  * Label column (number; default "user_rating").
+ * @param model an unbuilt model
+ * @param column name of the number column holding the label (copied)
  * @retval REC_OK
  * @retval REC_EINVAL NULL model, NULL or empty column
  * @retval REC_ESTATE already built
@@ -239,6 +263,10 @@ REC_API rec_status rec_model_set_label(rec_model *model, const char *column);
  * 0 (the default) turns it off. May be set before or after build; ignored by
  * rec_model_fit_mcmc(), whose priors are learned. Training with any L2, dropout, BIASED_DOT or
  * FM runs on one thread (evaluation and prediction use the model's threads).
+ * @param model the model (built or not)
+ * @param feature id of the feature (from rec_model_add_feature())
+ * @param l2_embedding λ of the embedding (and FM factor vector), ≥ 0
+ * @param l2_linear λ of the linear table, ≥ 0
  * @retval REC_OK
  * @retval REC_EINVAL no such feature, negative or non-finite factor
  * @retval REC_ENOMEM
@@ -250,6 +278,9 @@ REC_API rec_status rec_model_feature_set_l2(rec_model *model, uint32_t feature,
 /**
  * L2 regularization of dense layer `layer`'s kernel (not its bias): λ·Σ W² added to every
  * batch's loss (gradient 2λ·W), as Keras's kernel_regularizer=l2(λ). 0 turns it off.
+ * @param model the model (built or not)
+ * @param layer index of the dense layer, in the order of rec_model_add_layer()
+ * @param l2 λ of the kernel, ≥ 0
  * @retval REC_OK
  * @retval REC_EINVAL no such layer, negative or non-finite factor
  * @retval REC_ENOMEM
@@ -262,6 +293,9 @@ REC_API rec_status rec_model_layer_set_l2(rec_model *model, size_t layer, float 
  * each unit is zeroed with probability rate and the others multiplied by 1/(1 − rate), so
  * evaluation and prediction use the layer as it is. The masks are drawn from a generator seeded
  * by the model's seed: training is reproducible. 0 turns it off.
+ * @param model the model (built or not)
+ * @param layer index of a hidden dense layer, in the order of rec_model_add_layer()
+ * @param rate probability of zeroing a unit, in [0, 1)
  * @retval REC_OK
  * @retval REC_EINVAL no such layer, the output layer, rate outside [0, 1)
  * @retval REC_ENOMEM
@@ -277,6 +311,9 @@ REC_API rec_status rec_model_layer_set_dropout(rec_model *model, size_t layer, f
  * and when training ends, stopped or not, the best epoch's weights are restored (optimizer
  * state is not). patience 0 (the default) turns it off; without a validation set it does
  * nothing.
+ * @param model the model
+ * @param patience epochs without improvement before training stops; 0 turns it off
+ * @param min_delta the least decrease of the validation RMSE that counts as improvement
  * @retval REC_OK
  * @retval REC_EINVAL NULL model, negative or non-finite min_delta
  * @since 1.0
@@ -289,6 +326,8 @@ REC_API rec_status rec_model_set_early_stopping(rec_model *model, uint32_t patie
  * adapts on all 100,000 ratings. Checks the description: at least one feature per side, DOT
  * and BIASED_DOT sides of equal width, MLP ending in one unit, FM embeddings of one width
  * (at most 256), no dense layers but in an MLP, columns present with the right type.
+ * @param model an unbuilt model
+ * @param adapt the dataset the preprocessing is adapted on (only read)
  * @retval REC_OK
  * @retval REC_ESTATE already built
  * @retval REC_ENOTFOUND a column is missing
@@ -299,30 +338,65 @@ REC_API rec_status rec_model_set_early_stopping(rec_model *model, uint32_t patie
  */
 REC_API rec_status rec_model_build(rec_model *model, const rec_dataset *adapt);
 
-/** Whether rec_model_build() succeeded. @since 1.0 */
+/**
+ * Whether rec_model_build() succeeded.
+ * @param model the model (may be NULL: returns 0)
+ * @return 1 when built, else 0 (also for NULL)
+ * @since 1.0
+ */
 REC_API int rec_model_is_built(const rec_model *model);
 
-/** Number of features. @since 1.0 */
+/**
+ * Number of features.
+ * @param model the model (may be NULL: returns 0)
+ * @return the number of features added, or 0 when model is NULL
+ * @since 1.0
+ */
 REC_API size_t rec_model_n_features(const rec_model *model);
 
-/** Number of trainable parameters (0 before build), the linear tables, factor vectors and
- * global bias of BIASED_DOT and FM included. @since 1.0 */
+/**
+ * Number of trainable parameters (0 before build), the linear tables, factor vectors and
+ * global bias of BIASED_DOT and FM included.
+ * @param model the model (may be NULL: returns 0)
+ * @return the parameter count, or 0 when model is NULL or unbuilt
+ * @since 1.0
+ */
 REC_API size_t rec_model_n_params(const rec_model *model);
 
 /**
  * Borrowed embedding table of a feature (NULL for NUMERIC, before build, or out of range).
+ * @param model the model (may be NULL: returns NULL)
+ * @param feature id of the feature (from rec_model_add_feature())
+ * @return the table (borrowed, valid while the model lives), or NULL
  * @since 1.0
  */
 REC_API const rec_embedding *rec_model_feature_embedding(const rec_model *model,
                                                          uint32_t feature);
 
-/** Borrowed vocabulary of a CATEGORICAL or CATEGORICAL_LIST feature, else NULL. @since 1.0 */
+/**
+ * Borrowed vocabulary of a CATEGORICAL or CATEGORICAL_LIST feature, else NULL.
+ * @param model the model (may be NULL: returns NULL)
+ * @param feature id of the feature (from rec_model_add_feature())
+ * @return the vocabulary (borrowed, valid while the model lives), or NULL (also before build)
+ * @since 1.0
+ */
 REC_API const rec_vocab *rec_model_feature_vocab(const rec_model *model, uint32_t feature);
 
-/** Number of dense layers. @since 1.0 */
+/**
+ * Number of dense layers.
+ * @param model the model (may be NULL: returns 0)
+ * @return the number of dense layers added, or 0 when model is NULL
+ * @since 1.0
+ */
 REC_API size_t rec_model_n_layers(const rec_model *model);
 
-/** Borrowed dense layer i (NULL before build or out of range). @since 1.0 */
+/**
+ * Borrowed dense layer i (NULL before build or out of range).
+ * @param model the model (may be NULL: returns NULL)
+ * @param i index of the layer, < rec_model_n_layers()
+ * @return the layer (borrowed, valid while the model lives), or NULL
+ * @since 1.0
+ */
 REC_API const rec_dense *rec_model_layer(const rec_model *model, size_t i);
 
 /**
@@ -347,6 +421,8 @@ REC_API rec_status rec_model_compute_gradients(rec_model *model, const rec_datas
 
 /**
  * Apply the accumulated gradients with an optimizer and clear them.
+ * @param model a built model whose accumulated gradients are applied and cleared
+ * @param opt the optimizer
  * @retval REC_OK
  * @retval REC_ESTATE
  * @retval REC_ENOMEM
@@ -381,6 +457,15 @@ REC_API rec_status rec_model_train_epoch(rec_model *model, rec_optimizer *opt,
  * batch_size, then evaluates on val (may be NULL) in batches of eval_batch_size, then calls
  * on_epoch (may be NULL). With early stopping set (rec_model_set_early_stopping()) and a val,
  * training may end before epochs and the best epoch's weights are restored at the end.
+ * @param model a built model
+ * @param opt the optimizer
+ * @param train the training set (only read)
+ * @param val the validation set (only read), or NULL
+ * @param epochs number of epochs
+ * @param batch_size training rows per batch
+ * @param eval_batch_size rows per batch when evaluating on val
+ * @param on_epoch called after each epoch (may be NULL); see ::rec_epoch_fn
+ * @param payload passed to on_epoch as is
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESTATE
@@ -444,17 +529,29 @@ REC_API rec_status rec_model_fit_mcmc(rec_model *model, const rec_dataset *train
  * prediction matches the lowest label's frequency. A sample's prediction is the expected label
  * Σ_c v_c P(c) = v_1 + Σ_{c≥2} (v_c − v_{c−1}) Φ(ŷ − γ_{c−1}), averaged over the samples, and
  * REC_STAT_LOSS / REC_STAT_RMSE are those of the latent values.
+ * @param model the model
+ * @param likelihood a ::rec_likelihood
  * @retval REC_OK
  * @retval REC_EINVAL NULL model, unknown likelihood
  * @since 1.0
  */
 REC_API rec_status rec_model_set_likelihood(rec_model *model, rec_likelihood likelihood);
 
-/** Posterior samples stored by rec_model_fit_mcmc() (0 otherwise). @since 1.0 */
+/**
+ * Posterior samples stored by rec_model_fit_mcmc() (0 otherwise).
+ * @param model the model (may be NULL: returns 0)
+ * @return the number of stored samples, or 0
+ * @since 1.0
+ */
 REC_API uint32_t rec_model_n_samples(const rec_model *model);
 
 /**
  * RMSE and MAE of the model's predictions against the label column of ds.
+ * @param model a built model (only read)
+ * @param ds the dataset, with the label column (only read)
+ * @param batch_size rows per batch
+ * @param[out] rmse_out the RMSE (may be NULL)
+ * @param[out] mae_out the MAE (may be NULL)
  * @retval REC_OK
  * @retval REC_ESTATE
  * @retval REC_EINVAL empty dataset, missing column
@@ -487,13 +584,20 @@ REC_API rec_status rec_model_predict(const rec_model *model, const rec_dataset *
  * deterministic for a given thread count (gradients of the parts of a batch are summed in a
  * fixed order) but may differ in the last bits between thread counts. librec's threads are
  * started inside a call and joined before it returns; BLAS threading is left to OpenBLAS.
+ * @param model the model
+ * @param n_threads number of threads, 1..256
  * @retval REC_OK
  * @retval REC_EINVAL n_threads 0 or > 256
  * @since 1.0
  */
 REC_API rec_status rec_model_set_threads(rec_model *model, uint32_t n_threads);
 
-/** Thread count set with rec_model_set_threads() (1 by default). @since 1.0 */
+/**
+ * Thread count set with rec_model_set_threads() (1 by default).
+ * @param model the model (may be NULL: returns 0)
+ * @return the thread count, or 0 when model is NULL
+ * @since 1.0
+ */
 REC_API uint32_t rec_model_threads(const rec_model *model);
 
 /**
@@ -503,6 +607,9 @@ REC_API uint32_t rec_model_threads(const rec_model *model);
  * documented in docs/file-format.md (little-endian, versioned, with section lengths and
  * checksums). The file is written atomically: to a temporary file in the same directory,
  * flushed with fsync, then renamed over path, so a crash never leaves a partial file at path.
+ * @param model a built model (only read)
+ * @param path the file to write
+ * @param include_optimizer_state non-zero: also save the optimizer state
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
  * @retval REC_ESTATE not built
@@ -576,6 +683,10 @@ REC_API rec_status rec_model_summary(char *out, size_t cap, size_t *len_out,
 /**
  * Graphviz DOT description of the model graph (inputs, preprocessing, embeddings,
  * concatenation, interaction, output), written like rec_model_summary().
+ * @param[out] out buffer of cap bytes; may be NULL when cap is 0
+ * @param cap size of out in bytes, NUL included (0 to only measure)
+ * @param[out] len_out full length without the NUL (may exceed cap − 1); may be NULL
+ * @param model a built model
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ESTATE

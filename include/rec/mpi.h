@@ -78,13 +78,27 @@ typedef enum rec_mpi_exchange {
  */
 REC_MPI_API rec_status rec_mpi_create(rec_mpi **out, MPI_Comm comm);
 
-/** Free a context and its duplicated communicator (collective); NULL is accepted. @since 1.0 */
+/**
+ * Free a context and its duplicated communicator (collective); NULL is accepted.
+ * @param ctx the context to free (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_MPI_API void rec_mpi_free(rec_mpi *ctx);
 
-/** This process's rank in the communicator (0 for NULL). @since 1.0 */
+/**
+ * This process's rank in the communicator (0 for NULL).
+ * @param ctx the context (may be NULL: returns 0)
+ * @return the rank, 0..rec_mpi_size() − 1, or 0 when ctx is NULL
+ * @since 1.0
+ */
 REC_MPI_API int rec_mpi_rank(const rec_mpi *ctx);
 
-/** Number of ranks (0 for NULL). @since 1.0 */
+/**
+ * Number of ranks (0 for NULL).
+ * @param ctx the context (may be NULL: returns 0)
+ * @return the number of ranks, or 0 when ctx is NULL
+ * @since 1.0
+ */
 REC_MPI_API int rec_mpi_size(const rec_mpi *ctx);
 
 /**

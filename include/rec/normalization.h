@@ -28,6 +28,9 @@ REC_API rec_status rec_normalization_create(rec_normalization **out, double mean
 
 /**
  * Adapt on data: mean and population variance of x.
+ * @param[out] out new normalization, NULL on failure. Ownership: caller, rec_normalization_free().
+ * @param x n values to adapt on
+ * @param n number of values
  * @retval REC_OK
  * @retval REC_EINVAL NULL, n = 0, or a non-finite value (index named)
  * @retval REC_ENOMEM
@@ -35,19 +38,43 @@ REC_API rec_status rec_normalization_create(rec_normalization **out, double mean
  */
 REC_API rec_status rec_normalization_adapt(rec_normalization **out, const double *x, size_t n);
 
-/** Free; NULL is accepted. @since 1.0 */
+/**
+ * Free; NULL is accepted.
+ * @param norm the normalization to free (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_normalization_free(rec_normalization *norm);
 
-/** Adapted mean. @since 1.0 */
+/**
+ * Adapted mean.
+ * @param norm the normalization (may be NULL: returns 0)
+ * @return the mean, or 0 when norm is NULL
+ * @since 1.0
+ */
 REC_API double rec_normalization_mean(const rec_normalization *norm);
-/** Adapted population variance. @since 1.0 */
+/**
+ * Adapted population variance.
+ * @param norm the normalization (may be NULL: returns 0)
+ * @return the variance, or 0 when norm is NULL
+ * @since 1.0
+ */
 REC_API double rec_normalization_variance(const rec_normalization *norm);
 
-/** Normalize one value. @since 1.0 */
+/**
+ * Normalize one value.
+ * @param norm the normalization (may be NULL: returns 0)
+ * @param x the value
+ * @return the normalized value, as rec_normalization_apply() computes it; 0 when norm is NULL
+ * @since 1.0
+ */
 REC_API float rec_normalization_value(const rec_normalization *norm, double x);
 
 /**
  * Normalize n values into out.
+ * @param norm the normalization (only read)
+ * @param x n values
+ * @param n number of values
+ * @param[out] out n normalized values
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
  * @since 1.0

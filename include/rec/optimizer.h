@@ -73,11 +73,18 @@ REC_API rec_status rec_optimizer_create_adam(rec_optimizer **out, float learning
  */
 REC_API rec_status rec_optimizer_create_sgd(rec_optimizer **out, float learning_rate);
 
-/** Kind of an optimizer (REC_OPTIMIZER_ADAGRAD for NULL). @since 1.0 */
+/**
+ * Kind of an optimizer (REC_OPTIMIZER_ADAGRAD for NULL).
+ * @param opt the optimizer (may be NULL: returns ::REC_OPTIMIZER_ADAGRAD)
+ * @return the optimizer's ::rec_optimizer_kind
+ * @since 1.0
+ */
 REC_API rec_optimizer_kind rec_optimizer_kind_of(const rec_optimizer *opt);
 
 /**
  * Adam: decay of the first moment, in [0, 1) (default 0.9).
+ * @param opt an Adam optimizer
+ * @param beta1 the decay, in [0, 1)
  * @retval REC_OK
  * @retval REC_EINVAL out of range, or not an Adam optimizer
  * @since 1.0
@@ -86,17 +93,25 @@ REC_API rec_status rec_optimizer_set_beta1(rec_optimizer *opt, float beta1);
 
 /**
  * Adam: decay of the second moment, in [0, 1) (default 0.999).
+ * @param opt an Adam optimizer
+ * @param beta2 the decay, in [0, 1)
  * @retval REC_OK
  * @retval REC_EINVAL out of range, or not an Adam optimizer
  * @since 1.0
  */
 REC_API rec_status rec_optimizer_set_beta2(rec_optimizer *opt, float beta2);
 
-/** Free an optimizer; NULL is accepted. @since 1.0 */
+/**
+ * Free an optimizer; NULL is accepted.
+ * @param opt the optimizer to free (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_optimizer_free(rec_optimizer *opt);
 
 /**
  * Set the learning rate (> 0, finite).
+ * @param opt the optimizer
+ * @param learning_rate the new learning rate, > 0 and finite
  * @retval REC_OK
  * @retval REC_EINVAL
  * @since 1.0
@@ -106,6 +121,8 @@ REC_API rec_status rec_optimizer_set_learning_rate(rec_optimizer *opt, float lea
 /**
  * Set Adagrad's initial accumulator value (≥ 0, finite; default 0.1). Applies to state created
  * after the call. Other kinds refuse it (REC_EINVAL).
+ * @param opt an Adagrad optimizer
+ * @param value the initial accumulator value, ≥ 0 and finite
  * @retval REC_OK
  * @retval REC_EINVAL
  * @since 1.0
@@ -114,17 +131,26 @@ REC_API rec_status rec_optimizer_set_initial_accumulator(rec_optimizer *opt, flo
 
 /**
  * Set epsilon of Adagrad or Adam (≥ 0, finite; default 1e-7). SGD refuses it (REC_EINVAL).
+ * @param opt an Adagrad or Adam optimizer
+ * @param epsilon the new epsilon, ≥ 0 and finite
  * @retval REC_OK
  * @retval REC_EINVAL
  * @since 1.0
  */
 REC_API rec_status rec_optimizer_set_epsilon(rec_optimizer *opt, float epsilon);
 
-/** Current learning rate. @since 1.0 */
+/**
+ * Current learning rate.
+ * @param opt the optimizer (may be NULL: returns 0)
+ * @return the learning rate, or 0 when opt is NULL
+ * @since 1.0
+ */
 REC_API float rec_optimizer_learning_rate(const rec_optimizer *opt);
 
 /**
  * Apply and clear the gradient accumulated in an embedding table (rows touched only).
+ * @param opt the optimizer (its state for the table is created on first use)
+ * @param emb the table whose weights are updated and gradient cleared
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
  * @retval REC_ENOMEM state allocation failed
@@ -135,6 +161,8 @@ REC_API rec_status rec_optimizer_update_embedding(rec_optimizer *opt, rec_embedd
 
 /**
  * Apply and clear the gradient accumulated in a dense layer (kernel and bias).
+ * @param opt the optimizer (its state for the layer is created on first use)
+ * @param dense the layer whose weights are updated and gradient cleared
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ENOMEM (weights unchanged)

@@ -28,21 +28,44 @@ REC_BEGIN_DECLS
  */
 REC_API rec_status rec_rng_create(rec_rng **out, uint64_t seed);
 
-/** Free a generator; NULL is accepted. @since 1.0 */
+/**
+ * Free a generator; NULL is accepted.
+ * @param rng the generator to free (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_rng_free(rec_rng *rng);
 
-/** Next 64 random bits (xoshiro256**). rng must not be NULL. @since 1.0 */
+/**
+ * Next 64 random bits (xoshiro256**). rng must not be NULL.
+ * @param rng the generator, advanced by one step (if NULL, returns 0 without failing)
+ * @return the next 64-bit output
+ * @since 1.0
+ */
 REC_API uint64_t rec_rng_next_u64(rec_rng *rng);
 
-/** Uniform float in [0, 1) with 24 random bits. rng must not be NULL. @since 1.0 */
+/**
+ * Uniform float in [0, 1) with 24 random bits. rng must not be NULL.
+ * @param rng the generator, advanced by one step (if NULL, returns 0 without failing)
+ * @return u in [0, 1), a multiple of 2^-24
+ * @since 1.0
+ */
 REC_API float rec_rng_uniform(rec_rng *rng);
 
-/** Uniform integer in [0, bound); returns 0 when bound is 0. @since 1.0 */
+/**
+ * Uniform integer in [0, bound); returns 0 when bound is 0.
+ * @param rng the generator (may be NULL: returns 0)
+ * @param bound exclusive upper bound
+ * @return an integer in [0, bound), or 0 when bound is 0 or rng is NULL
+ * @since 1.0
+ */
 REC_API uint32_t rec_rng_below(rec_rng *rng, uint32_t bound);
 
 /**
  * Shuffle an array of uint32 in place (Fisher-Yates, from the last element down, drawing
  * j = rec_rng_below(rng, i + 1)).
+ * @param rng the generator, advanced by the draws
+ * @param values n values, permuted in place; may be NULL when n is 0
+ * @param n number of values
  * @retval REC_OK
  * @retval REC_EINVAL rng NULL, or values NULL with n > 0
  * @since 1.0

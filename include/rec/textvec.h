@@ -33,7 +33,11 @@ REC_BEGIN_DECLS
 REC_API rec_status rec_textvec_adapt(rec_textvec **out, const char *const *texts, size_t n,
                                      uint32_t max_tokens);
 
-/** Free; NULL is accepted. @since 1.0 */
+/**
+ * Free; NULL is accepted.
+ * @param tv the vectorizer to free (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_textvec_free(rec_textvec *tv);
 
 /**
@@ -41,6 +45,10 @@ REC_API void rec_textvec_free(rec_textvec *tv);
  * TextVectorization(vocabulary=...)): tokens[i] gets index i + 2 (0 is padding, 1 is OOV).
  * Tokens must be non-empty, distinct, already standardized, without whitespace, and
  * n + 2 ≤ max_tokens.
+ * @param[out] out new vectorizer, NULL on failure. Ownership: caller, rec_textvec_free().
+ * @param tokens n NUL-terminated vocabulary entries (copied)
+ * @param n number of tokens
+ * @param max_tokens vocabulary size cap, padding and OOV included
  * @retval REC_OK
  * @retval REC_EINVAL (the offending entry is named)
  * @retval REC_ENOMEM
@@ -49,15 +57,29 @@ REC_API void rec_textvec_free(rec_textvec *tv);
 REC_API rec_status rec_textvec_create(rec_textvec **out, const char *const *tokens, size_t n,
                                       uint32_t max_tokens);
 
-/** Vocabulary size, padding and OOV included (≤ max_tokens). @since 1.0 */
+/**
+ * Vocabulary size, padding and OOV included (≤ max_tokens).
+ * @param tv the vectorizer (may be NULL: returns 0)
+ * @return the vocabulary size, or 0 when tv is NULL
+ * @since 1.0
+ */
 REC_API size_t rec_textvec_vocab_size(const rec_textvec *tv);
 
-/** max_tokens given at creation (the size an embedding over it should have). @since 1.0 */
+/**
+ * max_tokens given at creation (the size an embedding over it should have).
+ * @param tv the vectorizer (may be NULL: returns 0)
+ * @return max_tokens, or 0 when tv is NULL
+ * @since 1.0
+ */
 REC_API uint32_t rec_textvec_max_tokens(const rec_textvec *tv);
 
 /**
  * Token of an index: "" for 0 (padding), "[UNK]" for 1, NULL when out of range.
- * Ownership: borrowed. @since 1.0
+ * Ownership: borrowed.
+ * @param tv the vectorizer (may be NULL: returns NULL)
+ * @param id an index, < rec_textvec_vocab_size()
+ * @return the token (borrowed, valid while tv lives), or NULL when tv is NULL or id is out of range
+ * @since 1.0
  */
 REC_API const char *rec_textvec_token(const rec_textvec *tv, uint32_t id);
 
@@ -93,6 +115,11 @@ REC_API rec_status rec_textvec_encode(uint32_t *ids_out, size_t cap, size_t *n_o
 /**
  * Keras output for a batch: ids padded with 0 to the longest text of the batch.
  * Call first with ids_out NULL to get *width_out; then ids_out must hold n · width entries.
+ * @param[out] ids_out n·width indices, row-major (each row padded with 0); NULL to only size
+ * @param[out] width_out the width: the longest text's token count
+ * @param tv the vectorizer (only read)
+ * @param texts n NUL-terminated texts
+ * @param n number of texts
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument
  * @retval REC_ENOMEM

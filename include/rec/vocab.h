@@ -27,13 +27,28 @@ REC_BEGIN_DECLS
  */
 REC_API rec_status rec_vocab_create(rec_vocab **out, const char *const *tokens, size_t n);
 
-/** Free a vocabulary; NULL is accepted. @since 1.0 */
+/**
+ * Free a vocabulary; NULL is accepted.
+ * @param vocab the vocabulary to free (may be NULL: nothing happens)
+ * @since 1.0
+ */
 REC_API void rec_vocab_free(rec_vocab *vocab);
 
-/** Number of indices, out-of-vocabulary slot included: unique tokens + 1. @since 1.0 */
+/**
+ * Number of indices, out-of-vocabulary slot included: unique tokens + 1.
+ * @param vocab the vocabulary (may be NULL: returns 0)
+ * @return unique tokens + 1, or 0 when vocab is NULL
+ * @since 1.0
+ */
 REC_API size_t rec_vocab_size(const rec_vocab *vocab);
 
-/** Index of a token: 1..n, or 0 when unknown (or token is NULL). @since 1.0 */
+/**
+ * Index of a token: 1..n, or 0 when unknown (or token is NULL).
+ * @param vocab the vocabulary (may be NULL: returns 0)
+ * @param token NUL-terminated string to look up (may be NULL: returns 0)
+ * @return the index 1..n, or 0 for an unknown token or a NULL argument
+ * @since 1.0
+ */
 REC_API uint32_t rec_vocab_index(const rec_vocab *vocab, const char *token);
 
 /**
@@ -65,6 +80,8 @@ REC_API rec_status rec_vocab_lookup_batch(uint32_t *ids_out, size_t *n_unknown_o
 
 /**
  * Token of an index. Ownership: borrowed, valid while the vocabulary lives.
+ * @param vocab the vocabulary (may be NULL: returns NULL)
+ * @param id an index in 0..rec_vocab_size() − 1
  * @return the token, or NULL for index 0 (out of vocabulary) and indices ≥ rec_vocab_size().
  * @since 1.0
  */
