@@ -323,32 +323,31 @@ int experiment_check_features(const experiment_opts *o, const char *dflt, const 
     }
     return 0;
 }
-int experiment_run(experiment_result *r, rec_model **model_out, const experiment_data *d,
-                   const experiment_opts *o, rec_preset preset)
+
+/* Evaluate the trained m on the test set and hand it to the caller; m is freed on failure. */
+static int finish(rec_model *m, experiment_result *r, const experiment_data *d,
+                  const experiment_opts *o, rec_model **model_out)
 {
-    memset(r, 0, sizeof *r);
-    *model_out = NULL;
-    rec_model *m = NULL;
-    rec_optimizer *opt = NULL;
-    int rc = rec_model_create_preset(&m, preset, o->seed);
-    if (rc)
-        return experiment_fail("creating the model", rc);
-    if (!rc)
-        rc = rec_model_set_threads(m, o->threads);
-    if (rc || (rc = rec_model_build(m, d->all))) {
+    int rc = rec_model_evaluate(m, d->test, o->eval_batch, &r->final_val_rmse,
+                                &r->final_val_mae);
+    if (rc) {
         rec_model_free(m);
-        return experiment_fail("building the model", rc);
+        return experiment_fail("evaluating", rc);
     }
-    if ((rc = rec_optimizer_create_adagrad(&opt, o->lr))) {
+    *model_out = m;
+    return 0;
+}
+
+/* The tutorial's training: Adagrad(o->lr), validated on the test set after every epoch (the
+ * curves), then evaluated; m is freed on failure. */
+static int fit_adagrad(rec_model *m, experiment_result *r, const experiment_data *d,
+                       const experiment_opts *o, rec_model **model_out)
+{
+    rec_optimizer *opt = NULL;
+    int rc = rec_optimizer_create_adagrad(&opt, o->lr);
+    if (rc) {
         rec_model_free(m);
         return experiment_fail("creating the optimizer", rc);
-    }
-    r->epochs = calloc(o->epochs, sizeof *r->epochs);
-    if (!r->epochs) {
-        rec_optimizer_free(opt);
-        rec_model_free(m);
-        fprintf(stderr, "error: out of memory\n");
-        return 1;
     }
     size_t n_train = rec_dataset_size(d->train);
     experiment_progress p = {o, r, (n_train + o->batch - 1) / o->batch, "Epoch"};
@@ -361,13 +360,29 @@ int experiment_run(experiment_result *r, rec_model **model_out, const experiment
         rec_model_free(m);
         return experiment_fail("training", rc);
     }
-    if ((rc = rec_model_evaluate(m, d->test, o->eval_batch, &r->final_val_rmse,
-                                 &r->final_val_mae))) {
+    return finish(m, r, d, o, model_out);
+}
+
+int experiment_run(experiment_result *r, rec_model **model_out, const experiment_data *d,
+                   const experiment_opts *o, rec_preset preset)
+{
+    memset(r, 0, sizeof *r);
+    *model_out = NULL;
+    rec_model *m = NULL;
+    int rc = rec_model_create_preset(&m, preset, o->seed);
+    if (rc)
+        return experiment_fail("creating the model", rc);
+    if ((rc = rec_model_set_threads(m, o->threads)) || (rc = rec_model_build(m, d->all))) {
         rec_model_free(m);
-        return experiment_fail("evaluating", rc);
+        return experiment_fail("building the model", rc);
     }
-    *model_out = m;
-    return 0;
+    r->epochs = calloc(o->epochs, sizeof *r->epochs);
+    if (!r->epochs) {
+        rec_model_free(m);
+        fprintf(stderr, "error: out of memory\n");
+        return 1;
+    }
+    return fit_adagrad(m, r, d, o, model_out);
 }
 
 int experiment_run_model(experiment_result *r, rec_model **model_out, const experiment_data *d,
@@ -397,36 +412,13 @@ int experiment_run_model(experiment_result *r, rec_model **model_out, const expe
             fputs(buf, stdout);
         free(buf);
     }
-    if (spec->train) {
-        if (spec->train(m, r, d, o)) {
-            rec_model_free(m);
-            return 1;
-        }
-    } else {
-        rec_optimizer *opt = NULL;
-        if ((rc = rec_optimizer_create_adagrad(&opt, o->lr))) {
-            rec_model_free(m);
-            return experiment_fail("creating the optimizer", rc);
-        }
-        size_t n_train = rec_dataset_size(d->train);
-        experiment_progress p = {o, r, (n_train + o->batch - 1) / o->batch, "Epoch"};
-        double t0 = experiment_wall();
-        rc = rec_model_fit(m, opt, d->train, d->test, o->epochs, o->batch, o->eval_batch,
-                           experiment_on_epoch, &p);
-        r->train_seconds = experiment_wall() - t0;
-        rec_optimizer_free(opt);
-        if (rc) {
-            rec_model_free(m);
-            return experiment_fail("training", rc);
-        }
-    }
-    if ((rc = rec_model_evaluate(m, d->test, o->eval_batch, &r->final_val_rmse,
-                                 &r->final_val_mae))) {
+    if (!spec->train)
+        return fit_adagrad(m, r, d, o, model_out);
+    if (spec->train(m, r, d, o)) {
         rec_model_free(m);
-        return experiment_fail("evaluating", rc);
+        return 1;
     }
-    *model_out = m;
-    return 0;
+    return finish(m, r, d, o, model_out);
 }
 
 void experiment_result_free(experiment_result *r)
