@@ -74,7 +74,7 @@ layer0_row_in(const rec_model *m, const rec__workspace *sh, size_t e, float *zb,
             rec__row_axpy(zb, W + (size_t)f->offset * H,
                           rec__word_float(sh->bk[i * sh->cap + e]), H);
         else if (fp || sh->l0[i].factored) /* z_b += P[slot(b)] */
-            rec__row_add(zb, sh->l0[i].p + (size_t)sh->l0[i].sidx[e] * H, H);
+            rec__row_add(zb, sh->l0[i].p + (size_t)sh->l0[i].sidx[e] * L0_LD(H), H);
     }
 }
 
@@ -85,7 +85,8 @@ layer0_row_in(const rec_model *m, const rec__workspace *sh, size_t e, float *zb,
  *     g = 2 (ŷ_b − y_b)/B ∘ act₁′;  ∂w₁ += g z_b;  ∂b₁ += g;  δ_b = (g w₁) ∘ act₀′(z_b)
  *     ∂b₀ += δ_b;  ∂W₀[numeric f] += v_b δ_b;  Δ_f[slot_f(b)] += δ_b
  * The sums go to the workspace; rec__layer0_backward adds them to the gradients only when the
- * slice's loss is finite, so a diverged batch leaves every gradient as it was. */
+ * slice's loss is finite, so a diverged batch leaves every gradient as it was. The presets'
+ * case (64 relu units, a linear head) has a register-resident twin in model_layer0_r64.c. */
 static inline __attribute__((always_inline)) void
 layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw, size_t n,
                float *pred, float scale, int dense, const float *w1, float b1, const uint32_t H,
@@ -110,19 +111,15 @@ layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace
         else if (!fp)
             sh->l0[i].n_seen = 0;
     }
-    const size_t dbase = sh->cap * H; /* Δ_f after P_f in l0[i].p */
     for (size_t b = 0; b < n; b++) {
         const size_t e = lo + b; /* the example's index in sh */
-        /* the P and Δ rows of a few examples ahead: random rows of buffers that live in L2 */
+        /* the P (and Δ) rows of a few examples ahead: random rows of buffers in L2 */
         if (b + FUSED_AHEAD < n)
             for (size_t i = 0; i < m->n_feats; i++)
-                if (m->feats[i].emb && (fp || sh->l0[i].factored)) {
-                    const float *pr =
-                        sh->l0[i].p + (size_t)sh->l0[i].sidx[e + FUSED_AHEAD] * H;
-                    rec__prefetch_row(pr, H * sizeof(float));
-                    if (!fp)
-                        rec__prefetch_row(pr + dbase, H * sizeof(float));
-                }
+                if (m->feats[i].emb && (fp || sh->l0[i].factored))
+                    rec__prefetch_row(sh->l0[i].p +
+                                          (size_t)sh->l0[i].sidx[e + FUSED_AHEAD] * L0_LD(H),
+                                      (fp ? H : L0_LD(H)) * sizeof(float));
         float *zb = dense ? z + e * H : scr + FZ * H;
         if (!dense)
             rec__row_copy(zb, bias, H);
@@ -149,7 +146,7 @@ layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace
             rec__l0 *l = &sh->l0[i];
             if (fp || !l->factored)
                 continue;
-            l0_delta_add(l->p + dbase, l->sidx[b], &l->n_seen, db, H);
+            l0_delta_add(l->p + H, l->sidx[b], &l->n_seen, db, H, L0_LD(H));
         }
     }
     agk1[H] = agb1;
@@ -161,7 +158,9 @@ REC_CLONES
 static void layer0_fused(const rec_model *m, rec__workspace *ws, size_t n, float *pred,
                          float scale, int dense, const float *w1, float b1)
 {
-    if (m->units[0] == 64)
+    if (rec__layer0_r64_applies(m))
+        rec__layer0_fused_r64(m, ws, 0, ws, n, pred, scale, dense, w1, b1, 0);
+    else if (m->units[0] == 64)
         layer0_fused_h(m, ws, 0, ws, n, pred, scale, dense, w1, b1, 64, 0);
     else
         layer0_fused_h(m, ws, 0, ws, n, pred, scale, dense, w1, b1, m->units[0], 0);
@@ -175,7 +174,9 @@ void rec__layer0_fused_slice(const rec_model *m, rec__workspace *sh, size_t lo,
 {
     const float *w1 = rec__dense_kernel(m->layers[1])->w;
     const float b1 = rec__dense_bias(m->layers[1])->w[0];
-    if (m->units[0] == 64)
+    if (rec__layer0_r64_applies(m))
+        rec__layer0_fused_r64(m, sh, lo, pw, n, pred, scale, 0, w1, b1, 1);
+    else if (m->units[0] == 64)
         layer0_fused_h(m, sh, lo, pw, n, pred, scale, 0, w1, b1, 64, 1);
     else
         layer0_fused_h(m, sh, lo, pw, n, pred, scale, 0, w1, b1, m->units[0], 1);
@@ -209,7 +210,7 @@ void rec__layer0_forward(const rec_model *m, rec__workspace *ws, const rec__feat
         if (l->factored) {
             /* P = U·W_f over the distinct keys */
             rec__feature_gather(m, fs, i, l->ukeys, l->n_unique, l->x);
-            rec__sgemm(0, 0, l->n_unique, H, f->dim, 1.0f, l->x, f->dim, wf, H, 0.0f, l->p, H);
+            l0_project(l->n_unique, f->dim, H, l->x, wf, l->p);
         } else {
             /* z += X_f·W_f */
             rec__feature_gather(m, fs, i, l->keys, n, l->x);
@@ -258,12 +259,19 @@ void rec__layer0_put_sums(const rec_model *m, const rec__workspace *pw, float *g
 }
 
 void rec__layer0_feature_backward(rec_model *m, const rec__featset *fs, size_t i, rec__l0 *l,
-                                  const uint32_t *keys, size_t u, const float *dl, float beta,
-                                  float *gw, const float *wf, rec__rowgrad *rg)
+                                  const uint32_t *keys, size_t u, const float *dl, size_t ldd,
+                                  float beta, float *gw, const float *wf, rec__rowgrad *rg)
 {
     const uint32_t H = m->units[0], dim = m->feats[i].dim;
-    rec__sgemm(1, 0, dim, H, u, 1.0f, l->x, dim, dl, H, beta, gw, H);
-    rec__sgemm(0, 1, u, dim, H, 1.0f, dl, H, wf, H, 0.0f, l->x, dim);
+    if (dim == REC_THIN_K && H == REC_THIN_N) {
+        float wt[REC_THIN_K * REC_THIN_N];
+        rec__thin_transpose(wf, wt);
+        rec__thin_tn(u, l->x, dl, ldd, beta, gw);
+        rec__thin_nt(u, dl, ldd, wt, l->x);
+    } else {
+        rec__sgemm(1, 0, dim, H, u, 1.0f, l->x, dim, dl, ldd, beta, gw, H);
+        rec__sgemm(0, 1, u, dim, H, 1.0f, dl, ldd, wf, H, 0.0f, l->x, dim);
+    }
     rec__feature_scatter(m, fs, i, keys, u, l->x, rg);
 }
 
@@ -287,13 +295,11 @@ void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
     const int acc = ts == NULL;
     const float beta = acc ? 1.0f : 0.0f;
     float *delta = ws->delta;
-    size_t dbase = 0; /* where Δ_f starts in l0[i].p */
     if (has_head(m)) {
         /* the fused pass's sums: into the parameters (acc) or the thread's buffers */
         rec_dense *d1 = m->layers[1];
         rec__layer0_put_sums(m, ws, gb, gk, ts ? ts->dk[1] : rec__dense_kernel(d1)->g,
                              ts ? ts->db[1] : rec__dense_bias(d1)->g, acc);
-        dbase = ws->cap * H;
     } else {
         if (!acc)
             memset(gb, 0, H * sizeof *gb);
@@ -317,7 +323,7 @@ void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
                 }
                 rec__l0 *l = &ws->l0[i];
                 if (l->factored)
-                    l0_delta_add(l->p, l->sidx[b], &l->n_seen, db, H);
+                    l0_delta_add(l->p + H, l->sidx[b], &l->n_seen, db, H, L0_LD(H));
             }
         }
     }
@@ -331,10 +337,10 @@ void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
         float *gw = gk + (size_t)f->offset * H;
         const float *wf = W + (size_t)f->offset * H;
         if (l->factored)
-            rec__layer0_feature_backward(m, fs, i, l, l->ukeys, l->n_unique, l->p + dbase, beta,
-                                         gw, wf, ts ? ts->rg : NULL);
+            rec__layer0_feature_backward(m, fs, i, l, l->ukeys, l->n_unique, l->p + H,
+                                         L0_LD(H), beta, gw, wf, ts ? ts->rg : NULL);
         else
-            rec__layer0_feature_backward(m, fs, i, l, l->keys, n, delta, beta, gw, wf,
+            rec__layer0_feature_backward(m, fs, i, l, l->keys, n, delta, H, beta, gw, wf,
                                          ts ? ts->rg : NULL);
     }
 }

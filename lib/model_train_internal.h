@@ -8,6 +8,7 @@
 #ifndef REC_MODEL_TRAIN_INTERNAL_H
 #define REC_MODEL_TRAIN_INTERNAL_H
 
+#include "gemm_thin.h"
 #include "model_ext.h"
 #include "threads.h"
 
@@ -75,14 +76,31 @@ static inline int l0_has_map(const rec__feature *f, const rec__l0 *l, const rec_
     return l->kslot && !(f->kind == REC_FEATURE_TEXT && l->n_kslot < c->n_bags);
 }
 
-/* Δ[slot] += δ_b, Δ's rows H floats apart. Slots were numbered in first-seen order, so a slot
+/* P_f and Δ_f of a keyed feature share l0[i].p, interleaved by slot: P row s at p + s·2H, Δ row
+ * s at p + s·2H + H. The fused pass reads P[s] and adds into Δ[s] for the same key, so the two
+ * are neighbouring lines of one miss stream (kept apart, each was a miss of its own: the
+ * pair of buffers of a batch outgrows L2). */
+#define L0_LD(H) (2 * (size_t)(H))
+
+/* P = U·W_f over u distinct keys into P's interleaved rows: gemm_thin.c for the presets' 32
+ * columns into 64 units, OpenBLAS otherwise. */
+static inline void l0_project(size_t u, uint32_t dim, uint32_t H, const float *x, const float *wf,
+                              float *p)
+{
+    if (dim == REC_THIN_K && H == REC_THIN_N)
+        rec__thin_nn(u, x, wf, p, L0_LD(H));
+    else
+        rec__sgemm(0, 0, u, H, dim, 1.0f, x, dim, wf, H, 0.0f, p, L0_LD(H));
+}
+
+/* Δ[slot] += δ_b, Δ's rows ld floats apart. Slots were numbered in first-seen order, so a slot
  * is new exactly when it is the next unseen one: copy it then (no zeroing pass), add later
  * repeats. */
 static inline __attribute__((always_inline)) void l0_delta_add(float *delta_rows, uint32_t slot,
                                                                uint32_t *n_seen, const float *db,
-                                                               size_t H)
+                                                               size_t H, size_t ld)
 {
-    float *dd = delta_rows + (size_t)slot * H;
+    float *dd = delta_rows + (size_t)slot * ld;
     if (slot == *n_seen) {
         rec__row_copy(dd, db, H);
         (*n_seen)++;
@@ -108,15 +126,22 @@ REC_HIDDEN void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tsta
 /* The fused pass of thread `pw` over examples [lo, lo + n) of the batch in sh. */
 REC_HIDDEN void rec__layer0_fused_slice(const rec_model *m, rec__workspace *sh, size_t lo,
                                         rec__workspace *pw, size_t n, float *pred, float scale);
+/* Whether the fused pass has a register-resident twin for m (64 relu units, a linear head:
+ * every preset), and that twin (model_layer0_r64.c): the arguments of layer0_fused_h. */
+REC_HIDDEN int rec__layer0_r64_applies(const rec_model *m);
+REC_HIDDEN void rec__layer0_fused_r64(const rec_model *m, rec__workspace *sh, size_t lo,
+                                      rec__workspace *pw, size_t n, float *pred, float scale,
+                                      int dense, const float *w1, float b1, int fp);
 /* The small gradients a fused pass summed in pw's scratch (∂b₀, ∂w₁, ∂b₁, numeric rows of
  * ∂W₀) into gb, gk (layer 0's kernel), gk1, gb1: added (acc) or copied. */
 REC_HIDDEN void rec__layer0_put_sums(const rec_model *m, const rec__workspace *pw, float *gb,
                                      float *gk, float *gk1, float *gb1, int acc);
-/* Backward of keyed feature i from Δ (dl, u rows for keys[0..u)): ∂W_f = βW_f + Uᵀ·Δ into gw,
- * ∂U = Δ·W_fᵀ (in l->x) scattered to the embedding rows (into rg when not NULL). */
+/* Backward of keyed feature i from Δ (dl, u rows ldd floats apart, for keys[0..u)):
+ * ∂W_f = βW_f + Uᵀ·Δ into gw, ∂U = Δ·W_fᵀ (in l->x) scattered to the embedding rows (into rg
+ * when not NULL). */
 REC_HIDDEN void rec__layer0_feature_backward(rec_model *m, const rec__featset *fs, size_t i,
                                              rec__l0 *l, const uint32_t *keys, size_t u,
-                                             const float *dl, float beta, float *gw,
+                                             const float *dl, size_t ldd, float beta, float *gw,
                                              const float *wf, rec__rowgrad *rg);
 
 /* ---- batches on T threads (model_train.c) ---------------------------------------------------- */

@@ -137,7 +137,7 @@ static void fp_round_b(void *ctx, uint32_t t, uint32_t n_pool)
             l->n_unique = B;
             rec__feature_gather(m, j->fs, i, keys, B, l->x);
         }
-        rec__sgemm(0, 0, l->n_unique, H, f->dim, 1.0f, l->x, f->dim, wf, H, 0.0f, l->p, H);
+        l0_project(l->n_unique, f->dim, H, l->x, wf, l->p);
         j->cost[i] = rec__now() - t0;
     }
 }
@@ -174,7 +174,6 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
     const size_t B = j->B;
     const uint32_t H = m->units[0];
     rec__param *k0 = rec__dense_kernel(m->layers[0]);
-    const size_t dbase = sh->cap * H;
     for (size_t i = m->n_feats; i-- > 0;) {
         const rec__feature *f = &m->feats[i];
         if (!f->emb || j->owner[i] != t)
@@ -182,17 +181,19 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
         const double t0 = rec__now();
         rec__l0 *l = &sh->l0[i];
         const float *dl = sh->delta;
+        size_t ldd = H;
         const uint32_t *keys = l->keys;
         if (l->factored) {
             /* Δ_k = Σ_{b: key(b) = k} δ_b, in the batch's order */
-            float *d = l->p + dbase;
+            float *d = l->p + H;
             uint32_t seen = 0;
             for (size_t b = 0; b < B; b++)
-                l0_delta_add(d, l->sidx[b], &seen, sh->delta + b * H, H);
+                l0_delta_add(d, l->sidx[b], &seen, sh->delta + b * H, H, L0_LD(H));
             dl = d;
+            ldd = L0_LD(H);
             keys = l->ukeys;
         }
-        rec__layer0_feature_backward(m, j->fs, i, l, keys, l->n_unique, dl, 1.0f,
+        rec__layer0_feature_backward(m, j->fs, i, l, keys, l->n_unique, dl, ldd, 1.0f,
                                      k0->g + (size_t)f->offset * H,
                                      k0->w + (size_t)f->offset * H, NULL);
         if (j->opt) {

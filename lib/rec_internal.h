@@ -32,6 +32,7 @@
     !defined(__clang__) && !defined(REC_NO_CLONES)
 #if __has_attribute(target_clones)
 #define REC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define REC_CLONES_ON 1
 #endif
 #endif
 #ifndef REC_CLONES

@@ -263,17 +263,42 @@ START_TEST(test_train_threads_gradients_match_one_thread)
 }
 END_TEST
 
+/* The enriched preset's shape (32-wide embeddings, 64 relu units, a linear head: the
+ * register-resident fused pass and gemm_thin.c's products) with a numeric feature as well. */
+static rec_model *preset_shaped_model(uint64_t seed)
+{
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 32));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_BUCKETIZED,
+                                           REC_SIDE_USER, 32));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
+                                           REC_SIDE_USER, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 32));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_TEXT,
+                                           REC_SIDE_ITEM, 32));
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_MLP));
+    ck_assert_rec_ok(rec_model_add_layer(m, 64, REC_ACTIVATION_RELU));
+    ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
+    return m;
+}
+
 /* A batch large enough for layer 0 to go key by key (few users and movies, so keys repeat)
  * has the gradient of the same rows taken 16 at a time, which goes example by example:
- * mean-loss gradients of 32 chunks of 16 add up to 32 times the gradient of their 512 rows. */
-static void check_keyed_gradient(uint32_t threads)
+ * mean-loss gradients of 32 chunks of 16 add up to 32 times the gradient of their 512 rows.
+ * With `users` large, the user feature's keys barely repeat and it takes the per-example
+ * product inside the keyed pass. */
+static void check_keyed_gradient_of(rec_model *(*make)(uint64_t), uint32_t users,
+                                    uint32_t threads)
 {
-    rec_dataset *ds = fx_synth(4000, 30, 40, 6);
+    rec_dataset *ds = fx_synth(4000, users, 40, 6);
     uint32_t rows[512];
     for (uint32_t i = 0; i < 512; i++)
         rows[i] = (i * 13) % 4000;
-    rec_model *whole = built(rich_model(4), ds, threads);
-    rec_model *chunks = built(rich_model(4), ds, 1);
+    rec_model *whole = built(make(4), ds, threads);
+    rec_model *chunks = built(make(4), ds, 1);
     ck_assert_rec_ok(rec_model_compute_gradients(whole, ds, rows, 512, NULL));
     for (int c = 0; c < 32; c++)
         ck_assert_rec_ok(rec_model_compute_gradients(chunks, ds, rows + 16 * c, 16, NULL));
@@ -283,8 +308,9 @@ static void check_keyed_gradient(uint32_t threads)
     for (size_t i = 0; i < n; i++)
         gc[i] /= 32.0f;
     double d = scaled_diff(gw, gc, n);
-    ck_assert_msg(d < 1e-5, "%u thread(s): gradient of 512 rows differs from 32 x 16 by %.3g",
-                  threads, d);
+    ck_assert_msg(d < 1e-5,
+                  "%u thread(s), %u users: gradient of 512 rows differs from 32 x 16 by %.3g",
+                  threads, users, d);
     ck_assert_uint_eq(touched_rows(whole), touched_rows(chunks));
     free(gw);
     free(gc);
@@ -295,9 +321,11 @@ static void check_keyed_gradient(uint32_t threads)
 
 START_TEST(test_train_threads_keyed_layer0_gradient)
 {
-    check_keyed_gradient(1);
-    check_keyed_gradient(2);
-    check_keyed_gradient(3);
+    for (uint32_t t = 1; t <= 3; t++) {
+        check_keyed_gradient_of(rich_model, 30, t);
+        check_keyed_gradient_of(preset_shaped_model, 30, t);
+        check_keyed_gradient_of(preset_shaped_model, 3000, t);
+    }
 }
 END_TEST
 

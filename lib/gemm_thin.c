@@ -1,0 +1,139 @@
+/* The three products of layer 0 feature by feature (model_layer0.c) for the presets' shape, an
+ * embedding of 32 columns into 64 units, over the u distinct keys of a batch:
+ *     P = U·W_f (u×32 · 32×64),  ∂W_f = β∂W_f + Uᵀ·Δ (32×u · u×64),  ∂U = Δ·W_fᵀ (u×64 · 64×32).
+ * With K or N as small as 32, OpenBLAS spends a third of its time outside its kernel: packing
+ * both operands into its panel layout, and a separate pass that zeroes C for β = 0 (on
+ * MovieLens 100K, one_layer: kernel 28% of the epoch, packing and zeroing 16%). These are
+ * register-blocked loops over the operands as they lie, every W_f (8 KB) read from L1.
+ *
+ * Order of additions: each output element sums over k (or over the keys, for ∂W_f) in
+ * increasing order, starting from 0 (or from β∂W_f) — fixed, so results are reproducible on a
+ * given machine. A multiply-add is one fused operation where the CPU has FMA (clones_fma.h),
+ * as in OpenBLAS's own kernels. GCC's generic vectors: one AVX-512 register per 16 floats in
+ * the v4 clone, two AVX2 or four SSE registers in the others. */
+#include "gemm_thin.h"
+#include "clones_fma.h"
+
+#include <string.h>
+
+typedef float v16 __attribute__((vector_size(64)));
+
+/* Macros, not functions: a function passing a 64-byte vector by value would have an ABI that
+ * depends on the clone's instruction set. memcpy: rows are at any float alignment. */
+#define VLD(v, p) memcpy(&(v), (p), sizeof(v16))
+#define VST(p, v) memcpy((p), &(v), sizeof(v16))
+
+enum { K = 32, N = 64 };
+
+/* P = U·W: rows of P in blocks of 4 (16 accumulators), W's row k read once per block. */
+REC_CLONES
+void rec__thin_nn(size_t u, const float *x, const float *w, float *p, size_t ldp)
+{
+    size_t r = 0;
+    for (; r + 4 <= u; r += 4) {
+        v16 acc[4][4] = {{{0}}};
+        const float *x0 = x + r * K;
+        for (int k = 0; k < K; k++) {
+            v16 wk[4];
+            for (int c = 0; c < 4; c++)
+                VLD(wk[c], w + k * N + 16 * c);
+            for (int i = 0; i < 4; i++) {
+                const float xv = x0[i * K + k];
+                for (int c = 0; c < 4; c++)
+                    acc[i][c] += xv * wk[c];
+            }
+        }
+        for (int i = 0; i < 4; i++)
+            for (int c = 0; c < 4; c++)
+                VST(p + (r + i) * ldp + 16 * c, acc[i][c]);
+    }
+    for (; r < u; r++) {
+        v16 acc[4] = {{0}};
+        for (int k = 0; k < K; k++) {
+            const float xv = x[r * K + k];
+            for (int c = 0; c < 4; c++) {
+                v16 wk;
+                VLD(wk, w + k * N + 16 * c);
+                acc[c] += xv * wk;
+            }
+        }
+        for (int c = 0; c < 4; c++)
+            VST(p + r * ldp + 16 * c, acc[c]);
+    }
+}
+
+/* ∂W = β∂W + Uᵀ·Δ: four rows of ∂W at a time (16 accumulators), each a pass over the keys. */
+REC_CLONES
+void rec__thin_tn(size_t u, const float *x, const float *d, size_t ldd, float beta, float *g)
+{
+    for (int k0 = 0; k0 < K; k0 += 4) {
+        v16 acc[4][4];
+        for (int i = 0; i < 4; i++)
+            for (int c = 0; c < 4; c++) {
+                if (beta == 0.0f) {
+                    acc[i][c] = (v16){0};
+                } else {
+                    VLD(acc[i][c], g + (k0 + i) * N + 16 * c);
+                    acc[i][c] *= beta;
+                }
+            }
+        for (size_t r = 0; r < u; r++) {
+            v16 dr[4];
+            for (int c = 0; c < 4; c++)
+                VLD(dr[c], d + r * ldd + 16 * c);
+            for (int i = 0; i < 4; i++) {
+                const float xv = x[r * K + k0 + i];
+                for (int c = 0; c < 4; c++)
+                    acc[i][c] += xv * dr[c];
+            }
+        }
+        for (int i = 0; i < 4; i++)
+            for (int c = 0; c < 4; c++)
+                VST(g + (k0 + i) * N + 16 * c, acc[i][c]);
+    }
+}
+
+/* ∂U = Δ·Wᵀ: wt is Wᵀ (64×32, made by the caller once per product), rows of ∂U in blocks of
+ * 8 (16 accumulators, enough independent chains to keep both FMA units busy). */
+REC_CLONES
+void rec__thin_nt(size_t u, const float *d, size_t ldd, const float *wt, float *y)
+{
+    size_t r = 0;
+    for (; r + 8 <= u; r += 8) {
+        v16 acc[8][2] = {{{0}}};
+        for (int j = 0; j < N; j++) {
+            v16 w0, w1;
+            VLD(w0, wt + j * K);
+            VLD(w1, wt + j * K + 16);
+            for (int i = 0; i < 8; i++) {
+                const float dv = d[(r + i) * ldd + j];
+                acc[i][0] += dv * w0;
+                acc[i][1] += dv * w1;
+            }
+        }
+        for (int i = 0; i < 8; i++) {
+            VST(y + (r + i) * K, acc[i][0]);
+            VST(y + (r + i) * K + 16, acc[i][1]);
+        }
+    }
+    for (; r < u; r++) {
+        v16 a0 = {0}, a1 = {0};
+        for (int j = 0; j < N; j++) {
+            v16 w0, w1;
+            VLD(w0, wt + j * K);
+            VLD(w1, wt + j * K + 16);
+            const float dv = d[r * ldd + j];
+            a0 += dv * w0;
+            a1 += dv * w1;
+        }
+        VST(y + r * K, a0);
+        VST(y + r * K + 16, a1);
+    }
+}
+
+void rec__thin_transpose(const float *w, float *wt)
+{
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < N; j++)
+            wt[j * K + k] = w[k * N + j];
+}

@@ -1,0 +1,130 @@
+/* Suite "kernels" (internal): gemm_thin.c's three products against sums in double precision,
+ * on every count of rows a block leaves over (the kernels take rows 4 or 8 at a time), with
+ * the interleaved row stride layer 0 uses, and β = 0 over a matrix of NaN (which must be
+ * ignored, as BLAS does), β = 1 and β = 0.5. */
+#include "rec_check.h"
+#include "gemm_thin.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+enum { K = REC_THIN_K, N = REC_THIN_N };
+
+static const size_t counts[] = {0, 1, 3, 4, 5, 7, 8, 9, 15, 17, 100};
+
+/* Deterministic values in [-1, 1), from an LCG. */
+static void fill(float *a, size_t n, uint32_t *state)
+{
+    for (size_t i = 0; i < n; i++) {
+        *state = *state * 1664525u + 1013904223u;
+        a[i] = (float)((double)(*state >> 8) / (double)(1u << 23) - 1.0);
+    }
+}
+
+/* |got − want| within a few roundings of a K- or u-term sum of magnitude ≤ scale. */
+static void near(double got, double want, double scale, const char *what, size_t r, size_t c)
+{
+    ck_assert_msg(fabs(got - want) <= 1e-5 * (scale + 1.0), "%s[%zu][%zu] = %.9g, want %.9g",
+                  what, r, c, got, want);
+}
+
+START_TEST(test_kernels_thin_nn)
+{
+    uint32_t st = 1;
+    float w[K * N];
+    fill(w, K * N, &st);
+    for (size_t ci = 0; ci < sizeof counts / sizeof *counts; ci++) {
+        const size_t u = counts[ci], ldp = 2 * N;
+        float *x = malloc((u + 1) * K * sizeof *x), *p = malloc((u + 1) * ldp * sizeof *p);
+        fill(x, u * K, &st);
+        for (size_t i = 0; i < (u + 1) * ldp; i++)
+            p[i] = -7.0f; /* the other half of each row must stay as it was */
+        rec__thin_nn(u, x, w, p, ldp);
+        for (size_t r = 0; r < u; r++)
+            for (size_t c = 0; c < N; c++) {
+                double want = 0.0;
+                for (size_t k = 0; k < K; k++)
+                    want += (double)x[r * K + k] * w[k * N + c];
+                near(p[r * ldp + c], want, K, "P", r, c);
+                ck_assert(p[r * ldp + N + c] == -7.0f);
+            }
+        ck_assert(p[u * ldp] == -7.0f);
+        free(x);
+        free(p);
+    }
+}
+END_TEST
+
+START_TEST(test_kernels_thin_tn)
+{
+    uint32_t st = 2;
+    const float betas[] = {0.0f, 1.0f, 0.5f};
+    for (size_t ci = 0; ci < sizeof counts / sizeof *counts; ci++)
+        for (size_t bi = 0; bi < 3; bi++) {
+            const size_t u = counts[ci], ldd = bi == 1 ? N : 2 * N;
+            const float beta = betas[bi];
+            float *x = malloc((u + 1) * K * sizeof *x), *d = malloc((u + 1) * ldd * sizeof *d);
+            float g[K * N], g0[K * N];
+            fill(x, u * K, &st);
+            fill(d, u * ldd, &st);
+            fill(g0, K * N, &st);
+            for (size_t i = 0; i < K * N; i++)
+                g[i] = beta == 0.0f ? NAN : g0[i];
+            rec__thin_tn(u, x, d, ldd, beta, g);
+            for (size_t k = 0; k < K; k++)
+                for (size_t c = 0; c < N; c++) {
+                    double want = beta == 0.0f ? 0.0 : (double)beta * g0[k * N + c];
+                    for (size_t r = 0; r < u; r++)
+                        want += (double)x[r * K + k] * d[r * ldd + c];
+                    near(g[k * N + c], want, (double)u + 1.0, "dW", k, c);
+                }
+            free(x);
+            free(d);
+        }
+}
+END_TEST
+
+START_TEST(test_kernels_thin_nt)
+{
+    uint32_t st = 3;
+    float w[K * N], wt[N * K];
+    fill(w, K * N, &st);
+    rec__thin_transpose(w, wt);
+    for (size_t k = 0; k < K; k++)
+        for (size_t j = 0; j < N; j++)
+            ck_assert(wt[j * K + k] == w[k * N + j]);
+    for (size_t ci = 0; ci < sizeof counts / sizeof *counts; ci++) {
+        const size_t u = counts[ci], ldd = 2 * N;
+        float *d = malloc((u + 1) * ldd * sizeof *d), *y = malloc((u + 1) * K * sizeof *y);
+        fill(d, u * ldd, &st);
+        y[u * K] = -7.0f;
+        rec__thin_nt(u, d, ldd, wt, y);
+        for (size_t r = 0; r < u; r++)
+            for (size_t k = 0; k < K; k++) {
+                double want = 0.0;
+                for (size_t j = 0; j < N; j++)
+                    want += (double)d[r * ldd + j] * w[k * N + j];
+                near(y[r * K + k], want, N, "dU", r, k);
+            }
+        ck_assert(y[u * K] == -7.0f); /* nothing written past u rows */
+        free(d);
+        free(y);
+    }
+}
+END_TEST
+
+static Suite *kernels_suite(void)
+{
+    Suite *s = suite_create("kernels");
+    TCase *tc = tcase_create("thin");
+    tcase_add_test(tc, test_kernels_thin_nn);
+    tcase_add_test(tc, test_kernels_thin_tn);
+    tcase_add_test(tc, test_kernels_thin_nt);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return rec_check_run(kernels_suite());
+}
