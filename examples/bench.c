@@ -1,5 +1,5 @@
-/* Benchmark of the tutorial's models (see docs/BENCHMARKS.md): for each model and thread
- * count, training seconds per epoch and examples/s, evaluation examples/s, single-prediction
+/* Benchmark of the tutorial's models and of the examples' deep and best models (see
+ * docs/BENCHMARKS.md): for each model and thread count, training seconds per epoch and examples/s, evaluation examples/s, single-prediction
  * latency, batch-prediction throughput and top-k latency (one user against every title, then
  * a partial sort), as medians over repeats; plus the machine's sgemm rate on the shapes the
  * models use and on large squares, the FLOPs of an epoch and the fraction of the sgemm rate
@@ -15,6 +15,8 @@
 #define _GNU_SOURCE /* dlsym(RTLD_DEFAULT) */
 #include <rec.h>
 
+#include "models.h"
+
 #include <cblas.h>
 #include <dlfcn.h>
 #include <math.h>
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #define MAX_RUNS 16
+#define MAX_EPOCHS 1024 /* epochs of a gradient model, sweeps of best */
 #define TOPK 10
 
 /* ---- small utilities ------------------------------------------------------------------------- */
@@ -146,7 +149,7 @@ typedef struct opts {
     const char *data_dir;
     size_t synth_n;
     uint32_t synth_users, synth_movies;
-    int models[3], n_models;
+    int models[5], n_models;
     uint32_t threads[8];
     int n_threads;
     unsigned epochs, repeats;
@@ -155,6 +158,7 @@ typedef struct opts {
     float lr;
     const char *json;
     int sgemm, predict;
+    unsigned best_sweeps, best_burn_in; /* best: Gibbs sweeps, of which burn-in */
 } opts;
 
 typedef struct data {
@@ -279,6 +283,58 @@ static int make_queries(rec_dataset **one, rec_dataset **topk, rec_dataset **can
     return 0;
 }
 
+/* The queries of one model: the presets read three columns and take the small datasets of
+ * make_queries; deep and best read side features, so their one-row query is a whole test row
+ * and their candidates one whole row per movie (make_full_queries). */
+typedef struct queries {
+    rec_dataset *one, *topk, *cands; /* topk: NULL when only rec_model_recommend is timed */
+    size_t n_titles;
+} queries;
+
+static int cmp_row_str(const void *a, const void *b, void *ctx)
+{
+    const char *const *ids = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int c = strcmp(ids[x], ids[y]);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* deep's and best's queries: the first test row whole (every side feature), and one whole row
+ * of `all` per distinct movie_id (its first) as rec_model_recommend's candidates. */
+static int make_full_queries(queries *q, const data *d)
+{
+    uint32_t zero = 0, cm;
+    int rc = rec_dataset_subset(&q->one, d->test, &zero, 1);
+    if (!rc)
+        rc = rec_dataset_column(&cm, d->all, "movie_id");
+    if (rc)
+        return fail("building the one-row query", rc);
+    size_t n = rec_dataset_size(d->all), k = 0;
+    uint32_t *rows = malloc((n ? n : 1) * sizeof *rows);
+    const char **ids = malloc((n ? n : 1) * sizeof *ids);
+    if (!rows || !ids) {
+        free(rows);
+        free(ids);
+        return fprintf(stderr, "bench: out of memory\n"), 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rows[i] = (uint32_t)i;
+        ids[i] = rec_dataset_string(d->all, cm, i);
+    }
+    /* sort the row numbers by movie id, ties by row: each group's first is the movie's first */
+    qsort_r(rows, n, sizeof *rows, cmp_row_str, ids);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || strcmp(ids[rows[i]], ids[rows[k - 1]]) != 0)
+            rows[k++] = rows[i];
+    rc = rec_dataset_subset(&q->cands, d->all, rows, k);
+    free(rows);
+    free(ids);
+    if (rc)
+        return fail("building the candidates", rc);
+    q->n_titles = k;
+    return 0;
+}
+
 /* Indices of the k largest scores, best first (partial selection: O(n·k), k small). */
 static void top_k(uint32_t *ids, const float *s, size_t n, size_t k)
 {
@@ -297,13 +353,15 @@ static void top_k(uint32_t *ids, const float *s, size_t n, size_t k)
 
 /* ---- one model at one thread count ----------------------------------------------------------- */
 
-static const char *const model_names[] = {"dot", "one_layer", "enriched"};
+/* The presets (their rec_preset values), then deep.c's and best.c's models (models.c). */
+static const char *const model_names[] = {"dot", "one_layer", "enriched", "deep", "best"};
+enum { MODEL_DEEP = 3, MODEL_BEST = 4, N_MODELS = 5 };
 
 typedef struct result {
     int model;
     uint32_t threads;
     unsigned epochs;
-    double epoch_s[MAX_RUNS * 8], epoch_cpu_s[MAX_RUNS * 8];
+    double epoch_s[MAX_EPOCHS], epoch_cpu_s[MAX_EPOCHS];
     double train_s, train_cpu_s, train_eps;
     double eval_s, eval_eps, predict_eps, one_us, topk_ms, recommend_ms;
     double rmse, build_s, flops_epoch, sgemm_batch_s, sgemm_epoch_s, sgemm_gflops;
@@ -319,7 +377,7 @@ static int on_epoch(uint32_t epoch, const double *s, size_t n_stats, void *paylo
 {
     epoch_log *log = payload;
     double cpu = cpu_now();
-    if (n_stats > REC_STAT_SECONDS && epoch <= MAX_RUNS * 8) {
+    if (n_stats > REC_STAT_SECONDS && epoch <= MAX_EPOCHS) {
         log->r->epoch_s[epoch - 1] = s[REC_STAT_SECONDS];
         log->r->epoch_cpu_s[epoch - 1] = cpu - log->last_cpu;
     }
@@ -399,51 +457,81 @@ static double sgemm_batch_seconds(const rec_model *m, size_t B, int reps, double
     return median(t, (size_t)reps);
 }
 
+/* The model `model` described and built (deep on all ratings, as deep.c; best on the training
+ * set, as best.c), unbuilt failures reported. */
+static int make_model(rec_model **out, const data *d, const opts *o, int model, double *build_s)
+{
+    experiment_opts eo;
+    memset(&eo, 0, sizeof eo);
+    eo.seed = o->seed;
+    eo.dim = 14; /* best.c's default K */
+    rec_status rc;
+    if (model == MODEL_DEEP)
+        rc = models_deep_describe(out, &eo);
+    else if (model == MODEL_BEST)
+        rc = models_best_describe(out, &eo);
+    else
+        rc = rec_model_create_preset(out, (rec_preset)model, o->seed);
+    double t0 = now();
+    if (!rc)
+        rc = rec_model_build(*out, model == MODEL_BEST ? d->train : d->all);
+    *build_s = now() - t0;
+    if (rc) {
+        rec_model_free(*out);
+        *out = NULL;
+        return fail("building the model", rc);
+    }
+    return 0;
+}
+
 static int run_one(result *r, const data *d, const opts *o, int model, uint32_t threads,
-                   rec_dataset *one, rec_dataset *topk, rec_dataset *cands, size_t n_titles)
+                   const queries *q)
 {
     memset(r, 0, sizeof *r);
     r->model = model;
     r->threads = threads;
-    r->epochs = o->epochs;
+    r->epochs = model == MODEL_BEST ? o->best_sweeps : o->epochs;
     r->n_train = rec_dataset_size(d->train);
     r->n_test = rec_dataset_size(d->test);
-    r->n_titles = n_titles;
+    r->n_titles = q ? q->n_titles : 0;
     rec_model *m = NULL;
     rec_optimizer *opt = NULL;
-    int rc = rec_model_create_preset(&m, (rec_preset)model, o->seed);
-    double t0 = now();
-    if (!rc)
-        rc = rec_model_build(m, d->all);
-    r->build_s = now() - t0;
-    if (!rc)
-        rc = rec_model_set_threads(m, threads);
-    if (!rc)
+    double t0;
+    if (make_model(&m, d, o, model, &r->build_s))
+        return 1;
+    int rc = rec_model_set_threads(m, threads);
+    if (!rc && model != MODEL_BEST)
         rc = rec_optimizer_create_adagrad(&opt, o->lr);
     if (rc) {
         rec_model_free(m);
         return fail("building the model", rc);
     }
 
-    /* training: one fit of `epochs` epochs, no validation, timed by the library per epoch */
+    /* training: one fit of `epochs` epochs, no validation, timed by the library per epoch;
+     * best: its Gibbs sampler, timed per sweep (no test set during sampling, as best --quiet) */
     epoch_log log = {r, cpu_now()};
-    rc = rec_model_fit(m, opt, d->train, NULL, o->epochs, o->batch, o->eval_batch, on_epoch,
-                       &log);
+    if (model == MODEL_BEST)
+        rc = rec_model_fit_mcmc(m, d->train, o->best_sweeps, o->best_burn_in, NULL, on_epoch,
+                                &log);
+    else
+        rc = rec_model_fit(m, opt, d->train, NULL, o->epochs, o->batch, o->eval_batch,
+                           on_epoch, &log);
     rec_optimizer_free(opt);
     if (rc) {
         rec_model_free(m);
         return fail("training", rc);
     }
-    double tmp[MAX_RUNS * 8];
-    memcpy(tmp, r->epoch_s, o->epochs * sizeof *tmp);
-    r->train_s = median(tmp, o->epochs);
+    double tmp[MAX_EPOCHS];
+    memcpy(tmp, r->epoch_s, r->epochs * sizeof *tmp);
+    r->train_s = median(tmp, r->epochs);
     /* CPU time: epoch 1 also holds the feature preprocessing, so it is left out when possible */
-    size_t skip = o->epochs > 1;
-    memcpy(tmp, r->epoch_cpu_s + skip, (o->epochs - skip) * sizeof *tmp);
-    r->train_cpu_s = median(tmp, o->epochs - skip);
+    size_t skip = r->epochs > 1;
+    memcpy(tmp, r->epoch_cpu_s + skip, (r->epochs - skip) * sizeof *tmp);
+    r->train_cpu_s = median(tmp, r->epochs - skip);
     r->train_eps = (double)r->n_train / r->train_s;
-    r->flops_epoch = flops_per_example(m) * (double)r->n_train;
-    if (threads == 1 && o->sgemm && rec_model_n_layers(m) > 0) {
+    /* matrix-product FLOPs: the MLPs' (a factorization machine's work is not a product) */
+    r->flops_epoch = model == MODEL_BEST ? NAN : flops_per_example(m) * (double)r->n_train;
+    if (threads == 1 && o->sgemm && model != MODEL_BEST && rec_model_n_layers(m) > 0) {
         double fl = 0.0;
         r->sgemm_batch_s = sgemm_batch_seconds(m, o->batch, 20, &fl);
         r->sgemm_gflops = fl / r->sgemm_batch_s / 1e9;
@@ -478,8 +566,10 @@ static int run_one(result *r, const data *d, const opts *o, int model, uint32_t 
     r->eval_eps = (double)r->n_test / r->eval_s;
     r->predict_eps = (double)r->n_test / median(pr, reps);
 
-    if (o->predict) {
+    if (o->predict && q) {
         /* single prediction: groups of 200 calls, median of the group means */
+        rec_dataset *one = q->one, *topk = q->topk, *cands = q->cands;
+        const size_t n_titles = q->n_titles;
         double t1[MAX_RUNS], tk[MAX_RUNS];
         float p1;
         for (unsigned i = 0; i < reps && !rc; i++) {
@@ -498,11 +588,14 @@ static int run_one(result *r, const data *d, const opts *o, int model, uint32_t 
         if (!scores)
             rc = REC_ENOMEM;
         for (unsigned i = 0; i < reps && !rc; i++) {
-            t0 = now();
-            rc = rec_model_predict(m, topk, scores, n_titles);
-            if (!rc)
-                top_k(ids, scores, n_titles, n_titles < TOPK ? n_titles : TOPK);
-            tk[i] = now() - t0;
+            tk[i] = NAN;
+            if (topk) {
+                t0 = now();
+                rc = rec_model_predict(m, topk, scores, n_titles);
+                if (!rc)
+                    top_k(ids, scores, n_titles, n_titles < TOPK ? n_titles : TOPK);
+                tk[i] = now() - t0;
+            }
             if (!rc) {
                 t0 = now();
                 rc = rec_model_recommend(ids, best, &got, TOPK, m, cands, one, 0, NULL);
@@ -515,7 +608,7 @@ static int run_one(result *r, const data *d, const opts *o, int model, uint32_t 
             return fail("predicting", rc);
         }
         r->one_us = 1e6 * median(t1, reps);
-        r->topk_ms = 1e3 * median(tk, reps);
+        r->topk_ms = topk ? 1e3 * median(tk, reps) : NAN;
         r->recommend_ms = 1e3 * median(rk, reps);
     }
     rec_model_free(m);
@@ -647,9 +740,15 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: bench [--data DIR | --synth N[,USERS,MOVIES]]\n"
-            "             [--models dot,one_layer,enriched] [--threads 1,2] [--epochs 5]\n"
-            "             [--repeats 5] [--batch 2048] [--eval-batch 4096] [--eval-rows N]\n"
-            "             [--seed 42] [--lr 0.1] [--json FILE|-] [--no-sgemm] [--no-predict]\n"
+            "             [--models dot,one_layer,enriched,deep,best] [--threads 1,2]\n"
+            "             [--epochs 5] [--best-sweeps 350] [--repeats 5] [--batch 2048]\n"
+            "             [--eval-batch 4096] [--eval-rows N] [--seed 42] [--lr 0.1]\n"
+            "             [--json FILE|-] [--no-sgemm] [--no-predict]\n"
+            "  --models defaults to all five on MovieLens, the first three on --synth data;\n"
+            "  deep and best are the examples' models (MovieLens only: they read its side\n"
+            "  features). best trains by\n"
+            "  --best-sweeps Gibbs sweeps (the first 40, or half if fewer than 80, burn-in);\n"
+            "  its epoch figures are per sweep.\n"
             "  --data defaults to $REC_DATA_DIR (MovieLens 100K, split 80/20 as the tutorial).\n"
             "  --synth N: N synthetic ratings (rec_dataset_synthesize); users and movies default\n"
             "  to MovieLens shapes (<=150k: 943/1682, <=1.5M: 6040/3706, <=15M: 69878/10677, else\n"
@@ -677,7 +776,7 @@ static int parse(opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->data_dir = getenv("REC_DATA_DIR");
-    o->models[0] = 0, o->models[1] = 1, o->models[2] = 2, o->n_models = 3;
+    o->n_models = -1; /* all five on MovieLens, the presets on --synth data (below) */
     o->threads[0] = 1, o->threads[1] = 2, o->n_threads = 2;
     o->epochs = 5;
     o->repeats = 5;
@@ -686,6 +785,7 @@ static int parse(opts *o, int argc, char **argv)
     o->seed = 42;
     o->lr = 0.1f;
     o->sgemm = o->predict = 1;
+    o->best_sweeps = 350; /* best.c's default */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--no-sgemm")) {
@@ -728,11 +828,20 @@ static int parse(opts *o, int argc, char **argv)
             char *copy = strdup(v), *save = NULL;
             for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
                 int found = -1;
-                for (int k = 0; k < 3; k++)
+                for (int k = 0; k < N_MODELS; k++)
                     if (!strcmp(t, model_names[k]))
                         found = k;
-                if (found < 0 || o->n_models == 3) {
-                    fprintf(stderr, "bench: unknown model '%s' (dot, one_layer, enriched)\n", t);
+                if (found < 0 || o->n_models == N_MODELS) {
+                    fprintf(stderr, "bench: unknown or repeated model '%s' (dot, one_layer, "
+                                    "enriched, deep, best)\n", t);
+                    free(copy);
+                    return 1;
+                }
+                for (int k = 0; k < o->n_models; k++)
+                    if (o->models[k] == found)
+                        found = -1;
+                if (found < 0) {
+                    fprintf(stderr, "bench: model '%s' named twice\n", t);
                     free(copy);
                     return 1;
                 }
@@ -747,6 +856,13 @@ static int parse(opts *o, int argc, char **argv)
             }
         } else if (!strcmp(a, "--epochs")) {
             o->epochs = (unsigned)atoi(v);
+        } else if (!strcmp(a, "--best-sweeps")) {
+            long n = strtol(v, NULL, 10);
+            if (n < 2 || n > MAX_EPOCHS) {
+                fprintf(stderr, "bench: --best-sweeps 2..%d\n", MAX_EPOCHS);
+                return 1;
+            }
+            o->best_sweeps = (unsigned)n;
         } else if (!strcmp(a, "--repeats")) {
             o->repeats = (unsigned)atoi(v);
         } else if (!strcmp(a, "--batch")) {
@@ -773,6 +889,12 @@ static int parse(opts *o, int argc, char **argv)
                 MAX_RUNS);
         return 1;
     }
+    o->best_burn_in = o->best_sweeps >= 80 ? 40 : o->best_sweeps / 2;
+    if (o->n_models < 0) {
+        o->n_models = o->synth_n || !o->data_dir || !*o->data_dir ? 3 : N_MODELS;
+        for (int i = 0; i < o->n_models; i++)
+            o->models[i] = i;
+    }
     if (!o->synth_n && (!o->data_dir || !*o->data_dir)) {
         /* `meson test --benchmark` without REC_DATA_DIR: MovieLens-100K-shaped synthetic data */
         fprintf(stderr, "bench: no --data and no REC_DATA_DIR: using --synth 100000\n");
@@ -780,6 +902,13 @@ static int parse(opts *o, int argc, char **argv)
         o->synth_users = 943;
         o->synth_movies = 1682;
     }
+    for (int i = 0; i < o->n_models; i++)
+        if (o->synth_n && o->models[i] >= MODEL_DEEP) {
+            fprintf(stderr, "bench: %s reads MovieLens's side features (age, gender, occupation, "
+                            "release date), which --synth data does not have: use --data\n",
+                    model_names[o->models[i]]);
+            return 1;
+        }
     return 0;
 }
 
@@ -837,9 +966,31 @@ int main(int argc, char **argv)
     printf("data: %s, %zu ratings (train %zu, test %zu), loaded in %.2f s\n", d.source,
            rec_dataset_size(d.all), rec_dataset_size(d.train), rec_dataset_size(d.test),
            d.load_seconds);
-    rec_dataset *one = NULL, *topk = NULL, *cands = NULL;
-    size_t n_titles = 0;
-    if (o.predict && make_queries(&one, &topk, &cands, &n_titles, &d)) {
+    int wants_full = 0, wants_best = 0;
+    for (int i = 0; i < o.n_models; i++) {
+        wants_full |= o.models[i] >= MODEL_DEEP;
+        wants_best |= o.models[i] == MODEL_BEST;
+    }
+    if (wants_best) {
+        /* best's implicit feedback from the training ratings, as best.c (also on `all`, where
+         * its candidates come from) */
+        experiment_opts eo;
+        memset(&eo, 0, sizeof eo);
+        rec_dataset *sets[3] = {d.train, d.test, d.all};
+        int prc = models_best_prepare(sets, 3, d.train, &eo);
+        if (prc) {
+            data_free(&d);
+            return fail("adding best's implicit feedback", prc);
+        }
+    }
+    queries qp = {0}, qf = {0};
+    if (o.predict && (make_queries(&qp.one, &qp.topk, &qp.cands, &qp.n_titles, &d) ||
+                      (wants_full && make_full_queries(&qf, &d)))) {
+        rec_dataset_free(qp.one);
+        rec_dataset_free(qp.topk);
+        rec_dataset_free(qp.cands);
+        rec_dataset_free(qf.one);
+        rec_dataset_free(qf.cands);
         data_free(&d);
         return 1;
     }
@@ -847,12 +998,14 @@ int main(int argc, char **argv)
     int n_res = 0, rc = 0;
     for (int i = 0; i < o.n_models && !rc; i++)
         for (int t = 0; t < o.n_threads && !rc; t++) {
-            rc = run_one(&res[n_res], &d, &o, o.models[i], o.threads[t], one, topk, cands,
-                         n_titles);
+            const queries *q = !o.predict ? NULL : o.models[i] >= MODEL_DEEP ? &qf : &qp;
+            rc = run_one(&res[n_res], &d, &o, o.models[i], o.threads[t], q);
             if (!rc) {
                 const result *r = &res[n_res++];
-                printf("%-10s threads %u: epoch %.2f ms (median of %u), test RMSE %.4f\n",
-                       model_names[r->model], r->threads, 1e3 * r->train_s, r->epochs, r->rmse);
+                printf("%-10s threads %u: %s %.2f ms (median of %u), test RMSE %.4f\n",
+                       model_names[r->model], r->threads,
+                       r->model == MODEL_BEST ? "sweep" : "epoch", 1e3 * r->train_s, r->epochs,
+                       r->rmse);
                 fflush(stdout);
             }
         }
@@ -874,9 +1027,11 @@ int main(int argc, char **argv)
         }
     }
     free(res);
-    rec_dataset_free(one);
-    rec_dataset_free(topk);
-    rec_dataset_free(cands);
+    rec_dataset_free(qp.one);
+    rec_dataset_free(qp.topk);
+    rec_dataset_free(qp.cands);
+    rec_dataset_free(qf.one);
+    rec_dataset_free(qf.cands);
     data_free(&d);
     return rc;
 }

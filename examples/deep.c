@@ -13,59 +13,14 @@
  * rec_model_add_layer() for a deeper stack, rec_model_layer_set_dropout(),
  * rec_model_feature_set_l2(), rec_model_layer_set_l2(), rec_model_set_early_stopping(). */
 #include "experiment.h"
+#include "models.h"
 
 #include <stdlib.h>
 
-typedef struct feature {
-    const char *column;
-    rec_feature_kind kind;
-    rec_side side;
-    uint32_t dim;
-} feature;
-
-static const feature FEATURES[] = {
-    {"user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 32},
-    {"raw_user_age", REC_FEATURE_NUMERIC, REC_SIDE_USER, 1},
-    {"user_gender", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 4},
-    {"user_occupation_text", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 8},
-    {"movie_title", REC_FEATURE_CATEGORICAL, REC_SIDE_ITEM, 32},
-    {"movie_genres", REC_FEATURE_CATEGORICAL_LIST, REC_SIDE_ITEM, 8},
-    {"release_year", REC_FEATURE_NUMERIC, REC_SIDE_ITEM, 1},
-};
-static const uint32_t HIDDEN[] = {128, 64};
-
 static int describe(rec_model **out, const experiment_opts *o)
 {
-    rec_model *m = NULL;
-    int rc = rec_model_create(&m, o->seed);
-    size_t nf = sizeof FEATURES / sizeof *FEATURES, nh = sizeof HIDDEN / sizeof *HIDDEN;
-    for (size_t i = 0; !rc && i < nf; i++) {
-        const feature *f = &FEATURES[i];
-        uint32_t id;
-        rc = rec_model_add_feature(&id, m, f->column, f->kind, f->side, f->dim);
-        if (!rc && o->l2 > 0 && f->kind != REC_FEATURE_NUMERIC)
-            rc = rec_model_feature_set_l2(m, id, o->l2, 0.0f);
-    }
-    if (!rc)
-        rc = rec_model_set_interaction(m, REC_INTERACTION_MLP);
-    for (size_t l = 0; !rc && l < nh; l++)
-        rc = rec_model_add_layer(m, HIDDEN[l], REC_ACTIVATION_RELU);
-    if (!rc)
-        rc = rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR);
-    for (size_t l = 0; !rc && l <= nh; l++) {
-        if (o->l2 > 0)
-            rc = rec_model_layer_set_l2(m, l, o->l2);
-        if (!rc && l < nh && o->dropout > 0)
-            rc = rec_model_layer_set_dropout(m, l, o->dropout);
-    }
-    if (!rc && o->patience)
-        rc = rec_model_set_early_stopping(m, o->patience, 0.0);
-    if (rc) {
-        rec_model_free(m);
-        return experiment_fail("describing the model", rc);
-    }
-    *out = m;
-    return 0;
+    rec_status rc = models_deep_describe(out, o);
+    return rc ? experiment_fail("describing the model", rc) : 0;
 }
 
 /* The tutorial's training; with --patience, on 90% of the training set, validated on the other

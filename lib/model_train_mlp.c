@@ -86,6 +86,14 @@ static void fp_assign(const rec_model *m, const rec__featset *fs, uint32_t *owne
     }
 }
 
+/* A feature's cost as a moving average of its last rounds (weight 1/4 on the newest): one
+ * batch's timing swings with the other core's memory traffic and the batch's keys, and the
+ * assignment should follow the features' typical cost, not one batch's noise. */
+static inline void fp_cost_update(double *c, double seconds)
+{
+    *c = *c > 0.0 ? 0.75 * *c + 0.25 * seconds : seconds;
+}
+
 static inline rec__workspace *fp_private(rec_model *m, uint32_t t)
 {
     return t ? &m->ws.extra[t].ws : &m->ws;
@@ -138,7 +146,7 @@ static void fp_round_b(void *ctx, uint32_t t, uint32_t n_pool)
             rec__feature_gather(m, j->fs, i, keys, B, l->x);
         }
         l0_project(l->n_unique, f->dim, H, l->x, wf, l->p);
-        j->cost[i] = rec__now() - t0;
+        fp_cost_update(&j->cost[i], rec__now() - t0);
     }
 }
 
@@ -202,7 +210,7 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
                 rec__thread_fail(&j->out[t], rc);
             fp_update_rows(j, k0, f->offset, f->offset + f->dim, H, t);
         }
-        j->cost[m->n_feats + i] = rec__now() - t0;
+        fp_cost_update(&j->cost[m->n_feats + i], rec__now() - t0);
     }
     if (t != 0)
         return;

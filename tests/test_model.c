@@ -838,6 +838,19 @@ START_TEST(test_model_mcmc_recovers_and_is_reproducible)
                    log.last[REC_STAT_RMSE]);
         ck_assert_double_lt(rmse, 0.35 * mean);
         ck_assert_double_eq_tol(log.last[REC_STAT_RMSE], sqrt(log.last[REC_STAT_LOSS]), 1e-9);
+        if (k == 0) {
+            /* a row predicted alone (the sums then run over its own groups only) gets its
+             * prediction within the whole set, up to the order of the sums */
+            for (uint32_t r = 0; r < 24; r += 5) {
+                rec_dataset *row;
+                float alone;
+                ck_assert_rec_ok(rec_dataset_subset(&row, test, &r, 1));
+                ck_assert_rec_ok(rec_model_predict(m, row, &alone, 1));
+                ck_assert_msg(fabsf(alone - p[0][r]) <= 1e-5f * (1.0f + fabsf(p[0][r])),
+                              "row %u: %.9g alone, %.9g in the set", r, alone, p[0][r]);
+                rec_dataset_free(row);
+            }
+        }
         if (k == 2) {
             /* gradient training drops the samples: predictions come from the weights again */
             rec_optimizer *opt;

@@ -23,6 +23,12 @@ if "$ex/factorize" --data . --model nope >"$tmp/out" 2>&1; then fail "factorize 
 grep -q "must be bmf or fm" "$tmp/out" || fail "factorize bad model message: $(cat "$tmp/out")"
 if "$ex/factorize" --data . --optimizer nope >"$tmp/out" 2>&1; then fail "factorize --optimizer"; fi
 grep -q "sgd, adagrad or adam" "$tmp/out" || fail "factorize optimizer message: $(cat "$tmp/out")"
+if "$ex/bench" --synth 1000 --models deep >"$tmp/out" 2>&1; then fail "bench ran deep on --synth"; fi
+grep -q "deep reads MovieLens's side features" "$tmp/out" || fail "bench synth message: $(cat "$tmp/out")"
+if "$ex/bench" --synth 1000 --models dot,dot >"$tmp/out" 2>&1; then fail "bench took dot twice"; fi
+grep -q "model 'dot' named twice" "$tmp/out" || fail "bench twice message: $(cat "$tmp/out")"
+if "$ex/bench" --synth 1000 --best-sweeps 1 >"$tmp/out" 2>&1; then fail "bench --best-sweeps 1"; fi
+grep -q "best-sweeps 2..1024" "$tmp/out" || fail "bench sweeps message: $(cat "$tmp/out")"
 echo "argument errors: ok"
 
 if [ -z "${REC_DATA_DIR:-}" ]; then
@@ -123,6 +129,26 @@ print("factorize ok")
 PY
 if "$ex/factorize" --model fm --features nope >"$tmp/out" 2>&1; then fail "factorize nope"; fi
 grep -q "unknown feature 'nope'" "$tmp/out" || fail "factorize feature message: $(cat "$tmp/out")"
+# the bench on every model (a smoke run: one epoch, four sweeps; timings are not checked)
+"$ex/bench" --epochs 1 --repeats 1 --best-sweeps 4 --threads 1,2 --no-sgemm \
+    --json "$tmp/bench.json" >"$tmp/bench.out" || fail "bench exited $?: $(cat "$tmp/bench.out")"
+"$py" - "$tmp/bench.json" <<'PY' || fail "bench JSON"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+got = [(r["model"], r["threads"]) for r in d["results"]]
+want = [(m, t) for m in ("dot", "one_layer", "enriched", "deep", "best") for t in (1, 2)]
+assert got == want, got
+for r in d["results"]:
+    for k in ("train_epoch_seconds_median", "train_examples_per_second",
+              "eval_examples_per_second", "predict_one_latency_us",
+              "predict_batch_examples_per_second", "recommend_latency_ms", "test_rmse"):
+        assert math.isfinite(r[k]) and r[k] > 0, (r["model"], k, r[k])
+    # predict + sort over a built query set: the presets; deep and best time rec_model_recommend
+    assert (r["model"] in ("deep", "best")) == (r["topk_latency_ms"] is None), r
+    assert r["topk_candidates"] == 1682 if r["model"] in ("deep", "best") else 1664, r
+    assert len(r["epoch_seconds"]) == (4 if r["model"] == "best" else 1), r
+print("bench ok")
+PY
 if "$ex/best" --features nope >"$tmp/out" 2>&1; then fail "best accepted --features nope"; fi
 grep -q "unknown feature 'nope'" "$tmp/out" || fail "best bad feature message: $(cat "$tmp/out")"
 echo "examples: ok"
