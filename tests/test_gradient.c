@@ -464,6 +464,72 @@ START_TEST(test_gradient_errors_tables)
 }
 END_TEST
 
+/* A DOT batch whose loss is not finite (labels of ±1e300: finite doubles, infinite floats)
+ * leaves the gradient exactly as it was: empty when none was pending, unchanged when one was.
+ * (Guards any one-pass DOT step, which would have to undo the rows it touched; one was tried
+ * and measured no faster, docs/BENCHMARKS.md.) */
+START_TEST(test_gradient_dot_diverged_batch_leaves_gradient)
+{
+    rec_dataset *good = fx_synth(200, 30, 40, 5);
+    uint32_t cu, ct;
+    ck_assert_rec_ok(rec_dataset_column(&cu, good, "user_id"));
+    ck_assert_rec_ok(rec_dataset_column(&ct, good, "movie_title"));
+    const char *u[8], *t[8];
+    double y[8];
+    for (size_t r = 0; r < 8; r++) {
+        u[r] = rec_dataset_string(good, cu, r);
+        t[r] = rec_dataset_string(good, ct, r);
+        y[r] = r % 2 ? -1e300 : 1e300;
+    }
+    rec_dataset *bad;
+    ck_assert_rec_ok(rec_dataset_create(&bad, 8));
+    ck_assert_rec_ok(rec_dataset_add_strings(bad, "user_id", u, 8));
+    ck_assert_rec_ok(rec_dataset_add_strings(bad, "movie_title", t, 8));
+    ck_assert_rec_ok(rec_dataset_add_numbers(bad, "user_rating", y, 8));
+    uint32_t rows[64], first[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    for (uint32_t i = 0; i < 64; i++)
+        rows[i] = (i * 7) % 200;
+    rec_model *m, *fresh;
+    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_DOT, 3));
+    ck_assert_rec_ok(rec_model_build(m, good));
+    ck_assert_rec_ok(rec_model_create_preset(&fresh, REC_PRESET_DOT, 3));
+    ck_assert_rec_ok(rec_model_build(fresh, good));
+
+    /* nothing pending: refused, and nothing left behind */
+    ck_assert_rec_fails(rec_model_compute_gradients(m, bad, first, 8, NULL), REC_ENUMERIC,
+                        "not finite");
+    for (size_t tb = 0; tb < 2; tb++) {
+        size_t k = 1;
+        ck_assert_rec_ok(rec_model_grad_table_get(NULL, NULL, 0, &k, m, tb));
+        ck_assert_uint_eq(k, 0);
+    }
+    size_t n, n2;
+    float *g0 = fx_params(m, 1, &n);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(g0[i] == 0.0f, "gradient %zu is %g after a refused batch", i, g0[i]);
+    /* the next batch gives the bits of a model that never saw the refused one */
+    ck_assert_rec_ok(rec_model_compute_gradients(m, good, rows, 64, NULL));
+    ck_assert_rec_ok(rec_model_compute_gradients(fresh, good, rows, 64, NULL));
+    float *ga = fx_params(m, 1, &n), *gb = fx_params(fresh, 1, &n2);
+    ck_assert_uint_eq(n, n2);
+    ck_assert_int_eq(memcmp(ga, gb, n * sizeof *ga), 0);
+
+    /* a gradient pending: refused, and the pending gradient unchanged */
+    ck_assert_rec_fails(rec_model_compute_gradients(m, bad, first, 8, NULL), REC_ENUMERIC,
+                        "not finite");
+    float *gc = fx_params(m, 1, &n);
+    ck_assert_int_eq(memcmp(ga, gc, n * sizeof *ga), 0);
+    free(g0);
+    free(ga);
+    free(gb);
+    free(gc);
+    rec_model_free(m);
+    rec_model_free(fresh);
+    rec_dataset_free(bad);
+    rec_dataset_free(good);
+}
+END_TEST
+
 static Suite *gradient_suite(void)
 {
     Suite *s = suite_create("gradient");
@@ -475,6 +541,7 @@ static Suite *gradient_suite(void)
     tcase_add_test(tc, test_gradient_get_matches_block_getters);
     tcase_add_test(tc, test_gradient_table_set_sums_repeats_and_clears);
     tcase_add_test(tc, test_gradient_dense_set_is_applied);
+    tcase_add_test(tc, test_gradient_dot_diverged_batch_leaves_gradient);
     suite_add_tcase(s, tc);
     tc = tcase_create("parts");
     tcase_set_timeout(tc, 120);
