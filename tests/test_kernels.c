@@ -10,7 +10,7 @@
 
 enum { K = REC_THIN_K, N = REC_THIN_N };
 
-static const size_t counts[] = {0, 1, 3, 4, 5, 7, 8, 9, 15, 17, 100};
+static const size_t counts[] = {0, 1, 3, 4, 5, 7, 8, 9, 15, 17, 100, 129};
 
 /* Deterministic values in [-1, 1), from an LCG. */
 static void fill(float *a, size_t n, uint32_t *state)
