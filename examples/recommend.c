@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     const char *data = getenv("REC_DATA_DIR"), *user = NULL, *model_name = "enriched";
     unsigned long k = 10, epochs = 10;
     unsigned long long seed = 42;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
         if (!v) {
@@ -54,7 +54,6 @@ int main(int argc, char **argv)
             fprintf(stderr, "recommend: bad value for %s: %s\n", argv[i], v);
             return 2;
         }
-        i++;
     }
     rec_preset preset;
     if (!strcmp(model_name, "dot"))
