@@ -9,19 +9,11 @@
  * Order of additions: each output element sums over k (or over the keys, for ∂W_f) in
  * increasing order, starting from 0 (or from β∂W_f) — fixed, so results are reproducible on a
  * given machine. A multiply-add is one fused operation where the CPU has FMA (clones_fma.h),
- * as in OpenBLAS's own kernels. GCC's generic vectors: one AVX-512 register per 16 floats in
- * the v4 clone, two AVX2 or four SSE registers in the others. */
+ * as in OpenBLAS's own kernels. Written in clones_fma.h's 16-float vectors. */
 #include "gemm_thin.h"
 #include "clones_fma.h"
 
 #include <string.h>
-
-typedef float v16 __attribute__((vector_size(64)));
-
-/* Macros, not functions: a function passing a 64-byte vector by value would have an ABI that
- * depends on the clone's instruction set. memcpy: rows are at any float alignment. */
-#define VLD(v, p) memcpy(&(v), (p), sizeof(v16))
-#define VST(p, v) memcpy((p), &(v), sizeof(v16))
 
 enum { K = 32, N = 64 };
 

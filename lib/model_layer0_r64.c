@@ -6,22 +6,14 @@
  * store: on ML-100K one_layer the fused pass took 28% of an epoch, 17% after this.
  *
  * Multiply-adds are fused where the CPU has FMA (clones_fma.h), so its sums have the bits of
- * the generic pass only on CPUs without. Vectors are GCC's generic vector extension: the
- * multi-versioned clones compile a 16-float vector to one AVX-512 register, two AVX2 or four
- * SSE ones. */
+ * the generic pass only on CPUs without. Written in clones_fma.h's 16-float vectors. */
 #include "model_train_internal.h"
 #include "clones_fma.h"
 
 #include <string.h>
 
-typedef float v16 __attribute__((vector_size(64)));
+/* 16 int32 lanes: the masks of vector comparisons (relu and its derivative on the bits) */
 typedef int32_t i16v __attribute__((vector_size(64)));
-
-/* Rows are at any float alignment: memcpy makes the unaligned load and store explicit.
- * Macros, not functions: a function taking or returning a 64-byte vector would have an ABI
- * that depends on the clone's instruction set. */
-#define VLD(v, p) memcpy(&(v), (p), sizeof(v16))
-#define VST(p, v) memcpy((p), &(v), sizeof(v16))
 
 int rec__layer0_r64_applies(const rec_model *m)
 {
@@ -29,8 +21,9 @@ int rec__layer0_r64_applies(const rec_model *m)
            rec_dense_activation(m->layers[1]) == REC_ACTIVATION_LINEAR;
 }
 
-/* z·w₁ as in head order: the four 16-wide products added as a tree, then the 16 lanes halved
- * three times. A fixed order (reproducible) with a short dependency chain. */
+/* z·w₁ for the head: the four 16-wide products added as a tree, then the 16 lanes halved
+ * three times. A fixed order (reproducible) with a short dependency chain, where dot_row's
+ * eight running sums make a chain of eight dependent additions per example. */
 static inline __attribute__((always_inline)) float head_dot(const v16 z[4], const v16 w[4])
 {
     v16 t = (z[0] * w[0] + z[1] * w[1]) + (z[2] * w[2] + z[3] * w[3]);
@@ -43,6 +36,7 @@ static inline __attribute__((always_inline)) float head_dot(const v16 z[4], cons
     return (a[0] + a[2]) + (a[1] + a[3]);
 }
 
+/* Examples ahead whose P (and Δ) rows are prefetched, as in layer0_fused_h. */
 #define AHEAD 6
 
 static inline __attribute__((always_inline)) void
