@@ -1,7 +1,8 @@
 /* Benchmark of the tutorial's models and of the examples' deep and best models (see
- * docs/BENCHMARKS.md): for each model and thread count, training seconds per epoch and examples/s, evaluation examples/s, single-prediction
- * latency, batch-prediction throughput and top-k latency (one user against every title, then
- * a partial sort), as medians over repeats; plus the machine's sgemm rate on the shapes the
+ * docs/BENCHMARKS.md): for each model and thread count, training seconds per epoch and
+ * examples/s, evaluation examples/s, single-prediction latency, batch-prediction throughput
+ * and top-k latency (one user against every title, then a partial sort; and
+ * rec_model_recommend), as medians over repeats; plus the machine's sgemm rate on the shapes the
  * models use and on large squares, the FLOPs of an epoch and the fraction of the sgemm rate
  * reached. Data: MovieLens 100K (--data) or the synthetic generator (--synth, any size).
  * Output: a table on stdout and JSON (--json FILE, "-" for stdout).
@@ -12,160 +13,18 @@
  * runs a model on several threads should keep OpenBLAS to one thread per caller. This program
  * does it with openblas_set_num_threads(1) (found at run time, so another CBLAS works too)
  * unless OPENBLAS_NUM_THREADS is set, and reports what it found. */
-#define _GNU_SOURCE /* dlsym(RTLD_DEFAULT) */
-#include <rec.h>
-
+#define _GNU_SOURCE /* qsort_r */
+#include "bench.h"
 #include "models.h"
 
-#include <cblas.h>
-#include <dlfcn.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_RUNS 16
-#define MAX_EPOCHS 1024 /* epochs of a gradient model, sweeps of best */
-#define TOPK 10
-
-/* ---- small utilities ------------------------------------------------------------------------- */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    if (n == 0)
-        return NAN;
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static int fail(const char *what, int status)
-{
-    fprintf(stderr, "bench: %s: %s (%s)\n", what, rec_last_error(), rec_status_str(status));
-    return 1;
-}
-
-static long peak_rss_kb(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss; /* kilobytes on Linux */
-}
-
-/* ---- OpenBLAS, found at run time ------------------------------------------------------------- */
-
-typedef struct blas_info {
-    char core[64], config[160];
-    int threads;      /* effective OpenBLAS threads, -1 if unknown */
-    int forced;       /* this program set it to 1 */
-    void (*set_threads)(int);
-} blas_info;
-
-/* dlsym returns an object pointer; POSIX guarantees it converts to a function pointer, ISO C
- * does not, so the bits are copied (the form POSIX itself suggests). */
-static void *fn_sym(const char *name, void *fp, size_t size)
-{
-    void *sym = dlsym(RTLD_DEFAULT, name);
-    memcpy(fp, &sym, size);
-    return sym;
-}
-
-static void blas_setup(blas_info *b)
-{
-    char *(*corename)(void), *(*config)(void);
-    int (*get_threads)(void);
-    fn_sym("openblas_get_corename", &corename, sizeof corename);
-    fn_sym("openblas_get_config", &config, sizeof config);
-    fn_sym("openblas_get_num_threads", &get_threads, sizeof get_threads);
-    fn_sym("openblas_set_num_threads", &b->set_threads, sizeof b->set_threads);
-    snprintf(b->core, sizeof b->core, "%s", corename ? corename() : "unknown (not OpenBLAS?)");
-    snprintf(b->config, sizeof b->config, "%s", config ? config() : "unknown");
-    if (b->set_threads && !getenv("OPENBLAS_NUM_THREADS")) {
-        b->set_threads(1);
-        b->forced = 1;
-    }
-    b->threads = get_threads ? get_threads() : -1;
-}
-
-/* ---- sgemm rates ----------------------------------------------------------------------------- */
-
-/* Median GFLOP/s of C (m×n) = op(A)·op(B) over `reps` calls, row-major like librec. */
-static double sgemm_rate(int ta, int tb, int m, int n, int k, int reps)
-{
-    float *a = malloc(sizeof(float) * (size_t)m * k), *b = malloc(sizeof(float) * (size_t)k * n);
-    float *c = malloc(sizeof(float) * (size_t)m * n);
-    double t[64];
-    if (!a || !b || !c) {
-        free(a);
-        free(b);
-        free(c);
-        return NAN;
-    }
-    for (size_t i = 0; i < (size_t)m * k; i++)
-        a[i] = (float)(i % 7) * 0.1f;
-    for (size_t i = 0; i < (size_t)k * n; i++)
-        b[i] = (float)(i % 5) * 0.1f;
-    if (reps > 64)
-        reps = 64;
-    for (int r = -2; r < reps; r++) { /* two warm-up calls */
-        double t0 = now();
-        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                    m, n, k, 1.0f, a, ta ? m : k, b, tb ? k : n, 0.0f, c, n);
-        if (r >= 0)
-            t[r] = now() - t0;
-    }
-    free(a);
-    free(b);
-    free(c);
-    return 2.0 * m * n * k / median(t, (size_t)reps) / 1e9;
-}
-
 /* ---- data ------------------------------------------------------------------------------------ */
-
-typedef struct opts {
-    const char *data_dir;
-    size_t synth_n;
-    uint32_t synth_users, synth_movies;
-    int models[5], n_models;
-    uint32_t threads[8];
-    int n_threads;
-    unsigned epochs, repeats;
-    size_t batch, eval_batch, eval_rows;
-    unsigned long long seed;
-    float lr;
-    const char *json;
-    int sgemm, predict;
-    unsigned best_sweeps, best_burn_in; /* best: Gibbs sweeps, of which burn-in */
-} opts;
-
-typedef struct data {
-    rec_dataset *all, *train, *test;
-    double load_seconds;
-    const char *source;
-} data;
 
 static int load(data *d, const opts *o)
 {
@@ -283,14 +142,6 @@ static int make_queries(rec_dataset **one, rec_dataset **topk, rec_dataset **can
     return 0;
 }
 
-/* The queries of one model: the presets read three columns and take the small datasets of
- * make_queries; deep and best read side features, so their one-row query is a whole test row
- * and their candidates one whole row per movie (make_full_queries). */
-typedef struct queries {
-    rec_dataset *one, *topk, *cands; /* topk: NULL when only rec_model_recommend is timed */
-    size_t n_titles;
-} queries;
-
 static int cmp_row_str(const void *a, const void *b, void *ctx)
 {
     const char *const *ids = ctx;
@@ -353,21 +204,6 @@ static void top_k(uint32_t *ids, const float *s, size_t n, size_t k)
 
 /* ---- one model at one thread count ----------------------------------------------------------- */
 
-/* The presets (their rec_preset values), then deep.c's and best.c's models (models.c). */
-static const char *const model_names[] = {"dot", "one_layer", "enriched", "deep", "best"};
-enum { MODEL_DEEP = 3, MODEL_BEST = 4, N_MODELS = 5 };
-
-typedef struct result {
-    int model;
-    uint32_t threads;
-    unsigned epochs;
-    double epoch_s[MAX_EPOCHS], epoch_cpu_s[MAX_EPOCHS];
-    double train_s, train_cpu_s, train_eps;
-    double eval_s, eval_eps, predict_eps, one_us, topk_ms, recommend_ms;
-    double rmse, build_s, flops_epoch, sgemm_batch_s, sgemm_epoch_s, sgemm_gflops;
-    size_t n_train, n_test, n_titles;
-} result;
-
 typedef struct epoch_log {
     result *r;
     double last_cpu;
@@ -383,78 +219,6 @@ static int on_epoch(uint32_t epoch, const double *s, size_t n_stats, void *paylo
     }
     log->last_cpu = cpu;
     return 0;
-}
-
-/* FLOPs of one training example: MLP 2·Σ n_in·n_out forward, twice that backward (∂W and
- * ∂x); DOT 2d forward, 4d backward. Element-wise work is not counted. */
-static double flops_per_example(const rec_model *m)
-{
-    size_t L = rec_model_n_layers(m);
-    if (L == 0) {
-        double d = rec_embedding_dim(rec_model_feature_embedding(m, 0));
-        return 6.0 * d;
-    }
-    double f = 0.0;
-    for (size_t l = 0; l < L; l++) {
-        const rec_dense *d = rec_model_layer(m, l);
-        f += 6.0 * rec_dense_n_in(d) * rec_dense_n_out(d);
-    }
-    return f;
-}
-
-/* Median seconds of the sgemm calls of one training batch of B rows of an MLP (forward,
- * ∂W and ∂x of each layer) with random operands: the FLOP floor of an epoch at this
- * machine's BLAS rate on these very shapes. */
-static double sgemm_batch_seconds(const rec_model *m, size_t B, int reps, double *flops_out)
-{
-    size_t L = rec_model_n_layers(m), biggest = 1;
-    if (L == 0) {
-        *flops_out = 0;
-        return 0;
-    }
-    for (size_t l = 0; l < L; l++) {
-        const rec_dense *d = rec_model_layer(m, l);
-        size_t in = rec_dense_n_in(d), out = rec_dense_n_out(d);
-        size_t s = (in > out ? in : out) * (B > in ? B : in);
-        if (s > biggest)
-            biggest = s;
-    }
-    float *x = malloc(biggest * sizeof *x), *w = malloc(biggest * sizeof *w);
-    float *y = malloc(biggest * sizeof *y);
-    double t[64];
-    if (!x || !w || !y) {
-        free(x);
-        free(w);
-        free(y);
-        return NAN;
-    }
-    for (size_t i = 0; i < biggest; i++)
-        x[i] = w[i] = y[i] = 0.01f * (float)(i % 13);
-    double flops = 0;
-    if (reps > 64)
-        reps = 64;
-    for (int r = -2; r < reps; r++) {
-        double t0 = now();
-        flops = 0;
-        for (size_t l = 0; l < L; l++) {
-            const rec_dense *d = rec_model_layer(m, l);
-            int in = (int)rec_dense_n_in(d), out = (int)rec_dense_n_out(d), b = (int)B;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, out, in, 1.0f, x, in, w,
-                        out, 0.0f, y, out);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, out, b, 1.0f, x, in, y, out,
-                        1.0f, w, out);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, in, out, 1.0f, y, out, w, out,
-                        0.0f, x, in);
-            flops += 6.0 * in * out * b;
-        }
-        if (r >= 0)
-            t[r] = now() - t0;
-    }
-    free(x);
-    free(w);
-    free(y);
-    *flops_out = flops;
-    return median(t, (size_t)reps);
 }
 
 /* The model `model` described and built (deep on all ratings, as deep.c; best on the training
@@ -615,303 +379,6 @@ static int run_one(result *r, const data *d, const opts *o, int model, uint32_t 
     return 0;
 }
 
-/* ---- output ---------------------------------------------------------------------------------- */
-
-static void json_num(FILE *f, const char *key, double v, int last)
-{
-    if (isfinite(v))
-        fprintf(f, "\"%s\": %.6g%s", key, v, last ? "" : ", ");
-    else
-        fprintf(f, "\"%s\": null%s", key, last ? "" : ", ");
-}
-
-static void cpu_model(char *buf, size_t cap)
-{
-    snprintf(buf, cap, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (!strncmp(line, "model name", 10)) {
-            char *p = strchr(line, ':');
-            if (p) {
-                p += 2;
-                p[strcspn(p, "\n")] = '\0';
-                snprintf(buf, cap, "%s", p);
-            }
-            break;
-        }
-    }
-    fclose(f);
-}
-
-typedef struct machine {
-    char cpu[128], kernel[300], date[64];
-    long cores;
-    double gemm_square_1t[2], gemm_square_2t; /* 1024³, 2048³ on 1 thread; 2048³ on 2 */
-    double gemm_shapes[6];                     /* see shape_names */
-    blas_info blas;
-} machine;
-
-static const char *const shape_names[] = {
-    "2048x129 . 129x64 (enriched forward)", "129x2048 . 2048x64 (enriched dW, TN)",
-    "2048x64 . 64x129 (enriched dx, NT)",   "2048x64 . 64x64 (one_layer forward)",
-    "64x2048 . 2048x64 (one_layer dW, TN)", "2048x64 . 64x64 (one_layer dx, NT)"};
-
-static void write_json(FILE *f, const machine *mc, const opts *o, const data *d,
-                       const result *res, int n_res, const char *command)
-{
-    fprintf(f, "{\n  \"date\": \"%s\", \"command\": \"%s\",\n", mc->date, command);
-    fprintf(f, "  \"machine\": {\"cpu\": \"%s\", \"cores\": %ld, \"kernel\": \"%s\", "
-               "\"openblas_core\": \"%s\", \"openblas_config\": \"%s\", "
-               "\"openblas_threads\": %d, \"openblas_threads_set_by_bench\": %s, "
-               "\"OPENBLAS_NUM_THREADS\": \"%s\", \"OPENBLAS_CORETYPE\": \"%s\"},\n",
-            mc->cpu, mc->cores, mc->kernel, mc->blas.core, mc->blas.config, mc->blas.threads,
-            mc->blas.forced ? "true" : "false",
-            getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "",
-            getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "");
-    if (o->sgemm) {
-        fprintf(f, "  \"sgemm_gflops\": {");
-        json_num(f, "square_1024_1thread", mc->gemm_square_1t[0], 0);
-        json_num(f, "square_2048_1thread", mc->gemm_square_1t[1], 0);
-        json_num(f, "square_2048_2threads", mc->gemm_square_2t, 0);
-        for (int i = 0; i < 6; i++)
-            json_num(f, shape_names[i], mc->gemm_shapes[i], i == 5);
-        fprintf(f, "},\n");
-    }
-    fprintf(f, "  \"data\": {\"source\": \"%s\", \"ratings\": %zu, \"train\": %zu, "
-               "\"test\": %zu, \"load_seconds\": %.3f, \"seed\": %llu, \"batch\": %zu, "
-               "\"eval_batch\": %zu},\n",
-            d->source, rec_dataset_size(d->all), rec_dataset_size(d->train),
-            rec_dataset_size(d->test), d->load_seconds, o->seed, o->batch, o->eval_batch);
-    fprintf(f, "  \"peak_rss_mb\": %.1f,\n  \"results\": [", peak_rss_kb() / 1024.0);
-    for (int i = 0; i < n_res; i++) {
-        const result *r = &res[i];
-        fprintf(f, "%s\n    {\"model\": \"%s\", \"threads\": %u, ", i ? "," : "",
-                model_names[r->model], r->threads);
-        json_num(f, "train_epoch_seconds_median", r->train_s, 0);
-        json_num(f, "train_epoch_cpu_seconds_median", r->train_cpu_s, 0);
-        json_num(f, "train_examples_per_second", r->train_eps, 0);
-        json_num(f, "eval_examples_per_second", r->eval_eps, 0);
-        json_num(f, "predict_one_latency_us", o->predict ? r->one_us : NAN, 0);
-        json_num(f, "predict_batch_examples_per_second", r->predict_eps, 0);
-        json_num(f, "topk_latency_ms", o->predict ? r->topk_ms : NAN, 0);
-        json_num(f, "recommend_latency_ms", o->predict ? r->recommend_ms : NAN, 0);
-        fprintf(f, "\"topk_candidates\": %zu, \"k\": %d, ", r->n_titles, TOPK);
-        json_num(f, "flops_per_epoch", r->flops_epoch, 0);
-        json_num(f, "sgemm_gflops_model_shapes", r->sgemm_gflops > 0 ? r->sgemm_gflops : NAN, 0);
-        json_num(f, "sgemm_seconds_per_epoch", r->sgemm_epoch_s > 0 ? r->sgemm_epoch_s : NAN, 0);
-        json_num(f, "epoch_over_sgemm_time",
-                 r->sgemm_epoch_s > 0 ? r->train_s / r->sgemm_epoch_s : NAN, 0);
-        json_num(f, "build_seconds", r->build_s, 0);
-        json_num(f, "test_rmse", r->rmse, 0);
-        fprintf(f, "\"epoch_seconds\": [");
-        for (unsigned e = 0; e < r->epochs; e++)
-            fprintf(f, "%s%.6f", e ? ", " : "", r->epoch_s[e]);
-        fprintf(f, "]}");
-    }
-    fprintf(f, "\n  ]\n}\n");
-}
-
-static void print_table(const result *res, int n_res, const opts *o)
-{
-    printf("\n%-10s %3s %9s %9s %10s %10s %7s %10s %8s %8s %8s\n", "model", "thr",
-           "epoch ms", "cpu ms", "train ex/s", "eval ex/s", "one us", "pred ex/s", "topk ms",
-           "rec ms", "GFLOP/ep");
-    for (int i = 0; i < n_res; i++) {
-        const result *r = &res[i];
-        printf("%-10s %3u %9.2f %9.2f %10.3g %10.3g %7.1f %10.3g %8.3f %8.3f %8.3f\n",
-               model_names[r->model], r->threads, 1e3 * r->train_s, 1e3 * r->train_cpu_s,
-               r->train_eps, r->eval_eps, o->predict ? r->one_us : NAN, r->predict_eps,
-               o->predict ? r->topk_ms : NAN, o->predict ? r->recommend_ms : NAN,
-               r->flops_epoch / 1e9);
-        if (r->sgemm_epoch_s > 0)
-            printf("%-10s     sgemm at %.1f GFLOP/s on these shapes: %.2f ms/epoch; epoch / "
-                   "that = %.2f (sgemm fraction %.0f%%)\n", "", r->sgemm_gflops,
-                   1e3 * r->sgemm_epoch_s, r->train_s / r->sgemm_epoch_s,
-                   100.0 * r->sgemm_epoch_s / r->train_s);
-    }
-}
-
-/* ---- arguments ------------------------------------------------------------------------------- */
-
-static void usage(void)
-{
-    fprintf(stderr,
-            "usage: bench [--data DIR | --synth N[,USERS,MOVIES]]\n"
-            "             [--models dot,one_layer,enriched,deep,best] [--threads 1,2]\n"
-            "             [--epochs 5] [--best-sweeps 350] [--repeats 5] [--batch 2048]\n"
-            "             [--eval-batch 4096] [--eval-rows N] [--seed 42] [--lr 0.1]\n"
-            "             [--json FILE|-] [--no-sgemm] [--no-predict]\n"
-            "  --models defaults to all five on MovieLens, the first three on --synth data;\n"
-            "  deep and best are the examples' models (MovieLens only: they read its side\n"
-            "  features). best trains by\n"
-            "  --best-sweeps Gibbs sweeps (the first 40, or half if fewer than 80, burn-in);\n"
-            "  its epoch figures are per sweep.\n"
-            "  --data defaults to $REC_DATA_DIR (MovieLens 100K, split 80/20 as the tutorial).\n"
-            "  --synth N: N synthetic ratings (rec_dataset_synthesize); users and movies default\n"
-            "  to MovieLens shapes (<=150k: 943/1682, <=1.5M: 6040/3706, <=15M: 69878/10677, else\n"
-            "  162541/62423). Training uses all N ratings; evaluation and prediction a copy of\n"
-            "  the first N/5 rows (at most 1M, or --eval-rows).\n");
-}
-
-static int parse_list(const char *s, uint32_t *out, int cap)
-{
-    int n = 0;
-    char *copy = strdup(s), *save = NULL;
-    for (char *t = strtok_r(copy, ",", &save); t && n < cap; t = strtok_r(NULL, ",", &save)) {
-        long v = strtol(t, NULL, 10);
-        if (v <= 0 || v > 256) {
-            n = -1;
-            break;
-        }
-        out[n++] = (uint32_t)v;
-    }
-    free(copy);
-    return n;
-}
-
-static int parse(opts *o, int argc, char **argv)
-{
-    memset(o, 0, sizeof *o);
-    o->data_dir = getenv("REC_DATA_DIR");
-    o->n_models = -1; /* all five on MovieLens, the presets on --synth data (below) */
-    o->threads[0] = 1, o->threads[1] = 2, o->n_threads = 2;
-    o->epochs = 5;
-    o->repeats = 5;
-    o->batch = 2048;
-    o->eval_batch = 4096;
-    o->seed = 42;
-    o->lr = 0.1f;
-    o->sgemm = o->predict = 1;
-    o->best_sweeps = 350; /* best.c's default */
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--no-sgemm")) {
-            o->sgemm = 0;
-            continue;
-        }
-        if (!strcmp(a, "--no-predict")) {
-            o->predict = 0;
-            continue;
-        }
-        if (!strcmp(a, "--help") || !strcmp(a, "-h") || !v) {
-            usage();
-            return 1;
-        }
-        i++;
-        if (!strcmp(a, "--data")) {
-            o->data_dir = v;
-        } else if (!strcmp(a, "--synth")) {
-            unsigned long long n = 0, u = 0, m = 0;
-            int k = sscanf(v, "%llu,%llu,%llu", &n, &u, &m);
-            if (k < 1 || n == 0 || (k == 2) || (k == 3 && (u == 0 || m == 0))) {
-                fprintf(stderr, "bench: --synth N or N,USERS,MOVIES\n");
-                return 1;
-            }
-            o->synth_n = (size_t)n;
-            if (k == 3) {
-                o->synth_users = (uint32_t)u;
-                o->synth_movies = (uint32_t)m;
-            } else if (n <= 150000) {
-                o->synth_users = 943, o->synth_movies = 1682;
-            } else if (n <= 1500000) {
-                o->synth_users = 6040, o->synth_movies = 3706;
-            } else if (n <= 15000000) {
-                o->synth_users = 69878, o->synth_movies = 10677;
-            } else {
-                o->synth_users = 162541, o->synth_movies = 62423;
-            }
-        } else if (!strcmp(a, "--models")) {
-            o->n_models = 0;
-            char *copy = strdup(v), *save = NULL;
-            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                int found = -1;
-                for (int k = 0; k < N_MODELS; k++)
-                    if (!strcmp(t, model_names[k]))
-                        found = k;
-                if (found < 0 || o->n_models == N_MODELS) {
-                    fprintf(stderr, "bench: unknown or repeated model '%s' (dot, one_layer, "
-                                    "enriched, deep, best)\n", t);
-                    free(copy);
-                    return 1;
-                }
-                for (int k = 0; k < o->n_models; k++)
-                    if (o->models[k] == found)
-                        found = -1;
-                if (found < 0) {
-                    fprintf(stderr, "bench: model '%s' named twice\n", t);
-                    free(copy);
-                    return 1;
-                }
-                o->models[o->n_models++] = found;
-            }
-            free(copy);
-        } else if (!strcmp(a, "--threads")) {
-            o->n_threads = parse_list(v, o->threads, 8);
-            if (o->n_threads <= 0) {
-                fprintf(stderr, "bench: --threads takes counts 1..256, comma-separated\n");
-                return 1;
-            }
-        } else if (!strcmp(a, "--epochs")) {
-            o->epochs = (unsigned)atoi(v);
-        } else if (!strcmp(a, "--best-sweeps")) {
-            long n = strtol(v, NULL, 10);
-            if (n < 2 || n > MAX_EPOCHS) {
-                fprintf(stderr, "bench: --best-sweeps 2..%d\n", MAX_EPOCHS);
-                return 1;
-            }
-            o->best_sweeps = (unsigned)n;
-        } else if (!strcmp(a, "--repeats")) {
-            o->repeats = (unsigned)atoi(v);
-        } else if (!strcmp(a, "--batch")) {
-            o->batch = (size_t)atoll(v);
-        } else if (!strcmp(a, "--eval-batch")) {
-            o->eval_batch = (size_t)atoll(v);
-        } else if (!strcmp(a, "--eval-rows")) {
-            o->eval_rows = (size_t)atoll(v);
-        } else if (!strcmp(a, "--seed")) {
-            o->seed = strtoull(v, NULL, 10);
-        } else if (!strcmp(a, "--lr")) {
-            o->lr = (float)atof(v);
-        } else if (!strcmp(a, "--json")) {
-            o->json = v;
-        } else {
-            fprintf(stderr, "bench: unknown option %s\n", a);
-            usage();
-            return 1;
-        }
-    }
-    if (o->epochs < 1 || o->epochs > MAX_RUNS * 8 || o->repeats < 1 || o->repeats > MAX_RUNS ||
-        o->batch == 0 || o->eval_batch == 0) {
-        fprintf(stderr, "bench: --epochs 1..%d, --repeats 1..%d, batches > 0\n", MAX_RUNS * 8,
-                MAX_RUNS);
-        return 1;
-    }
-    o->best_burn_in = o->best_sweeps >= 80 ? 40 : o->best_sweeps / 2;
-    if (o->n_models < 0) {
-        o->n_models = o->synth_n || !o->data_dir || !*o->data_dir ? 3 : N_MODELS;
-        for (int i = 0; i < o->n_models; i++)
-            o->models[i] = i;
-    }
-    if (!o->synth_n && (!o->data_dir || !*o->data_dir)) {
-        /* `meson test --benchmark` without REC_DATA_DIR: MovieLens-100K-shaped synthetic data */
-        fprintf(stderr, "bench: no --data and no REC_DATA_DIR: using --synth 100000\n");
-        o->synth_n = 100000;
-        o->synth_users = 943;
-        o->synth_movies = 1682;
-    }
-    for (int i = 0; i < o->n_models; i++)
-        if (o->synth_n && o->models[i] >= MODEL_DEEP) {
-            fprintf(stderr, "bench: %s reads MovieLens's side features (age, gender, occupation, "
-                            "release date), which --synth data does not have: use --data\n",
-                    model_names[o->models[i]]);
-            return 1;
-        }
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     opts o;
@@ -955,7 +422,7 @@ int main(int argc, char **argv)
         printf("sgemm GFLOP/s: 1024^3 %.1f, 2048^3 %.1f (1 thread), 2048^3 %.1f (2 threads)\n",
                mc.gemm_square_1t[0], mc.gemm_square_1t[1], mc.gemm_square_2t);
         for (int i = 0; i < 6; i++)
-            printf("  %-40s %.1f\n", shape_names[i], mc.gemm_shapes[i]);
+            printf("  %-40s %.1f\n", bench_shape_names[i], mc.gemm_shapes[i]);
     }
 
     data d;
