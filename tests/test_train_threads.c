@@ -11,27 +11,40 @@
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
-/* Every kind of feature: user id, timestamp buckets and value, title id and words, genres. */
-static rec_model *rich_model(uint64_t seed)
+typedef struct feat_spec {
+    const char *column;
+    rec_feature_kind kind;
+    rec_side side;
+    uint32_t dim;
+} feat_spec;
+
+/* An MLP over features f[0..n) with one hidden layer of `units` relu units and a linear
+ * one-unit head (unbuilt). */
+static rec_model *mlp_of(const feat_spec *f, size_t n, uint32_t units, uint64_t seed)
 {
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, seed));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
-                                           REC_SIDE_USER, 8));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_BUCKETIZED,
-                                           REC_SIDE_USER, 4));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
-                                           REC_SIDE_USER, 1));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
-                                           REC_SIDE_ITEM, 8));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_TEXT,
-                                           REC_SIDE_ITEM, 8));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_genres",
-                                           REC_FEATURE_CATEGORICAL_LIST, REC_SIDE_ITEM, 4));
+    for (size_t i = 0; i < n; i++)
+        ck_assert_rec_ok(rec_model_add_feature(NULL, m, f[i].column, f[i].kind, f[i].side,
+                                               f[i].dim));
     ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_MLP));
-    ck_assert_rec_ok(rec_model_add_layer(m, 16, REC_ACTIVATION_RELU));
+    ck_assert_rec_ok(rec_model_add_layer(m, units, REC_ACTIVATION_RELU));
     ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
     return m;
+}
+
+/* Every kind of feature: user id, timestamp buckets and value, title id and words, genres. */
+static rec_model *rich_model(uint64_t seed)
+{
+    static const feat_spec f[] = {
+        {"user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 8},
+        {"timestamp", REC_FEATURE_BUCKETIZED, REC_SIDE_USER, 4},
+        {"timestamp", REC_FEATURE_NUMERIC, REC_SIDE_USER, 1},
+        {"movie_title", REC_FEATURE_CATEGORICAL, REC_SIDE_ITEM, 8},
+        {"movie_title", REC_FEATURE_TEXT, REC_SIDE_ITEM, 8},
+        {"movie_genres", REC_FEATURE_CATEGORICAL_LIST, REC_SIDE_ITEM, 4},
+    };
+    return mlp_of(f, sizeof f / sizeof *f, 16, seed);
 }
 
 static rec_model *built(rec_model *m, const rec_dataset *ds, uint32_t threads)
@@ -267,22 +280,14 @@ END_TEST
  * register-resident fused pass and gemm_thin.c's products) with a numeric feature as well. */
 static rec_model *preset_shaped_model(uint64_t seed)
 {
-    rec_model *m;
-    ck_assert_rec_ok(rec_model_create(&m, seed));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
-                                           REC_SIDE_USER, 32));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_BUCKETIZED,
-                                           REC_SIDE_USER, 32));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
-                                           REC_SIDE_USER, 1));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_id", REC_FEATURE_CATEGORICAL,
-                                           REC_SIDE_ITEM, 32));
-    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_TEXT,
-                                           REC_SIDE_ITEM, 32));
-    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_MLP));
-    ck_assert_rec_ok(rec_model_add_layer(m, 64, REC_ACTIVATION_RELU));
-    ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
-    return m;
+    static const feat_spec f[] = {
+        {"user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 32},
+        {"timestamp", REC_FEATURE_BUCKETIZED, REC_SIDE_USER, 32},
+        {"timestamp", REC_FEATURE_NUMERIC, REC_SIDE_USER, 1},
+        {"movie_id", REC_FEATURE_CATEGORICAL, REC_SIDE_ITEM, 32},
+        {"movie_title", REC_FEATURE_TEXT, REC_SIDE_ITEM, 32},
+    };
+    return mlp_of(f, sizeof f / sizeof *f, 64, seed);
 }
 
 /* A batch large enough for layer 0 to go key by key (few users and movies, so keys repeat)
