@@ -60,9 +60,9 @@ rec_status rec_features_create(rec_features **out, const rec_model *m, const rec
         *out = NULL;
     if (!out || !m || !ds)
         return rec__error(REC_EINVAL, "%s: out, model and ds must be non-NULL", fn);
-    if (!m->built)
-        return rec__error(REC_ESTATE, "%s: the model is not built; call rec_model_build() "
-                          "first", fn);
+    rec_status rc = rec__model_check_built(m, fn);
+    if (rc)
+        return rc;
     if (ds->n_rows > UINT32_MAX)
         return rec__error(REC_EINVAL, "%s: %zu rows exceed 2^32 − 1", fn, ds->n_rows);
     const rec__column *lab = rec__dataset_find(ds, m->label);
@@ -101,7 +101,7 @@ rec_status rec_features_create(rec_features **out, const rec_model *m, const rec
         rows[i] = i < n ? (uint32_t)i : 0;
     /* without labels: a non-finite label must fail only the batches that use it, as it does
      * in rec_model_compute_gradients, so the labels are copied below unchecked */
-    rec_status rc = rec__featset_build(&f->fs, m, ds, rows, n ? ask : 0, 0, fn);
+    rc = rec__featset_build(&f->fs, m, ds, rows, n ? ask : 0, 0, fn);
     rec__free(rows);
     if (rc) {
         memset(&f->fs, 0, sizeof f->fs);
@@ -204,11 +204,9 @@ rec_status rec_model_compute_gradients_features(rec_model *m, const rec_features
                                                 double *loss_out)
 {
     static const char fn[] = "rec_model_compute_gradients_features";
-    if (!m)
-        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
-    if (!m->built)
-        return rec__error(REC_ESTATE, "%s: the model is not built; call rec_model_build() "
-                          "first", fn);
+    rec_status rc = rec__model_check_built(m, fn);
+    if (rc)
+        return rc;
     if (!f || !rows || n == 0)
         return rec__error(REC_EINVAL, "%s: features and rows must be non-NULL and n > 0", fn);
     if (f->model != m)
@@ -218,7 +216,6 @@ rec_status rec_model_compute_gradients_features(rec_model *m, const rec_features
         return rec__error(REC_EINVAL, "%s: the features have no labels (the dataset had no "
                           "label column '%s')", fn, f->label);
     const size_t stride = f->fs.stride, w = m->n_feats;
-    rec_status rc;
     for (size_t i = 0; i < n; i++) {
         if (rows[i] >= f->fs.n)
             return rec__error(REC_EINVAL, "%s: rows[%zu] = %u is beyond the features' %zu rows",

@@ -589,6 +589,16 @@ rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
 
 /* ---- accessors ------------------------------------------------------------------------------ */
 
+rec_status rec__model_check_built(const rec_model *m, const char *fn)
+{
+    if (!m)
+        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
+    if (!m->built)
+        return rec__error(REC_ESTATE, "%s: the model is not built; call rec_model_build() "
+                          "first", fn);
+    return REC_OK;
+}
+
 int rec_model_is_built(const rec_model *m)
 {
     return m && m->built;

@@ -11,16 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-static rec_status check_model(const rec_model *m, const char *fn)
-{
-    if (!m)
-        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
-    if (!m->built)
-        return rec__error(REC_ESTATE, "%s: the model is not built; call rec_model_build() "
-                          "first", fn);
-    return REC_OK;
-}
-
 /* The tables in their documented order; with `want` < count, returns that table's embedding
  * (else NULL) and always the count through *count. */
 static rec_embedding *table_walk(const rec_model *m, size_t want, size_t *count)
@@ -51,7 +41,7 @@ static rec_embedding *table_walk(const rec_model *m, size_t want, size_t *count)
 static rec_status table_param(rec__param **out, const rec_model *m, size_t table,
                               const char *fn)
 {
-    rec_status rc = check_model(m, fn);
+    rec_status rc = rec__model_check_built(m, fn);
     if (rc)
         return rc;
     size_t n;
@@ -73,7 +63,7 @@ static size_t dense_size(const rec_model *m)
 
 static rec_status check_dense(const rec_model *m, const void *buf, size_t n, const char *fn)
 {
-    rec_status rc = check_model(m, fn);
+    rec_status rc = rec__model_check_built(m, fn);
     if (rc)
         return rc;
     size_t want = dense_size(m);

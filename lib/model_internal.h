@@ -283,6 +283,10 @@ static inline void rec__rowgrad_axpy(rec__rowgrad *r, uint32_t row, const float 
     rec__row_axpy(r->g + (size_t)(slot - 1) * r->dim, src, s, r->dim);
 }
 
+/* model.c: REC_EINVAL "fn: model is NULL" or REC_ESTATE "fn: the model is not built; call
+ * rec_model_build() first" (the calls that train, evaluate or read gradients). */
+REC_HIDDEN rec_status rec__model_check_built(const rec_model *m, const char *fn);
+
 /* model_features.c */
 REC_HIDDEN rec_status rec__featset_build(rec__featset *fs, const rec_model *m,
                                          const rec_dataset *ds, const uint32_t *rows, size_t n,

@@ -1659,11 +1659,9 @@ static double sweep(sampler *s, int burning_in)
 
 static rec_status check_fm(const rec_model *m, const char *fn)
 {
-    if (!m)
-        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
-    if (!m->built)
-        return rec__error(REC_ESTATE, "%s: the model is not built; call rec_model_build() "
-                          "first", fn);
+    rec_status rc = rec__model_check_built(m, fn);
+    if (rc)
+        return rc;
     if (m->interaction != REC_INTERACTION_FM)
         return rec__error(REC_EINVAL, "%s: Gibbs sampling needs a REC_INTERACTION_FM model", fn);
     return REC_OK;

@@ -792,16 +792,6 @@ static rec_status batch_step(rec_model *m, const trainer *tr, rec_optimizer *opt
 
 /* ---- training -------------------------------------------------------------------------------- */
 
-static rec_status check_built(const rec_model *m, const char *fn)
-{
-    if (!m)
-        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
-    if (!m->built)
-        return rec__error(REC_ESTATE, "%s: the model is not built; call rec_model_build() "
-                          "first", fn);
-    return REC_OK;
-}
-
 static void trainer_stop(trainer *tr)
 {
     rec__pool_stop(tr->pool);
@@ -852,7 +842,7 @@ rec_status rec_model_compute_gradients(rec_model *m, const rec_dataset *ds, cons
                                        size_t n, double *loss_out)
 {
     static const char fn[] = "rec_model_compute_gradients";
-    rec_status rc = check_built(m, fn);
+    rec_status rc = rec__model_check_built(m, fn);
     if (rc)
         return rc;
     if (!ds || !rows || n == 0)
@@ -891,7 +881,7 @@ rec_status rec__train_gradients(rec_model *m, const rec__featset *fs, const uint
 rec_status rec_model_apply_gradients(rec_model *m, rec_optimizer *opt)
 {
     static const char fn[] = "rec_model_apply_gradients";
-    rec_status rc = check_built(m, fn);
+    rec_status rc = rec__model_check_built(m, fn);
     if (rc)
         return rc;
     if (!opt)
@@ -933,7 +923,7 @@ static rec_status epoch(rec_model *m, const trainer *tr, rec_optimizer *opt,
 static rec_status check_train_args(const rec_model *m, const rec_optimizer *opt,
                                    const rec_dataset *ds, size_t batch, const char *fn)
 {
-    rec_status rc = check_built(m, fn);
+    rec_status rc = rec__model_check_built(m, fn);
     if (rc)
         return rc;
     if (!opt)
@@ -1093,7 +1083,7 @@ rec_status rec_model_evaluate(const rec_model *m, const rec_dataset *ds, size_t 
                               double *rmse_out, double *mae_out)
 {
     static const char fn[] = "rec_model_evaluate";
-    rec_status rc = check_built(m, fn);
+    rec_status rc = rec__model_check_built(m, fn);
     if (rc)
         return rc;
     if (!ds || rec_dataset_size(ds) == 0)
@@ -1111,7 +1101,7 @@ rec_status rec_model_evaluate(const rec_model *m, const rec_dataset *ds, size_t 
 rec_status rec_model_predict(const rec_model *m, const rec_dataset *ds, float *out, size_t n)
 {
     static const char fn[] = "rec_model_predict";
-    rec_status rc = check_built(m, fn);
+    rec_status rc = rec__model_check_built(m, fn);
     if (rc)
         return rc;
     if (!ds || !out)
