@@ -135,7 +135,7 @@ static void dot_round_a(void *ctx, uint32_t t, uint32_t n_pool)
     const dot_split *d = j->d;
     const uint32_t T = j->T;
     size_t lo = slice_at(j->B, t, T), n = slice_at(j->B, t + 1, T) - lo;
-    rec__workspace *ws = t ? &m->ws.extra[t].ws : &m->ws;
+    rec__workspace *ws = rec__thread_ws(m, t);
     rec__featset_gather(m, j->fs, j->idx + lo, n, ws->bk, ws->cap, ws->by);
     const uint32_t dim = m->feats[d->fe[0]].dim;
     const float *wu = rec_embedding_row(m->feats[d->fe[0]].emb, 0);

@@ -152,6 +152,12 @@ typedef struct thread_out {
     char msg[256];
 } thread_out;
 
+/* Thread t's workspace: the model's own for thread 0, its private one for the others. */
+static inline rec__workspace *rec__thread_ws(rec_model *m, uint32_t t)
+{
+    return t ? &m->ws.extra[t].ws : &m->ws;
+}
+
 /* Thread t's slice of B rows cut in T: [B·t/T, B·(t+1)/T), in 64 bits (B < 2^32, T ≤ 256). */
 static inline size_t slice_at(size_t B, uint32_t t, uint32_t T)
 {

@@ -94,11 +94,6 @@ static inline void fp_cost_update(double *c, double seconds)
     *c = *c > 0.0 ? 0.75 * *c + 0.25 * seconds : seconds;
 }
 
-static inline rec__workspace *fp_private(rec_model *m, uint32_t t)
-{
-    return t ? &m->ws.extra[t].ws : &m->ws;
-}
-
 REC_CLONES
 static void fp_round_a(void *ctx, uint32_t t, uint32_t n_pool)
 {
@@ -159,7 +154,7 @@ static void fp_round_c(void *ctx, uint32_t t, uint32_t n_pool)
     rec__workspace *sh = &j->m->ws;
     size_t lo = slice_at(j->B, t, j->T), n = slice_at(j->B, t + 1, j->T) - lo;
     float *pred = sh->act[1] + lo;
-    rec__layer0_fused_slice(j->m, sh, lo, fp_private(j->m, t), n, pred, 2.0f / (float)j->B);
+    rec__layer0_fused_slice(j->m, sh, lo, rec__thread_ws(j->m, t), n, pred, 2.0f / (float)j->B);
     rec__train_errors(pred, sh->by + lo, n, &j->out[t].sse, NULL);
 }
 
@@ -218,7 +213,7 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
     rec__param *b0 = rec__dense_bias(m->layers[0]);
     rec__param *k1 = rec__dense_kernel(m->layers[1]), *b1 = rec__dense_bias(m->layers[1]);
     for (uint32_t s = 0; s < j->T; s++)
-        rec__layer0_put_sums(m, fp_private(m, s), b0->g, k0->g, k1->g, b1->g, 1);
+        rec__layer0_put_sums(m, rec__thread_ws(m, s), b0->g, k0->g, k1->g, b1->g, 1);
     if (!j->opt)
         return;
     rec__param *own[3] = {b0, k1, b1}; /* thread 0's alone: updated whole */
