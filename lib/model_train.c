@@ -544,7 +544,7 @@ static void round_a(void *ctx, uint32_t t, uint32_t n_pool)
     rec_model *m = j->m;
     size_t lo = slice_at(j->B, t, j->T), n = slice_at(j->B, t + 1, j->T) - lo;
     rec__tstate *ts = t ? &m->ws.extra[t] : NULL;
-    rec__workspace *ws = t ? &ts->ws : &m->ws;
+    rec__workspace *ws = rec__thread_ws(m, t);
     const float *pred = forward(m, ws, j->fs, j->idx + lo, n, 1, j->B);
     rec__train_errors(pred, ws->by, n, &j->out[t].sse, NULL);
     if (isfinite(j->out[t].sse))
