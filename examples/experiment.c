@@ -37,7 +37,7 @@ static void usage(const char *prog, int compare, const experiment_opts *o)
                     "10%%\n  (for choosing hyper-parameters without the test set).\n");
 }
 
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+int experiment_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 {
     char *end;
     if (!s || !*s || *s == '-')
@@ -98,9 +98,9 @@ static int parse_args(experiment_opts *o, int argc, char **argv, const char *pro
         }
         if (!strcmp(a, "--data")) {
             o->data_dir = v;
-        } else if (!strcmp(a, "--epochs") && parse_uint(v, 100000, &n) && n > 0) {
+        } else if (!strcmp(a, "--epochs") && experiment_parse_uint(v, 100000, &n) && n > 0) {
             o->epochs = (unsigned)n;
-        } else if (!strcmp(a, "--seed") && parse_uint(v, ~0ULL, &n)) {
+        } else if (!strcmp(a, "--seed") && experiment_parse_uint(v, ~0ULL, &n)) {
             o->seed = n;
         } else if (!strcmp(a, "--split")) {
             o->split = v;
@@ -108,23 +108,23 @@ static int parse_args(experiment_opts *o, int argc, char **argv, const char *pro
             o->json = v;
         } else if (compare && !strcmp(a, "--out")) {
             o->out_dir = v;
-        } else if (!strcmp(a, "--batch") && parse_uint(v, 1 << 24, &n) && n > 0) {
+        } else if (!strcmp(a, "--batch") && experiment_parse_uint(v, 1 << 24, &n) && n > 0) {
             o->batch = (size_t)n;
-        } else if (!strcmp(a, "--eval-batch") && parse_uint(v, 1 << 24, &n) && n > 0) {
+        } else if (!strcmp(a, "--eval-batch") && experiment_parse_uint(v, 1 << 24, &n) && n > 0) {
             o->eval_batch = (size_t)n;
         } else if (!strcmp(a, "--lr") && atof(v) > 0) {
             o->lr = (float)atof(v);
-        } else if (!strcmp(a, "--threads") && parse_uint(v, 256, &n) && n > 0) {
+        } else if (!strcmp(a, "--threads") && experiment_parse_uint(v, 256, &n) && n > 0) {
             o->threads = (unsigned)n;
         } else if (compare == 2 && !strcmp(a, "--dropout") && parse_real(v, 0, 1, 1, &x)) {
             o->dropout = (float)x;
         } else if (compare == 2 && !strcmp(a, "--l2") && parse_real(v, 0, 1e6, 0, &x)) {
             o->l2 = (float)x;
-        } else if (compare == 2 && !strcmp(a, "--patience") && parse_uint(v, 100000, &n)) {
+        } else if (compare == 2 && !strcmp(a, "--patience") && experiment_parse_uint(v, 100000, &n)) {
             o->patience = (unsigned)n;
-        } else if (compare == 2 && !strcmp(a, "--dim") && parse_uint(v, 256, &n) && n > 0) {
+        } else if (compare == 2 && !strcmp(a, "--dim") && experiment_parse_uint(v, 256, &n) && n > 0) {
             o->dim = (unsigned)n;
-        } else if (compare == 2 && !strcmp(a, "--burn-in") && parse_uint(v, 100000, &n)) {
+        } else if (compare == 2 && !strcmp(a, "--burn-in") && experiment_parse_uint(v, 100000, &n)) {
             o->burn_in = (unsigned)n;
         } else if (compare == 2 && !strcmp(a, "--features")) {
             o->features = v;

@@ -65,6 +65,10 @@ typedef struct experiment_model {
     float lr;
 } experiment_model;
 
+/* A decimal count in 0..max into *out; 1 on success, 0 for anything else (empty, signed,
+ * trailing characters, too large). */
+int experiment_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+
 /* Parse flags; returns 0 on success, 1 after printing usage (or an error) to stderr. */
 int experiment_parse(experiment_opts *o, int argc, char **argv, const char *prog, int compare);
 

@@ -16,6 +16,8 @@
 #include <rec.h>
 #include <rec/mpi.h>
 
+#include "experiment.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,18 +58,6 @@ static void usage(void)
             "  --single: train in one process without MPI collectives (the reference).\n");
 }
 
-static int parse_size(const char *s, size_t max, size_t *out)
-{
-    char *end;
-    if (!s || !*s || *s == '-')
-        return 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || v > max)
-        return 0;
-    *out = (size_t)v;
-    return 1;
-}
-
 static int parse(opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
@@ -81,7 +71,7 @@ static int parse(opts *o, int argc, char **argv)
     o->lr = 0.1f;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        size_t n;
+        unsigned long long n;
         if (!strcmp(a, "--single") || !strcmp(a, "--quiet") || !strcmp(a, "--no-eval")) {
             *(a[2] == 's' ? &o->single : a[2] == 'q' ? &o->quiet : &o->no_eval) = 1;
             continue;
@@ -106,19 +96,19 @@ static int parse(opts *o, int argc, char **argv)
             o->synth_n = (size_t)cnt;
             o->synth_users = (uint32_t)u;
             o->synth_movies = (uint32_t)m;
-        } else if (!strcmp(a, "--epochs") && parse_size(v, 100000, &n) && n > 0) {
+        } else if (!strcmp(a, "--epochs") && experiment_parse_uint(v, 100000, &n) && n > 0) {
             o->epochs = (unsigned)n;
-        } else if (!strcmp(a, "--batch") && parse_size(v, 1 << 24, &n) && n > 0) {
-            o->batch = n;
-        } else if (!strcmp(a, "--eval-batch") && parse_size(v, 1 << 24, &n) && n > 0) {
-            o->eval_batch = n;
-        } else if (!strcmp(a, "--eval-rows") && parse_size(v, (size_t)1 << 32, &n) && n > 0) {
-            o->eval_rows = n;
+        } else if (!strcmp(a, "--batch") && experiment_parse_uint(v, 1 << 24, &n) && n > 0) {
+            o->batch = (size_t)n;
+        } else if (!strcmp(a, "--eval-batch") && experiment_parse_uint(v, 1 << 24, &n) && n > 0) {
+            o->eval_batch = (size_t)n;
+        } else if (!strcmp(a, "--eval-rows") && experiment_parse_uint(v, 1ULL << 32, &n) && n > 0) {
+            o->eval_rows = (size_t)n;
         } else if (!strcmp(a, "--lr") && atof(v) > 0) {
             o->lr = (float)atof(v);
-        } else if (!strcmp(a, "--seed") && parse_size(v, SIZE_MAX, &n)) {
+        } else if (!strcmp(a, "--seed") && experiment_parse_uint(v, SIZE_MAX, &n)) {
             o->seed = n;
-        } else if (!strcmp(a, "--threads") && parse_size(v, 256, &n) && n > 0) {
+        } else if (!strcmp(a, "--threads") && experiment_parse_uint(v, 256, &n) && n > 0) {
             o->threads = (unsigned)n;
         } else if (!strcmp(a, "--exchange") &&
                    (!strcmp(v, "auto") || !strcmp(v, "sparse") || !strcmp(v, "dense"))) {
