@@ -396,18 +396,25 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
         rec__param *pu = rec__embedding_param(m->feats[fu].emb);
         rec__param *pv = rec__embedding_param(m->feats[fv].emb);
         const uint32_t *iu = ws->bk + fu * ws->cap, *iv = ws->bk + fv * ws->cap;
+        if (ts) {
+            for (size_t b = 0; b < n; b++) {
+                uint32_t ru = iu[b], rv = iv[b];
+                const float g = scale * (pred[b] - ws->by[b]);
+                /* ∂L/∂E_u[ru] += g·v, ∂L/∂E_v[rv] += g·u */
+                rec__rowgrad_axpy(&ts->rg[fu], ru, pv->w + (size_t)rv * d, g);
+                rec__rowgrad_axpy(&ts->rg[fv], rv, pu->w + (size_t)ru * d, g);
+            }
+            return;
+        }
+        rec__param_mark_rows(pu, iu, n);
+        rec__param_mark_rows(pv, iv, n);
+        float *restrict gu = pu->g, *restrict gv = pv->g;
+        const float *wu = pu->w, *wv = pv->w;
         for (size_t b = 0; b < n; b++) {
             uint32_t ru = iu[b], rv = iv[b];
             const float g = scale * (pred[b] - ws->by[b]);
-            const float *u = pu->w + (size_t)ru * d, *v = pv->w + (size_t)rv * d;
-            /* ∂L/∂E_u[ru] += g·v, ∂L/∂E_v[rv] += g·u */
-            if (ts) {
-                rec__rowgrad_axpy(&ts->rg[fu], ru, v, g);
-                rec__rowgrad_axpy(&ts->rg[fv], rv, u, g);
-            } else {
-                rec__row_axpy(rec__param_row(pu, ru), v, g, d);
-                rec__row_axpy(rec__param_row(pv, rv), u, g, d);
-            }
+            rec__row_axpy(gu + (size_t)ru * d, wv + (size_t)rv * d, g, d);
+            rec__row_axpy(gv + (size_t)rv * d, wu + (size_t)ru * d, g, d);
         }
         return;
     }
@@ -759,6 +766,13 @@ static rec_status batch_step(rec_model *m, const trainer *tr, rec_optimizer *opt
         return rec__fp_batch_step(m, pool, out, tr->owner, tr->cost, opt, fs, idx, B, T, sse,
                                   fn);
     if (T == 1) {
+        rec_status rc;
+        if (rec__dot_fused_step(m, fs, idx, B, sse, &rc, fn)) {
+            if (rc)
+                return rc;
+            rec__ext_regularize(m);
+            return opt ? rec__apply_serial(m, opt) : REC_OK;
+        }
         const float *pred = forward(m, &m->ws, fs, idx, B, 1, B);
         rec__train_errors(pred, m->ws.by, B, sse, NULL);
         if (!isfinite(*sse))

@@ -4,6 +4,56 @@
 
 #include <math.h>
 
+/* ---- the DOT model on one thread -------------------------------------------------------------
+
+The weights do not move within a batch, so example b's gradient can be added as soon as its
+prediction is known:  ŷ_b = u·v,  g_b = 2 (ŷ_b − y_b) / B,  ∂E_u[u_b] += g_b v,  ∂E_v[v_b] += g_b u,
+reading each row pair once instead of once in forward() and again in backward(). The additions
+are those of the two-pass path in the same order, so the bits are the same. A batch whose loss
+is not finite must leave no gradient behind (it is refused): the pass runs only when no gradient
+is pending, so clearing the rows it touched restores the state exactly. */
+REC_CLONES
+int rec__dot_fused_step(rec_model *m, const rec__featset *fs, const uint32_t *idx, size_t B,
+                        double *sse, rec_status *rc, const char *fn)
+{
+    size_t fu, fv;
+    if (!dot_pair(m, &fu, &fv) || !fs->has_labels)
+        return 0;
+    rec__param *pu = rec__embedding_param(m->feats[fu].emb);
+    rec__param *pv = rec__embedding_param(m->feats[fv].emb);
+    if (pu->n_touched || pv->n_touched)
+        return 0;
+    rec__workspace *ws = &m->ws;
+    rec__featset_gather(m, fs, idx, B, ws->bk, ws->cap, ws->by);
+    const uint32_t d = m->feats[fu].dim;
+    const uint32_t *iu = ws->bk + fu * ws->cap, *iv = ws->bk + fv * ws->cap;
+    const float *y = ws->by;
+    rec__param_mark_rows(pu, iu, B);
+    rec__param_mark_rows(pv, iv, B);
+    float *restrict gu = pu->g, *restrict gv = pv->g;
+    const float *wu = pu->w, *wv = pv->w;
+    const float scale = 2.0f / (float)B; /* as in backward() */
+    double s2 = 0.0;
+    for (size_t b = 0; b < B; b++) {
+        const float *u = wu + (size_t)iu[b] * d, *v = wv + (size_t)iv[b] * d;
+        float pred = dot_row(u, v, d);
+        double e = (double)pred - (double)y[b]; /* as rec__train_errors */
+        s2 += e * e;
+        const float g = scale * (pred - y[b]);
+        rec__row_axpy(gu + (size_t)iu[b] * d, v, g, d);
+        rec__row_axpy(gv + (size_t)iv[b] * d, u, g, d);
+    }
+    *sse = s2;
+    if (!isfinite(s2)) {
+        rec__param_zero_grad(pu);
+        rec__param_zero_grad(pv);
+        *rc = rec__diverged(fn);
+    } else {
+        *rc = REC_OK;
+    }
+    return 1;
+}
+
 /* ---- the DOT model on T > 1 threads --------------------------------------------------------
 
 A DOT batch does little arithmetic per example (a 32-wide dot product and two row updates), so

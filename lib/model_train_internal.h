@@ -189,7 +189,12 @@ REC_HIDDEN void rec__apply_range(rec_optimizer *opt, const rec__param *p, size_t
 REC_HIDDEN void rec__apply_rows(rec_optimizer *opt, const rec__param *p, uint32_t *rows,
                                 size_t k, thread_out *o);
 
-/* ---- the DOT model on T > 1 threads (model_train_dot.c) -------------------------------------- */
+/* ---- the DOT model (model_train_dot.c) --------------------------------------------------------- */
+
+/* One thread, no gradient pending: forward and backward in one pass. Returns 0 (and does
+ * nothing) when it does not apply; otherwise 1, with *rc and *sse set. */
+REC_HIDDEN int rec__dot_fused_step(rec_model *m, const rec__featset *fs, const uint32_t *idx,
+                                   size_t B, double *sse, rec_status *rc, const char *fn);
 
 typedef struct dot_split dot_split;
 REC_HIDDEN rec_status rec__dot_split_create(dot_split **out, const rec_model *m, uint32_t T,

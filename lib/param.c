@@ -18,7 +18,8 @@ rec_status rec__param_init(rec__param *p, size_t n, uint32_t row_dim)
     rec__advise_hugepages(p->g, n * sizeof(float));
     if (row_dim > 0) {
         size_t rows = n / row_dim;
-        p->touched = rec__malloc(rows * sizeof(uint32_t));
+        /* one spare slot: rec__param_mark_rows writes before it knows whether to keep */
+        p->touched = rec__malloc((rows + 1) * sizeof(uint32_t));
         p->is_touched = rec__calloc(rows, 1);
         if (!p->touched || !p->is_touched)
             goto fail;
