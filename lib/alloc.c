@@ -76,6 +76,27 @@ void *rec__realloc(void *p, size_t size)
     return realloc(p, size ? size : 1);
 }
 
+void *rec__malloc_lines(size_t size)
+{
+    if (should_fail() || size > MAX_ALLOC)
+        return NULL;
+    /* aligned_alloc wants a multiple of the alignment */
+    return aligned_alloc(64, size ? (size + 63) & ~(size_t)63 : 64);
+}
+
+void *rec__calloc_lines(size_t n, size_t size)
+{
+    size_t bytes;
+    if (!rec__mul_size(n, size, &bytes))
+        return NULL;
+    void *p = rec__malloc_lines(bytes);
+    if (p) {
+        rec__advise_hugepages(p, bytes); /* before the first write, which faults pages in */
+        memset(p, 0, bytes);
+    }
+    return p;
+}
+
 void rec__advise_hugepages(void *p, size_t bytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)

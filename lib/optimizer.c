@@ -173,7 +173,7 @@ static rec_status adagrad_init_state(rec_optimizer *opt, rec__param *p, const ch
     size_t bytes;
     if (!rec__mul_size(p->n, sizeof(float), &bytes))
         return rec__error(REC_ENOMEM, "%s: %zu accumulators overflow", fn, p->n);
-    float *a = rec__malloc(bytes);
+    float *a = rec__malloc_lines(bytes);
     if (!a)
         return rec__error(REC_ENOMEM, "%s: out of memory for %zu Adagrad accumulators", fn, p->n);
     rec__advise_hugepages(a, bytes);
@@ -186,8 +186,8 @@ static rec_status adagrad_init_state(rec_optimizer *opt, rec__param *p, const ch
 /* Adam's state: first and second moments, starting at 0. */
 static rec_status adam_init_state(rec__param *p, const char *fn)
 {
-    p->slot[0] = rec__calloc(p->n, sizeof(float));
-    p->slot[1] = rec__calloc(p->n, sizeof(float));
+    p->slot[0] = rec__calloc_lines(p->n, sizeof(float));
+    p->slot[1] = rec__calloc_lines(p->n, sizeof(float));
     if (!p->slot[0] || !p->slot[1]) {
         rec__free(p->slot[0]);
         rec__free(p->slot[1]);

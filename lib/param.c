@@ -10,8 +10,8 @@ rec_status rec__param_init(rec__param *p, size_t n, uint32_t row_dim)
     memset(p, 0, sizeof *p);
     p->n = n;
     p->row_dim = row_dim;
-    p->w = rec__malloc(n * sizeof(float));
-    p->g = rec__calloc(n, sizeof(float));
+    p->w = rec__malloc_lines(n * sizeof(float));
+    p->g = rec__calloc_lines(n, sizeof(float));
     if (!p->w || !p->g)
         goto fail;
     rec__advise_hugepages(p->w, n * sizeof(float));

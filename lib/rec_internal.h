@@ -54,6 +54,11 @@ REC_HIDDEN rec_status rec__error(rec_status code, const char *fmt, ...)
 REC_HIDDEN void *rec__malloc(size_t size);
 REC_HIDDEN void *rec__calloc(size_t n, size_t size);
 REC_HIDDEN void *rec__realloc(void *p, size_t size);
+/* As rec__malloc and rec__calloc, 64-byte (cache line) aligned; freed by rec__free. Weight,
+ * gradient and state tables: a row of 16·k floats then fills whole lines, so threads that
+ * own different rows share no line, and a row costs the fewest line fetches. */
+REC_HIDDEN void *rec__malloc_lines(size_t size);
+REC_HIDDEN void *rec__calloc_lines(size_t n, size_t size);
 /* Ask the kernel to back the large block p[0..bytes) with huge pages (Linux transparent huge
  * pages in "madvise" mode; a no-op elsewhere and for blocks under 4 MB). Call it before the
  * block is first written. Randomly indexed tables (embedding rows, feature records) of tens to
