@@ -94,19 +94,21 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
     if (!rec__mul_size(cap, m->width, &xs) || xs > SIZE_MAX / sizeof(float) ||
         !rec__mul_size(cap, widest, &ds) || ds > SIZE_MAX / sizeof(float))
         return rec__error(REC_EINVAL, "batch of %zu examples is too large", cap);
+    /* rows of activations, δ, P and Δ start on cache lines: a row of 64 floats is then 4
+     * lines, not 5 */
     ws->bk = rec__malloc(cap * (m->n_feats ? m->n_feats : 1) * sizeof *ws->bk);
     ws->by = rec__malloc(cap * sizeof *ws->by);
-    ws->x = rec__malloc(xs * sizeof(float));
-    ws->dx = rec__malloc(xs * sizeof(float));
+    ws->x = rec__malloc_lines(xs * sizeof(float));
+    ws->dx = rec__malloc_lines(xs * sizeof(float));
     ws->pred = rec__malloc(cap * sizeof(float));
-    ws->delta = rec__malloc(ds * sizeof(float));
+    ws->delta = rec__malloc_lines(ds * sizeof(float));
     ws->act = rec__calloc(m->n_layers ? m->n_layers : 1, sizeof(float *));
     ws->dact = rec__calloc(m->n_layers ? m->n_layers : 1, sizeof(float *));
     int ok = ws->bk && ws->by && ws->x && ws->dx && ws->pred && ws->delta && ws->act &&
              ws->dact;
     for (size_t l = 0; ok && l < m->n_layers; l++) {
-        ws->act[l] = rec__malloc(cap * m->units[l] * sizeof(float));
-        ws->dact[l] = rec__malloc(cap * m->units[l] * sizeof(float));
+        ws->act[l] = rec__malloc_lines(cap * m->units[l] * sizeof(float));
+        ws->dact[l] = rec__malloc_lines(cap * m->units[l] * sizeof(float));
         ok = ws->act[l] && ws->dact[l];
     }
     if (ok && train && m->interaction == REC_INTERACTION_MLP && m->n_layers &&
@@ -123,9 +125,9 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
             }
             l->sidx = rec__malloc(cap * sizeof *l->sidx);
             l->ukeys = rec__malloc(cap * sizeof *l->ukeys);
-            l->x = rec__malloc(cap * f->dim * sizeof *l->x);
+            l->x = rec__malloc_lines(cap * f->dim * sizeof *l->x);
             /* P_f, then (from cap · units on) Δ_f: the fused pass reads one, writes the other */
-            l->p = rec__malloc(2 * cap * m->units[0] * sizeof *l->p);
+            l->p = rec__malloc_lines(2 * cap * m->units[0] * sizeof *l->p);
             ok = l->sidx && l->ukeys && l->x && l->p;
             if (ok && (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED)) {
                 l->n_kslot = rec_embedding_rows(f->emb);
