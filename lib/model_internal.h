@@ -114,6 +114,14 @@ typedef struct rec__workspace {
     float *delta;   /* cap × widest layer: δ = ∂loss/∂output ∘ act′ of the layer in backward */
     rec__l0 *l0;    /* MLP: per feature (unused for NUMERIC) */
     int by_feature; /* current slice: layer 0 went feature by feature (rec__l0) */
+    /* Feature-parallel training of the presets' shape (model_train_mlp.c): per example of the
+     * batch, ∂L/∂ŷ (fp_g, cap) and relu′ of z as the bits of its 64 units (fp_relu, cap), from
+     * which δ_b = ∂L/∂ŷ_b · w₁ ∘ relu′ is rebuilt with the head's weights of the batch
+     * (fp_w1, units); fp_delta: δ rows are stored too (a keyed feature is not factored). */
+    float *fp_g;
+    uint64_t *fp_relu;
+    float *fp_w1;
+    int fp_delta;
     /* Training with T > 1 threads (the model's own workspace only): rec__tstate of threads
      * 0..n_extra − 1, see model_train.c. */
     struct rec__tstate *extra;

@@ -67,6 +67,9 @@ void rec__workspace_release(rec__workspace *ws, const rec_model *m)
     rec__free(ws->dx);
     rec__free(ws->pred);
     rec__free(ws->delta);
+    rec__free(ws->fp_g);
+    rec__free(ws->fp_relu);
+    rec__free(ws->fp_w1);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -114,7 +117,10 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
     if (ok && train && m->interaction == REC_INTERACTION_MLP && m->n_layers &&
         cap >= FACTOR_MIN) {
         ws->l0 = rec__calloc(m->n_feats ? m->n_feats : 1, sizeof *ws->l0);
-        ok = ws->l0 != NULL;
+        ws->fp_g = rec__malloc_lines(cap * sizeof *ws->fp_g);
+        ws->fp_relu = rec__malloc_lines(cap * sizeof *ws->fp_relu);
+        ws->fp_w1 = rec__malloc_lines(m->units[0] * sizeof *ws->fp_w1);
+        ok = ws->l0 && ws->fp_g && ws->fp_relu && ws->fp_w1;
         for (size_t i = 0; ok && i < m->n_feats; i++) {
             const rec__feature *f = &m->feats[i];
             rec__l0 *l = &ws->l0[i];

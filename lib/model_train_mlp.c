@@ -3,6 +3,7 @@
 #include "model_train_internal.h"
 
 #include <math.h>
+#include <string.h>
 
 /* ---- an MLP with a one-unit head on T > 1 threads -----------------------------------------
 
@@ -41,6 +42,7 @@ typedef struct fp_job {
     rec_optimizer *opt; /* round D updates; NULL: gradients only */
     thread_out *out;
     uint32_t *owner;    /* per feature, from fp_assign */
+    int relu;           /* round D rebuilds δ from the hand-off (fp_g, fp_relu, fp_w1) */
     double *cost;       /* per feature: seconds of round B, then of round D (2 × n_feats) */
 } fp_job;
 
@@ -165,6 +167,42 @@ static void fp_update_rows(fp_job *j, rec__param *p, size_t r0, size_t r1, size_
     rec__apply_range(j->opt, p, r0 * cols, (r1 - r0) * cols, &j->out[t]);
 }
 
+/* Δ_f = Σ_{b: key(b) = k} δ_b for up to FP_GROUP factored features at once (ls[0..k)), in
+ * the batch's order, with δ_b rebuilt from the hand-off of round C: δ_b = g_b w₁ ∘ relu′(z_b),
+ * the very operations of the fused pass (a product, kept or replaced by +0), so the very bits.
+ * Reading 68 bytes per example instead of δ_b's 256, half of them written by the other core,
+ * is what makes it pay: on ML-100K enriched every owner read the whole 512 KB δ array once per
+ * feature. */
+#define FP_GROUP 16
+
+typedef float fp_f16 __attribute__((vector_size(64)));
+typedef int32_t fp_i16 __attribute__((vector_size(64)));
+
+REC_CLONES
+static void fp_delta_pass(const rec__workspace *sh, rec__l0 *const *ls, size_t k, size_t B)
+{
+    enum { H = 64 }; /* the hand-off is made by the presets' fused pass alone */
+    const fp_i16 bit = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
+                        32768};
+    uint32_t seen[FP_GROUP] = {0};
+    _Alignas(64) float db[H];
+    fp_f16 w1[4];
+    memcpy(w1, sh->fp_w1, sizeof w1);
+    for (size_t b = 0; b < B; b++) {
+        const float g = sh->fp_g[b];
+        const uint64_t bits = sh->fp_relu[b];
+        for (int c = 0; c < 4; c++) {
+            /* lane j of part c kept where bit 16c + j is set, else +0 (as the fused pass) */
+            fp_i16 on = ((fp_i16){0} + (int32_t)((bits >> (16 * c)) & 0xffff)) & bit;
+            fp_f16 d = g * w1[c];
+            d = (fp_f16)((fp_i16)d & (on != 0));
+            memcpy(db + 16 * c, &d, sizeof d);
+        }
+        for (size_t i = 0; i < k; i++)
+            l0_delta_add(ls[i]->p + H, ls[i]->sidx[b], &seen[i], db, H, L0_LD(H));
+    }
+}
+
 REC_CLONES
 static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
 {
@@ -177,6 +215,27 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
     const size_t B = j->B;
     const uint32_t H = m->units[0];
     rec__param *k0 = rec__dense_kernel(m->layers[0]);
+    /* with the hand-off (fp_relu), the Δ of this thread's factored features first, together;
+     * its time is shared out between them for fp_assign */
+    double shared = 0.0;
+    if (j->relu) {
+        rec__l0 *ls[FP_GROUP];
+        size_t k = 0, n_fact = 0;
+        const double t0 = rec__now();
+        for (size_t i = 0; i <= m->n_feats; i++) {
+            int mine = i < m->n_feats && m->feats[i].emb && j->owner[i] == t &&
+                       sh->l0[i].factored;
+            if (mine)
+                ls[k++] = &sh->l0[i];
+            if (k == FP_GROUP || (i == m->n_feats && k)) {
+                fp_delta_pass(sh, ls, k, B);
+                n_fact += k;
+                k = 0;
+            }
+        }
+        if (n_fact)
+            shared = (rec__now() - t0) / (double)n_fact;
+    }
     for (size_t i = m->n_feats; i-- > 0;) {
         const rec__feature *f = &m->feats[i];
         if (!f->emb || j->owner[i] != t)
@@ -186,7 +245,11 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
         const float *dl = sh->delta;
         size_t ldd = H;
         const uint32_t *keys = l->keys;
-        if (l->factored) {
+        if (l->factored && j->relu) {
+            dl = l->p + H;
+            ldd = L0_LD(H);
+            keys = l->ukeys;
+        } else if (l->factored) {
             /* Δ_k = Σ_{b: key(b) = k} δ_b, in the batch's order */
             float *d = l->p + H;
             uint32_t seen = 0;
@@ -205,7 +268,8 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
                 rec__thread_fail(&j->out[t], rc);
             fp_update_rows(j, k0, f->offset, f->offset + f->dim, H, t);
         }
-        fp_cost_update(&j->cost[m->n_feats + i], rec__now() - t0);
+        fp_cost_update(&j->cost[m->n_feats + i],
+                       rec__now() - t0 + (l->factored && j->relu ? shared : 0.0));
     }
     if (t != 0)
         return;
@@ -232,10 +296,20 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out, ui
                               const uint32_t *idx, size_t B, uint32_t T, double *sse,
                               const char *fn)
 {
-    fp_job j = {m, fs, idx, B, T, NULL, out, owner, cost};
+    fp_job j = {m, fs, idx, B, T, NULL, out, owner, 0, cost};
     rec__pool_run(pool, fp_round_a, &j);
     fp_assign(m, fs, owner, cost, T);
     rec__pool_run(pool, fp_round_b, &j);
+    /* the hand-off needs the presets' fused pass (model_layer0_r64.c); δ rows are still
+     * stored for the features that were not factored, which read them directly */
+    rec__workspace *sh = &m->ws;
+    const uint32_t H = m->units[0];
+    j.relu = rec__layer0_r64_applies(m);
+    sh->fp_delta = !j.relu;
+    for (size_t i = 0; i < m->n_feats; i++)
+        sh->fp_delta |= m->feats[i].emb && !sh->l0[i].factored;
+    /* round D rebuilds δ with the head's weights of round C: thread 0 updates them in D */
+    memcpy(sh->fp_w1, rec__dense_kernel(m->layers[1])->w, H * sizeof *sh->fp_w1);
     rec__pool_run(pool, fp_round_c, &j);
     *sse = rec__sum_sse(out, T);
     if (!isfinite(*sse)) /* nothing was added to any gradient yet */

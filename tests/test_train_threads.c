@@ -334,6 +334,65 @@ START_TEST(test_train_threads_keyed_layer0_gradient)
 }
 END_TEST
 
+/* Table t's touched rows of m, ordered by row id, as (row, gradient row) records. */
+static float *table_grad_by_row(const rec_model *m, size_t t, size_t *n_out, uint32_t *dim_out)
+{
+    size_t n;
+    uint32_t dim;
+    ck_assert_rec_ok(rec_model_grad_table_shape(NULL, &dim, &n, m, t));
+    uint32_t *rows = malloc((n ? n : 1) * sizeof *rows);
+    float *g = malloc((n ? n : 1) * dim * sizeof *g), *out = malloc((n ? n : 1) * dim * sizeof *g);
+    ck_assert_ptr_nonnull(rows);
+    ck_assert_ptr_nonnull(g);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_rec_ok(rec_model_grad_table_get(rows, g, n, &n, m, t));
+    /* selection by row id: the tables are small */
+    size_t k = 0;
+    for (uint32_t r = 0; k < n; r++)
+        for (size_t i = 0; i < n; i++)
+            if (rows[i] == r)
+                memcpy(out + dim * k++, g + dim * i, dim * sizeof *g);
+    free(rows);
+    free(g);
+    *n_out = n;
+    *dim_out = dim;
+    return out;
+}
+
+/* On 2 and 3 threads, the presets' shape goes feature by feature with each keyed feature's Δ
+ * rebuilt by its owner from the fused pass's hand-off (∂L/∂ŷ and relu′ bits,
+ * model_train_mlp.c): the embedding tables' gradients are then the very bits of one thread. */
+START_TEST(test_train_threads_feature_parallel_tables_bitwise)
+{
+    rec_dataset *ds = fx_synth(4000, 30, 40, 6);
+    uint32_t rows[512];
+    for (uint32_t i = 0; i < 512; i++)
+        rows[i] = (i * 13) % 4000;
+    rec_model *one = built(preset_shaped_model(4), ds, 1);
+    ck_assert_rec_ok(rec_model_compute_gradients(one, ds, rows, 512, NULL));
+    for (uint32_t t = 2; t <= 3; t++) {
+        rec_model *m = built(preset_shaped_model(4), ds, t);
+        ck_assert_rec_ok(rec_model_compute_gradients(m, ds, rows, 512, NULL));
+        ck_assert_uint_eq(rec_model_grad_n_tables(m), 4);
+        for (size_t tb = 0; tb < rec_model_grad_n_tables(m); tb++) {
+            size_t n1, n2;
+            uint32_t d1, d2;
+            float *a = table_grad_by_row(one, tb, &n1, &d1);
+            float *b = table_grad_by_row(m, tb, &n2, &d2);
+            ck_assert_uint_eq(n1, n2);
+            ck_assert_uint_gt(n1, 0);
+            ck_assert_msg(memcmp(a, b, n1 * d1 * sizeof *a) == 0,
+                          "table %zu gradient on %u threads differs from 1 thread", tb, t);
+            free(a);
+            free(b);
+        }
+        rec_model_free(m);
+    }
+    rec_model_free(one);
+    rec_dataset_free(ds);
+}
+END_TEST
+
 /* One epoch (batches of 500) of the preset p, or (p < 0) of rich_model(2), on 1 and on 2
  * threads, with Adam (adam) or Adagrad at lr: the scaled difference of the final weights. */
 static double epoch_two_threads_vs_one(const rec_dataset *ds, int p, int adam, float lr)
@@ -548,6 +607,7 @@ static Suite *train_threads_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_train_threads_gradients_match_one_thread);
     tcase_add_test(tc, test_train_threads_keyed_layer0_gradient);
+    tcase_add_test(tc, test_train_threads_feature_parallel_tables_bitwise);
     tcase_add_test(tc, test_train_threads_steps_match_one_thread);
     tcase_add_test(tc, test_train_threads_divergence_is_reported);
     tcase_add_test(tc, test_train_threads_dot_bitwise_equal_across_threads);
