@@ -167,20 +167,25 @@ rec_status rec_discretization_boundaries(const rec_discretization *disc, double 
 }
 
 /* upper_bound: the first index whose boundary is > x, i.e. the count of boundaries ≤ x.
- * NaN compares false with everything, so it is sent to bucket 0 explicitly. */
+ * NaN compares false with everything, so it is sent to bucket 0 explicitly.
+ *
+ * Without branches: the range [base, base + n) holds the last boundary ≤ x, if any; each
+ * step keeps the half that does (a conditional move), and the last comparison counts the
+ * boundary left. A branch per step is a coin toss the predictor loses half the time: the
+ * timestamps of an evaluation set (1,000 boundaries) took 60 ns each, a sixth of an
+ * enriched evaluation on MovieLens 100K. */
 static uint32_t bucket(const rec_discretization *d, double x)
 {
-    if (isnan(x))
+    if (isnan(x) || d->n == 0)
         return 0;
-    size_t lo = 0, hi = d->n; /* answer in [lo, hi] */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->b[mid] <= x)
-            lo = mid + 1;
-        else
-            hi = mid;
+    const double *base = d->b;
+    size_t n = d->n;
+    while (n > 1) {
+        size_t half = n / 2;
+        base = base[half] <= x ? base + half : base;
+        n -= half;
     }
-    return (uint32_t)lo; /* n ≤ UINT32_MAX: alloc_boundaries */
+    return (uint32_t)((size_t)(base - d->b) + (*base <= x)); /* n ≤ UINT32_MAX */
 }
 
 uint32_t rec_discretization_bucket(const rec_discretization *disc, double x)

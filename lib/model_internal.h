@@ -112,6 +112,7 @@ typedef struct rec__workspace {
     float **dact;   /* per layer, cap × units: ∂loss/∂output */
     float *pred;    /* cap: DOT predictions (an MLP predicts into its last act) */
     float *delta;   /* cap × widest layer: δ = ∂loss/∂output ∘ act′ of the layer in backward */
+    int train;      /* dx, dact and delta exist (reserved for training) */
     rec__l0 *l0;    /* MLP: per feature (unused for NUMERIC) */
     int by_feature; /* current slice: layer 0 went feature by feature (rec__l0) */
     /* Feature-parallel training of the presets' shape (model_train_mlp.c): per example of the

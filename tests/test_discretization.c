@@ -39,6 +39,37 @@ START_TEST(test_discretization_bucket_at_and_around_boundaries)
 }
 END_TEST
 
+/* Against the definition, #{b ≤ x} counted one by one, on every length 0..40 of sorted
+ * boundaries with many repeats and on x at, between and beyond them (the search has no
+ * branches, so each length exercises its own sequence of halvings). */
+START_TEST(test_discretization_bucket_matches_count)
+{
+    uint64_t s = 12345;
+    for (size_t n = 0; n <= 40; n++) {
+        for (int rep = 0; rep < 50; rep++) {
+            double b[40];
+            double v = -3.0;
+            for (size_t i = 0; i < n; i++) {
+                s = s * 6364136223846793005ull + 1442695040888963407ull;
+                v += (double)((s >> 33) % 3); /* steps of 0, 1 or 2: repeats */
+                b[i] = v;
+            }
+            rec_discretization *d = NULL;
+            ck_assert_rec_ok(rec_discretization_create(&d, b, n));
+            for (double x = -5.0; x <= v + 2.0; x += 0.5) {
+                uint32_t want = 0;
+                for (size_t i = 0; i < n; i++)
+                    want += b[i] <= x;
+                ck_assert_msg(rec_discretization_bucket(d, x) == want,
+                              "n %zu x %g: bucket %u, want %u", n, x,
+                              rec_discretization_bucket(d, x), want);
+            }
+            rec_discretization_free(d);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_discretization_apply_batch)
 {
     rec_discretization *d = make_b4();
@@ -249,6 +280,7 @@ static Suite *discretization_suite(void)
     Suite *s = suite_create("discretization");
     TCase *tc = tcase_create("bucket");
     tcase_add_test(tc, test_discretization_bucket_at_and_around_boundaries);
+    tcase_add_test(tc, test_discretization_bucket_matches_count);
     tcase_add_test(tc, test_discretization_apply_batch);
     tcase_add_test(tc, test_discretization_no_boundaries_one_bucket);
     tcase_add_test(tc, test_discretization_boundaries_copy);
