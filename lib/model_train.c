@@ -1004,6 +1004,7 @@ rec_status rec_model_train_epoch(rec_model *m, rec_optimizer *opt, const rec_dat
 
 /* Rows per thread below which evaluation and prediction stay on one thread. */
 #define MIN_CHUNK 1024
+#define MIN_CHUNK_DOT 65536
 /* Rows a thread's forward pass takes at a time, at most (the caller's batch size may be
  * smaller). A prediction does not depend on the rows beside it, so this changes no result;
  * it bounds the workspace that every call allocates and faults in page by page (ML-100K
@@ -1059,7 +1060,10 @@ static rec_status run_forward(const rec_model *m, rec__pool *pool, const rec__fe
     if (rec__mcmc_active(m)) /* the posterior mean over the stored samples (model_mcmc.c) */
         return rec__mcmc_forward(m, fs, pred_out, sse, sae, fn);
     uint32_t avail = pool ? rec__pool_size(pool) : usable_threads(m);
-    uint32_t T = threads_for(fs->n, avail ? avail : 1, MIN_CHUNK);
+    /* a DOT prediction is 10 ns: a chunk must be far larger to pay for starting a thread */
+    size_t fu, fv;
+    uint32_t T = threads_for(fs->n, avail ? avail : 1,
+                             dot_pair(m, &fu, &fv) && !pool ? MIN_CHUNK_DOT : MIN_CHUNK);
     size_t chunk = (fs->n + T - 1) / T;
     if (batch > chunk)
         batch = chunk;
