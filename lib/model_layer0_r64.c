@@ -14,18 +14,26 @@
 
 /* 16 int32 lanes: the masks of vector comparisons (relu and its derivative on the bits) */
 typedef int32_t i16v __attribute__((vector_size(64)));
-/* The 16 lanes of a comparison's mask as the bits of an integer (lane j: bit j), with
- * vector operations only: each lane keeps its own bit, then four halvings OR them together. */
-static inline __attribute__((always_inline)) uint32_t mask_bits(i16v mk)
+/* The 16 lanes of a comparison's mask as the bits of an integer (lane j: bit j). With
+ * __builtin_shufflevector (GCC 12, clang) in vector operations only: each lane keeps its own
+ * bit, then four halvings OR them together; elsewhere lane by lane. */
+static inline __attribute__((always_inline)) uint32_t mask_bits(const i16v *mk)
 {
     const i16v bit = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
                       32768};
-    i16v t = mk & bit;
-    t |= __builtin_shuffle(t, (i16v){8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7});
-    t |= __builtin_shuffle(t, (i16v){4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11});
-    t |= __builtin_shuffle(t, (i16v){2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13});
-    t |= __builtin_shuffle(t, (i16v){1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14});
+    i16v t = *mk & bit;
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+    t |= __builtin_shufflevector(t, t, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+    t |= __builtin_shufflevector(t, t, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
+    t |= __builtin_shufflevector(t, t, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+    t |= __builtin_shufflevector(t, t, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
     return (uint32_t)t[0];
+#else
+    uint32_t r = 0;
+    for (int j = 0; j < 16; j++)
+        r |= (uint32_t)t[j];
+    return r;
+#endif
 }
 
 int rec__layer0_r64_applies(const rec_model *m)
@@ -132,8 +140,10 @@ fused_r64(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw,
         if (fp) { /* 12 bytes, where δ_b is 256: round D rebuilds δ_b from them */
             sh->fp_g[e] = g;
             uint64_t bits = 0;
-            for (int c = 0; c < 4; c++)
-                bits |= (uint64_t)mask_bits((i16v)(zv[c] > 0.0f)) << (16 * c);
+            for (int c = 0; c < 4; c++) {
+                const i16v on = (i16v)(zv[c] > 0.0f);
+                bits |= (uint64_t)mask_bits(&on) << (16 * c);
+            }
             sh->fp_relu[e] = bits;
         }
         /* ∂W₀[numeric f] += v_b δ_b; Δ_f[slot_f(b)] += δ_b (copied when the slot is new) */

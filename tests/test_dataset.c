@@ -390,7 +390,7 @@ END_TEST
 START_TEST(test_dataset_unique_strings_sorted_by_bytes)
 {
     /* bytes: 'A' 0x41 < 'Z' 0x5A < 'a' 0x61 < 'p' 0x70 < "é" 0xC3 0xA9 */
-    const char *v[] = {"pear", "Apple", "apple", "\xc3\xa9" "clair", "pear", "Zed"};
+    const char *v[] = {"pear", "Apple", "apple", ("\xc3\xa9" "clair"), "pear", "Zed"};
     rec_dataset *ds;
     const char *out[8] = {0};
     size_t n = 0;
