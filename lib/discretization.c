@@ -7,8 +7,9 @@
 #include <string.h>
 
 struct rec_discretization {
-    double *b; /* n boundaries, non-decreasing, finite */
+    double *b;  /* n boundaries, non-decreasing, finite */
     size_t n;
+    double inv; /* (n − 1) / (b[n−1] − b[0]) for bucket()'s first guess, 0 if none */
 };
 
 /* Take ownership of b (n entries) into a new handle; frees b on failure. */
@@ -21,6 +22,11 @@ static rec_status wrap(rec_discretization **out, const char *fn, double *b, size
     }
     d->b = b;
     d->n = n;
+    d->inv = 0.0;
+    if (n >= 2 && b[n - 1] > b[0]) {
+        double inv = (double)(n - 1) / (b[n - 1] - b[0]);
+        d->inv = isfinite(inv) ? inv : 0.0;
+    }
     *out = d;
     return REC_OK;
 }
@@ -169,23 +175,35 @@ rec_status rec_discretization_boundaries(const rec_discretization *disc, double 
 /* upper_bound: the first index whose boundary is > x, i.e. the count of boundaries ≤ x.
  * NaN compares false with everything, so it is sent to bucket 0 explicitly.
  *
- * Without branches: the range [base, base + n) holds the last boundary ≤ x, if any; each
- * step keeps the half that does (a conditional move), and the last comparison counts the
- * boundary left. A branch per step is a coin toss the predictor loses half the time: the
- * timestamps of an evaluation set (1,000 boundaries) took 60 ns each, a sixth of an
- * enriched evaluation on MovieLens 100K. */
+ * First a guess from x's place in the boundaries' span, kept only if its two boundaries
+ * enclose x (b[g] ≤ x < b[g+1]: then exactly g + 1 boundaries are ≤ x, repeats included).
+ * Evenly spaced boundaries (Keras's linspace, the tutorial's timestamps) are nearly always
+ * guessed right. Otherwise a search without branches: the range [base, base + n) holds the
+ * last boundary ≤ x, each step keeps the half that does (a conditional move), and the last
+ * comparison counts the boundary left. A branch per step is a coin toss the predictor loses
+ * half the time: the timestamps of an evaluation set (1,000 boundaries) took 60 ns each with
+ * a branching search, a sixth of an enriched evaluation on MovieLens 100K. */
 static uint32_t bucket(const rec_discretization *d, double x)
 {
     if (isnan(x) || d->n == 0)
         return 0;
-    const double *base = d->b;
+    const double *b = d->b;
+    if (d->inv > 0.0) {
+        double t = (x - b[0]) * d->inv;
+        if (t >= 0.0 && t < (double)(d->n - 1)) {
+            size_t g = (size_t)t;
+            if (b[g] <= x && x < b[g + 1])
+                return (uint32_t)(g + 1);
+        }
+    }
+    const double *base = b;
     size_t n = d->n;
     while (n > 1) {
         size_t half = n / 2;
         base = base[half] <= x ? base + half : base;
         n -= half;
     }
-    return (uint32_t)((size_t)(base - d->b) + (*base <= x)); /* n ≤ UINT32_MAX */
+    return (uint32_t)((size_t)(base - b) + (*base <= x)); /* n ≤ UINT32_MAX */
 }
 
 uint32_t rec_discretization_bucket(const rec_discretization *disc, double x)

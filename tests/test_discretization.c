@@ -2,6 +2,7 @@
 #include "rec_check.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 /* B = [0, 1, 1, 2.5] (a repeated boundary is allowed: non-decreasing). bucket(x) = #{b ≤ x}. */
 static const double B4[4] = {0.0, 1.0, 1.0, 2.5};
@@ -67,6 +68,32 @@ START_TEST(test_discretization_bucket_matches_count)
             rec_discretization_free(d);
         }
     }
+}
+END_TEST
+
+/* Evenly spaced boundaries (rec_discretization_create_linspace, as the tutorial's timestamps)
+ * take bucket()'s guess; it must agree with counting everywhere, at the boundaries, one ulp
+ * either side of them and in between. */
+START_TEST(test_discretization_linspace_guess_matches_count)
+{
+    rec_discretization *d = NULL;
+    ck_assert_rec_ok(rec_discretization_create_linspace(&d, 874724710.0, 893286638.0, 1000));
+    size_t n = rec_discretization_n_buckets(d) - 1;
+    double *b = malloc(n * sizeof *b);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_rec_ok(rec_discretization_boundaries(d, b, n));
+    for (size_t i = 0; i < n; i++) {
+        const double xs[4] = {b[i], nextafter(b[i], -INFINITY), nextafter(b[i], INFINITY),
+                              i + 1 < n ? 0.5 * (b[i] + b[i + 1]) : b[i] + 1.0};
+        for (int k = 0; k < 4; k++) {
+            uint32_t want = 0;
+            for (size_t j = 0; j < n; j++)
+                want += b[j] <= xs[k];
+            ck_assert_uint_eq(rec_discretization_bucket(d, xs[k]), want);
+        }
+    }
+    free(b);
+    rec_discretization_free(d);
 }
 END_TEST
 
@@ -281,6 +308,7 @@ static Suite *discretization_suite(void)
     TCase *tc = tcase_create("bucket");
     tcase_add_test(tc, test_discretization_bucket_at_and_around_boundaries);
     tcase_add_test(tc, test_discretization_bucket_matches_count);
+    tcase_add_test(tc, test_discretization_linspace_guess_matches_count);
     tcase_add_test(tc, test_discretization_apply_batch);
     tcase_add_test(tc, test_discretization_no_boundaries_one_bucket);
     tcase_add_test(tc, test_discretization_boundaries_copy);
