@@ -2,8 +2,10 @@
  * backward. Preprocessing runs here once per dataset (or per requested rows); the hot loops
  * below only read integer ids and floats. */
 #include "model_internal.h"
+#include "threads.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *type_name(int t)
@@ -66,6 +68,44 @@ static rec_status encode_text(u32vec *bags, const rec_textvec *tv, const char *s
     return REC_OK;
 }
 
+/* The bags of a TEXT feature: each distinct string of the column tokenized once (bags =
+ * dictionary entries), unless fewer rows than distinct strings are asked for (bags = rows). */
+static rec_status text_bags(rec__fcol *fc, const rec__feature *f, const rec__column *col,
+                            const uint32_t *rows, size_t n, const char *fn)
+{
+    u32vec bags = {0};
+    int by_dict = n >= col->dict.n;
+    fc->n_bags = by_dict ? col->dict.n : n;
+    fc->bag_offsets = rec__malloc((fc->n_bags + 1) * sizeof *fc->bag_offsets);
+    if (!fc->bag_offsets)
+        return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+    fc->bag_offsets[0] = 0;
+    for (size_t b = 0; b < fc->n_bags; b++) {
+        uint32_t code = by_dict ? (uint32_t)b : col->codes[rows ? rows[b] : b];
+        rec_status rc = encode_text(&bags, f->text, col->dict.strings[code], fn);
+        if (rc) {
+            rec__free(bags.v);
+            return rc;
+        }
+        fc->bag_offsets[b + 1] = bags.n;
+        if (bags.n - fc->bag_offsets[b] > fc->max_bag)
+            fc->max_bag = (uint32_t)(bags.n - fc->bag_offsets[b]);
+    }
+    fc->bag_ids = bags.v ? bags.v : rec__malloc(sizeof(uint32_t));
+    if (!fc->bag_ids)
+        return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+    return REC_OK;
+}
+
+/* A TEXT feature's word of every row: its bag (text_bags). */
+static void text_words(uint32_t *out, size_t stride, const rec__column *col,
+                       const uint32_t *rows, size_t n)
+{
+    int by_dict = n >= col->dict.n;
+    for (size_t i = 0; i < n; i++)
+        out[i * stride] = by_dict ? col->codes[rows ? rows[i] : i] : (uint32_t)i;
+}
+
 /* Write feature f's word of every requested row: out[i·stride] for row i (an embedding row, a
  * bag index, or the float bits of a NUMERIC value); bag tables go to fc. */
 static rec_status build_col(rec__fcol *fc, uint32_t *out, size_t stride, const rec__feature *f,
@@ -116,34 +156,13 @@ static rec_status build_col(rec__fcol *fc, uint32_t *out, size_t stride, const r
                                                        : rec_normalization_value(f->norm, x));
         }
         return REC_OK;
-    case REC_FEATURE_TEXT: {
+    case REC_FEATURE_TEXT:
         if ((rc = find_column(&col, ds, f->column, REC_COLUMN_STRING, fn)))
             return rc;
-        /* Tokenize each distinct string once (bags = dictionary entries), unless fewer rows
-         * than distinct strings are asked for (bags = rows). */
-        int by_dict = n >= col->dict.n;
-        fc->n_bags = by_dict ? col->dict.n : n;
-        fc->bag_offsets = rec__malloc((fc->n_bags + 1) * sizeof *fc->bag_offsets);
-        if (!fc->bag_offsets)
-            return rec__error(REC_ENOMEM, "%s: out of memory", fn);
-        fc->bag_offsets[0] = 0;
-        for (size_t b = 0; b < fc->n_bags; b++) {
-            uint32_t code = by_dict ? (uint32_t)b : col->codes[rows ? rows[b] : b];
-            if ((rc = encode_text(&bags, f->text, col->dict.strings[code], fn))) {
-                rec__free(bags.v);
-                return rc;
-            }
-            fc->bag_offsets[b + 1] = bags.n;
-            if (bags.n - fc->bag_offsets[b] > fc->max_bag)
-                fc->max_bag = (uint32_t)(bags.n - fc->bag_offsets[b]);
-        }
-        for (size_t i = 0; i < n; i++)
-            out[i * stride] = by_dict ? col->codes[rows ? rows[i] : i] : (uint32_t)i;
-        fc->bag_ids = bags.v ? bags.v : rec__malloc(sizeof(uint32_t));
-        if (!fc->bag_ids)
-            return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+        if ((rc = text_bags(fc, f, col, rows, n, fn)))
+            return rc;
+        text_words(out, stride, col, rows, n);
         return REC_OK;
-    }
     case REC_FEATURE_CATEGORICAL_LIST: {
         if ((rc = find_column(&col, ds, f->column, REC_COLUMN_STRING_LIST, fn)))
             return rc;
@@ -214,8 +233,108 @@ void rec__featset_release(rec__featset *fs, const rec_model *m)
     memset(fs, 0, sizeof *fs);
 }
 
+/* With a pool of two or more threads, thread 1 tokenizes the TEXT features' strings (the
+ * costly part of a feature set: 0.24 of 0.43 ms for the 20,000 test rows of ML-100K enriched)
+ * while thread 0 builds the other columns and the labels; the TEXT columns' words are written
+ * afterwards, so no two threads write the same records. */
+typedef struct build_job {
+    rec__featset *fs;
+    const rec_model *m;
+    const rec_dataset *ds;
+    const uint32_t *rows;
+    size_t n;
+    int with_labels;
+    const char *fn;
+    const rec__column **text_col; /* per feature: its column if TEXT, else NULL */
+    rec_status rc[2];             /* thread 0's, thread 1's */
+    char msg[256];                /* thread 1's message */
+} build_job;
+
+static rec_status build_labels(rec__featset *fs, const rec_model *m, const rec_dataset *ds,
+                               const uint32_t *rows, size_t n, int with_labels,
+                               const char *fn)
+{
+    const size_t lab = m->n_feats, stride = fs->stride;
+    if (!with_labels) {
+        for (size_t i = 0; i < n; i++)
+            fs->rows[i * stride + lab] = 0;
+        return REC_OK;
+    }
+    const rec__column *col;
+    rec_status rc = find_column(&col, ds, m->label, REC_COLUMN_NUMBER, fn);
+    for (size_t i = 0; !rc && i < n; i++) {
+        double y = col->numbers[rows ? rows[i] : i];
+        if (!isfinite(y))
+            rc = rec__error(REC_ENUMERIC, "%s: label '%s' is missing or not finite at row %zu",
+                            fn, m->label, rows ? (size_t)rows[i] : i);
+        else
+            fs->rows[i * stride + lab] = rec__float_word((float)y);
+    }
+    return rc;
+}
+
+static void build_round(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    build_job *j = ctx;
+    const rec_model *m = j->m;
+    rec__featset *fs = j->fs;
+    rec_status rc = REC_OK;
+    if (t == 1) {
+        for (size_t i = 0; i < m->n_feats && !rc; i++)
+            if (j->text_col[i])
+                rc = text_bags(&fs->cols[i], &m->feats[i], j->text_col[i], j->rows, j->n, j->fn);
+        if (rc)
+            snprintf(j->msg, sizeof j->msg, "%s", rec_last_error());
+        j->rc[1] = rc;
+        return;
+    }
+    if (t != 0)
+        return;
+    for (size_t i = 0; i < m->n_feats && !rc; i++)
+        if (!j->text_col[i])
+            rc = build_col(&fs->cols[i], fs->rows + i, fs->stride, &m->feats[i], j->ds, j->rows,
+                           j->n, j->fn);
+    if (!rc)
+        rc = build_labels(fs, m, j->ds, j->rows, j->n, j->with_labels, j->fn);
+    j->rc[0] = rc;
+}
+
+/* The columns and labels with the pool: see build_job. */
+static rec_status build_parallel(rec__featset *fs, const rec_model *m, const rec_dataset *ds,
+                                 const uint32_t *rows, size_t n, int with_labels,
+                                 rec__pool *pool, const char *fn)
+{
+    build_job j = {fs, m, ds, rows, n, with_labels, fn, NULL, {REC_OK, REC_OK}, {0}};
+    j.text_col = rec__calloc(m->n_feats ? m->n_feats : 1, sizeof *j.text_col);
+    if (!j.text_col)
+        return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+    rec_status rc = REC_OK;
+    for (size_t i = 0; i < m->n_feats && !rc; i++)
+        if (m->feats[i].kind == REC_FEATURE_TEXT)
+            rc = find_column(&j.text_col[i], ds, m->feats[i].column, REC_COLUMN_STRING, fn);
+    if (!rc) {
+        rec__pool_run(pool, build_round, &j);
+        rc = j.rc[0];
+        if (!rc && j.rc[1])
+            rc = rec__error(j.rc[1], "%s", j.msg); /* thread 1's, raised on this thread */
+    }
+    for (size_t i = 0; !rc && i < m->n_feats; i++)
+        if (j.text_col[i])
+            text_words(fs->rows + i, fs->stride, j.text_col[i], rows, n);
+    rec__free(j.text_col);
+    return rc;
+}
+
 rec_status rec__featset_build(rec__featset *fs, const rec_model *m, const rec_dataset *ds,
                               const uint32_t *rows, size_t n, int with_labels, const char *fn)
+{
+    return rec__featset_build_on(fs, m, ds, rows, n, with_labels, NULL, fn);
+}
+
+rec_status rec__featset_build_on(rec__featset *fs, const rec_model *m, const rec_dataset *ds,
+                                 const uint32_t *rows, size_t n, int with_labels,
+                                 rec__pool *pool, const char *fn)
 {
     memset(fs, 0, sizeof *fs);
     if (!rows)
@@ -250,23 +369,16 @@ rec_status rec__featset_build(rec__featset *fs, const rec_model *m, const rec_da
         for (size_t w = words; w < stride; w++)
             fs->rows[i * stride + w] = 0;
     rec_status rc = REC_OK;
-    for (size_t i = 0; i < m->n_feats && !rc; i++)
-        rc = build_col(&fs->cols[i], fs->rows + i, stride, &m->feats[i], ds, rows, n, fn);
-    const size_t lab = m->n_feats;
-    if (!rc && with_labels) {
-        const rec__column *col;
-        rc = find_column(&col, ds, m->label, REC_COLUMN_NUMBER, fn);
-        for (size_t i = 0; !rc && i < n; i++) {
-            double y = col->numbers[rows ? rows[i] : i];
-            if (!isfinite(y))
-                rc = rec__error(REC_ENUMERIC, "%s: label '%s' is missing or not finite at row "
-                                "%zu", fn, m->label, rows ? (size_t)rows[i] : i);
-            else
-                fs->rows[i * stride + lab] = rec__float_word((float)y);
-        }
-    } else if (!rc) {
-        for (size_t i = 0; i < n; i++)
-            fs->rows[i * stride + lab] = 0;
+    int text = 0;
+    for (size_t i = 0; i < m->n_feats; i++)
+        text |= m->feats[i].kind == REC_FEATURE_TEXT;
+    if (text && pool && rec__pool_size(pool) > 1) {
+        rc = build_parallel(fs, m, ds, rows, n, with_labels, pool, fn);
+    } else {
+        for (size_t i = 0; i < m->n_feats && !rc; i++)
+            rc = build_col(&fs->cols[i], fs->rows + i, stride, &m->feats[i], ds, rows, n, fn);
+        if (!rc)
+            rc = build_labels(fs, m, ds, rows, n, with_labels, fn);
     }
     if (rc)
         rec__featset_release(fs, m);

@@ -319,6 +319,12 @@ REC_HIDDEN rec_status rec__model_check_built(const rec_model *m, const char *fn)
 REC_HIDDEN rec_status rec__featset_build(rec__featset *fs, const rec_model *m,
                                          const rec_dataset *ds, const uint32_t *rows, size_t n,
                                          int with_labels, const char *fn);
+/* The same, with a pool of threads (NULL: this thread alone): see build_job. */
+struct rec__pool;
+REC_HIDDEN rec_status rec__featset_build_on(rec__featset *fs, const rec_model *m,
+                                            const rec_dataset *ds, const uint32_t *rows,
+                                            size_t n, int with_labels, struct rec__pool *pool,
+                                            const char *fn);
 REC_HIDDEN void rec__featset_release(rec__featset *fs, const rec_model *m);
 /* Records of examples idx[0..n) into batch arrays: bk[f·ld + b] = feature f's word of
  * example idx[b]; by[b] = its label (by may be NULL). */

@@ -1012,6 +1012,32 @@ rec_status rec_model_train_epoch(rec_model *m, rec_optimizer *opt, const rec_dat
  * pass's rows in L2. */
 #define EVAL_ROWS 512
 
+/* Threads for a forward pass over n rows, at most avail. A DOT prediction is 10 ns: its
+ * chunks must be far larger to pay for a thread. */
+static uint32_t forward_threads(const rec_model *m, size_t n, uint32_t avail)
+{
+    size_t fu, fv;
+    return threads_for(n, avail ? avail : 1, dot_pair(m, &fu, &fv) ? MIN_CHUNK_DOT : MIN_CHUNK);
+}
+
+/* The feature set of all rows of ds, and a pool of the threads a forward pass over them will
+ * use (NULL for one), which builds the feature set too (rec__featset_build_on). */
+static rec_status forward_prepare(rec__featset *fs, rec__pool **pool, const rec_model *m,
+                                  const rec_dataset *ds, int with_labels, const char *fn)
+{
+    *pool = NULL;
+    uint32_t T = rec__mcmc_active(m) ? 1 : forward_threads(m, rec_dataset_size(ds),
+                                                           usable_threads(m));
+    rec_status rc = T > 1 ? rec__pool_start(pool, T, fn) : REC_OK;
+    if (!rc)
+        rc = rec__featset_build_on(fs, m, ds, NULL, 0, with_labels, *pool, fn);
+    if (rc) {
+        rec__pool_stop(*pool);
+        *pool = NULL;
+    }
+    return rc;
+}
+
 typedef struct eval_job {
     const rec_model *m;
     const rec__featset *fs;
@@ -1060,10 +1086,7 @@ static rec_status run_forward(const rec_model *m, rec__pool *pool, const rec__fe
     if (rec__mcmc_active(m)) /* the posterior mean over the stored samples (model_mcmc.c) */
         return rec__mcmc_forward(m, fs, pred_out, sse, sae, fn);
     uint32_t avail = pool ? rec__pool_size(pool) : usable_threads(m);
-    /* a DOT prediction is 10 ns: a chunk must be far larger to pay for starting a thread */
-    size_t fu, fv;
-    uint32_t T = threads_for(fs->n, avail ? avail : 1,
-                             dot_pair(m, &fu, &fv) && !pool ? MIN_CHUNK_DOT : MIN_CHUNK);
+    uint32_t T = forward_threads(m, fs->n, avail);
     size_t chunk = (fs->n + T - 1) / T;
     if (batch > chunk)
         batch = chunk;
@@ -1132,9 +1155,11 @@ rec_status rec_model_evaluate(const rec_model *m, const rec_dataset *ds, size_t 
     if (batch_size == 0 || batch_size > (1u << 24))
         return rec__error(REC_EINVAL, "%s: batch_size %zu is outside 1..2^24", fn, batch_size);
     rec__featset fs;
-    if ((rc = rec__featset_build(&fs, m, ds, NULL, 0, 1, fn)))
+    rec__pool *pool;
+    if ((rc = forward_prepare(&fs, &pool, m, ds, 1, fn)))
         return rc;
-    rc = evaluate_fs(m, NULL, &fs, batch_size, rmse_out, mae_out, fn);
+    rc = evaluate_fs(m, pool, &fs, batch_size, rmse_out, mae_out, fn);
+    rec__pool_stop(pool);
     rec__featset_release(&fs, m);
     return rc;
 }
@@ -1153,10 +1178,12 @@ rec_status rec_model_predict(const rec_model *m, const rec_dataset *ds, float *o
     if (n == 0)
         return REC_OK;
     rec__featset fs;
-    if ((rc = rec__featset_build(&fs, m, ds, NULL, 0, 0, fn)))
+    rec__pool *pool;
+    if ((rc = forward_prepare(&fs, &pool, m, ds, 0, fn)))
         return rc;
     double sse, sae;
-    rc = run_forward(m, NULL, &fs, 4096, out, &sse, &sae, fn);
+    rc = run_forward(m, pool, &fs, 4096, out, &sse, &sae, fn);
+    rec__pool_stop(pool);
     rec__featset_release(&fs, m);
     return rc;
 }

@@ -568,6 +568,78 @@ START_TEST(test_train_threads_evaluate_and_predict_agree)
 }
 END_TEST
 
+/* A copy of ds's enriched columns (user_id, movie_title, timestamp, user_rating), with the
+ * label of row `bad` replaced by NaN (none if bad >= the row count) and without the title
+ * column if no_title. */
+static rec_dataset *enriched_copy(const rec_dataset *ds, size_t bad, int no_title)
+{
+    size_t n = rec_dataset_size(ds);
+    uint32_t cu, ct, cs, cy;
+    ck_assert_rec_ok(rec_dataset_column(&cu, ds, "user_id"));
+    ck_assert_rec_ok(rec_dataset_column(&ct, ds, "movie_title"));
+    ck_assert_rec_ok(rec_dataset_column(&cs, ds, "timestamp"));
+    ck_assert_rec_ok(rec_dataset_column(&cy, ds, "user_rating"));
+    const char **u = malloc(n * sizeof *u), **t = malloc(n * sizeof *t);
+    double *ts = malloc(n * sizeof *ts), *y = malloc(n * sizeof *y);
+    ck_assert(u && t && ts && y);
+    for (size_t r = 0; r < n; r++) {
+        u[r] = rec_dataset_string(ds, cu, r);
+        t[r] = rec_dataset_string(ds, ct, r);
+        ts[r] = rec_dataset_number(ds, cs, r);
+        y[r] = r == bad ? NAN : rec_dataset_number(ds, cy, r);
+    }
+    rec_dataset *out;
+    ck_assert_rec_ok(rec_dataset_create(&out, n));
+    ck_assert_rec_ok(rec_dataset_add_strings(out, "user_id", u, n));
+    if (!no_title)
+        ck_assert_rec_ok(rec_dataset_add_strings(out, "movie_title", t, n));
+    ck_assert_rec_ok(rec_dataset_add_numbers(out, "timestamp", ts, n));
+    ck_assert_rec_ok(rec_dataset_add_numbers(out, "user_rating", y, n));
+    free(u);
+    free(t);
+    free(ts);
+    free(y);
+    return out;
+}
+
+/* On two threads evaluation and prediction build the feature set on both (the titles are
+ * tokenized by thread 1 while thread 0 makes the other columns, model_features.c): the same
+ * predictions as one thread, bit for bit, and the same errors, raised on the caller's thread. */
+START_TEST(test_train_threads_feature_set_on_two_threads)
+{
+    rec_dataset *ds = fx_synth(9000, 100, 150, 21);
+    rec_model *m = preset(REC_PRESET_ENRICHED, ds, 1);
+    size_t n = rec_dataset_size(ds);
+    float *p[2];
+    for (uint32_t t = 1; t <= 2; t++) {
+        ck_assert_rec_ok(rec_model_set_threads(m, t));
+        p[t - 1] = malloc(n * sizeof(float));
+        ck_assert_ptr_nonnull(p[t - 1]);
+        ck_assert_rec_ok(rec_model_predict(m, ds, p[t - 1], n));
+    }
+    ck_assert_msg(memcmp(p[0], p[1], n * sizeof(float)) == 0,
+                  "predictions on 2 threads differ from 1 thread");
+    rec_dataset *nan_label = enriched_copy(ds, 7000, 0), *no_title = enriched_copy(ds, n, 1);
+    double rmse;
+    for (uint32_t t = 1; t <= 2; t++) {
+        ck_assert_rec_ok(rec_model_set_threads(m, t));
+        ck_assert_rec_fails(rec_model_evaluate(m, nan_label, 4096, &rmse, NULL), REC_ENUMERIC,
+                            "rec_model_evaluate: label 'user_rating' is missing or not finite "
+                            "at row 7000");
+        ck_assert_rec_fails(rec_model_evaluate(m, no_title, 4096, &rmse, NULL), REC_ENOTFOUND,
+                            "rec_model_evaluate: the dataset has no column 'movie_title'");
+        ck_assert_rec_fails(rec_model_predict(m, no_title, p[0], n), REC_ENOTFOUND,
+                            "rec_model_predict: the dataset has no column 'movie_title'");
+    }
+    free(p[0]);
+    free(p[1]);
+    rec_dataset_free(nan_label);
+    rec_dataset_free(no_title);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
 /* More threads than examples: the extra threads get nothing to do, results stay right. */
 START_TEST(test_train_threads_more_threads_than_rows)
 {
@@ -617,6 +689,7 @@ static Suite *train_threads_suite(void)
     tc = tcase_create("predict");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_train_threads_evaluate_and_predict_agree);
+    tcase_add_test(tc, test_train_threads_feature_set_on_two_threads);
     tcase_add_test(tc, test_train_threads_more_threads_than_rows);
     suite_add_tcase(s, tc);
     return s;
