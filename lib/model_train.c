@@ -13,12 +13,14 @@
  * gradient with a third of the multiply-adds on MovieLens 100K), and a one-unit head is fused
  * into its passes over the examples. Evaluation and prediction keep the plain layer-by-layer
  * path, so that a prediction does not depend on the other rows of its batch. Nothing is
- * allocated per batch. Layer 0 feature by feature is in model_layer0.c.
+ * allocated per batch. Layer 0 feature by feature is in model_layer0.c; the DOT pair on one
+ * thread runs forward and backward in one pass (rec__dot_fused_step, model_train_dot.c).
  *
  * Threads (rec_model_set_threads, T > 1). Two models have paths of their own: the DOT pair (rows
  * accumulated by their owner thread, "the DOT model on T > 1 threads") and an MLP with one hidden
  * layer and a one-unit head (layer 0 feature by feature, "an MLP with a one-unit head on T > 1
- * threads"), in model_train_dot.c and model_train_mlp.c. Otherwise a batch is cut into T contiguous
+ * threads"), in model_train_dot.c and model_train_mlp.c; a DOT pair whose tables fit in L2 trains
+ * on one thread (rec__dot_small). Otherwise a batch is cut into T contiguous
  * slices. Round A: thread t runs forward and backward on its slice with its own workspace; thread 0
  * adds its gradient straight into the parameters, threads t ≥ 1 into private buffers (dense
  * gradients of their slice, and packed embedding rows, rec__rowgrad). Round B: the private buffers
@@ -26,7 +28,8 @@
  * the order thread 1, 2, ..., T − 1 after thread 0's contribution, so a given T gives the same bits
  * every run; in the same round, when training, the owner of a row or range applies the optimizer to
  * it. Embedding rows are owned by blocks of 64 (a cache line of the touched flags) hashed over the
- * threads. Evaluation and prediction cut the rows into T contiguous chunks. OpenBLAS calls made
+ * threads. Evaluation and prediction build the feature set on their pool (forward_prepare) and
+ * cut the rows into T contiguous chunks, each run in passes of at most EVAL_ROWS rows. OpenBLAS calls made
  * inside these threads must be single-threaded (see docs/BENCHMARKS.md): the library never changes
  * BLAS settings, which are process-global. */
 #include "model_train_internal.h"

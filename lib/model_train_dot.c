@@ -1,5 +1,5 @@
-/* The DOT model on T > 1 threads: each embedding row's gradient accumulated by the thread
- * that owns the row (see below; the one-thread path is in model_train.c). */
+/* The DOT model's training steps: on one thread, forward and backward in one pass; on T > 1
+ * threads, each embedding row's gradient accumulated by the thread that owns the row. */
 #include "model_train_internal.h"
 
 #include <math.h>

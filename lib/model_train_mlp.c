@@ -16,12 +16,16 @@ layer 0 goes feature by feature, each keyed feature owned by one thread (round-r
   round A  thread t, slice t: gather the records into the batch's arrays;
   round B  owner of f: distinct keys of f over the whole batch, U_f, P_f = U_f·W_f (a feature
            whose keys barely repeat takes one slot per example: X_f·W_f);
-  round C  thread t, slice t: the fused pass (model_layer0.c), δ_b into the batch's δ array,
-           the slice's sums of the small gradients (∂b₀, ∂w₁, ∂b₁, numeric rows of ∂W₀);
-  round D  owner of f: Δ_f in the order of the batch, ∂W_f += U_fᵀ·Δ_f, ∂U_f = Δ_f·W_fᵀ
-           scattered into the table (no other thread touches it), then, training, the
-           optimizer on the table and on W_f's rows; thread 0 adds the slices' small sums in
-           slice order and updates b₀, the head and the numeric rows.
+  round C  thread t, slice t: the fused pass (model_layer0.c), the slice's sums of the small
+           gradients (∂b₀, ∂w₁, ∂b₁, numeric rows of ∂W₀) and, per example, what round D
+           needs of δ_b: with the presets' shape the hand-off ∂L/∂ŷ_b and relu′(z_b) as bits
+           (12 bytes; fp_delta_pass rebuilds δ_b), else, and for features that were not
+           factored, the δ_b row itself (256 bytes);
+  round D  owner of f: Δ_f in the order of the batch (all of the thread's factored features in
+           one pass), ∂W_f += U_fᵀ·Δ_f, ∂U_f = Δ_f·W_fᵀ scattered into the table (no other
+           thread touches it), then, training, the optimizer on the table and on W_f's rows;
+           thread 0 adds the slices' small sums in slice order and updates b₀, the head and
+           the numeric rows.
 
 Each table and each row of W₀ is written by one thread, in an order fixed by T alone, so a
 given T gives the same bits every run; Δ_f, ∂W_f and ∂U_f have the bits of one thread, and
