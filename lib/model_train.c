@@ -29,9 +29,9 @@
  * every run; in the same round, when training, the owner of a row or range applies the optimizer to
  * it. Embedding rows are owned by blocks of 64 (a cache line of the touched flags) hashed over the
  * threads. Evaluation and prediction build the feature set on their pool (forward_prepare) and
- * cut the rows into T contiguous chunks, each run in passes of at most EVAL_ROWS rows. OpenBLAS calls made
- * inside these threads must be single-threaded (see docs/BENCHMARKS.md): the library never changes
- * BLAS settings, which are process-global. */
+ * cut the rows into T contiguous chunks, each run in passes of at most EVAL_ROWS rows. OpenBLAS
+ * calls made inside these threads must be single-threaded (see docs/BENCHMARKS.md): the library
+ * never changes BLAS settings, which are process-global. */
 #include "model_train_internal.h"
 
 #include <math.h>

@@ -189,7 +189,7 @@ REC_HIDDEN void rec__apply_range(rec_optimizer *opt, const rec__param *p, size_t
 REC_HIDDEN void rec__apply_rows(rec_optimizer *opt, const rec__param *p, uint32_t *rows,
                                 size_t k, thread_out *o);
 
-/* ---- the DOT model (model_train_dot.c) --------------------------------------------------------- */
+/* ---- the DOT model (model_train_dot.c) ------------------------------------------------------ */
 
 /* One thread, no gradient pending: forward and backward in one pass. Returns 0 (and does
  * nothing) when it does not apply; otherwise 1, with *rc and *sse set. */
