@@ -19,6 +19,15 @@ static void json_num(FILE *f, const char *key, double v, int last)
         fprintf(f, "\"%s\": null%s", key, last ? "" : ", ");
 }
 
+/* The same model's one-thread result, or NULL: speed-ups are reported against it. */
+static const result *one_thread_of(const result *res, int n_res, const result *r)
+{
+    for (int i = 0; i < n_res; i++)
+        if (res[i].model == r->model && res[i].threads == 1)
+            return &res[i];
+    return NULL;
+}
+
 void write_json(FILE *f, const machine *mc, const opts *o, const data *d, const result *res,
                 int n_res, const char *command)
 {
@@ -64,6 +73,9 @@ void write_json(FILE *f, const machine *mc, const opts *o, const data *d, const 
         json_num(f, "sgemm_seconds_per_epoch", r->sgemm_epoch_s > 0 ? r->sgemm_epoch_s : NAN, 0);
         json_num(f, "epoch_over_sgemm_time",
                  r->sgemm_epoch_s > 0 ? r->train_s / r->sgemm_epoch_s : NAN, 0);
+        const result *one = r->threads > 1 ? one_thread_of(res, n_res, r) : NULL;
+        json_num(f, "train_speedup_over_1_thread", one ? one->train_s / r->train_s : NAN, 0);
+        json_num(f, "eval_speedup_over_1_thread", one ? r->eval_eps / one->eval_eps : NAN, 0);
         json_num(f, "build_seconds", r->build_s, 0);
         json_num(f, "test_rmse", r->rmse, 0);
         fprintf(f, "\"epoch_seconds\": [");
@@ -91,6 +103,11 @@ void print_table(const result *res, int n_res, const opts *o)
                    "that = %.2f (sgemm fraction %.0f%%)\n", "", r->sgemm_gflops,
                    1e3 * r->sgemm_epoch_s, r->train_s / r->sgemm_epoch_s,
                    100.0 * r->sgemm_epoch_s / r->train_s);
+        const result *one = r->threads > 1 ? one_thread_of(res, n_res, r) : NULL;
+        if (one)
+            printf("%-10s     %u threads against 1: training %.2fx, evaluation %.2fx, batch "
+                   "prediction %.2fx\n", "", r->threads, one->train_s / r->train_s,
+                   r->eval_eps / one->eval_eps, r->predict_eps / one->predict_eps);
     }
 }
 
