@@ -14,14 +14,23 @@
 
 /* 16 int32 lanes: the masks of vector comparisons (relu and its derivative on the bits) */
 typedef int32_t i16v __attribute__((vector_size(64)));
+/* ---- the hand-off to round D of the feature-parallel MLP (model_train_mlp.c) ---------------
+
+Per example the fused pass leaves ∂L/∂ŷ_b and relu′(z_b) as the 64 bits of one integer (bit
+16c + j: lane j of the c-th 16-unit part), 12 bytes where δ_b's row is 256; round D rebuilds
+δ_b = ∂L/∂ŷ_b · w₁ ∘ relu′(z_b) with the fused pass's own operations (a product, kept or
+replaced by +0), so with its bits. mask_bits packs, rec__layer0_r64_delta unpacks. */
+
+/* Lane j's bit. */
+static const i16v lane_bit = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192,
+                              16384, 32768};
+
 /* The 16 lanes of a comparison's mask as the bits of an integer (lane j: bit j). With
  * __builtin_shufflevector (GCC 12, clang) in vector operations only: each lane keeps its own
  * bit, then four halvings OR them together; elsewhere lane by lane. */
 static inline __attribute__((always_inline)) uint32_t mask_bits(const i16v *mk)
 {
-    const i16v bit = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
-                      32768};
-    i16v t = *mk & bit;
+    i16v t = *mk & lane_bit;
 #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
     t |= __builtin_shufflevector(t, t, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
     t |= __builtin_shufflevector(t, t, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
@@ -34,6 +43,33 @@ static inline __attribute__((always_inline)) uint32_t mask_bits(const i16v *mk)
         r |= (uint32_t)t[j];
     return r;
 #endif
+}
+
+/* Reading 12 bytes per example instead of δ_b's 256, half of them written by the other core,
+ * is what makes this pay: on ML-100K enriched every owner had read the whole 512 KB δ array
+ * once per feature. All of a thread's factored features go in one pass over the examples. */
+REC_CLONES
+void rec__layer0_r64_delta(const rec__workspace *sh, rec__l0 *const *ls, size_t k, size_t B)
+{
+    enum { H = 64 };
+    uint32_t seen[REC_R64_GROUP] = {0};
+    _Alignas(64) float db[H];
+    v16 w1[4];
+    for (int c = 0; c < 4; c++)
+        VLD(w1[c], sh->fp_w1 + 16 * c);
+    for (size_t b = 0; b < B; b++) {
+        const float g = sh->fp_g[b];
+        const uint64_t bits = sh->fp_relu[b];
+        for (int c = 0; c < 4; c++) {
+            /* lane j of part c kept where bit 16c + j is set, else +0 (as the fused pass) */
+            i16v on = ((i16v){0} + (int32_t)((bits >> (16 * c)) & 0xffff)) & lane_bit;
+            v16 d = g * w1[c];
+            d = (v16)((i16v)d & (on != 0));
+            VST(db + 16 * c, d);
+        }
+        for (size_t i = 0; i < k; i++)
+            l0_delta_add(ls[i]->p + H, ls[i]->sidx[b], &seen[i], db, H, L0_LD(H));
+    }
 }
 
 int rec__layer0_r64_applies(const rec_model *m)

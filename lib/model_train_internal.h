@@ -132,6 +132,12 @@ REC_HIDDEN int rec__layer0_r64_applies(const rec_model *m);
 REC_HIDDEN void rec__layer0_fused_r64(const rec_model *m, rec__workspace *sh, size_t lo,
                                       rec__workspace *pw, size_t n, float *pred, float scale,
                                       int dense, const float *w1, float b1, int fp);
+/* Round D of the feature-parallel MLP (model_train_mlp.c), with the hand-off of the r64 pass
+ * (sh->fp_g, fp_relu, fp_w1): Δ_f = Σ_{b: key(b) = k} δ_b in the batch's order for the
+ * factored features ls[0..k), k ≤ REC_R64_GROUP, δ_b rebuilt from the hand-off. */
+#define REC_R64_GROUP 16
+REC_HIDDEN void rec__layer0_r64_delta(const rec__workspace *sh, rec__l0 *const *ls, size_t k,
+                                      size_t B);
 /* The small gradients a fused pass summed in pw's scratch (∂b₀, ∂w₁, ∂b₁, numeric rows of
  * ∂W₀) into gb, gk (layer 0's kernel), gk1, gb1: added (acc) or copied. */
 REC_HIDDEN void rec__layer0_put_sums(const rec_model *m, const rec__workspace *pw, float *gb,

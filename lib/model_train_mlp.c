@@ -19,7 +19,7 @@ layer 0 goes feature by feature, each keyed feature owned by one thread (round-r
   round C  thread t, slice t: the fused pass (model_layer0.c), the slice's sums of the small
            gradients (∂b₀, ∂w₁, ∂b₁, numeric rows of ∂W₀) and, per example, what round D
            needs of δ_b: with the presets' shape the hand-off ∂L/∂ŷ_b and relu′(z_b) as bits
-           (12 bytes; fp_delta_pass rebuilds δ_b), else, and for features that were not
+           (12 bytes; rec__layer0_r64_delta rebuilds δ_b), else, and for features that were not
            factored, the δ_b row itself (256 bytes);
   round D  owner of f: Δ_f in the order of the batch (all of the thread's factored features in
            one pass), ∂W_f += U_fᵀ·Δ_f, ∂U_f = Δ_f·W_fᵀ scattered into the table (no other
@@ -171,42 +171,6 @@ static void fp_update_rows(fp_job *j, rec__param *p, size_t r0, size_t r1, size_
     rec__apply_range(j->opt, p, r0 * cols, (r1 - r0) * cols, &j->out[t]);
 }
 
-/* Δ_f = Σ_{b: key(b) = k} δ_b for up to FP_GROUP factored features at once (ls[0..k)), in
- * the batch's order, with δ_b rebuilt from the hand-off of round C: δ_b = g_b w₁ ∘ relu′(z_b),
- * the very operations of the fused pass (a product, kept or replaced by +0), so the very bits.
- * Reading 68 bytes per example instead of δ_b's 256, half of them written by the other core,
- * is what makes it pay: on ML-100K enriched every owner read the whole 512 KB δ array once per
- * feature. */
-#define FP_GROUP 16
-
-typedef float fp_f16 __attribute__((vector_size(64)));
-typedef int32_t fp_i16 __attribute__((vector_size(64)));
-
-REC_CLONES
-static void fp_delta_pass(const rec__workspace *sh, rec__l0 *const *ls, size_t k, size_t B)
-{
-    enum { H = 64 }; /* the hand-off is made by the presets' fused pass alone */
-    const fp_i16 bit = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
-                        32768};
-    uint32_t seen[FP_GROUP] = {0};
-    _Alignas(64) float db[H];
-    fp_f16 w1[4];
-    memcpy(w1, sh->fp_w1, sizeof w1);
-    for (size_t b = 0; b < B; b++) {
-        const float g = sh->fp_g[b];
-        const uint64_t bits = sh->fp_relu[b];
-        for (int c = 0; c < 4; c++) {
-            /* lane j of part c kept where bit 16c + j is set, else +0 (as the fused pass) */
-            fp_i16 on = ((fp_i16){0} + (int32_t)((bits >> (16 * c)) & 0xffff)) & bit;
-            fp_f16 d = g * w1[c];
-            d = (fp_f16)((fp_i16)d & (on != 0));
-            memcpy(db + 16 * c, &d, sizeof d);
-        }
-        for (size_t i = 0; i < k; i++)
-            l0_delta_add(ls[i]->p + H, ls[i]->sidx[b], &seen[i], db, H, L0_LD(H));
-    }
-}
-
 REC_CLONES
 static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
 {
@@ -223,7 +187,7 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
      * its time is shared out between them for fp_assign */
     double shared = 0.0;
     if (j->relu) {
-        rec__l0 *ls[FP_GROUP];
+        rec__l0 *ls[REC_R64_GROUP];
         size_t k = 0, n_fact = 0;
         const double t0 = rec__now();
         for (size_t i = 0; i <= m->n_feats; i++) {
@@ -231,8 +195,8 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
                        sh->l0[i].factored;
             if (mine)
                 ls[k++] = &sh->l0[i];
-            if (k == FP_GROUP || (i == m->n_feats && k)) {
-                fp_delta_pass(sh, ls, k, B);
+            if (k == REC_R64_GROUP || (i == m->n_feats && k)) {
+                rec__layer0_r64_delta(sh, ls, k, B);
                 n_fact += k;
                 k = 0;
             }
