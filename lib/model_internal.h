@@ -352,10 +352,10 @@ REC_HIDDEN void rec__feature_scatter(rec_model *m, const rec__featset *fs, size_
                                      rec__rowgrad *rg);
 
 /* model_train.c */
-/* Room for batches of cap examples (grows only); train adds the buffers of layer 0 by feature,
- * which only training uses. */
+/* Room for batches of cap examples (grows only); train adds the backward pass's buffers and
+ * those of layer 0 by feature, which only training uses. fn names the caller in messages. */
 REC_HIDDEN rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap,
-                                             int train);
+                                             int train, const char *fn);
 /* Frees ws, including the per-thread training state hanging off the model's workspace. */
 REC_HIDDEN void rec__workspace_release(rec__workspace *ws, const rec_model *m);
 

@@ -78,7 +78,8 @@ void rec__workspace_release(rec__workspace *ws, const rec_model *m)
 
 /* Make room for batches of cap examples. Grows only, so steady-state training allocates
  * nothing per batch. The per-thread state (extra) is kept. */
-rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap, int train)
+rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap, int train,
+                                  const char *fn)
 {
     if (cap <= ws->cap && (!train || (ws->train && (ws->l0 || cap < FACTOR_MIN ||
                                                     m->interaction != REC_INTERACTION_MLP))))
@@ -99,7 +100,7 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
     size_t xs, ds;
     if (!rec__mul_size(cap, m->width, &xs) || xs > SIZE_MAX / sizeof(float) ||
         !rec__mul_size(cap, widest, &ds) || ds > SIZE_MAX / sizeof(float))
-        return rec__error(REC_EINVAL, "batch of %zu examples is too large", cap);
+        return rec__error(REC_EINVAL, "%s: batch of %zu examples is too large", fn, cap);
     /* rows of activations, δ, P and Δ start on cache lines: a row of 64 floats is then 4
      * lines, not 5 */
     ws->bk = rec__malloc(cap * (m->n_feats ? m->n_feats : 1) * sizeof *ws->bk);
@@ -154,7 +155,8 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
     }
     if (!ok) {
         rec__workspace_release(ws, m);
-        return rec__error(REC_ENOMEM, "out of memory for a batch of %zu examples", cap);
+        return rec__error(REC_ENOMEM, "%s: out of memory for a batch of %zu examples", fn,
+                          cap);
     }
     ws->cap = cap;
     return REC_OK;
@@ -293,7 +295,7 @@ static rec_status train_prepare(rec_model *m, const rec__featset *fs, uint32_t T
 {
     /* feature-parallel layer 0 keeps the whole batch in thread 0's workspace */
     rec_status rc =
-        rec__workspace_reserve(&m->ws, m, T > 1 && rec__fp_applies(m) ? batch : slice, 1);
+        rec__workspace_reserve(&m->ws, m, T > 1 && rec__fp_applies(m) ? batch : slice, 1, fn);
     if (!rc)
         rc = l0_reserve_keys(&m->ws, m, fs, fn);
     if (rc || T <= 1)
@@ -320,7 +322,7 @@ static rec_status train_prepare(rec_model *m, const rec__featset *fs, uint32_t T
         }
     }
     for (uint32_t t = 1; t < T && !rc; t++) {
-        rc = rec__workspace_reserve(&ws->extra[t].ws, m, slice, 1);
+        rc = rec__workspace_reserve(&ws->extra[t].ws, m, slice, 1, fn);
         if (!rc)
             rc = l0_reserve_keys(&ws->extra[t].ws, m, fs, fn);
         if (!rc)
@@ -1104,7 +1106,7 @@ static rec_status run_forward(const rec_model *m, rec__pool *pool, const rec__fe
     if (!j.ws || !j.idx || !j.out)
         rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
     for (uint32_t t = 0; t < T && !rc; t++) {
-        rc = rec__workspace_reserve(&j.ws[t], m, batch, 0);
+        rc = rec__workspace_reserve(&j.ws[t], m, batch, 0, fn);
     }
     if (!rc && T > 1 && !pool) {
         rc = rec__pool_start(&own, T, fn);

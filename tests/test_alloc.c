@@ -341,6 +341,52 @@ START_TEST(test_alloc_two_thread_training)
 }
 END_TEST
 
+/* Evaluation and prediction on two threads start their pool before the feature set, which is
+ * built on it (model_train.c, forward_prepare; model_features.c, build_parallel): each
+ * allocation of the calling thread, failing, makes the call return REC_ENOMEM with a message
+ * naming it, leaks nothing, and the next call succeeds. */
+START_TEST(test_alloc_two_thread_evaluation)
+{
+    rec_dataset *ds = NULL;
+    ck_assert_rec_ok(rec_dataset_synthesize(&ds, 6000, 200, 300, 7));
+    rec_model *m = NULL;
+    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ENRICHED, 3));
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_rec_ok(rec_model_set_threads(m, 2));
+    size_t n = rec_dataset_size(ds);
+    float *out = malloc(n * sizeof *out);
+    ck_assert_ptr_nonnull(out);
+    for (int pass = 0; pass < 2; pass++) { /* evaluate, then predict */
+        const char *fn = pass ? "rec_model_predict" : "rec_model_evaluate";
+        double rmse;
+        rec__alloc_fail_at(0);
+        ck_assert_rec_ok(pass ? rec_model_predict(m, ds, out, n)
+                              : rec_model_evaluate(m, ds, 4096, &rmse, NULL));
+        unsigned long total = rec__alloc_count(), failed = 0;
+        for (unsigned long k = 1; k <= total; k++) {
+            rec__alloc_fail_at(k);
+            int rc = pass ? rec_model_predict(m, ds, out, n)
+                          : rec_model_evaluate(m, ds, 4096, &rmse, NULL);
+            rec__alloc_fail_at(0);
+            ck_assert_msg(rc == REC_OK || rc == REC_ENOMEM, "%s, N = %lu: %d", fn, k, rc);
+            if (rc == REC_ENOMEM) {
+                failed++;
+                ck_assert_msg(strstr(rec_last_error(), fn) != NULL, "N = %lu: %s", k, rec_last_error());
+            }
+            ck_assert_rec_ok(pass ? rec_model_predict(m, ds, out, n)
+                                  : rec_model_evaluate(m, ds, 4096, &rmse, NULL));
+#ifdef HAVE_LSAN
+            ck_assert_msg(__lsan_do_recoverable_leak_check() == 0, "%s, N = %lu: leak", fn, k);
+#endif
+        }
+        ck_assert_uint_gt(failed, 0);
+    }
+    free(out);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
 /* rec__alloc_fail_at only works in a build with -Dalloc_testing=true. */
 static int injection_active(void)
 {
@@ -364,6 +410,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_alloc_every_failure_in_the_cycle);
     tcase_add_test(tc, test_alloc_two_thread_training);
+    tcase_add_test(tc, test_alloc_two_thread_evaluation);
     suite_add_tcase(s, tc);
     return rec_check_run(s);
 }
