@@ -33,8 +33,17 @@ int rec__dot_fused_step(rec_model *m, const rec__featset *fs, const uint32_t *id
     float *restrict gu = pu->g, *restrict gv = pv->g;
     const float *wu = pu->w, *wv = pv->w;
     const float scale = 2.0f / (float)B; /* as in backward() */
+    const size_t rb = d * sizeof(float);
+    const int ahead = !rec__dot_small(m);
     double s2 = 0.0;
     for (size_t b = 0; b < B; b++) {
+        if (ahead && b + REC_AHEAD < B) {
+            size_t ou = (size_t)iu[b + REC_AHEAD] * d, ov = (size_t)iv[b + REC_AHEAD] * d;
+            rec__prefetch_row(wu + ou, rb);
+            rec__prefetch_row(wv + ov, rb);
+            rec__prefetch_row(gu + ou, rb);
+            rec__prefetch_row(gv + ov, rb);
+        }
         const float *u = wu + (size_t)iu[b] * d, *v = wv + (size_t)iv[b] * d;
         float pred = dot_row(u, v, d);
         double e = (double)pred - (double)y[b]; /* as rec__train_errors */
@@ -84,7 +93,8 @@ struct dot_split {
     size_t fe[2];     /* feature of each side: user, item */
     size_t cap;       /* entries per list: the largest slice */
     dot_entry *e;     /* lists [t][side][owner], cap entries each */
-    size_t *n;        /* their lengths */
+    size_t *n;        /* their lengths: thread t's 2T at t · nstride */
+    size_t nstride;   /* 2T rounded up to a cache line of lengths */
     uint8_t *seen[2]; /* per side: thread o's first-touch flags at o · rows */
     uint32_t rows[2];
 };
@@ -122,8 +132,13 @@ rec_status rec__dot_split_create(dot_split **out, const rec_model *m, uint32_t T
     d->fe[1] = fv;
     d->cap = slice;
     size_t lists = (size_t)T * 2 * T;
+    /* Each thread's lengths on lines of their own: round A bumps a length per example, and
+     * with the threads' lengths on one line every bump fetched it from the other core (a
+     * 1,024-example slice of round A took 50 µs instead of 29). */
+    const size_t per_line = 64 / sizeof *d->n;
+    d->nstride = ((size_t)2 * T + per_line - 1) / per_line * per_line;
     d->e = rec__malloc(lists * slice * sizeof *d->e);
-    d->n = rec__calloc(lists, sizeof *d->n);
+    d->n = rec__calloc_lines((size_t)T * d->nstride, sizeof *d->n);
     for (int s = 0; s < 2; s++) {
         d->rows[s] = rec_embedding_rows(m->feats[d->fe[s]].emb);
         d->seen[s] = rec__calloc((size_t)T * d->rows[s], 1);
@@ -138,11 +153,12 @@ rec_status rec__dot_split_create(dot_split **out, const rec_model *m, uint32_t T
 
 /* Tables below this many bytes (weights, gradient and Adagrad state of both) train DOT on one
  * thread whatever the setting: they fit in a core's L2, where one thread moves a row in a few
- * nanoseconds and two threads would pass every updated row from one core's cache to the other
- * each batch (MovieLens 100K, 1 MB: 2.6 ms per epoch on one thread, 4.5 ms on two). Larger
- * tables miss the cache on either path, and two threads then overlap the misses (MovieLens-
- * 25M-shaped, 86 MB: 1.36× faster on two). The two paths give the same bits, so the choice
- * changes no result. */
+ * nanoseconds, while on two threads each row a thread updates and the other reads next batch
+ * crosses between the cores at ~75 ns (MovieLens 100K, 1 MB: 2.1 ms per epoch on one thread,
+ * 3.0 ms on two, of which 1.3 ms without the crossings; docs/BENCHMARKS.md). Larger tables
+ * miss the cache on either path, and two threads then overlap the misses (MovieLens-25M-
+ * shaped, 86 MB: 2.2–2.4 s against 2.6 s on one). The two paths give the same bits, so the
+ * choice changes no result. */
 #define DOT_PARALLEL_BYTES ((size_t)2 << 20)
 
 int rec__dot_small(const rec_model *m)
@@ -170,7 +186,7 @@ static inline dot_entry *dot_list(const dot_split *d, uint32_t T, uint32_t t, in
                                   uint32_t o, size_t **len)
 {
     size_t at = ((size_t)t * 2 + (size_t)side) * T + o;
-    *len = &d->n[at];
+    *len = &d->n[(size_t)t * d->nstride + (size_t)side * T + o];
     return d->e + at * d->cap;
 }
 
@@ -192,26 +208,38 @@ static void dot_round_a(void *ctx, uint32_t t, uint32_t n_pool)
     const float *wv = rec_embedding_row(m->feats[d->fe[1]].emb, 0);
     const uint32_t *iu = ws->bk + d->fe[0] * ws->cap, *iv = ws->bk + d->fe[1] * ws->cap;
     const float scale = 2.0f / (float)j->B; /* as in backward() */
-    for (uint32_t o = 0; o < T; o++) {
-        size_t *len;
-        dot_list(d, T, t, 0, o, &len);
-        *len = 0;
-        dot_list(d, T, t, 1, o, &len);
-        *len = 0;
-    }
+    /* the lengths are counted here and stored once at the end */
+    size_t nl[2][MAX_THREADS];
+    dot_entry *l[2][MAX_THREADS];
+    for (uint32_t o = 0; o < T; o++)
+        for (int s = 0; s < 2; s++) {
+            size_t *len;
+            l[s][o] = dot_list(d, T, t, s, o, &len);
+            nl[s][o] = 0;
+        }
+    /* only tables larger than L2 come here (rec__dot_small): ask for the rows ahead */
+    const size_t rb = dim * sizeof(float);
     double sse = 0.0;
     for (size_t b = 0; b < n; b++) {
+        if (b + REC_AHEAD < n) {
+            rec__prefetch_row(wu + (size_t)iu[b + REC_AHEAD] * dim, rb);
+            rec__prefetch_row(wv + (size_t)iv[b + REC_AHEAD] * dim, rb);
+        }
         uint32_t ru = iu[b], rv = iv[b];
         float pred = dot_row(wu + (size_t)ru * dim, wv + (size_t)rv * dim, dim);
         double e = (double)pred - (double)ws->by[b];
         sse += e * e;
         float g = scale * (pred - ws->by[b]);
-        size_t *len;
-        dot_entry *lu = dot_list(d, T, t, 0, dot_owner(ru, T), &len);
-        lu[(*len)++] = (dot_entry){ru, rv, g};
-        dot_entry *lv = dot_list(d, T, t, 1, dot_owner(rv, T), &len);
-        lv[(*len)++] = (dot_entry){rv, ru, g};
+        uint32_t ou = dot_owner(ru, T), ov = dot_owner(rv, T);
+        l[0][ou][nl[0][ou]++] = (dot_entry){ru, rv, g};
+        l[1][ov][nl[1][ov]++] = (dot_entry){rv, ru, g};
     }
+    for (uint32_t o = 0; o < T; o++)
+        for (int s = 0; s < 2; s++) {
+            size_t *len;
+            dot_list(d, T, t, s, o, &len);
+            *len = nl[s][o];
+        }
     j->out[t].sse = sse;
 }
 
@@ -230,6 +258,7 @@ static void dot_round_b(void *ctx, uint32_t me, uint32_t n_pool)
         rec__param *p = rec__embedding_param(m->feats[d->fe[s]].emb);
         const float *wo = rec_embedding_row(m->feats[d->fe[1 - s]].emb, 0);
         const uint32_t dim = p->row_dim;
+        const size_t rb = dim * sizeof(float);
         uint8_t *seen = d->seen[s] + (size_t)me * d->rows[s];
         uint32_t *owned = ts->owned[d->fe[s]];
         size_t k = 0;
@@ -244,6 +273,10 @@ static void dot_round_b(void *ctx, uint32_t me, uint32_t n_pool)
             size_t *len;
             const dot_entry *l = dot_list(d, T, t, s, me, &len);
             for (size_t i = 0; i < *len; i++) {
+                if (i + REC_AHEAD < *len) {
+                    rec__prefetch_row(p->g + (size_t)l[i + REC_AHEAD].row * dim, rb);
+                    rec__prefetch_row(wo + (size_t)l[i + REC_AHEAD].other * dim, rb);
+                }
                 uint32_t row = l[i].row;
                 if (!seen[row]) {
                     seen[row] = 1;

@@ -475,43 +475,46 @@ END_TEST
  * bits of one thread, for every T, through fit and through compute + apply. */
 START_TEST(test_train_threads_dot_bitwise_equal_across_threads)
 {
-    /* tables of > 2 MB, so that 2 and 3 threads take the owner path (below, DOT trains on one
-     * thread whatever the setting) */
+    /* tables of > 2 MB, so that 2, 3 and 5 threads take the owner path (below, DOT trains on
+     * one thread whatever the setting) */
     rec_dataset *ds = fx_synth(30000, 12000, 9000, 21);
     uint32_t rows[1500];
     for (uint32_t i = 0; i < 1500; i++)
         rows[i] = (i * 11) % 30000;
-    float *w[3], *g[3];
-    size_t n[3], ng[3], touched[3];
-    double loss[3];
-    for (uint32_t t = 1; t <= 3; t++) {
-        rec_model *m = preset(REC_PRESET_DOT, ds, t);
+    /* 5 threads: each thread's 2T list lengths then span two cache lines */
+    static const uint32_t counts[] = {1, 2, 3, 5};
+    enum { N_COUNTS = sizeof counts / sizeof counts[0] };
+    float *w[N_COUNTS], *g[N_COUNTS];
+    size_t n[N_COUNTS], ng[N_COUNTS], touched[N_COUNTS];
+    double loss[N_COUNTS];
+    for (uint32_t c = 0; c < N_COUNTS; c++) {
+        rec_model *m = preset(REC_PRESET_DOT, ds, counts[c]);
         rec_optimizer *opt;
         ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
-        ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 1000, &loss[t - 1], NULL));
+        ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 1000, &loss[c], NULL));
         /* two calls accumulate; then one update from what they left */
         ck_assert_rec_ok(rec_model_compute_gradients(m, ds, rows, 900, NULL));
         ck_assert_rec_ok(rec_model_compute_gradients(m, ds, rows + 900, 600, NULL));
-        g[t - 1] = grads_of(m, &ng[t - 1]);
-        touched[t - 1] = touched_rows(m);
+        g[c] = grads_of(m, &ng[c]);
+        touched[c] = touched_rows(m);
         ck_assert_rec_ok(rec_model_apply_gradients(m, opt));
         ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 700, NULL, NULL));
-        w[t - 1] = weights_of(m, &n[t - 1]);
+        w[c] = weights_of(m, &n[c]);
         rec_optimizer_free(opt);
         rec_model_free(m);
     }
-    for (int t = 1; t < 3; t++) {
+    for (int t = 1; t < N_COUNTS; t++) {
         ck_assert_uint_eq(n[t], n[0]);
         ck_assert_uint_eq(ng[t], ng[0]);
         ck_assert_uint_eq(touched[t], touched[0]);
         ck_assert_msg(memcmp(g[t], g[0], ng[0] * sizeof(float)) == 0,
-                      "DOT gradient on %d threads differs from 1 thread", t + 1);
+                      "DOT gradient on %u threads differs from 1 thread", counts[t]);
         ck_assert_msg(memcmp(w[t], w[0], n[0] * sizeof(float)) == 0,
-                      "DOT weights on %d threads differ from 1 thread", t + 1);
+                      "DOT weights on %u threads differ from 1 thread", counts[t]);
         /* the loss is summed per slice, so only up to rounding */
         ck_assert_double_eq_tol(loss[t], loss[0], 1e-9 * (1.0 + loss[0]));
     }
-    for (int t = 0; t < 3; t++) {
+    for (int t = 0; t < N_COUNTS; t++) {
         free(w[t]);
         free(g[t]);
     }
