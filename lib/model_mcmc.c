@@ -41,6 +41,7 @@
  * the draws are made on the calling thread from one generator seeded by the model's seed, so a
  * run is reproducible for a given thread count. */
 #include "model_ext.h"
+#include "normal_cdf.h"
 #include "threads.h"
 
 #include <math.h>
@@ -770,6 +771,7 @@ typedef struct pred_job {
     float *out;         /* n: or written here */
     uint32_t T;
     const mc_params *par; /* for the ordered probit's classes and cutpoints */
+    const rec__phi_table *phi;
 } pred_job;
 
 static size_t chunk_at(size_t n, uint32_t t, uint32_t T)
@@ -808,7 +810,8 @@ static void predict_rows(void *ctx, uint32_t t, uint32_t n_pool)
             /* ordered probit: the expected label, v_1 + Σ_{c≥2} (v_c − v_{c−1}) Φ(ŷ − γ_{c−1}) */
             double ey = par->cls[0], yh = y;
             for (uint32_t c = 1; c < par->C; c++)
-                ey += ((double)par->cls[c] - par->cls[c - 1]) * Phi(yh - par->cut[c - 1]);
+                ey += ((double)par->cls[c] - par->cls[c - 1]) *
+                      rec__phi(j->phi, yh - par->cut[c - 1]);
             y = (float)ey;
         }
         if (j->lo <= j->hi)
@@ -830,6 +833,7 @@ typedef struct predictor {
     double **bsum;      /* per block */
     uint32_t **used;    /* per feature: the groups d's rows use, ascending */
     uint32_t *n_used;
+    rec__phi_table phi; /* the ordered probit's Φ */
 } predictor;
 
 static void predictor_release(predictor *p, size_t nf)
@@ -851,6 +855,7 @@ static void predictor_release(predictor *p, size_t nf)
 static rec_status predictor_init(predictor *p, const mc_data *d, uint32_t K, const char *fn)
 {
     memset(p, 0, sizeof *p);
+    rec__phi_table_init(&p->phi);
     rec_status rc = build_blocks(&p->bs, d, fn);
     if (rc)
         return rc;
@@ -908,7 +913,7 @@ static void predict_params(predictor *p, const mc_data *d, const mc_params *par,
         const size_t k = p->bs.b[b].key;
         block_sums(&p->bs.b[b], p->gs, par->K, p->bsum[b], p->used[k], p->n_used[k]);
     }
-    pred_job j = {d, &p->bs, par->K, p->bsum, lo, hi, acc, out, T, par};
+    pred_job j = {d, &p->bs, par->K, p->bsum, lo, hi, acc, out, T, par, &p->phi};
     rec__pool_run(T > 1 ? pool : NULL, predict_rows, &j);
 }
 

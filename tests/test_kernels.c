@@ -1,9 +1,11 @@
 /* Suite "kernels" (internal): gemm_thin.c's three products against sums in double precision,
  * on every count of rows a block leaves over (the kernels take rows 4 or 8 at a time), with
  * the interleaved row stride layer 0 uses, and β = 0 over a matrix of NaN (which must be
- * ignored, as BLAS does), β = 1 and β = 0.5. */
+ * ignored, as BLAS does), β = 1 and β = 0.5; and the ordered probit's fast Φ (normal_cdf.h)
+ * against erfc. */
 #include "rec_check.h"
 #include "gemm_thin.h"
+#include "normal_cdf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -113,6 +115,30 @@ START_TEST(test_kernels_thin_nt)
 }
 END_TEST
 
+/* rec__phi (normal_cdf.h) against 0.5 erfc(−x/√2) within 1e-13 absolute: on a grid of step
+ * 1/1024 over [−12, 12] (nodes, midpoints between nodes and every point between), beyond
+ * the table's ±9, at ±∞ and NaN. */
+START_TEST(test_kernels_phi_matches_erfc)
+{
+    static rec__phi_table t;
+    rec__phi_table_init(&t);
+    double worst = 0.0, at = 0.0;
+    for (int i = -12 * 1024; i <= 12 * 1024; i++) {
+        const double x = i / 1024.0 + 1e-7 * (i % 7); /* off the grid now and then */
+        const double want = 0.5 * erfc(-x * 0.70710678118654752440), got = rec__phi(&t, x);
+        if (fabs(got - want) > worst) {
+            worst = fabs(got - want);
+            at = x;
+        }
+    }
+    ck_assert_msg(worst <= 1e-13, "rec__phi is %.3g off erfc at x = %.10g", worst, at);
+    ck_assert(rec__phi(&t, -INFINITY) == 0.0);
+    ck_assert(rec__phi(&t, INFINITY) == 1.0);
+    ck_assert(isnan(rec__phi(&t, NAN)));
+    ck_assert(rec__phi(&t, 0.0) == 0.5);
+}
+END_TEST
+
 static Suite *kernels_suite(void)
 {
     Suite *s = suite_create("kernels");
@@ -120,6 +146,7 @@ static Suite *kernels_suite(void)
     tcase_add_test(tc, test_kernels_thin_nn);
     tcase_add_test(tc, test_kernels_thin_tn);
     tcase_add_test(tc, test_kernels_thin_nt);
+    tcase_add_test(tc, test_kernels_phi_matches_erfc);
     suite_add_tcase(s, tc);
     return s;
 }
