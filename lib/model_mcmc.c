@@ -711,7 +711,43 @@ done:
 
 /* ---- prediction from one set of parameters -------------------------------------------------- */
 
-/* Group caches of one feature: per group, K factor sums then the linear sum (row-major, K + 1). */
+/* Σ_q x_q v[j_q][k0 + w] for w < W over one group's entries, into o[k0 + w]: W is a constant
+ * where this is inlined (group_span), so the W sums stay in registers; with K unknown, o[k]
+ * went through memory, a store-to-load chain per entry. Each sum still adds its terms in the
+ * order of q, so the bits are those of one loop over k. */
+static inline __attribute__((always_inline)) void
+group_chunk(double *o, const float *v, uint32_t K, uint32_t k0, const float *gx,
+            const uint32_t *gcol, size_t q0, size_t q1, const uint32_t W)
+{
+    double a[16];
+    for (uint32_t w = 0; w < W; w++)
+        a[w] = 0.0;
+    for (size_t q = q0; q < q1; q++) {
+        const double x = gx[q];
+        const float *r = v + (size_t)gcol[q] * K + k0;
+        for (uint32_t w = 0; w < W; w++)
+            a[w] += x * r[w];
+    }
+    for (uint32_t w = 0; w < W; w++)
+        o[k0 + w] = a[w];
+}
+
+/* Columns k0 .. k0 + w − 1 (1 ≤ w ≤ 16) of a group's factor sums, w as a constant. */
+static void group_span(double *o, const float *v, uint32_t K, uint32_t k0, uint32_t w,
+                       const float *gx, const uint32_t *gcol, size_t q0, size_t q1)
+{
+    switch (w) {
+#define SPAN(W)                                                                                \
+    case W: group_chunk(o, v, K, k0, gx, gcol, q0, q1, W); break;
+        SPAN(1) SPAN(2) SPAN(3) SPAN(4) SPAN(5) SPAN(6) SPAN(7) SPAN(8)
+        SPAN(9) SPAN(10) SPAN(11) SPAN(12) SPAN(13) SPAN(14) SPAN(15) SPAN(16)
+#undef SPAN
+    default: break;
+    }
+}
+
+/* Group caches of one feature: per group, K factor sums then the linear sum (row-major, K + 1),
+ * the factor sums up to 16 columns at a time (group_span). */
 static void group_sums(const mc_feat *mf, const mc_params *p, size_t i, double *out,
                        const uint32_t *groups, uint32_t n_groups)
 {
@@ -720,16 +756,18 @@ static void group_sums(const mc_feat *mf, const mc_params *p, size_t i, double *
     for (uint32_t q0 = 0; q0 < n_groups; q0++) {
         const uint32_t g = groups[q0];
         double *o = out + (size_t)g * (K + 1);
-        for (uint32_t k = 0; k <= K; k++)
-            o[k] = 0.0;
-        for (size_t q = mf->goff[g]; q < mf->goff[g + 1]; q++) {
-            const double x = mf->gx[q];
-            const uint32_t j = mf->gcol[q];
+        const size_t lo = mf->goff[g], hi = mf->goff[g + 1];
+        for (uint32_t k = 0; k < K; k += 16) {
+            const uint32_t w = K - k < 16 ? K - k : 16;
             if (v)
-                for (uint32_t k = 0; k < K; k++)
-                    o[k] += x * v[(size_t)j * K + k];
-            o[K] += x * lin[j];
+                group_span(o, v, K, k, w, mf->gx, mf->gcol, lo, hi);
+            else
+                memset(o + k, 0, w * sizeof *o);
         }
+        double l = 0.0;
+        for (size_t q = lo; q < hi; q++)
+            l += (double)mf->gx[q] * lin[mf->gcol[q]];
+        o[K] = l;
     }
 }
 
