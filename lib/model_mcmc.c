@@ -871,11 +871,22 @@ typedef struct predictor {
     double **bsum;      /* per block */
     uint32_t **used;    /* per feature: the groups d's rows use, ascending */
     uint32_t *n_used;
+    uint32_t T;         /* threads per sample (predictor_init) */
+    uint32_t **split;   /* T > 1, per feature: thread t sums used[split[t] .. split[t + 1]) */
     rec__phi_table phi; /* the ordered probit's Φ */
 } predictor;
 
+/* Work per thread below which a prediction stays on one thread, in rows plus group entries
+ * (each about K multiply-adds per sample): a pool round costs a few microseconds, three per
+ * sample. One prediction (a few hundred entries) stays on one thread; one user against every
+ * movie (80,000 rater entries) and an evaluation take two. */
+#define PREDICT_WORK_MIN 4096
+
 static void predictor_release(predictor *p, size_t nf)
 {
+    for (size_t i = 0; p->split && i < nf; i++)
+        rec__free(p->split[i]);
+    rec__free(p->split);
     for (size_t i = 0; p->used && i < nf; i++)
         rec__free(p->used[i]);
     rec__free(p->used);
@@ -890,7 +901,37 @@ static void predictor_release(predictor *p, size_t nf)
     memset(p, 0, sizeof *p);
 }
 
-static rec_status predictor_init(predictor *p, const mc_data *d, uint32_t K, const char *fn)
+/* Thread t's share of feature i's used groups: cut where the entries (plus one per group)
+ * summed so far pass t/T of the feature's total, so the threads sum about as many entries. */
+static rec_status predictor_split(predictor *p, const mc_data *d, const char *fn)
+{
+    p->split = rec__calloc(d->nf, sizeof *p->split);
+    if (!p->split)
+        return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+    for (size_t i = 0; i < d->nf; i++) {
+        const mc_feat *mf = &d->f[i];
+        uint32_t *sp = p->split[i] = rec__malloc((p->T + 1) * sizeof *sp);
+        if (!sp)
+            return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+        size_t total = 0, run = 0;
+        for (uint32_t q = 0; q < p->n_used[i]; q++)
+            total += mf->goff[p->used[i][q] + 1] - mf->goff[p->used[i][q]] + 1;
+        uint32_t t = 1;
+        sp[0] = 0;
+        for (uint32_t q = 0; q < p->n_used[i] && t < p->T; q++) {
+            run += mf->goff[p->used[i][q] + 1] - mf->goff[p->used[i][q]] + 1;
+            while (t < p->T && run * p->T >= total * t)
+                sp[t++] = q + 1;
+        }
+        while (t <= p->T)
+            sp[t++] = p->n_used[i];
+    }
+    return REC_OK;
+}
+
+/* The scratch of predictions over d on at most max_threads threads (p->T says how many). */
+static rec_status predictor_init(predictor *p, const mc_data *d, uint32_t K,
+                                 uint32_t max_threads, const char *fn)
 {
     memset(p, 0, sizeof *p);
     rec__phi_table_init(&p->phi);
@@ -934,25 +975,74 @@ static rec_status predictor_init(predictor *p, const mc_data *d, uint32_t K, con
         p->n_used[i] = n;
         rec__free(seen);
     }
-    return REC_OK;
+    size_t work = d->n;
+    for (size_t i = 0; i < d->nf; i++)
+        for (uint32_t q = 0; q < p->n_used[i]; q++)
+            work += d->f[i].goff[p->used[i][q] + 1] - d->f[i].goff[p->used[i][q]];
+    size_t most = work / PREDICT_WORK_MIN;
+    p->T = most < 1 ? 1 : most < max_threads ? (uint32_t)most : max_threads;
+    return p->T > 1 ? predictor_split(p, d, fn) : REC_OK;
+}
+
+typedef struct sums_job {
+    predictor *p;
+    const mc_data *d;
+    const mc_params *par;
+} sums_job;
+
+/* Round 1 of a sample on T threads: thread t's share of every feature's group sums. */
+static void group_round(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    sums_job *j = ctx;
+    predictor *p = j->p;
+    if (t >= p->T)
+        return;
+    for (size_t i = 0; i < j->d->nf; i++) {
+        const uint32_t lo = p->split[i][t], hi = p->split[i][t + 1];
+        group_sums(&j->d->f[i], j->par, i, p->gs[i], p->used[i] + lo, hi - lo);
+    }
+}
+
+/* Round 2: thread t's share of every block's keys (each key's sums read only group sums). */
+static void block_round(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    sums_job *j = ctx;
+    predictor *p = j->p;
+    if (t >= p->T)
+        return;
+    for (size_t b = 0; b < p->bs.n; b++) {
+        const size_t k = p->bs.b[b].key;
+        const uint32_t n = p->n_used[k];
+        const uint32_t lo = (uint32_t)((uint64_t)n * t / p->T);
+        const uint32_t hi = (uint32_t)((uint64_t)n * (t + 1) / p->T);
+        block_sums(&p->bs.b[b], p->gs, j->par->K, p->bsum[b], p->used[k] + lo, hi - lo);
+    }
 }
 
 /* Predictions of d's rows from parameters par, added to acc (clipped to [lo, hi]) or written to
- * out. */
+ * out, on p->T threads of pool. Every group, key and row is summed by one thread in the order
+ * one thread uses, so the bits do not depend on T. */
 static void predict_params(predictor *p, const mc_data *d, const mc_params *par,
-                           rec__pool *pool, uint32_t T, float lo, float hi, double *acc,
-                           float *out)
+                           rec__pool *pool, float lo, float hi, double *acc, float *out)
 {
     /* a block's keys with rows are its key feature's used groups; the members' groups of
      * those keys are the members' used groups (a member is a function of the key on d) */
-    for (size_t i = 0; i < d->nf; i++)
-        group_sums(&d->f[i], par, i, p->gs[i], p->used[i], p->n_used[i]);
-    for (size_t b = 0; b < p->bs.n; b++) {
-        const size_t k = p->bs.b[b].key;
-        block_sums(&p->bs.b[b], p->gs, par->K, p->bsum[b], p->used[k], p->n_used[k]);
+    if (p->T > 1) {
+        sums_job sj = {p, d, par};
+        rec__pool_run(pool, group_round, &sj);
+        rec__pool_run(pool, block_round, &sj);
+    } else {
+        for (size_t i = 0; i < d->nf; i++)
+            group_sums(&d->f[i], par, i, p->gs[i], p->used[i], p->n_used[i]);
+        for (size_t b = 0; b < p->bs.n; b++) {
+            const size_t k = p->bs.b[b].key;
+            block_sums(&p->bs.b[b], p->gs, par->K, p->bsum[b], p->used[k], p->n_used[k]);
+        }
     }
-    pred_job j = {d, &p->bs, par->K, p->bsum, lo, hi, acc, out, T, par, &p->phi};
-    rec__pool_run(T > 1 ? pool : NULL, predict_rows, &j);
+    pred_job j = {d, &p->bs, par->K, p->bsum, lo, hi, acc, out, p->T, par, &p->phi};
+    rec__pool_run(p->T > 1 ? pool : NULL, predict_rows, &j);
 }
 
 static uint32_t threads_for_rows(const rec_model *m, size_t n)
@@ -975,7 +1065,6 @@ rec_status rec__mcmc_forward(const rec_model *m, const rec__featset *fs, float *
     predictor pr = {0};
     double *acc = NULL;
     rec__pool *pool = NULL;
-    uint32_t T = threads_for_rows(m, fs->n);
     rec_status rc = build_data(&d, m, fs, 0, fn);
     if (rc)
         return rc;
@@ -987,13 +1076,13 @@ rec_status rec__mcmc_forward(const rec_model *m, const rec__featset *fs, float *
     if (!p.lin || !p.v || !acc)
         rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
     if (!rc)
-        rc = predictor_init(&pr, &d, p.K, fn);
-    if (!rc && T > 1)
-        rc = rec__pool_start(&pool, T, fn);
+        rc = predictor_init(&pr, &d, p.K, m->n_threads ? m->n_threads : 1, fn);
+    if (!rc && pr.T > 1)
+        rc = rec__pool_start(&pool, pr.T, fn);
     for (uint32_t s = 0; !rc && s < x->n_samples; s++) {
         params_of_sample(&p, m, x->samples + (size_t)s * x->sample_len, x->n_classes,
                          x->classes);
-        predict_params(&pr, &d, &p, pool, T, x->y_min, x->y_max, acc, NULL);
+        predict_params(&pr, &d, &p, pool, x->y_min, x->y_max, acc, NULL);
     }
     if (!rc) {
         double s2 = 0.0, s1 = 0.0;
@@ -1746,7 +1835,8 @@ rec_status rec_model_fit_mcmc(rec_model *m, const rec_dataset *train, uint32_t n
         rc = build_data(&vd, m, &vfs, 0, fn);
     mc_params vp = {m->n_feats + 1, fm_k(m), NULL, NULL, 0, NULL, NULL};
     if (!rc && val) {
-        rc = predictor_init(&vpr, &vd, fm_k(m), fn);
+        /* validation predictions run on the sampler's pool: at most its threads */
+        rc = predictor_init(&vpr, &vd, fm_k(m), threads_for_rows(m, td.n), fn);
         vacc = rec__calloc(vd.n, sizeof *vacc);
         vp.lin = rec__calloc(vp.nf, sizeof *vp.lin);
         vp.v = rec__calloc(vp.nf, sizeof *vp.v);
@@ -1801,9 +1891,7 @@ rec_status rec_model_fit_mcmc(rec_model *m, const rec_dataset *train, uint32_t n
             if (val) {
                 /* the running posterior mean of the validation predictions */
                 params_of_sample(&vp, m, dst, s.ordinal ? s.C : 0, cls);
-                uint32_t tv = threads_for_rows(m, vd.n);
-                predict_params(&vpr, &vd, &vp, s.pool, tv < s.T ? tv : s.T, y_min, y_max,
-                               vacc, NULL);
+                predict_params(&vpr, &vd, &vp, s.pool, y_min, y_max, vacc, NULL);
                 double s2 = 0.0, s1 = 0.0;
                 for (size_t r = 0; r < vd.n; r++) {
                     double e = vacc[r] / kept - vd.y[r];

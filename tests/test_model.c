@@ -938,6 +938,45 @@ START_TEST(test_model_mcmc_ordered_probit)
 }
 END_TEST
 
+/* Posterior-mean predictions of one sampled model on 1, 2 and 3 threads are the same bits:
+ * on enough rows the sums of each sample are split between the threads (groups by their
+ * entries, keys and rows by count), and every sum still runs on one thread in one order. */
+START_TEST(test_model_mcmc_predictions_equal_across_threads)
+{
+    rec_dataset *train, *test, *big;
+    fm_truth_ordinal(&train, &test, 3);
+    enum { N = 13000 }; /* ≥ 3 × 4096 rows: 3 threads get a share each */
+    uint32_t *idx = malloc(N * sizeof *idx);
+    for (uint32_t i = 0; i < N; i++)
+        idx[i] = (i * 7) % (uint32_t)rec_dataset_size(test);
+    ck_assert_rec_ok(rec_dataset_subset(&big, test, idx, N));
+    rec_model *m = pair_model(REC_INTERACTION_FM, 2, 11);
+    ck_assert_rec_ok(rec_model_set_likelihood(m, REC_LIKELIHOOD_ORDERED_PROBIT));
+    ck_assert_rec_ok(rec_model_build(m, train));
+    ck_assert_rec_ok(rec_model_fit_mcmc(m, train, 60, 20, NULL, NULL, NULL));
+    float *p[3];
+    double rmse[3];
+    for (uint32_t t = 1; t <= 3; t++) {
+        p[t - 1] = malloc(N * sizeof(float));
+        ck_assert_rec_ok(rec_model_set_threads(m, t));
+        ck_assert_rec_ok(rec_model_predict(m, big, p[t - 1], N));
+        ck_assert_rec_ok(rec_model_evaluate(m, big, 512, &rmse[t - 1], NULL));
+    }
+    for (int t = 1; t < 3; t++) {
+        ck_assert_msg(memcmp(p[t], p[0], N * sizeof(float)) == 0,
+                      "MCMC predictions on %d threads differ from 1 thread", t + 1);
+        ck_assert_double_eq_tol(rmse[t], rmse[0], 1e-12);
+    }
+    for (int t = 0; t < 3; t++)
+        free(p[t]);
+    free(idx);
+    rec_model_free(m);
+    rec_dataset_free(big);
+    rec_dataset_free(train);
+    rec_dataset_free(test);
+}
+END_TEST
+
 START_TEST(test_model_mcmc_ordered_probit_errors)
 {
     rec_dataset *train, *test;
@@ -1241,6 +1280,7 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_model_mcmc_errors);
     tcase_add_test(tc, test_model_mcmc_ordered_probit);
     tcase_add_test(tc, test_model_mcmc_ordered_probit_errors);
+    tcase_add_test(tc, test_model_mcmc_predictions_equal_across_threads);
     tcase_add_test(tc, test_model_early_stopping_restores_the_best_epoch);
     tcase_add_test(tc, test_model_dropout_and_l2_train);
     tcase_add_test(tc, test_model_summary_of_fm_and_dropout);
