@@ -767,24 +767,30 @@ typedef struct trainer {
     int fp;                /* an MLP with a head on T > 1 threads: feature-parallel layer 0 */
     uint32_t *owner;       /* fp: thread of each feature */
     double *cost;          /* fp: seconds per feature in rounds B and D (fp_assign) */
+    rec__fp_next nx;       /* fp: the next batch's records, gathered in round D */
 } trainer;
 
 /* Gradient of one batch idx[0..B) (and, with opt, the update), on the threads of pool; the
- * caller prepared the buffers (train_prepare). Returns the batch's SSE. */
-static rec_status batch_step(rec_model *m, const trainer *tr, rec_optimizer *opt,
-                             const rec__featset *fs, const uint32_t *idx, size_t B, double *sse,
-                             const char *fn)
+ * caller prepared the buffers (train_prepare). next[0..next_n) is the batch that follows in
+ * the same order (NULL: none, or unknown), whose records the feature-parallel path gathers
+ * ahead. Returns the batch's SSE. */
+static rec_status batch_step(rec_model *m, trainer *tr, rec_optimizer *opt,
+                             const rec__featset *fs, const uint32_t *idx, size_t B,
+                             const uint32_t *next, size_t next_n, double *sse, const char *fn)
 {
     rec__pool *pool = tr->pool;
     thread_out *out = tr->out;
     uint32_t T = threads_for(B, rec__pool_size(pool), MIN_SLICE);
     batch_job j = {m, fs, idx, B, T, NULL, out};
     memset(out, 0, T * sizeof *out);
+    tr->nx.next_idx = next;
+    tr->nx.next_n = next ? next_n : 0;
+    if (T > 1 && tr->fp)
+        return rec__fp_batch_step(m, pool, out, tr->owner, tr->cost, &tr->nx, opt, fs, idx, B,
+                                  T, sse, fn);
+    tr->nx.ready_idx = NULL; /* the other paths gather their own records */
     if (T > 1 && tr->dot)
         return rec__dot_batch_step(m, tr->dot, pool, out, opt, fs, idx, B, T, sse, fn);
-    if (T > 1 && tr->fp)
-        return rec__fp_batch_step(m, pool, out, tr->owner, tr->cost, opt, fs, idx, B, T, sse,
-                                  fn);
     if (T == 1) {
         rec_status rc;
         if (rec__dot_fused_step(m, fs, idx, B, sse, &rc, fn)) {
@@ -832,6 +838,8 @@ static void trainer_stop(trainer *tr)
     rec__dot_split_free(tr->dot);
     rec__free(tr->owner);
     rec__free(tr->cost);
+    rec__free(tr->nx.bk);
+    rec__free(tr->nx.by);
     rec__free(tr->out);
     memset(tr, 0, sizeof *tr);
 }
@@ -860,7 +868,10 @@ static rec_status trainer_start(trainer *tr, rec_model *m, const rec__featset *f
     if (tr->fp) {
         tr->owner = rec__calloc(m->n_feats ? m->n_feats : 1, sizeof *tr->owner);
         tr->cost = rec__calloc(2 * (m->n_feats ? m->n_feats : 1), sizeof *tr->cost);
-        if (!tr->owner || !tr->cost) {
+        /* shaped as the workspace's bk and by, with which they are swapped */
+        tr->nx.bk = rec__malloc(m->ws.cap * (m->n_feats ? m->n_feats : 1) * sizeof *tr->nx.bk);
+        tr->nx.by = rec__malloc(m->ws.cap * sizeof *tr->nx.by);
+        if (!tr->owner || !tr->cost || !tr->nx.bk || !tr->nx.by) {
             trainer_stop(tr);
             return rec__error(REC_ENOMEM, "%s: out of memory", fn);
         }
@@ -905,7 +916,7 @@ rec_status rec__train_gradients(rec_model *m, const rec__featset *fs, const uint
     if (rc)
         return rc;
     double sse = 0.0;
-    rc = batch_step(m, &tr, NULL, fs, idx, n, &sse, fn);
+    rc = batch_step(m, &tr, NULL, fs, idx, n, NULL, 0, &sse, fn);
     if (!rc && loss_out)
         *loss_out = sse / (double)n;
     trainer_stop(&tr);
@@ -928,21 +939,26 @@ rec_status rec_model_apply_gradients(rec_model *m, rec_optimizer *opt)
  * makes the order a function of the rng state alone, which a checkpoint saves: training resumed
  * from a saved model repeats the batches uninterrupted training would have made, through
  * rec_model_fit as through rec_model_train_epoch. */
-static rec_status epoch(rec_model *m, const trainer *tr, rec_optimizer *opt,
+static rec_status epoch(rec_model *m, trainer *tr, rec_optimizer *opt,
                         const rec__featset *fs, uint32_t *order, size_t batch, double *loss_out,
                         double *rmse_out, const char *fn)
 {
     for (size_t i = 0; i < fs->n; i++)
         order[i] = (uint32_t)i;
     rec__rng_shuffle_u32(&m->order_rng, order, fs->n);
+    /* order was just reshuffled: records gathered ahead in an earlier epoch are stale */
+    tr->nx.ready_idx = NULL;
     double sse_total = 0.0;
     rec_status rc = REC_OK;
     for (size_t start = 0; start < fs->n && !rc; start += batch) {
         size_t B = fs->n - start < batch ? fs->n - start : batch;
+        size_t at = start + B, next_n = fs->n - at < batch ? fs->n - at : batch;
         double sse = 0.0;
-        rc = batch_step(m, tr, opt, fs, order + start, B, &sse, fn);
+        rc = batch_step(m, tr, opt, fs, order + start, B, at < fs->n ? order + at : NULL,
+                        next_n, &sse, fn);
         sse_total += sse;
     }
+    tr->nx.ready_idx = NULL;
     if (rc)
         return rc;
     /* Keras weights each batch's loss by its size, so the epoch loss is SSE / N; the running

@@ -215,9 +215,25 @@ REC_HIDDEN rec_status rec__dot_batch_step(rec_model *m, dot_split *d, rec__pool 
 /* ---- an MLP with a one-unit head on T > 1 threads (model_train_mlp.c) ------------------------ */
 
 REC_HIDDEN int rec__fp_applies(const rec_model *m);
+
+/* The next batch's records, gathered by the threads at the end of a batch's round D (where
+ * one of them would wait for the other) instead of in a round of their own: a second pair
+ * of record buffers, shaped like the workspace's bk and by, swapped with them when the batch
+ * they hold comes. The caller names the next batch (next_idx, next_n; NULL when there is
+ * none) and clears ready whenever a batch may not be the one named. */
+typedef struct rec__fp_next {
+    uint32_t *bk;               /* n_feats × cap, as rec__workspace.bk */
+    float *by;                  /* cap */
+    const uint32_t *next_idx;   /* the batch after this one, or NULL */
+    size_t next_n;
+    const uint32_t *ready_idx;  /* the batch bk and by hold, or NULL */
+    size_t ready_n;
+} rec__fp_next;
+
 REC_HIDDEN rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out,
-                                         uint32_t *owner, double *cost, rec_optimizer *opt,
-                                         const rec__featset *fs, const uint32_t *idx, size_t B,
-                                         uint32_t T, double *sse, const char *fn);
+                                         uint32_t *owner, double *cost, rec__fp_next *nx,
+                                         rec_optimizer *opt, const rec__featset *fs,
+                                         const uint32_t *idx, size_t B, uint32_t T,
+                                         double *sse, const char *fn);
 
 #endif

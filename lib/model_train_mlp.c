@@ -3,6 +3,7 @@
 #include "model_train_internal.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 /* ---- an MLP with a one-unit head on T > 1 threads -----------------------------------------
@@ -13,7 +14,10 @@ examples repeats far fewer users and titles than the whole batch (420 distinct u
 thread would need private embedding-row gradients, reduced afterwards. Instead the work of
 layer 0 goes feature by feature, each keyed feature owned by one thread (round-robin):
 
-  round A  thread t, slice t: gather the records into the batch's arrays;
+  round A  thread t, slice t: gather the records into the batch's arrays (in training, the
+           threads gathered them already at the end of the previous batch's round D, in
+           chunks taken first come first served: round D leaves one thread idle while the
+           other finishes its features, and a round saved is a synchronization saved);
   round B  owner of f: distinct keys of f over the whole batch, U_f, P_f = U_f·W_f (a feature
            whose keys barely repeat takes one slot per example: X_f·W_f);
   round C  thread t, slice t: the fused pass (model_layer0.c), the slice's sums of the small
@@ -48,7 +52,29 @@ typedef struct fp_job {
     uint32_t *owner;    /* per feature, from fp_assign */
     int relu;           /* round D rebuilds δ from the hand-off (fp_g, fp_relu, fp_w1) */
     double *cost;       /* per feature: seconds of round B, then of round D (2 × n_feats) */
+    rec__fp_next *next; /* round D gathers the next batch into it, or NULL */
+    atomic_size_t next_chunk; /* the next chunk of it to take */
 } fp_job;
+
+/* Examples per chunk of the next batch's records (~2 µs of gathering on ML-100K). */
+#define NEXT_CHUNK 128
+
+/* Round D's tail: chunks of the next batch's records into the spare buffers until none is
+ * left. A copy: which thread takes which chunk changes no bit. */
+static void fp_gather_next(fp_job *j)
+{
+    const rec__fp_next *nx = j->next;
+    if (!nx)
+        return;
+    const size_t ld = j->m->ws.cap;
+    for (;;) {
+        const size_t lo = atomic_fetch_add(&j->next_chunk, 1) * NEXT_CHUNK;
+        if (lo >= nx->next_n)
+            return;
+        const size_t n = nx->next_n - lo < NEXT_CHUNK ? nx->next_n - lo : NEXT_CHUNK;
+        rec__featset_gather(j->m, j->fs, nx->next_idx + lo, n, nx->bk + lo, ld, nx->by + lo);
+    }
+}
 
 /* Give the keyed features to the threads, largest first, each to the least loaded thread
  * (ties: lowest index). A feature's size is the time its work took in the same round of the
@@ -239,15 +265,19 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
         fp_cost_update(&j->cost[m->n_feats + i],
                        rec__now() - t0 + (l->factored && j->relu ? shared : 0.0));
     }
-    if (t != 0)
+    if (t != 0) {
+        fp_gather_next(j);
         return;
+    }
     /* the slices' sums of the small gradients, in slice order */
     rec__param *b0 = rec__dense_bias(m->layers[0]);
     rec__param *k1 = rec__dense_kernel(m->layers[1]), *b1 = rec__dense_bias(m->layers[1]);
     for (uint32_t s = 0; s < j->T; s++)
         rec__layer0_put_sums(m, rec__thread_ws(m, s), b0->g, k0->g, k1->g, b1->g, 1);
-    if (!j->opt)
+    if (!j->opt) {
+        fp_gather_next(j);
         return;
+    }
     rec__param *own[3] = {b0, k1, b1}; /* thread 0's alone: updated whole */
     for (int k = 0; k < 3; k++) {
         rec_status rc = rec__optimizer_apply(j->opt, own[k]);
@@ -257,20 +287,34 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
     for (size_t i = 0; i < m->n_feats; i++)
         if (!m->feats[i].emb)
             fp_update_rows(j, k0, m->feats[i].offset, m->feats[i].offset + 1, H, 0);
+    fp_gather_next(j);
 }
 
 rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out, uint32_t *owner,
-                              double *cost, rec_optimizer *opt, const rec__featset *fs,
-                              const uint32_t *idx, size_t B, uint32_t T, double *sse,
-                              const char *fn)
+                              double *cost, rec__fp_next *nx, rec_optimizer *opt,
+                              const rec__featset *fs, const uint32_t *idx, size_t B, uint32_t T,
+                              double *sse, const char *fn)
 {
-    fp_job j = {m, fs, idx, B, T, NULL, out, owner, 0, cost};
-    rec__pool_run(pool, fp_round_a, &j);
+    fp_job j = {m, fs, idx, B, T, NULL, out, owner, 0, cost, NULL, 0};
+    atomic_init(&j.next_chunk, 0);
+    rec__workspace *sh = &m->ws;
+    if (nx && nx->bk && nx->ready_idx == idx && nx->ready_n == B) {
+        /* gathered in the previous batch's round D: swap the buffers in */
+        uint32_t *bk = sh->bk;
+        float *by = sh->by;
+        sh->bk = nx->bk;
+        sh->by = nx->by;
+        nx->bk = bk;
+        nx->by = by;
+    } else {
+        rec__pool_run(pool, fp_round_a, &j);
+    }
+    if (nx)
+        nx->ready_idx = NULL;
     fp_assign(m, fs, owner, cost, T);
     rec__pool_run(pool, fp_round_b, &j);
     /* the hand-off needs the presets' fused pass (model_layer0_r64.c); δ rows are still
      * stored for the features that were not factored, which read them directly */
-    rec__workspace *sh = &m->ws;
     const uint32_t H = m->units[0];
     j.relu = rec__layer0_r64_applies(m);
     sh->fp_delta = !j.relu;
@@ -285,7 +329,13 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out, ui
     int parallel_update = opt && rec__params_have_state(m);
     j.opt = parallel_update ? opt : NULL;
     fp_assign(m, fs, owner, cost + m->n_feats, T);
+    if (nx && nx->bk && nx->next_idx && nx->next_n <= sh->cap)
+        j.next = nx;
     rec__pool_run(pool, fp_round_d, &j);
+    if (j.next) {
+        nx->ready_idx = nx->next_idx;
+        nx->ready_n = nx->next_n;
+    }
     if (parallel_update) /* W₀ went by rows; the tables, b₀ and the head were updated whole */
         rec__count_step(rec__dense_kernel(m->layers[0]), opt);
     rec_status rc = rec__first_failure(out, T, fn);

@@ -393,6 +393,36 @@ START_TEST(test_train_threads_feature_parallel_tables_bitwise)
 }
 END_TEST
 
+/* In an epoch on 2 and 3 threads the feature-parallel path gathers each batch's records at
+ * the end of the previous batch (model_train_mlp.c). With a learning rate too small to move
+ * a weight, every batch's loss is that of fixed weights, so an epoch's loss must be the
+ * training set's mean squared error whatever the order: a record gathered wrong, or left
+ * over from another epoch's order, would change it by ~1e-4. 4,100 examples in batches of
+ * 500 end with a 100-example batch, which runs on one thread (a slice would be below
+ * MIN_SLICE), and two epochs reshuffle the order between them. */
+START_TEST(test_train_threads_records_gathered_ahead)
+{
+    rec_dataset *ds = fx_synth(4100, 30, 40, 9);
+    for (uint32_t t = 2; t <= 3; t++) {
+        rec_model *m = built(preset_shaped_model(4), ds, t);
+        rec_optimizer *opt;
+        ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 1e-30f));
+        double rmse, loss[2];
+        ck_assert_rec_ok(rec_model_evaluate(m, ds, 512, &rmse, NULL));
+        for (int e = 0; e < 2; e++) {
+            ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 500, &loss[e], NULL));
+            /* the per-key first layer rounds differently from evaluation's: 1e-6 */
+            ck_assert_msg(fabs(loss[e] - rmse * rmse) <= 1e-6 * rmse * rmse,
+                          "%u threads, epoch %d: loss %.9g, mean squared error %.9g", t, e + 1,
+                          loss[e], rmse * rmse);
+        }
+        rec_optimizer_free(opt);
+        rec_model_free(m);
+    }
+    rec_dataset_free(ds);
+}
+END_TEST
+
 /* One epoch (batches of 500) of the preset p, or (p < 0) of rich_model(2), on 1 and on 2
  * threads, with Adam (adam) or Adagrad at lr: the scaled difference of the final weights. */
 static double epoch_two_threads_vs_one(const rec_dataset *ds, int p, int adam, float lr)
@@ -683,6 +713,7 @@ static Suite *train_threads_suite(void)
     tcase_add_test(tc, test_train_threads_gradients_match_one_thread);
     tcase_add_test(tc, test_train_threads_keyed_layer0_gradient);
     tcase_add_test(tc, test_train_threads_feature_parallel_tables_bitwise);
+    tcase_add_test(tc, test_train_threads_records_gathered_ahead);
     tcase_add_test(tc, test_train_threads_steps_match_one_thread);
     tcase_add_test(tc, test_train_threads_divergence_is_reported);
     tcase_add_test(tc, test_train_threads_dot_bitwise_equal_across_threads);
