@@ -1014,10 +1014,10 @@ static void block_round(void *ctx, uint32_t t, uint32_t n_pool)
         return;
     for (size_t b = 0; b < p->bs.n; b++) {
         const size_t k = p->bs.b[b].key;
-        const uint32_t n = p->n_used[k];
-        const uint32_t lo = (uint32_t)((uint64_t)n * t / p->T);
-        const uint32_t hi = (uint32_t)((uint64_t)n * (t + 1) / p->T);
-        block_sums(&p->bs.b[b], p->gs, j->par->K, p->bsum[b], p->used[k] + lo, hi - lo);
+        const size_t lo = chunk_at(p->n_used[k], t, p->T);
+        const size_t hi = chunk_at(p->n_used[k], t + 1, p->T);
+        block_sums(&p->bs.b[b], p->gs, j->par->K, p->bsum[b], p->used[k] + lo,
+                   (uint32_t)(hi - lo));
     }
 }
 
