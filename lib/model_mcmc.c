@@ -1835,7 +1835,8 @@ rec_status rec_model_fit_mcmc(rec_model *m, const rec_dataset *train, uint32_t n
         rc = build_data(&vd, m, &vfs, 0, fn);
     mc_params vp = {m->n_feats + 1, fm_k(m), NULL, NULL, 0, NULL, NULL};
     if (!rc && val) {
-        /* validation predictions run on the sampler's pool: at most its threads */
+        /* validation predictions run on the sampler's pool, so on at most its threads:
+         * threads_for_rows(m, td.n), as sampler_init sets s.T */
         rc = predictor_init(&vpr, &vd, fm_k(m), threads_for_rows(m, td.n), fn);
         vacc = rec__calloc(vd.n, sizeof *vacc);
         vp.lin = rec__calloc(vp.nf, sizeof *vp.lin);
