@@ -940,7 +940,8 @@ END_TEST
 
 /* Posterior-mean predictions of one sampled model on 1, 2 and 3 threads are the same bits:
  * on enough rows the sums of each sample are split between the threads (groups by their
- * entries, keys and rows by count), and every sum still runs on one thread in one order. */
+ * entries, keys and rows by count), and every sum still runs on one thread in one order. The
+ * sampler's own validation predictions take the same split on its threads. */
 START_TEST(test_model_mcmc_predictions_equal_across_threads)
 {
     rec_dataset *train, *test, *big;
@@ -967,6 +968,25 @@ START_TEST(test_model_mcmc_predictions_equal_across_threads)
                       "MCMC predictions on %d threads differ from 1 thread", t + 1);
         ck_assert_double_eq_tol(rmse[t], rmse[0], 1e-12);
     }
+    /* sampling on 2 threads with the big set as validation: the sweeps' running posterior
+     * mean (split between the sampler's threads) is what evaluation then reports */
+    rec_model *m2 = pair_model(REC_INTERACTION_FM, 2, 11);
+    ck_assert_rec_ok(rec_model_set_likelihood(m2, REC_LIKELIHOOD_ORDERED_PROBIT));
+    ck_assert_rec_ok(rec_model_set_threads(m2, 2));
+    rec_dataset *big_train;
+    uint32_t *tidx = malloc(N * sizeof *tidx);
+    for (uint32_t i = 0; i < N; i++)
+        tidx[i] = (i * 5) % (uint32_t)rec_dataset_size(train);
+    ck_assert_rec_ok(rec_dataset_subset(&big_train, train, tidx, N));
+    ck_assert_rec_ok(rec_model_build(m2, big_train));
+    mc_log log = {0};
+    ck_assert_rec_ok(rec_model_fit_mcmc(m2, big_train, 30, 10, big, log_mcmc, &log));
+    double val;
+    ck_assert_rec_ok(rec_model_evaluate(m2, big, 512, &val, NULL));
+    ck_assert_double_eq_tol(val, log.last[REC_STAT_VAL_RMSE], 1e-6);
+    rec_dataset_free(big_train);
+    free(tidx);
+    rec_model_free(m2);
     for (int t = 0; t < 3; t++)
         free(p[t]);
     free(idx);
