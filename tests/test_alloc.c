@@ -387,6 +387,52 @@ START_TEST(test_alloc_two_thread_evaluation)
 }
 END_TEST
 
+/* A Gibbs-sampled FM predicting 9,000 rows on two threads splits each sample's sums between
+ * them (model_mcmc.c, predictor_split): each allocation of the calling thread, failing, makes
+ * the call return REC_ENOMEM with a message naming it, leaks nothing, and the next call
+ * succeeds. */
+START_TEST(test_alloc_two_thread_mcmc_prediction)
+{
+    rec_dataset *ds = NULL;
+    ck_assert_rec_ok(rec_dataset_synthesize(&ds, 9000, 200, 300, 7));
+    rec_model *m = NULL;
+    ck_assert_rec_ok(rec_model_create(&m, 3));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 4));
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_FM));
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_rec_ok(rec_model_fit_mcmc(m, ds, 6, 2, NULL, NULL, NULL));
+    ck_assert_rec_ok(rec_model_set_threads(m, 2));
+    size_t n = rec_dataset_size(ds);
+    float *out = malloc(n * sizeof *out);
+    ck_assert_ptr_nonnull(out);
+    rec__alloc_fail_at(0);
+    ck_assert_rec_ok(rec_model_predict(m, ds, out, n));
+    unsigned long total = rec__alloc_count(), failed = 0;
+    for (unsigned long k = 1; k <= total; k++) {
+        rec__alloc_fail_at(k);
+        int rc = rec_model_predict(m, ds, out, n);
+        rec__alloc_fail_at(0);
+        ck_assert_msg(rc == REC_OK || rc == REC_ENOMEM, "N = %lu: %d", k, rc);
+        if (rc == REC_ENOMEM) {
+            failed++;
+            ck_assert_msg(strstr(rec_last_error(), "rec_model_predict") != NULL, "N = %lu: %s",
+                          k, rec_last_error());
+        }
+        ck_assert_rec_ok(rec_model_predict(m, ds, out, n));
+#ifdef HAVE_LSAN
+        ck_assert_msg(__lsan_do_recoverable_leak_check() == 0, "N = %lu: leak", k);
+#endif
+    }
+    ck_assert_uint_gt(failed, 0);
+    free(out);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
 /* rec__alloc_fail_at only works in a build with -Dalloc_testing=true. */
 static int injection_active(void)
 {
@@ -411,6 +457,7 @@ int main(void)
     tcase_add_test(tc, test_alloc_every_failure_in_the_cycle);
     tcase_add_test(tc, test_alloc_two_thread_training);
     tcase_add_test(tc, test_alloc_two_thread_evaluation);
+    tcase_add_test(tc, test_alloc_two_thread_mcmc_prediction);
     suite_add_tcase(s, tc);
     return rec_check_run(s);
 }
