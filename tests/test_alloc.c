@@ -341,6 +341,48 @@ START_TEST(test_alloc_two_thread_training)
 }
 END_TEST
 
+/* A call under test: returns its status. */
+typedef struct alloc_call {
+    rec_model *m;
+    const rec_dataset *ds;
+    float *out;
+    int predict; /* rec_model_predict, else rec_model_evaluate */
+} alloc_call;
+
+static int call_once(const alloc_call *c)
+{
+    double rmse;
+    size_t n = rec_dataset_size(c->ds);
+    return c->predict ? rec_model_predict(c->m, c->ds, c->out, n)
+                      : rec_model_evaluate(c->m, c->ds, 4096, &rmse, NULL);
+}
+
+/* Each allocation of the calling thread in the call, failing in turn, makes it return
+ * REC_ENOMEM with a message naming it, leaks nothing, and the next call succeeds. */
+static void fail_each_allocation(const alloc_call *c)
+{
+    const char *fn = c->predict ? "rec_model_predict" : "rec_model_evaluate";
+    rec__alloc_fail_at(0);
+    ck_assert_rec_ok(call_once(c));
+    unsigned long total = rec__alloc_count(), failed = 0;
+    for (unsigned long k = 1; k <= total; k++) {
+        rec__alloc_fail_at(k);
+        int rc = call_once(c);
+        rec__alloc_fail_at(0);
+        ck_assert_msg(rc == REC_OK || rc == REC_ENOMEM, "%s, N = %lu: %d", fn, k, rc);
+        if (rc == REC_ENOMEM) {
+            failed++;
+            ck_assert_msg(strstr(rec_last_error(), fn) != NULL, "N = %lu: %s", k,
+                          rec_last_error());
+        }
+        ck_assert_rec_ok(call_once(c));
+#ifdef HAVE_LSAN
+        ck_assert_msg(__lsan_do_recoverable_leak_check() == 0, "%s, N = %lu: leak", fn, k);
+#endif
+    }
+    ck_assert_uint_gt(failed, 0);
+}
+
 /* Evaluation and prediction on two threads start their pool before the feature set, which is
  * built on it (model_train.c, forward_prepare; model_features.c, build_parallel): each
  * allocation of the calling thread, failing, makes the call return REC_ENOMEM with a message
@@ -353,34 +395,10 @@ START_TEST(test_alloc_two_thread_evaluation)
     ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ENRICHED, 3));
     ck_assert_rec_ok(rec_model_build(m, ds));
     ck_assert_rec_ok(rec_model_set_threads(m, 2));
-    size_t n = rec_dataset_size(ds);
-    float *out = malloc(n * sizeof *out);
+    float *out = malloc(rec_dataset_size(ds) * sizeof *out);
     ck_assert_ptr_nonnull(out);
-    for (int pass = 0; pass < 2; pass++) { /* evaluate, then predict */
-        const char *fn = pass ? "rec_model_predict" : "rec_model_evaluate";
-        double rmse;
-        rec__alloc_fail_at(0);
-        ck_assert_rec_ok(pass ? rec_model_predict(m, ds, out, n)
-                              : rec_model_evaluate(m, ds, 4096, &rmse, NULL));
-        unsigned long total = rec__alloc_count(), failed = 0;
-        for (unsigned long k = 1; k <= total; k++) {
-            rec__alloc_fail_at(k);
-            int rc = pass ? rec_model_predict(m, ds, out, n)
-                          : rec_model_evaluate(m, ds, 4096, &rmse, NULL);
-            rec__alloc_fail_at(0);
-            ck_assert_msg(rc == REC_OK || rc == REC_ENOMEM, "%s, N = %lu: %d", fn, k, rc);
-            if (rc == REC_ENOMEM) {
-                failed++;
-                ck_assert_msg(strstr(rec_last_error(), fn) != NULL, "N = %lu: %s", k, rec_last_error());
-            }
-            ck_assert_rec_ok(pass ? rec_model_predict(m, ds, out, n)
-                                  : rec_model_evaluate(m, ds, 4096, &rmse, NULL));
-#ifdef HAVE_LSAN
-            ck_assert_msg(__lsan_do_recoverable_leak_check() == 0, "%s, N = %lu: leak", fn, k);
-#endif
-        }
-        ck_assert_uint_gt(failed, 0);
-    }
+    for (int pass = 0; pass < 2; pass++) /* evaluate, then predict */
+        fail_each_allocation(&(alloc_call){m, ds, out, pass});
     free(out);
     rec_model_free(m);
     rec_dataset_free(ds);
@@ -388,9 +406,7 @@ START_TEST(test_alloc_two_thread_evaluation)
 END_TEST
 
 /* A Gibbs-sampled FM predicting 9,000 rows on two threads splits each sample's sums between
- * them (model_mcmc.c, predictor_split): each allocation of the calling thread, failing, makes
- * the call return REC_ENOMEM with a message naming it, leaks nothing, and the next call
- * succeeds. */
+ * them (model_mcmc.c, predictor_split); fail_each_allocation as above. */
 START_TEST(test_alloc_two_thread_mcmc_prediction)
 {
     rec_dataset *ds = NULL;
@@ -405,28 +421,9 @@ START_TEST(test_alloc_two_thread_mcmc_prediction)
     ck_assert_rec_ok(rec_model_build(m, ds));
     ck_assert_rec_ok(rec_model_fit_mcmc(m, ds, 6, 2, NULL, NULL, NULL));
     ck_assert_rec_ok(rec_model_set_threads(m, 2));
-    size_t n = rec_dataset_size(ds);
-    float *out = malloc(n * sizeof *out);
+    float *out = malloc(rec_dataset_size(ds) * sizeof *out);
     ck_assert_ptr_nonnull(out);
-    rec__alloc_fail_at(0);
-    ck_assert_rec_ok(rec_model_predict(m, ds, out, n));
-    unsigned long total = rec__alloc_count(), failed = 0;
-    for (unsigned long k = 1; k <= total; k++) {
-        rec__alloc_fail_at(k);
-        int rc = rec_model_predict(m, ds, out, n);
-        rec__alloc_fail_at(0);
-        ck_assert_msg(rc == REC_OK || rc == REC_ENOMEM, "N = %lu: %d", k, rc);
-        if (rc == REC_ENOMEM) {
-            failed++;
-            ck_assert_msg(strstr(rec_last_error(), "rec_model_predict") != NULL, "N = %lu: %s",
-                          k, rec_last_error());
-        }
-        ck_assert_rec_ok(rec_model_predict(m, ds, out, n));
-#ifdef HAVE_LSAN
-        ck_assert_msg(__lsan_do_recoverable_leak_check() == 0, "N = %lu: leak", k);
-#endif
-    }
-    ck_assert_uint_gt(failed, 0);
+    fail_each_allocation(&(alloc_call){m, ds, out, 1});
     free(out);
     rec_model_free(m);
     rec_dataset_free(ds);

@@ -23,20 +23,22 @@ import os
 import numpy as np
 
 
-def both_sides(keys_split, keys_other, n_split, rng, batches, examples):
-    """Means over random batches: rows of the other side seen from both halves of a random
-    split of keys_split's rows, distinct rows of the other side, distinct rows split."""
+def both_sides(keys_split, keys_other, n_split, rng, batches, examples, half=None):
+    """Means over random batches: rows of the other side seen from both halves of a split of
+    keys_split's rows (`half`, or a fresh random one per batch), distinct rows of the other
+    side, distinct rows split, and the first half's share of the examples."""
     out = []
     for _ in range(batches):
         b = rng.choice(examples, 2048, replace=False)
-        half = rng.integers(0, 2, n_split)[keys_split[b]]
+        h = (half if half is not None else rng.integers(0, 2, n_split))[keys_split[b]]
         other = keys_other[b]
         rows = np.unique(other)
         lo = np.full(other.max() + 1, 2)
         hi = np.full(other.max() + 1, -1)
-        np.minimum.at(lo, other, half)
-        np.maximum.at(hi, other, half)
-        out.append(((lo[rows] != hi[rows]).sum(), len(rows), len(np.unique(keys_split[b]))))
+        np.minimum.at(lo, other, h)
+        np.maximum.at(hi, other, h)
+        out.append(((lo[rows] != hi[rows]).sum(), len(rows), len(np.unique(keys_split[b])),
+                    h.mean()))
     return np.mean(out, axis=0)
 
 
@@ -56,22 +58,6 @@ def spectral_halves(users, movies, n_users, n_movies, components):
         yield k, half
 
 
-def both_sides_fixed(keys_split, keys_other, half, rng, batches, examples):
-    """As both_sides, for a given split `half` of keys_split's rows."""
-    out = []
-    for _ in range(batches):
-        b = rng.choice(examples, 2048, replace=False)
-        h = half[keys_split[b]]
-        other = keys_other[b]
-        rows = np.unique(other)
-        lo = np.full(other.max() + 1, 2)
-        hi = np.full(other.max() + 1, -1)
-        np.minimum.at(lo, other, h)
-        np.maximum.at(hi, other, h)
-        out.append(((lo[rows] != hi[rows]).sum(), h.mean()))
-    return np.mean(out, axis=0)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=os.environ.get("REC_DATA_DIR"))
@@ -85,14 +71,15 @@ def main():
     train = rng.permutation(len(d))[:80000]
     users, movies = d[train, 0] - 1, d[train, 1] - 1
     n_users, n_movies = users.max() + 1, movies.max() + 1
-    both, m, u = both_sides(users, movies, n_users, rng, a.batches, len(train))
+    both, m, u, _ = both_sides(users, movies, n_users, rng, a.batches, len(train))
     print(f"users split: {both:.0f} of {m:.0f} distinct movies per batch are needed on both "
           f"cores ({u:.0f} distinct users)")
-    both, u, m = both_sides(movies, users, n_movies, rng, a.batches, len(train))
+    both, u, m, _ = both_sides(movies, users, n_movies, rng, a.batches, len(train))
     print(f"movies split: {both:.0f} of {u:.0f} distinct users per batch are needed on both "
           f"cores ({m:.0f} distinct movies)")
     for k, half in spectral_halves(users, movies, n_users, n_movies, 3):
-        both, share = both_sides_fixed(users, movies, half, rng, a.batches, len(train))
+        both, _, _, share = both_sides(users, movies, n_users, rng, a.batches, len(train),
+                                       half)
         print(f"users split along singular vector {k}: {both:.0f} movies per batch needed on "
               f"both cores (first half's share of the examples {share:.3f})")
 
