@@ -14,8 +14,8 @@ rec_status rec__param_init(rec__param *p, size_t n, uint32_t row_dim)
     p->g = rec__calloc_lines(n, sizeof(float));
     if (!p->w || !p->g)
         goto fail;
+    /* g was advised by rec__calloc_lines, before its zeroing touched the pages */
     rec__advise_hugepages(p->w, n * sizeof(float));
-    rec__advise_hugepages(p->g, n * sizeof(float));
     if (row_dim > 0) {
         size_t rows = n / row_dim;
         /* one spare slot: rec__param_mark_rows writes before it knows whether to keep */
