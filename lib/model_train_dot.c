@@ -93,8 +93,7 @@ struct dot_split {
     size_t fe[2];     /* feature of each side: user, item */
     size_t cap;       /* entries per list: the largest slice */
     dot_entry *e;     /* lists [t][side][owner], cap entries each */
-    size_t *n;        /* their lengths: thread t's 2T at t · nstride */
-    size_t nstride;   /* 2T rounded up to a cache line of lengths */
+    size_t *n;        /* their lengths */
     uint8_t *seen[2]; /* per side: thread o's first-touch flags at o · rows */
     uint32_t rows[2];
 };
@@ -132,13 +131,8 @@ rec_status rec__dot_split_create(dot_split **out, const rec_model *m, uint32_t T
     d->fe[1] = fv;
     d->cap = slice;
     size_t lists = (size_t)T * 2 * T;
-    /* Each thread's lengths on lines of their own: round A bumps a length per example, and
-     * with the threads' lengths on one line every bump fetched it from the other core (a
-     * 1,024-example slice of round A took 50 µs instead of 29). */
-    const size_t per_line = 64 / sizeof *d->n;
-    d->nstride = ((size_t)2 * T + per_line - 1) / per_line * per_line;
     d->e = rec__malloc(lists * slice * sizeof *d->e);
-    d->n = rec__calloc_lines((size_t)T * d->nstride, sizeof *d->n);
+    d->n = rec__calloc(lists, sizeof *d->n);
     for (int s = 0; s < 2; s++) {
         d->rows[s] = rec_embedding_rows(m->feats[d->fe[s]].emb);
         d->seen[s] = rec__calloc((size_t)T * d->rows[s], 1);
@@ -186,7 +180,7 @@ static inline dot_entry *dot_list(const dot_split *d, uint32_t T, uint32_t t, in
                                   uint32_t o, size_t **len)
 {
     size_t at = ((size_t)t * 2 + (size_t)side) * T + o;
-    *len = &d->n[(size_t)t * d->nstride + (size_t)side * T + o];
+    *len = &d->n[at];
     return d->e + at * d->cap;
 }
 
@@ -208,7 +202,9 @@ static void dot_round_a(void *ctx, uint32_t t, uint32_t n_pool)
     const float *wv = rec_embedding_row(m->feats[d->fe[1]].emb, 0);
     const uint32_t *iu = ws->bk + d->fe[0] * ws->cap, *iv = ws->bk + d->fe[1] * ws->cap;
     const float scale = 2.0f / (float)j->B; /* as in backward() */
-    /* the lengths are counted here and stored once at the end */
+    /* The lengths are counted here and stored once at the end: the threads' lengths share
+     * cache lines, and a bump per example in memory fetched the line from the other core
+     * every time (a 1,024-example slice took 50 µs instead of 29). */
     size_t nl[2][MAX_THREADS];
     dot_entry *l[2][MAX_THREADS];
     for (uint32_t o = 0; o < T; o++)

@@ -511,7 +511,7 @@ START_TEST(test_train_threads_dot_bitwise_equal_across_threads)
     uint32_t rows[1500];
     for (uint32_t i = 0; i < 1500; i++)
         rows[i] = (i * 11) % 30000;
-    /* 5 threads: each thread's 2T list lengths then span two cache lines */
+    /* 5 threads: each thread files its entries under 5 owners, 10 lists and lengths */
     static const uint32_t counts[] = {1, 2, 3, 5};
     enum { N_COUNTS = sizeof counts / sizeof counts[0] };
     float *w[N_COUNTS], *g[N_COUNTS];
