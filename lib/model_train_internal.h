@@ -230,6 +230,7 @@ typedef struct rec__fp_next {
     size_t ready_n;
 } rec__fp_next;
 
+/* nx: the trainer's (never NULL; its buffers exist whenever this path runs). */
 REC_HIDDEN rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out,
                                          uint32_t *owner, double *cost, rec__fp_next *nx,
                                          rec_optimizer *opt, const rec__featset *fs,

@@ -197,6 +197,29 @@ static void fp_update_rows(fp_job *j, rec__param *p, size_t r0, size_t r1, size_
     rec__apply_range(j->opt, p, r0 * cols, (r1 - r0) * cols, &j->out[t]);
 }
 
+/* Round D's part for thread 0: the slices' sums of the small gradients, in slice order, and,
+ * training, the update of b₀, the head and the numeric rows of W₀. */
+static void fp_small_params(fp_job *j)
+{
+    rec_model *m = j->m;
+    const uint32_t H = m->units[0];
+    rec__param *k0 = rec__dense_kernel(m->layers[0]), *b0 = rec__dense_bias(m->layers[0]);
+    rec__param *k1 = rec__dense_kernel(m->layers[1]), *b1 = rec__dense_bias(m->layers[1]);
+    for (uint32_t s = 0; s < j->T; s++)
+        rec__layer0_put_sums(m, rec__thread_ws(m, s), b0->g, k0->g, k1->g, b1->g, 1);
+    if (!j->opt)
+        return;
+    rec__param *own[3] = {b0, k1, b1}; /* thread 0's alone: updated whole */
+    for (int k = 0; k < 3; k++) {
+        rec_status rc = rec__optimizer_apply(j->opt, own[k]);
+        if (rc)
+            rec__thread_fail(&j->out[0], rc);
+    }
+    for (size_t i = 0; i < m->n_feats; i++)
+        if (!m->feats[i].emb)
+            fp_update_rows(j, k0, m->feats[i].offset, m->feats[i].offset + 1, H, 0);
+}
+
 REC_CLONES
 static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
 {
@@ -265,28 +288,8 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
         fp_cost_update(&j->cost[m->n_feats + i],
                        rec__now() - t0 + (l->factored && j->relu ? shared : 0.0));
     }
-    if (t != 0) {
-        fp_gather_next(j);
-        return;
-    }
-    /* the slices' sums of the small gradients, in slice order */
-    rec__param *b0 = rec__dense_bias(m->layers[0]);
-    rec__param *k1 = rec__dense_kernel(m->layers[1]), *b1 = rec__dense_bias(m->layers[1]);
-    for (uint32_t s = 0; s < j->T; s++)
-        rec__layer0_put_sums(m, rec__thread_ws(m, s), b0->g, k0->g, k1->g, b1->g, 1);
-    if (!j->opt) {
-        fp_gather_next(j);
-        return;
-    }
-    rec__param *own[3] = {b0, k1, b1}; /* thread 0's alone: updated whole */
-    for (int k = 0; k < 3; k++) {
-        rec_status rc = rec__optimizer_apply(j->opt, own[k]);
-        if (rc)
-            rec__thread_fail(&j->out[0], rc);
-    }
-    for (size_t i = 0; i < m->n_feats; i++)
-        if (!m->feats[i].emb)
-            fp_update_rows(j, k0, m->feats[i].offset, m->feats[i].offset + 1, H, 0);
+    if (t == 0)
+        fp_small_params(j);
     fp_gather_next(j);
 }
 
@@ -298,7 +301,7 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out, ui
     fp_job j = {m, fs, idx, B, T, NULL, out, owner, 0, cost, NULL, 0};
     atomic_init(&j.next_chunk, 0);
     rec__workspace *sh = &m->ws;
-    if (nx && nx->bk && nx->ready_idx == idx && nx->ready_n == B) {
+    if (nx->ready_idx == idx && nx->ready_n == B) {
         /* gathered in the previous batch's round D: swap the buffers in */
         uint32_t *bk = sh->bk;
         float *by = sh->by;
@@ -309,8 +312,7 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out, ui
     } else {
         rec__pool_run(pool, fp_round_a, &j);
     }
-    if (nx)
-        nx->ready_idx = NULL;
+    nx->ready_idx = NULL;
     fp_assign(m, fs, owner, cost, T);
     rec__pool_run(pool, fp_round_b, &j);
     /* the hand-off needs the presets' fused pass (model_layer0_r64.c); δ rows are still
@@ -329,7 +331,7 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out, ui
     int parallel_update = opt && rec__params_have_state(m);
     j.opt = parallel_update ? opt : NULL;
     fp_assign(m, fs, owner, cost + m->n_feats, T);
-    if (nx && nx->bk && nx->next_idx && nx->next_n <= sh->cap)
+    if (nx->next_idx)
         j.next = nx;
     rec__pool_run(pool, fp_round_d, &j);
     if (j.next) {
