@@ -2,6 +2,7 @@
  * optimizer updates them like any other parameter. Both passes go through rec__sgemm; the
  * per-element work (bias, activation, its derivative) is one pass over the batch each. */
 #include "dense_internal.h"
+#include "gemm_thin.h"
 
 #include <limits.h>
 #include <math.h>
@@ -200,6 +201,21 @@ void rec__dense_forward_raw(const rec_dense *d, const float *x, size_t batch, fl
     /* z = x·W (batch × n_out) */
     rec__sgemm(0, 0, batch, n_out, n_in, 1.0f, x, n_in, d->kernel.w, n_out, 0.0f, y, n_out);
     /* y = act(z + b), one pass over the batch. */
+    for (size_t r = 0; r < batch; r++)
+        bias_act(d->activation, y + r * n_out, d->bias.w, n_out);
+}
+
+/* As rec__dense_forward_raw, with each row's bits independent of the other rows of the batch
+ * (rec__rows_nn instead of OpenBLAS): evaluation and prediction. */
+REC_CLONES
+void rec__dense_forward_rows(const rec_dense *d, const float *x, size_t batch, float *y)
+{
+    const size_t n_in = d->n_in, n_out = d->n_out;
+    if (n_out == 1) { /* already row by row */
+        rec__dense_forward_raw(d, x, batch, y);
+        return;
+    }
+    rec__rows_nn(batch, n_in, n_out, x, n_in, d->kernel.w, y, n_out);
     for (size_t r = 0; r < batch; r++)
         bias_act(d->activation, y + r * n_out, d->bias.w, n_out);
 }

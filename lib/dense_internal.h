@@ -93,6 +93,11 @@ REC_HIDDEN void rec__dense_backward_raw(const rec_dense *d, const float *x, cons
                                         const float *dy, size_t batch, float *delta, float *gk,
                                         float *gb, int accumulate, float *dx);
 
+/* The forward pass with each row's bits independent of the rest of the batch (evaluation and
+ * prediction; a multiply-add may be fused where the CPU has FMA). */
+REC_HIDDEN void rec__dense_forward_rows(const rec_dense *d, const float *x, size_t batch,
+                                        float *y);
+
 /* y = act(y) in place: the first layer of a model adds its bias itself (model_train.c). */
 REC_HIDDEN void rec__dense_activate(const rec_dense *d, float *restrict y, size_t batch);
 /* δ = dy ∘ act′(y) into delta; returns delta, or dy itself for the linear activation. */

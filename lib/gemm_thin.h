@@ -20,6 +20,11 @@ REC_HIDDEN void rec__thin_tn(size_t u, const float *x, const float *d, size_t ld
                              float *g);
 /* Y = Δ·Wᵀ (Y u×32, rows 32 apart), given wt = Wᵀ from rec__thin_transpose. */
 REC_HIDDEN void rec__thin_nt(size_t u, const float *d, size_t ldd, const float *wt, float *y);
+/* Y = X·W for any shape, each row's sums in an order that does not depend on the other rows
+ * (evaluation and prediction, where OpenBLAS's would): X n×k, rows ldx apart; W k×m, rows m
+ * apart; Y n×m, rows ldy apart. */
+REC_HIDDEN void rec__rows_nn(size_t n, size_t k, size_t m, const float *x, size_t ldx,
+                             const float *w, float *y, size_t ldy);
 /* wt (64×32) = Wᵀ. */
 REC_HIDDEN void rec__thin_transpose(const float *w, float *wt);
 

@@ -379,7 +379,11 @@ static const float *forward(const rec_model *m, rec__workspace *ws, const rec__f
         first = 1;
     }
     for (size_t l = first; l < m->n_layers; l++) {
-        rec__dense_forward_raw(m->layers[l], in, n, ws->act[l]);
+        /* evaluation and prediction: every row's bits independent of the rows beside it */
+        if (train)
+            rec__dense_forward_raw(m->layers[l], in, n, ws->act[l]);
+        else
+            rec__dense_forward_rows(m->layers[l], in, n, ws->act[l]);
         in = ws->act[l];
         if (train)
             in = rec__ext_dropout_forward(m, l, in, n); /* in itself without dropout */

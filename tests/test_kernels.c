@@ -1,7 +1,8 @@
 /* Suite "kernels" (internal): gemm_thin.c's three products against sums in double precision,
  * on every count of rows a block leaves over (the kernels take rows 4 or 8 at a time), with
  * the interleaved row stride layer 0 uses, and β = 0 over a matrix of NaN (which must be
- * ignored, as BLAS does), β = 1 and β = 0.5; and the ordered probit's fast Φ (normal_cdf.h)
+ * ignored, as BLAS does), β = 1 and β = 0.5; the row-exact product of evaluation, whose rows
+ * must not depend on the rows beside them; and the ordered probit's fast Φ (normal_cdf.h)
  * against erfc. */
 #include "rec_check.h"
 #include "gemm_thin.h"
@@ -9,6 +10,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { K = REC_THIN_K, N = REC_THIN_N };
 
@@ -118,6 +120,51 @@ END_TEST
 /* rec__phi (normal_cdf.h) against 0.5 erfc(−x/√2) within 1e-13 absolute: on a grid of step
  * 1/1024 over [−12, 12] (nodes, midpoints between nodes and every point between), beyond
  * the table's ±9, at ±∞ and NaN. */
+/* rec__rows_nn: every shape's tails (columns in 32s, 16s and one by one; rows in 3s), against
+ * double sums, and each row's bits the same whatever rows share the call: alone, at another
+ * place in a larger call, or in a call cut elsewhere. */
+START_TEST(test_kernels_rows_nn_rows_independent)
+{
+    static const size_t ks[] = {1, 7, 33, 129}, ms[] = {1, 5, 16, 31, 32, 48, 64, 70};
+    static const size_t ns[] = {1, 2, 3, 4, 5, 11, 40};
+    uint32_t st = 3;
+    for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++)
+        for (size_t mi = 0; mi < sizeof ms / sizeof *ms; mi++) {
+            const size_t k = ks[ki], m = ms[mi], rows = 40, ldx = k + 3, ldy = m + 5;
+            float *x = malloc(rows * ldx * sizeof *x), *w = malloc(k * m * sizeof *w);
+            float *y = malloc(rows * ldy * sizeof *y), *y1 = malloc(rows * ldy * sizeof *y1);
+            fill(x, rows * ldx, &st);
+            fill(w, k * m, &st);
+            for (size_t i = 0; i < rows * ldy; i++)
+                y[i] = y1[i] = -7.0f; /* the gap between rows must stay as it was */
+            rec__rows_nn(rows, k, m, x, ldx, w, y, ldy);
+            for (size_t r = 0; r < rows; r++) {
+                for (size_t c = 0; c < m; c++) {
+                    double want = 0.0;
+                    for (size_t i = 0; i < k; i++)
+                        want += (double)x[r * ldx + i] * w[i * m + c];
+                    near(y[r * ldy + c], want, (double)k, "Y", r, c);
+                }
+                for (size_t c = m; c < ldy; c++)
+                    ck_assert(y[r * ldy + c] == -7.0f);
+            }
+            /* the same rows in calls of n rows from every start */
+            for (size_t ni = 0; ni < sizeof ns / sizeof *ns; ni++)
+                for (size_t lo = 0; lo + ns[ni] <= rows; lo += ns[ni] > 3 ? 3 : 1) {
+                    rec__rows_nn(ns[ni], k, m, x + lo * ldx, ldx, w, y1 + lo * ldy, ldy);
+                    ck_assert_msg(memcmp(y1 + lo * ldy, y + lo * ldy,
+                                         (ns[ni] * ldy - (ldy - m)) * sizeof *y) == 0,
+                                  "k %zu, m %zu: rows %zu..%zu differ from one call of %zu",
+                                  k, m, lo, lo + ns[ni], rows);
+                }
+            free(x);
+            free(w);
+            free(y);
+            free(y1);
+        }
+}
+END_TEST
+
 START_TEST(test_kernels_phi_matches_erfc)
 {
     static rec__phi_table t;
@@ -146,6 +193,7 @@ static Suite *kernels_suite(void)
     tcase_add_test(tc, test_kernels_thin_nn);
     tcase_add_test(tc, test_kernels_thin_tn);
     tcase_add_test(tc, test_kernels_thin_nt);
+    tcase_add_test(tc, test_kernels_rows_nn_rows_independent);
     tcase_add_test(tc, test_kernels_phi_matches_erfc);
     suite_add_tcase(s, tc);
     return s;
