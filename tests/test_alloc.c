@@ -15,7 +15,7 @@
  * worker threads are not counted (the counter is per thread): the models here use one thread.
  */
 #include "rec_check.h"
-#include "rec_internal.h"
+#include "base/base.h"
 
 #include <stdio.h>
 #include <stdlib.h>

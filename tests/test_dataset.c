@@ -4,7 +4,7 @@
 
 /* The columnar layout the model code reads directly: checked here because it is a contract
  * (first-seen dictionary order, one code per row). Only struct fields are read. */
-#include "../lib/dataset_internal.h"
+#include "data/data.h"
 
 #include <locale.h>
 #include <math.h>

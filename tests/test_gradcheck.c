@@ -6,7 +6,7 @@
  * hand-computed values. */
 #include "rec_check.h"
 #include "synth.h"
-#include "model_ext.h"
+#include "model/ext.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -5,8 +5,8 @@
  * must not depend on the rows beside them; and the ordered probit's fast Φ (normal_cdf.h)
  * against erfc. */
 #include "rec_check.h"
-#include "gemm_thin.h"
-#include "normal_cdf.h"
+#include "kernels/gemm_thin.h"
+#include "kernels/normal_cdf.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,0 +1,377 @@
+/*
+ * The ranking model's private layout, shared by model.c (description, build), model_features.c
+ * (raw columns → contiguous feature arrays, embedding forward/backward), model_train.c
+ * (forward, backward, fit, evaluate, predict) and model_describe.c (summary, Graphviz).
+ */
+#ifndef REC_MODEL_INTERNAL_H
+#define REC_MODEL_INTERNAL_H
+
+#include "data/data.h"
+#include "blocks/blocks.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct rec__ext rec__ext;
+
+/* One input feature: its description (set before build) and its adapted state (after). */
+typedef struct rec__feature {
+    char *column;
+    rec_feature_kind kind;
+    rec_side side;
+    uint32_t dim;              /* width in the concatenation */
+    uint32_t n_boundaries;     /* BUCKETIZED, adapted linspace count */
+    double *boundaries;        /* BUCKETIZED, explicit boundaries (NULL = adapt) */
+    size_t n_given_boundaries;
+    uint32_t max_tokens;       /* TEXT */
+    rec_pooling pooling;       /* TEXT, CATEGORICAL_LIST: weight of a bag's rows */
+    /* built state, owned */
+    rec_vocab *vocab;          /* CATEGORICAL, CATEGORICAL_LIST */
+    rec_discretization *disc;  /* BUCKETIZED */
+    rec_normalization *norm;   /* NUMERIC */
+    rec_textvec *text;         /* TEXT */
+    rec_embedding *emb;        /* all but NUMERIC */
+    uint32_t offset;           /* first column in the concatenated input */
+} rec__feature;
+
+/* Features of a set of rows, precomputed once so that the hot loop never sees a string.
+ * Row-major: example e's record is rows[e·stride ..], one 32-bit word per feature (an
+ * embedding row, a bag index, or the float bits of a NUMERIC value) and then the label's
+ * float bits, so a shuffled batch reads one cache line per example rather than one per
+ * feature (on 25M ratings these arrays are far larger than the caches). Bags (TEXT,
+ * CATEGORICAL_LIST) are CSR lists of embedding rows in cols[f]; for TEXT a bag is a distinct
+ * string, so a title tokenized once serves all its ratings. */
+typedef struct rec__fcol {
+    size_t *bag_offsets;  /* TEXT/LIST: n_bags + 1 */
+    uint32_t *bag_ids;    /* TEXT/LIST: embedding rows, padding (row 0) already dropped */
+    size_t n_bags;
+    uint32_t max_bag;     /* longest bag (1 for CATEGORICAL/BUCKETIZED, 0 for NUMERIC) */
+} rec__fcol;
+
+typedef struct rec__featset {
+    size_t n;
+    uint32_t stride;      /* words per record: n_feats + 1 rounded up to a power of two ≤ 16 */
+    int has_labels;
+    uint32_t *rows;       /* n × stride, 64-byte aligned inside mem */
+    void *mem;
+    rec__fcol *cols;      /* one per feature */
+} rec__featset;
+
+/* Weight of each row of a bag of c ≥ 1 rows (rec_model_feature_set_pooling): 1/c (the mean)
+ * or 1/√c. */
+static inline float rec__bag_weight(const rec__feature *f, size_t c)
+{
+    return f->pooling == REC_POOLING_SQRTN ? 1.0f / sqrtf((float)c) : 1.0f / (float)c;
+}
+
+static inline uint32_t rec__float_word(float v)
+{
+    uint32_t w;
+    memcpy(&w, &v, sizeof w);
+    return w;
+}
+
+static inline float rec__word_float(uint32_t w)
+{
+    float v;
+    memcpy(&v, &w, sizeof v);
+    return v;
+}
+
+/* The first dense layer of an MLP, one feature at a time (model_layer0.c). Its input is the
+ * concatenation of the features, so z = b + Σ_f x_f·W_f with W_f the rows of the kernel that
+ * feature f meets. A feature whose value comes from a key (an embedding row, or a bag of
+ * rows) takes only as many distinct values as the slice has distinct keys, u ≤ n: then
+ * P = U·W_f over the distinct values and z_b += P[slot(b)] costs u·dim·units multiply-adds
+ * instead of n·dim·units, and likewise backward (Δ = Σ of δ over the examples of a key,
+ * ∂W_f = Uᵀ·Δ, ∂U = Δ·W_fᵀ). On MovieLens 100K a batch of 2048 holds ~660 distinct users,
+ * ~770 titles and ~490 timestamp buckets. */
+typedef struct rec__l0 {
+    const uint32_t *keys; /* the slice's keys (embedding row or bag index): a column of bk */
+    uint32_t *sidx;   /* cap: slot of each example's key among the distinct keys */
+    uint32_t *ukeys;  /* cap: the distinct keys, in first-seen order */
+    uint32_t *kslot;  /* n_kslot: 1 + slot of a key during the distinct pass, else 0 */
+    size_t n_kslot;
+    size_t n_unique;  /* of the current slice */
+    uint32_t n_seen;  /* backward: slots met so far */
+    int factored;     /* current slice: P = U·W_f over distinct keys, else X·W_f */
+    float *x;         /* cap × dim: X_f (or U_f), then its gradient */
+    float *p;         /* cap × units of layer 0: P_f, then Δ_f */
+} rec__l0;
+
+/* Scratch of one forward/backward pass over a batch of at most `cap` examples. The model owns
+ * one for training; const calls (evaluate, predict) make their own, so they can run
+ * concurrently on a shared model. */
+typedef struct rec__workspace {
+    size_t cap;
+    uint32_t *bk;   /* n_feats × cap: the slice's records by feature (rec__featset_gather) */
+    float *by;      /* cap: the slice's labels */
+    float *x;       /* cap × width: concatenated features */
+    float *dx;      /* cap × width: ∂loss/∂x */
+    float **act;    /* per layer, cap × units */
+    float **dact;   /* per layer, cap × units: ∂loss/∂output */
+    float *pred;    /* cap: DOT predictions (an MLP predicts into its last act) */
+    float *delta;   /* cap × widest layer: δ = ∂loss/∂output ∘ act′ of the layer in backward */
+    int train;      /* dx, dact and delta exist (reserved for training) */
+    rec__l0 *l0;    /* MLP: per feature (unused for NUMERIC) */
+    int by_feature; /* current slice: layer 0 went feature by feature (rec__l0) */
+    /* Feature-parallel training of the presets' shape (model_train_mlp.c): per example of the
+     * batch, ∂L/∂ŷ (fp_g, cap) and relu′ of z as the bits of its 64 units (fp_relu, cap), from
+     * which δ_b = ∂L/∂ŷ_b · w₁ ∘ relu′ is rebuilt with the head's weights of the batch
+     * (fp_w1, units); fp_delta: δ rows are stored too (a keyed feature is not factored). */
+    float *fp_g;
+    uint64_t *fp_relu;
+    float *fp_w1;
+    int fp_delta;
+    /* Training with T > 1 threads (the model's own workspace only): rec__tstate of threads
+     * 0..n_extra − 1, see model_train.c. */
+    struct rec__tstate *extra;
+    uint32_t n_extra;
+} rec__workspace;
+
+/* A thread's private gradient of one embedding table: the rows its slice of a batch touched,
+ * in first-touch order, with their gradient rows packed; slot[row] = 1 + position, 0 when
+ * untouched, so a repeated row is found in O(1) and nothing needs zeroing between batches. */
+typedef struct rec__rowgrad {
+    uint32_t *slot;   /* n_rows */
+    uint32_t *rows;   /* cap */
+    float *g;         /* cap × dim */
+    size_t n, cap;
+    uint32_t dim;
+    uint32_t n_rows;
+} rec__rowgrad;
+
+/* Training state of thread t of T > 1 (model_train.c, model_train_mlp.c). Threads t ≥ 1 compute the gradient of
+ * their slice of a batch into their own buffers: the dense gradients (per layer, overwritten
+ * each batch) and the embedding rows (rg); thread 0 uses the model's workspace and writes
+ * straight into the parameters. Then every thread t reduces and updates the embedding rows
+ * it owns (owned: per feature, rows collected for the current batch). */
+typedef struct rec__tstate {
+    rec__workspace ws;   /* t ≥ 1 */
+    float **dk;          /* t ≥ 1, per layer: n_in × n_out */
+    float **db;          /* t ≥ 1, per layer: n_out */
+    rec__rowgrad *rg;    /* t ≥ 1, per feature (empty for NUMERIC) */
+    uint32_t **owned;    /* per feature: capacity n_rows */
+    size_t *n_owned;     /* per feature */
+} rec__tstate;
+
+struct rec_model {
+    uint64_t seed;
+    rec__feature *feats;
+    size_t n_feats, cap_feats;
+    rec_interaction interaction;
+    uint32_t *units;
+    rec_activation *acts;
+    size_t n_layers, cap_layers;
+    char *label;
+    char *name;               /* preset name for summaries, "model" otherwise */
+    /* built state */
+    int built;
+    uint32_t width, width_user, width_item;
+    rec_dense **layers;
+    rec__rng order_rng;       /* batch order, derived from seed */
+    rec__workspace ws;        /* training scratch */
+    uint32_t n_threads;       /* rec_model_set_threads, default 1 */
+    struct rec__ext *ext;     /* interactions beyond DOT/MLP, L2, dropout, early stopping,
+                               * posterior samples (model_ext.h); owned */
+};
+
+/* ---- row kernels of the hot loops (model_features.c, model_train.c) -------------------------- */
+
+/* Ask for the cache lines of a row of `bytes` ahead of use. Embedding rows are picked at
+ * random from tables of tens of megabytes on MovieLens 25M, so each one is a miss to memory;
+ * asking for several at once lets them overlap. A hint only: no effect on results. */
+static inline void rec__prefetch_row(const void *p, size_t bytes)
+{
+#if defined(__GNUC__)
+    const char *c = p;
+    for (size_t off = 0; off < bytes; off += 64)
+        __builtin_prefetch(c + off);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+/* How many rows ahead the gathers and scatters ask for: enough to cover a miss to memory
+ * (~100 ns) at a few nanoseconds per row. */
+#define REC_AHEAD 8
+
+
+/* The fixed-width cases are the common ones (the tutorial's embeddings have 32 columns, its
+ * hidden layer 64); spelling them out lets the compiler unroll them into a few vector moves
+ * instead of a call to memcpy or a loop with a remainder. */
+static inline void rec__row_copy(float *restrict dst, const float *restrict src, uint32_t dim)
+{
+    /* a constant-size memcpy is expanded inline into vector moves; a copy loop would be
+     * turned into a call to the library's memcpy */
+    if (dim == 32)
+        memcpy(dst, src, 32 * sizeof *dst);
+    else if (dim == 64)
+        memcpy(dst, src, 64 * sizeof *dst);
+    else
+        memcpy(dst, src, dim * sizeof *dst);
+}
+
+static inline void rec__row_add(float *restrict dst, const float *restrict src, uint32_t dim)
+{
+    if (dim == 32) {
+        for (uint32_t k = 0; k < 32; k++)
+            dst[k] += src[k];
+        return;
+    }
+    if (dim == 64) {
+        for (uint32_t k = 0; k < 64; k++)
+            dst[k] += src[k];
+        return;
+    }
+    for (uint32_t k = 0; k < dim; k++)
+        dst[k] += src[k];
+}
+
+/* dst = s · src */
+static inline void rec__row_scale(float *restrict dst, const float *restrict src, float s,
+                             uint32_t dim)
+{
+    if (dim == 32) {
+        for (uint32_t k = 0; k < 32; k++)
+            dst[k] = s * src[k];
+        return;
+    }
+    if (dim == 64) {
+        for (uint32_t k = 0; k < 64; k++)
+            dst[k] = s * src[k];
+        return;
+    }
+    for (uint32_t k = 0; k < dim; k++)
+        dst[k] = s * src[k];
+}
+
+/* dst += s · src */
+static inline void rec__row_axpy(float *restrict dst, const float *restrict src, float s,
+                            uint32_t dim)
+{
+    if (dim == 32) {
+        for (uint32_t k = 0; k < 32; k++)
+            dst[k] += s * src[k];
+        return;
+    }
+    if (dim == 64) {
+        for (uint32_t k = 0; k < 64; k++)
+            dst[k] += s * src[k];
+        return;
+    }
+    for (uint32_t k = 0; k < dim; k++)
+        dst[k] += s * src[k];
+}
+
+/* Row `row` of a parameter's gradient, marked touched (the gradient is zero outside touched
+ * rows, so the caller may add to it). Inline twin of rec__param_grad_row for the hot loop. */
+static inline float *rec__param_row(rec__param *p, uint32_t row)
+{
+    if (!p->is_touched[row]) {
+        p->is_touched[row] = 1;
+        p->touched[p->n_touched++] = row;
+    }
+    return p->g + (size_t)row * p->row_dim;
+}
+
+/* Marks rows[0..n) touched, as rec__param_row would one by one, without a branch: whether a
+ * row of a batch was seen before is a coin toss the predictor loses half the time, and each
+ * miss flushes the row loads in flight (the DOT backward pass ran at 35 cycles an example).
+ * The row is written at the list's end whatever, and kept by advancing the end only if new
+ * (touched has one spare slot for the write after the last row). */
+static inline void rec__param_mark_rows(rec__param *p, const uint32_t *rows, size_t n)
+{
+    uint32_t *restrict list = p->touched;
+    uint8_t *restrict seen = p->is_touched;
+    size_t k = p->n_touched;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = rows[i];
+        list[k] = r;
+        k += (size_t)(seen[r] ^ 1u);
+        seen[r] = 1;
+    }
+    p->n_touched = k;
+}
+
+/* Gradient row of `row` in a thread's private buffer: the first touch writes s·src into a
+ * fresh packed row, later touches add to it (so the buffer never needs zeroing). The
+ * caller reserved room for every row a slice can touch. */
+static inline void rec__rowgrad_axpy(rec__rowgrad *r, uint32_t row, const float *src, float s)
+{
+    uint32_t slot = r->slot[row];
+    if (slot == 0) {
+        r->rows[r->n] = row;
+        slot = (uint32_t)++r->n;
+        r->slot[row] = slot;
+        rec__row_scale(r->g + (size_t)(slot - 1) * r->dim, src, s, r->dim);
+        return;
+    }
+    rec__row_axpy(r->g + (size_t)(slot - 1) * r->dim, src, s, r->dim);
+}
+
+/* model.c: REC_EINVAL "fn: model is NULL" or REC_ESTATE "fn: the model is not built; call
+ * rec_model_build() first" (the calls that train, evaluate or read gradients). */
+REC_HIDDEN rec_status rec__model_check_built(const rec_model *m, const char *fn);
+
+/* model_features.c */
+REC_HIDDEN rec_status rec__featset_build(rec__featset *fs, const rec_model *m,
+                                         const rec_dataset *ds, const uint32_t *rows, size_t n,
+                                         int with_labels, const char *fn);
+/* The same, with a pool of threads (NULL: this thread alone): see build_job. */
+struct rec__pool;
+REC_HIDDEN rec_status rec__featset_build_on(rec__featset *fs, const rec_model *m,
+                                            const rec_dataset *ds, const uint32_t *rows,
+                                            size_t n, int with_labels, struct rec__pool *pool,
+                                            const char *fn);
+REC_HIDDEN void rec__featset_release(rec__featset *fs, const rec_model *m);
+/* Records of examples idx[0..n) into batch arrays: bk[f·ld + b] = feature f's word of
+ * example idx[b]; by[b] = its label (by may be NULL). */
+REC_HIDDEN void rec__featset_gather(const rec_model *m, const rec__featset *fs,
+                                    const uint32_t *idx, size_t n, uint32_t *bk, size_t ld,
+                                    float *by);
+/* x[b] ← concatenated features of the gathered example b < count. */
+REC_HIDDEN void rec__features_forward(const rec_model *m, const rec__featset *fs,
+                                      const uint32_t *bk, size_t ld, size_t count, float *x);
+/* Accumulate ∂loss/∂x into the embedding tables' sparse gradients. */
+REC_HIDDEN void rec__features_backward(rec_model *m, const rec__featset *fs, const uint32_t *bk,
+                                       size_t ld, size_t count, const float *dx);
+/* Accumulate ∂loss/∂x of a slice into private row gradients (threads other than 0). */
+REC_HIDDEN void rec__features_backward_private(const rec_model *m, const rec__featset *fs,
+                                               const uint32_t *bk, size_t ld, size_t count,
+                                               const float *dx, rec__rowgrad *rg);
+
+/* Vectors of feature fi for keys[0..k) (embedding rows, or bag means) into rows of x, and
+ * the gradient rows g[0..k) back to the keys' embedding rows: into the parameter when rg is
+ * NULL, else into the thread's private rows rg[fi]. */
+REC_HIDDEN void rec__feature_gather(const rec_model *m, const rec__featset *fs, size_t fi,
+                                    const uint32_t *keys, size_t k, float *x);
+REC_HIDDEN void rec__feature_scatter(rec_model *m, const rec__featset *fs, size_t fi,
+                                     const uint32_t *keys, size_t k, const float *g,
+                                     rec__rowgrad *rg);
+
+/* model_train.c */
+/* Room for batches of cap examples (grows only); train adds the backward pass's buffers and
+ * those of layer 0 by feature, which only training uses. fn names the caller in messages. */
+REC_HIDDEN rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap,
+                                             int train, const char *fn);
+/* Frees ws, including the per-thread training state hanging off the model's workspace. */
+REC_HIDDEN void rec__workspace_release(rec__workspace *ws, const rec_model *m);
+
+
+/* model.c: build steps shared with rec_model_load() (serialize.c). rec__model_layout computes
+ * the feature offsets and side widths and checks the description (REC_EINVAL, message
+ * prefixed with fn); rec__model_release_built frees the built state, keeping the description. */
+REC_HIDDEN rec_status rec__model_layout(rec_model *m, const char *fn);
+REC_HIDDEN void rec__model_release_built(rec_model *m);
+
+/* blas.c: threads the BLAS itself runs per call (OpenBLAS's setting; 1 for other BLAS). */
+REC_HIDDEN int rec__blas_threads(void);
+
+/* model.c: parameter counts as Keras reports them */
+REC_HIDDEN size_t rec__feature_params(const rec__feature *f);
+REC_HIDDEN size_t rec__feature_nontrainable(const rec__feature *f);
+REC_HIDDEN const char *rec__feature_kind_name(rec_feature_kind k);
+
+#endif

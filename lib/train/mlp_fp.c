@@ -1,0 +1,347 @@
+/* An MLP with a one-unit head on T > 1 threads: layer 0 feature by feature, each keyed feature
+ * owned by one thread (see below; the layer itself is in model_layer0.c). */
+#include "train/train.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+
+/* ---- an MLP with a one-unit head on T > 1 threads -----------------------------------------
+
+Cutting the batch into slices would look for repeated keys in each slice, and a slice of 1,024
+examples repeats far fewer users and titles than the whole batch (420 distinct users against
+660 in 2,048 on MovieLens 100K), so two threads would do more multiply-adds than one; and every
+thread would need private embedding-row gradients, reduced afterwards. Instead the work of
+layer 0 goes feature by feature, each keyed feature owned by one thread (round-robin):
+
+  round A  thread t, slice t: gather the records into the batch's arrays (in training, the
+           threads gathered them already at the end of the previous batch's round D, in
+           chunks taken first come first served: round D leaves one thread idle while the
+           other finishes its features, and a round saved is a synchronization saved);
+  round B  owner of f: distinct keys of f over the whole batch, U_f, P_f = U_f·W_f (a feature
+           whose keys barely repeat takes one slot per example: X_f·W_f);
+  round C  thread t, slice t: the fused pass (model_layer0.c), the slice's sums of the small
+           gradients (∂b₀, ∂w₁, ∂b₁, numeric rows of ∂W₀) and, per example, what round D
+           needs of δ_b: with the presets' shape the hand-off ∂L/∂ŷ_b and relu′(z_b) as bits
+           (12 bytes; rec__layer0_r64_delta rebuilds δ_b), else, and for features that were not
+           factored, the δ_b row itself (256 bytes);
+  round D  owner of f: Δ_f in the order of the batch (all of the thread's factored features in
+           one pass), ∂W_f += U_fᵀ·Δ_f, ∂U_f = Δ_f·W_fᵀ scattered into the table (no other
+           thread touches it), then, training, the optimizer on the table and on W_f's rows;
+           thread 0 adds the slices' small sums in slice order and updates b₀, the head and
+           the numeric rows.
+
+Each table and each row of W₀ is written by one thread, in an order fixed by T alone, so a
+given T gives the same bits every run; Δ_f, ∂W_f and ∂U_f have the bits of one thread, and
+the small sums differ from one thread's by rounding only. */
+
+int rec__fp_applies(const rec_model *m)
+{
+    return m->interaction == REC_INTERACTION_MLP && m->n_layers && has_head(m) &&
+           !rec__ext_has_dropout(m) && !rec__ext_interaction(m);
+}
+
+typedef struct fp_job {
+    rec_model *m;
+    const rec__featset *fs;
+    const uint32_t *idx;
+    size_t B;
+    uint32_t T;
+    rec_optimizer *opt; /* round D updates; NULL: gradients only */
+    thread_out *out;
+    uint32_t *owner;    /* per feature, from fp_assign */
+    int relu;           /* round D rebuilds δ from the hand-off (fp_g, fp_relu, fp_w1) */
+    double *cost;       /* per feature: seconds of round B, then of round D (2 × n_feats) */
+    rec__fp_next *next; /* round D gathers the next batch into it, or NULL */
+    atomic_size_t next_chunk; /* the next chunk of it to take */
+} fp_job;
+
+/* Examples per chunk of the next batch's records (~2 µs of gathering on ML-100K). */
+#define NEXT_CHUNK 128
+
+/* Round D's tail: chunks of the next batch's records into the spare buffers until none is
+ * left. A copy: which thread takes which chunk changes no bit. */
+static void fp_gather_next(fp_job *j)
+{
+    const rec__fp_next *nx = j->next;
+    if (!nx)
+        return;
+    const size_t ld = j->m->ws.cap;
+    for (;;) {
+        const size_t lo = atomic_fetch_add(&j->next_chunk, 1) * NEXT_CHUNK;
+        if (lo >= nx->next_n)
+            return;
+        const size_t n = nx->next_n - lo < NEXT_CHUNK ? nx->next_n - lo : NEXT_CHUNK;
+        rec__featset_gather(j->m, j->fs, nx->next_idx + lo, n, nx->bk + lo, ld, nx->by + lo);
+    }
+}
+
+/* Give the keyed features to the threads, largest first, each to the least loaded thread
+ * (ties: lowest index). A feature's size is the time its work took in the same round of the
+ * previous batch, or before any was measured, the rows it moves: its distinct keys times its
+ * mean bag length. Which thread does a feature's work changes no bit of the result (each
+ * feature's sums run in the batch's order wherever they run), so the timing may steer it. */
+static void fp_assign(const rec_model *m, const rec__featset *fs, uint32_t *owner,
+                      const double *cost, uint32_t T)
+{
+    double load[MAX_THREADS] = {0};
+    const size_t nf = m->n_feats;
+    for (size_t i = 0; i < nf; i++)
+        owner[i] = UINT32_MAX;
+    for (;;) {
+        size_t best = nf;
+        double size = -1.0;
+        for (size_t i = 0; i < nf; i++) {
+            if (!m->feats[i].emb || owner[i] != UINT32_MAX)
+                continue;
+            double ci = cost[i];
+            if (!(ci > 0.0)) {
+                const rec__fcol *c = &fs->cols[i];
+                double bag = c->n_bags ? (double)c->bag_offsets[c->n_bags] / (double)c->n_bags
+                                       : 1.0;
+                ci = 1e-9 * (double)(m->ws.l0[i].n_unique + 1) * m->feats[i].dim;
+                ci *= bag > 1.0 ? bag : 1.0;
+            }
+            if (ci > size) {
+                size = ci;
+                best = i;
+            }
+        }
+        if (best == nf)
+            return;
+        uint32_t t = 0;
+        for (uint32_t k = 1; k < T; k++)
+            if (load[k] < load[t])
+                t = k;
+        owner[best] = t;
+        load[t] += size;
+    }
+}
+
+/* A feature's cost as a moving average of its last rounds (weight 1/4 on the newest): one
+ * batch's timing swings with the other core's memory traffic and the batch's keys, and the
+ * assignment should follow the features' typical cost, not one batch's noise. */
+static inline void fp_cost_update(double *c, double seconds)
+{
+    *c = *c > 0.0 ? 0.75 * *c + 0.25 * seconds : seconds;
+}
+
+REC_CLONES
+static void fp_round_a(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    fp_job *j = ctx;
+    if (t >= j->T)
+        return;
+    rec__workspace *sh = &j->m->ws;
+    size_t lo = slice_at(j->B, t, j->T), n = slice_at(j->B, t + 1, j->T) - lo;
+    rec__featset_gather(j->m, j->fs, j->idx + lo, n, sh->bk + lo, sh->cap, sh->by + lo);
+}
+
+REC_CLONES
+static void fp_round_b(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    fp_job *j = ctx;
+    if (t >= j->T)
+        return;
+    const rec_model *m = j->m;
+    rec__workspace *sh = &j->m->ws;
+    const size_t B = j->B;
+    const uint32_t H = m->units[0];
+    const float *W = rec__dense_kernel(m->layers[0])->w;
+    for (size_t i = 0; i < m->n_feats; i++) {
+        const rec__feature *f = &m->feats[i];
+        if (!f->emb || j->owner[i] != t)
+            continue;
+        const double t0 = rec__now();
+        rec__l0 *l = &sh->l0[i];
+        const uint32_t *keys = sh->bk + i * sh->cap;
+        l->keys = keys;
+        l->factored = 0;
+        if (l0_has_map(f, l, &j->fs->cols[i])) {
+            l->n_unique = rec__group_keys(l->kslot, keys, B, l->ukeys, l->sidx);
+            l->factored = 4 * (size_t)l->n_unique <= 3 * B;
+        }
+        const float *wf = W + (size_t)f->offset * H;
+        if (l->factored) {
+            rec__feature_gather(m, j->fs, i, l->ukeys, l->n_unique, l->x);
+        } else { /* one slot per example */
+            for (size_t b = 0; b < B; b++)
+                l->sidx[b] = (uint32_t)b;
+            l->n_unique = B;
+            rec__feature_gather(m, j->fs, i, keys, B, l->x);
+        }
+        l0_project(l->n_unique, f->dim, H, l->x, wf, l->p);
+        fp_cost_update(&j->cost[i], rec__now() - t0);
+    }
+}
+
+static void fp_round_c(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    fp_job *j = ctx;
+    if (t >= j->T)
+        return;
+    rec__workspace *sh = &j->m->ws;
+    size_t lo = slice_at(j->B, t, j->T), n = slice_at(j->B, t + 1, j->T) - lo;
+    float *pred = sh->act[1] + lo;
+    rec__layer0_fused_slice(j->m, sh, lo, rec__thread_ws(j->m, t), n, pred, 2.0f / (float)j->B);
+    rec__train_errors(pred, sh->by + lo, n, &j->out[t].sse, NULL);
+}
+
+/* The optimizer on rows [r0, r1) of a dense parameter with `cols` columns. */
+static void fp_update_rows(fp_job *j, rec__param *p, size_t r0, size_t r1, size_t cols,
+                           uint32_t t)
+{
+    rec__apply_range(j->opt, p, r0 * cols, (r1 - r0) * cols, &j->out[t]);
+}
+
+/* Round D's part for thread 0: the slices' sums of the small gradients, in slice order, and,
+ * training, the update of b₀, the head and the numeric rows of W₀. */
+static void fp_small_params(fp_job *j)
+{
+    rec_model *m = j->m;
+    const uint32_t H = m->units[0];
+    rec__param *k0 = rec__dense_kernel(m->layers[0]), *b0 = rec__dense_bias(m->layers[0]);
+    rec__param *k1 = rec__dense_kernel(m->layers[1]), *b1 = rec__dense_bias(m->layers[1]);
+    for (uint32_t s = 0; s < j->T; s++)
+        rec__layer0_put_sums(m, rec__thread_ws(m, s), b0->g, k0->g, k1->g, b1->g, 1);
+    if (!j->opt)
+        return;
+    rec__param *own[3] = {b0, k1, b1}; /* thread 0's alone: updated whole */
+    for (int k = 0; k < 3; k++) {
+        rec_status rc = rec__optimizer_apply(j->opt, own[k]);
+        if (rc)
+            rec__thread_fail(&j->out[0], rc);
+    }
+    for (size_t i = 0; i < m->n_feats; i++)
+        if (!m->feats[i].emb)
+            fp_update_rows(j, k0, m->feats[i].offset, m->feats[i].offset + 1, H, 0);
+}
+
+REC_CLONES
+static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    fp_job *j = ctx;
+    if (t >= j->T)
+        return;
+    rec_model *m = j->m;
+    rec__workspace *sh = &m->ws;
+    const size_t B = j->B;
+    const uint32_t H = m->units[0];
+    rec__param *k0 = rec__dense_kernel(m->layers[0]);
+    /* with the hand-off (fp_relu), the Δ of this thread's factored features first, together;
+     * its time is shared out between them for fp_assign */
+    double shared = 0.0;
+    if (j->relu) {
+        rec__l0 *ls[REC_R64_GROUP];
+        size_t k = 0, n_fact = 0;
+        const double t0 = rec__now();
+        for (size_t i = 0; i <= m->n_feats; i++) {
+            int mine = i < m->n_feats && m->feats[i].emb && j->owner[i] == t &&
+                       sh->l0[i].factored;
+            if (mine)
+                ls[k++] = &sh->l0[i];
+            if (k == REC_R64_GROUP || (i == m->n_feats && k)) {
+                rec__layer0_r64_delta(sh, ls, k, B);
+                n_fact += k;
+                k = 0;
+            }
+        }
+        if (n_fact)
+            shared = (rec__now() - t0) / (double)n_fact;
+    }
+    for (size_t i = m->n_feats; i-- > 0;) {
+        const rec__feature *f = &m->feats[i];
+        if (!f->emb || j->owner[i] != t)
+            continue;
+        const double t0 = rec__now();
+        rec__l0 *l = &sh->l0[i];
+        const float *dl = sh->delta;
+        size_t ldd = H;
+        const uint32_t *keys = l->keys;
+        if (l->factored && j->relu) {
+            dl = l->p + H;
+            ldd = L0_LD(H);
+            keys = l->ukeys;
+        } else if (l->factored) {
+            /* Δ_k = Σ_{b: key(b) = k} δ_b, in the batch's order */
+            float *d = l->p + H;
+            uint32_t seen = 0;
+            for (size_t b = 0; b < B; b++)
+                l0_delta_add(d, l->sidx[b], &seen, sh->delta + b * H, H, L0_LD(H));
+            dl = d;
+            ldd = L0_LD(H);
+            keys = l->ukeys;
+        }
+        rec__layer0_feature_backward(m, j->fs, i, l, keys, l->n_unique, dl, ldd, 1.0f,
+                                     k0->g + (size_t)f->offset * H,
+                                     k0->w + (size_t)f->offset * H, NULL);
+        if (j->opt) {
+            rec_status rc = rec__optimizer_apply(j->opt, rec__embedding_param(f->emb));
+            if (rc)
+                rec__thread_fail(&j->out[t], rc);
+            fp_update_rows(j, k0, f->offset, f->offset + f->dim, H, t);
+        }
+        fp_cost_update(&j->cost[m->n_feats + i],
+                       rec__now() - t0 + (l->factored && j->relu ? shared : 0.0));
+    }
+    if (t == 0)
+        fp_small_params(j);
+    fp_gather_next(j);
+}
+
+rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out, uint32_t *owner,
+                              double *cost, rec__fp_next *nx, rec_optimizer *opt,
+                              const rec__featset *fs, const uint32_t *idx, size_t B, uint32_t T,
+                              double *sse, const char *fn)
+{
+    fp_job j = {m, fs, idx, B, T, NULL, out, owner, 0, cost, NULL, 0};
+    atomic_init(&j.next_chunk, 0);
+    rec__workspace *sh = &m->ws;
+    if (nx->ready_idx == idx && nx->ready_n == B) {
+        /* gathered in the previous batch's round D: swap the buffers in */
+        uint32_t *bk = sh->bk;
+        float *by = sh->by;
+        sh->bk = nx->bk;
+        sh->by = nx->by;
+        nx->bk = bk;
+        nx->by = by;
+    } else {
+        rec__pool_run(pool, fp_round_a, &j);
+    }
+    nx->ready_idx = NULL;
+    fp_assign(m, fs, owner, cost, T);
+    rec__pool_run(pool, fp_round_b, &j);
+    /* the hand-off needs the presets' fused pass (model_layer0_r64.c); δ rows are still
+     * stored for the features that were not factored, which read them directly */
+    const uint32_t H = m->units[0];
+    j.relu = rec__layer0_r64_applies(m);
+    sh->fp_delta = !j.relu;
+    for (size_t i = 0; i < m->n_feats; i++)
+        sh->fp_delta |= m->feats[i].emb && !sh->l0[i].factored;
+    /* round D rebuilds δ with the head's weights of round C: thread 0 updates them in D */
+    memcpy(sh->fp_w1, rec__dense_kernel(m->layers[1])->w, H * sizeof *sh->fp_w1);
+    rec__pool_run(pool, fp_round_c, &j);
+    *sse = rec__sum_sse(out, T);
+    if (!isfinite(*sse)) /* nothing was added to any gradient yet */
+        return rec__diverged(fn);
+    int parallel_update = opt && rec__params_have_state(m);
+    j.opt = parallel_update ? opt : NULL;
+    fp_assign(m, fs, owner, cost + m->n_feats, T);
+    if (nx->next_idx)
+        j.next = nx;
+    rec__pool_run(pool, fp_round_d, &j);
+    if (j.next) {
+        nx->ready_idx = nx->next_idx;
+        nx->ready_n = nx->next_n;
+    }
+    if (parallel_update) /* W₀ went by rows; the tables, b₀ and the head were updated whole */
+        rec__count_step(rec__dense_kernel(m->layers[0]), opt);
+    rec_status rc = rec__first_failure(out, T, fn);
+    if (!rc && opt && !parallel_update)
+        rc = rec__apply_serial(m, opt);
+    return rc;
+}
