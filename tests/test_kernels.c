@@ -5,8 +5,8 @@
  * must not depend on the rows beside them; and the ordered probit's fast Φ (normal_cdf.h)
  * against erfc. */
 #include "rec_check.h"
-#include "kernels/gemm_thin.h"
-#include "kernels/normal_cdf.h"
+#include "kernels/kernels.h"
+#include "kernels/kernels.h"
 
 #include <math.h>
 #include <stdlib.h>

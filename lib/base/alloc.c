@@ -87,17 +87,17 @@ void *rec__malloc_lines(size_t size)
 void *rec__calloc_lines(size_t n, size_t size)
 {
     size_t bytes;
-    if (!rec__mul_size(n, size, &bytes))
+    if (!rec__alloc_mul(n, size, &bytes))
         return NULL;
     void *p = rec__malloc_lines(bytes);
     if (p) {
-        rec__advise_hugepages(p, bytes); /* before the first write, which faults pages in */
+        rec__alloc_advise_hugepages(p, bytes); /* before the first write, which faults pages in */
         memset(p, 0, bytes);
     }
     return p;
 }
 
-void rec__advise_hugepages(void *p, size_t bytes)
+void rec__alloc_advise_hugepages(void *p, size_t bytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     const uintptr_t huge = (uintptr_t)2 << 20;
@@ -128,7 +128,7 @@ char *rec__strdup(const char *s)
     return d;
 }
 
-int rec__mul_size(size_t a, size_t b, size_t *out)
+int rec__alloc_mul(size_t a, size_t b, size_t *out)
 {
     if (a != 0 && b > SIZE_MAX / a)
         return 0;

@@ -4,7 +4,7 @@
 
 #include <time.h>
 
-double rec__now(void)
+double rec__clock_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

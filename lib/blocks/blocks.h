@@ -1,15 +1,87 @@
 /*
- * The dense layer's passes for the model's training loop (dense.c). Never installed.
+ * lib/blocks: the public building blocks (vocabulary, embedding table, dense layer,
+ * discretization, normalization, text vectorizer, optimizers) and the trainable parameter
+ * they share, with what the model's training loop needs of them beyond the public API: the
+ * parameters themselves, the dense layer's raw passes and its activations. Above lib/kernels.
+ * Never installed.
  */
-#ifndef REC_DENSE_INTERNAL_H
-#define REC_DENSE_INTERNAL_H
+#ifndef REC_BLOCKS_H
+#define REC_BLOCKS_H
 
-#include "base/base.h"
+#include "kernels/kernels.h"
 
 #include <math.h>
 #include <string.h>
 
-/* REC_CLONES (function multi-versioning of the hot loops) is defined in rec_internal.h. */
+/* ---- trainable parameters (param.c) -------------------------------------------------------
+ * A parameter is a flat float array with a gradient buffer of the same size. When row_dim > 0
+ * it is a table of rows and its gradient is sparse: only rows listed in `touched` are non-zero,
+ * so optimizers and the gradient exchange only visit those. Optimizer state lives in slots
+ * created on first use. */
+typedef struct rec__param {
+    float *w;            /* values, n */
+    float *g;            /* gradient, n; zero outside touched rows */
+    float *slot[2];      /* optimizer state (Adagrad: slot[0] accumulators), lazily allocated */
+    int slot_kind;       /* optimizer kind that created the slots, 0 = none */
+    uint64_t steps;      /* updates applied by that optimizer (Adam's bias correction) */
+    size_t n;
+    uint32_t row_dim;    /* 0: dense; > 0: rows of row_dim floats, sparse gradient */
+    uint32_t *touched;   /* rows with a gradient, in first-touch order (sparse only) */
+    size_t n_touched;
+    uint8_t *is_touched; /* n / row_dim flags (sparse only) */
+} rec__param;
+
+REC_HIDDEN rec_status rec__param_init(rec__param *p, size_t n, uint32_t row_dim);
+REC_HIDDEN void rec__param_release(rec__param *p);
+/* Pointer to the gradient row `row`, marking it touched (sparse parameters). */
+REC_HIDDEN float *rec__param_grad_row(rec__param *p, uint32_t row);
+REC_HIDDEN void rec__param_zero_grad(rec__param *p);
+
+/* Row `row` of a parameter's gradient, marked touched (the gradient is zero outside touched
+ * rows, so the caller may add to it). Inline twin of rec__param_grad_row for the hot loop. */
+static inline float *rec__param_row(rec__param *p, uint32_t row)
+{
+    if (!p->is_touched[row]) {
+        p->is_touched[row] = 1;
+        p->touched[p->n_touched++] = row;
+    }
+    return p->g + (size_t)row * p->row_dim;
+}
+
+/* Marks rows[0..n) touched, as rec__param_row would one by one, without a branch: whether a
+ * row of a batch was seen before is a coin toss the predictor loses half the time, and each
+ * miss flushes the row loads in flight (the DOT backward pass ran at 35 cycles an example).
+ * The row is written at the list's end whatever, and kept by advancing the end only if new
+ * (touched has one spare slot for the write after the last row). */
+static inline void rec__param_mark_rows(rec__param *p, const uint32_t *rows, size_t n)
+{
+    uint32_t *restrict list = p->touched;
+    uint8_t *restrict seen = p->is_touched;
+    size_t k = p->n_touched;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = rows[i];
+        list[k] = r;
+        k += (size_t)(seen[r] ^ 1u);
+        seen[r] = 1;
+    }
+    p->n_touched = k;
+}
+
+/* ---- optimizers (optimizer.c) ------------------------------------------------------------ */
+
+/* Apply an optimizer to one parameter and clear its gradient. `what` names the parameter in
+ * the message of a failure ("training diverged: <what> row 3 column 1 is NaN after an
+ * Adagrad step ..."), which names no function: the caller prefixes its own. */
+REC_HIDDEN rec_status rec__optimizer_apply(rec_optimizer *opt, rec__param *p, const char *what);
+/* State slots used by an optimizer kind as stored in rec__param.slot_kind (0 = no state yet),
+ * or -1 for an unknown kind (the model file validates saved state with it). */
+REC_HIDDEN int rec__optimizer_slot_count(int slot_kind);
+
+/* ---- the blocks' parameters --------------------------------------------------------------- */
+
+REC_HIDDEN rec__param *rec__embedding_param(rec_embedding *e);
+REC_HIDDEN rec__param *rec__dense_kernel(rec_dense *d);
+REC_HIDDEN rec__param *rec__dense_bias(rec_dense *d);
 
 /* ---- activations (shared by dense.c and the model's fused first layer) ----------------------- */
 

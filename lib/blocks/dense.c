@@ -2,7 +2,7 @@
  * optimizer updates them like any other parameter. Both passes go through rec__sgemm; the
  * per-element work (bias, activation, its derivative) is one pass over the batch each. */
 #include "blocks/blocks.h"
-#include "kernels/gemm_thin.h"
+#include "kernels/kernels.h"
 
 #include <limits.h>
 #include <math.h>
@@ -54,7 +54,7 @@ rec_status rec_dense_create(rec_dense **out, uint32_t n_in, uint32_t n_out,
         return rec__error(REC_EINVAL, "rec_dense_create: unknown activation %d",
                           (int)activation);
     size_t n_w, bytes;
-    if (!rec__mul_size(n_in, n_out, &n_w) || !rec__mul_size(n_w, sizeof(float), &bytes))
+    if (!rec__alloc_mul(n_in, n_out, &n_w) || !rec__alloc_mul(n_w, sizeof(float), &bytes))
         return rec__error(REC_EINVAL, "rec_dense_create: %u x %u kernel overflows size_t",
                           (unsigned)n_in, (unsigned)n_out);
 
@@ -125,8 +125,8 @@ static rec_status check_batch(const char *fn, const rec_dense *d, size_t batch)
     size_t n;
     if (batch == 0)
         return rec__error(REC_EINVAL, "%s: batch must be > 0", fn);
-    if (batch > INT_MAX || !rec__mul_size(batch, d->n_in > d->n_out ? d->n_in : d->n_out, &n) ||
-        !rec__mul_size(n, sizeof(float), &n))
+    if (batch > INT_MAX || !rec__alloc_mul(batch, d->n_in > d->n_out ? d->n_in : d->n_out, &n) ||
+        !rec__alloc_mul(n, sizeof(float), &n))
         return rec__error(REC_EINVAL, "%s: batch = %zu is too large", fn, batch);
     return REC_OK;
 }
@@ -199,7 +199,7 @@ void rec__dense_forward_raw(const rec_dense *d, const float *x, size_t batch, fl
         return;
     }
     /* z = x·W (batch × n_out) */
-    rec__sgemm(0, 0, batch, n_out, n_in, 1.0f, x, n_in, d->kernel.w, n_out, 0.0f, y, n_out);
+    rec__blas_sgemm(0, 0, batch, n_out, n_in, 1.0f, x, n_in, d->kernel.w, n_out, 0.0f, y, n_out);
     /* y = act(z + b), one pass over the batch. */
     for (size_t r = 0; r < batch; r++)
         bias_act(d->activation, y + r * n_out, d->bias.w, n_out);
@@ -295,7 +295,7 @@ void rec__dense_backward_raw(const rec_dense *d, const float *x, const float *y,
         return;
     }
     /* gk ← [gk +] xᵀ·δ  (n_in × n_out); beta = 0 overwrites without reading gk */
-    rec__sgemm(1, 0, n_in, n_out, batch, 1.0f, x, n_in, dl, n_out, accumulate ? 1.0f : 0.0f,
+    rec__blas_sgemm(1, 0, n_in, n_out, batch, 1.0f, x, n_in, dl, n_out, accumulate ? 1.0f : 0.0f,
                gk, n_out);
     /* gb ← [gb +] Σ_rows δ */
     if (!accumulate)
@@ -303,7 +303,7 @@ void rec__dense_backward_raw(const rec_dense *d, const float *x, const float *y,
     add_rows(gb, dl, batch, n_out);
     /* dx = δ·Wᵀ  (batch × n_in) */
     if (dx)
-        rec__sgemm(0, 1, batch, n_in, n_out, 1.0f, dl, n_out, d->kernel.w, n_out, 0.0f, dx,
+        rec__blas_sgemm(0, 1, batch, n_in, n_out, 1.0f, dl, n_out, d->kernel.w, n_out, 0.0f, dx,
                    n_in);
 }
 

@@ -1,7 +1,7 @@
 /* Keras Discretization / TensorFlow Bucketize: bucket(x) = #{ b ∈ B : b ≤ x }, found by an
  * upper-bound binary search over the sorted boundaries. Boundaries are kept in double so the
  * tutorial's Unix timestamps (~8.8e8) are exact. */
-#include "base/base.h"
+#include "blocks/blocks.h"
 
 #include <math.h>
 #include <string.h>
@@ -36,7 +36,7 @@ static rec_status alloc_boundaries(double **b, const char *fn, size_t n)
 {
     size_t bytes;
     *b = NULL;
-    if (n > UINT32_MAX || !rec__mul_size(n, sizeof(double), &bytes))
+    if (n > UINT32_MAX || !rec__alloc_mul(n, sizeof(double), &bytes))
         return rec__error(REC_EINVAL, "%s: %zu boundaries exceed the uint32_t bucket range", fn,
                           n);
     *b = rec__malloc(bytes);

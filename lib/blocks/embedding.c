@@ -5,7 +5,7 @@
  * sparse: backward marks the rows it touches and optimizers visit only those. Every entry point
  * that accumulates validates all of its ids (and offsets) before writing anything, so a failing
  * call leaves the gradient exactly as it was. */
-#include "base/base.h"
+#include "blocks/blocks.h"
 
 #include <math.h>
 #include <string.h>
@@ -33,7 +33,7 @@ rec_status rec_embedding_create(rec_embedding **out, uint32_t n_rows, uint32_t d
         return rec__error(REC_EINVAL, "rec_embedding_create: dim is 0");
     size_t n, bytes;
     /* rec__param_init allocates n floats for weights and for gradients */
-    if (!rec__mul_size(n_rows, dim, &n) || !rec__mul_size(n, sizeof(float), &bytes))
+    if (!rec__alloc_mul(n_rows, dim, &n) || !rec__alloc_mul(n, sizeof(float), &bytes))
         return rec__error(REC_EINVAL, "rec_embedding_create: n_rows * dim = %lu * %lu overflows",
                           (unsigned long)n_rows, (unsigned long)dim);
 

@@ -1,7 +1,7 @@
 /* Keras Normalization(axis=None): y = (x − mean) / max(√var, 1e-7) with the population
  * variance. Statistics use two passes in double: the one-pass E[x²] − E[x]² cancels
  * catastrophically on Unix timestamps (x² ≈ 7.7e17, whose ulp is 128). */
-#include "base/base.h"
+#include "blocks/blocks.h"
 
 #include <math.h>
 

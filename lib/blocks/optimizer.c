@@ -5,7 +5,7 @@
  * change. Per-parameter state lives in the parameter's slots, created on first use and tagged
  * with the kind that created it (p->slot_kind), so one optimizer's state is never read as
  * another's. Sparse (row) parameters are updated only in the rows their backward touched. */
-#include "base/base.h"
+#include "blocks/blocks.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -167,16 +167,20 @@ float rec_optimizer_learning_rate(const rec_optimizer *opt)
     return opt ? opt->learning_rate : 0.0f;
 }
 
+/* A message's "fn: " prefix, or none for rec__optimizer_apply (whose callers add their own):
+ * two arguments for a "%s%s" at the start of the format. */
+#define FN(fn) (fn) ? (fn) : "", (fn) ? ": " : ""
+
 /* Adagrad's state: one accumulator per weight, starting at the initial accumulator. */
 static rec_status adagrad_init_state(rec_optimizer *opt, rec__param *p, const char *fn)
 {
     size_t bytes;
-    if (!rec__mul_size(p->n, sizeof(float), &bytes))
-        return rec__error(REC_ENOMEM, "%s: %zu accumulators overflow", fn, p->n);
+    if (!rec__alloc_mul(p->n, sizeof(float), &bytes))
+        return rec__error(REC_ENOMEM, "%s%s%zu accumulators overflow", FN(fn), p->n);
     float *a = rec__malloc_lines(bytes);
     if (!a)
-        return rec__error(REC_ENOMEM, "%s: out of memory for %zu Adagrad accumulators", fn, p->n);
-    rec__advise_hugepages(a, bytes);
+        return rec__error(REC_ENOMEM, "%s%sout of memory for %zu Adagrad accumulators", FN(fn), p->n);
+    rec__alloc_advise_hugepages(a, bytes);
     for (size_t i = 0; i < p->n; i++)
         a[i] = opt->initial_accumulator;
     p->slot[0] = a;
@@ -192,10 +196,10 @@ static rec_status adam_init_state(rec__param *p, const char *fn)
         rec__free(p->slot[0]);
         rec__free(p->slot[1]);
         p->slot[0] = p->slot[1] = NULL;
-        return rec__error(REC_ENOMEM, "%s: out of memory for %zu Adam moments", fn, p->n);
+        return rec__error(REC_ENOMEM, "%s%sout of memory for %zu Adam moments", FN(fn), p->n);
     }
-    rec__advise_hugepages(p->slot[0], p->n * sizeof(float));
-    rec__advise_hugepages(p->slot[1], p->n * sizeof(float));
+    rec__alloc_advise_hugepages(p->slot[0], p->n * sizeof(float));
+    rec__alloc_advise_hugepages(p->slot[1], p->n * sizeof(float));
     return REC_OK;
 }
 
@@ -207,14 +211,14 @@ static rec_status ensure_state(rec_optimizer *opt, rec__param *p, const char *fn
     if (p->slot_kind == opt->kind)
         return REC_OK;
     if (p->slot_kind != 0)
-        return rec__error(REC_ESTATE, "%s: parameter holds %s state, cannot be updated by %s",
-                          fn, kind_name(p->slot_kind), kind_name(opt->kind));
+        return rec__error(REC_ESTATE, "%s%sparameter holds %s state, cannot be updated by %s",
+                          FN(fn), kind_name(p->slot_kind), kind_name(opt->kind));
     rec_status rc = REC_OK;
     switch (opt->kind) {
     case KIND_ADAGRAD: rc = adagrad_init_state(opt, p, fn); break;
     case KIND_ADAM: rc = adam_init_state(p, fn); break;
     case KIND_SGD: break; /* stateless */
-    default: return rec__error(REC_ESTATE, "%s: unknown optimizer kind %d", fn, opt->kind);
+    default: return rec__error(REC_ESTATE, "%s%sunknown optimizer kind %d", FN(fn), opt->kind);
     }
     if (rc == REC_OK) {
         p->slot_kind = opt->kind;
@@ -450,7 +454,7 @@ static rec_status update(rec_optimizer *opt, rec__param *p, const char *fn, cons
         break;
     }
     case KIND_SGD: break;
-    default: return rec__error(REC_ESTATE, "%s: unknown optimizer kind %d", fn, opt->kind);
+    default: return rec__error(REC_ESTATE, "%s%sunknown optimizer kind %d", FN(fn), opt->kind);
     }
     int diverged = 0;
     size_t bad_at = 0;
@@ -466,11 +470,11 @@ static rec_status update(rec_optimizer *opt, rec__param *p, const char *fn, cons
         return REC_OK;
     const char *kind = isnan(p->w[bad_at]) ? "NaN" : "infinite";
     if (p->row_dim == 0)
-        return rec__error(REC_ENUMERIC, "%s: training diverged: %s weight %zu is %s after an "
-                          "%s step (learning rate %g)", fn, what, bad_at, kind,
+        return rec__error(REC_ENUMERIC, "%s%straining diverged: %s weight %zu is %s after an "
+                          "%s step (learning rate %g)", FN(fn), what, bad_at, kind,
                           kind_name(opt->kind), (double)opt->learning_rate);
-    return rec__error(REC_ENUMERIC, "%s: training diverged: %s row %zu column %zu is %s after an "
-                      "%s step (learning rate %g)", fn, what, bad_at / p->row_dim,
+    return rec__error(REC_ENUMERIC, "%s%straining diverged: %s row %zu column %zu is %s after an "
+                      "%s step (learning rate %g)", FN(fn), what, bad_at / p->row_dim,
                       bad_at % p->row_dim, kind, kind_name(opt->kind),
                       (double)opt->learning_rate);
 }
@@ -483,11 +487,9 @@ static rec_status apply(rec_optimizer *opt, rec__param *p, const char *fn, const
     return update(opt, p, fn, what);
 }
 
-rec_status rec__optimizer_apply(rec_optimizer *opt, rec__param *p)
+rec_status rec__optimizer_apply(rec_optimizer *opt, rec__param *p, const char *what)
 {
-    if (!opt || !p)
-        return rec__error(REC_EINVAL, "rec__optimizer_apply: %s is NULL", opt ? "p" : "opt");
-    return apply(opt, p, "rec_optimizer", "parameter");
+    return apply(opt, p, NULL, what);
 }
 
 rec_status rec_optimizer_update_embedding(rec_optimizer *opt, rec_embedding *emb)

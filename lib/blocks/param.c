@@ -1,7 +1,7 @@
 /* Trainable parameters: weights, gradient buffer and lazily created optimizer slots. Sparse
  * (row) parameters keep a list of the rows a batch touched, so clearing the gradient and
  * applying an update cost O(rows used), not O(table). */
-#include "base/base.h"
+#include "blocks/blocks.h"
 
 #include <string.h>
 
@@ -15,7 +15,7 @@ rec_status rec__param_init(rec__param *p, size_t n, uint32_t row_dim)
     if (!p->w || !p->g)
         goto fail;
     /* g was advised by rec__calloc_lines, before its zeroing touched the pages */
-    rec__advise_hugepages(p->w, n * sizeof(float));
+    rec__alloc_advise_hugepages(p->w, n * sizeof(float));
     if (row_dim > 0) {
         size_t rows = n / row_dim;
         /* one spare slot: rec__param_mark_rows writes before it knows whether to keep */

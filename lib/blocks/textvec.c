@@ -9,7 +9,7 @@
  * transform, so encoding allocates nothing.
  * Vocabulary order is Keras's sorted(counts, key=(count, token), reverse=True): count
  * descending, ties by token bytes descending (UTF-8 byte order = code point order). */
-#include "base/base.h"
+#include "blocks/blocks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -203,7 +203,7 @@ static rec_status count_run(rec_textvec *tv, size_t *cap_e, const char *s, const
     }
     if (tv->n_e == *cap_e) {
         size_t cap = *cap_e ? *cap_e * 2 : 64, bytes;
-        if (!rec__mul_size(cap, sizeof(entry), &bytes))
+        if (!rec__alloc_mul(cap, sizeof(entry), &bytes))
             return REC_ENOMEM;
         entry *p = rec__realloc(tv->e, bytes);
         if (!p)
@@ -327,7 +327,7 @@ rec_status rec_textvec_create(rec_textvec **out, const char *const *tokens, size
     tv->max_tokens = max_tokens;
     size_t bytes;
     /* n < max_tokens ≤ 2^32, so the product cannot overflow on 64-bit; checked for 32-bit */
-    if (!rec__mul_size(n ? n : 1, sizeof(entry), &bytes) || !(tv->e = rec__malloc(bytes)) ||
+    if (!rec__alloc_mul(n ? n : 1, sizeof(entry), &bytes) || !(tv->e = rec__malloc(bytes)) ||
         table_build(&tv->t, NULL, n, 0) != REC_OK)
         goto nomem;
     for (size_t i = 0; i < n; i++) {
@@ -462,7 +462,7 @@ rec_status rec_textvec_encode_batch(uint32_t *ids_out, size_t *width_out, const 
             width = c;
     }
     size_t total;
-    if (!rec__mul_size(n, width, &total))
+    if (!rec__alloc_mul(n, width, &total))
         return rec__error(REC_EINVAL, "%s: %zu x %zu ids overflow size_t", fn, n, width);
     *width_out = width;
     if (!ids_out)

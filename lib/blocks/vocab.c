@@ -7,7 +7,7 @@
  * and measures its length in a single pass, then compares lengths before bytes, so a probe that
  * misses costs one integer comparison. The structure is immutable after creation, so const
  * lookups from several threads are safe. */
-#include "base/base.h"
+#include "blocks/blocks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +65,7 @@ rec_status rec_vocab_create(rec_vocab **out, const char *const *tokens, size_t n
         goto fail;
 
     size_t bytes;
-    if (!rec__mul_size(n, sizeof *sorted, &bytes))
+    if (!rec__alloc_mul(n, sizeof *sorted, &bytes))
         goto fail;
     sorted = rec__malloc(bytes);
     if (!sorted)

@@ -79,7 +79,7 @@ rec_status rec__dict_intern(rec__dict *d, const char *s, size_t len, uint32_t *c
     }
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 8, bytes;
-        if (!rec__mul_size(cap, sizeof *d->strings, &bytes))
+        if (!rec__alloc_mul(cap, sizeof *d->strings, &bytes))
             return REC_ENOMEM;
         char **strings = rec__realloc(d->strings, bytes);
         if (!strings)
@@ -173,7 +173,7 @@ rec_status rec__dataset_adopt_column(rec_dataset *ds, rec__column *col)
     if (ds->n_cols == ds->cap_cols) {
         size_t cap = ds->cap_cols ? ds->cap_cols * 2 : 8, bytes;
         rec__column *cols = NULL;
-        if (rec__mul_size(cap, sizeof *cols, &bytes))
+        if (rec__alloc_mul(cap, sizeof *cols, &bytes))
             cols = rec__realloc(ds->cols, bytes);
         if (!cols) {
             rec_status rc = rec__error(REC_ENOMEM, "rec_dataset: out of memory adding '%s'",
@@ -246,7 +246,7 @@ static rec_status adopt(const char *fn, rec_dataset *ds, rec__column *col)
 static rec_status alloc_array(void **p, size_t n, size_t size, const char *fn)
 {
     size_t bytes;
-    *p = rec__mul_size(n, size, &bytes) ? rec__malloc(bytes) : NULL;
+    *p = rec__alloc_mul(n, size, &bytes) ? rec__malloc(bytes) : NULL;
     return *p ? REC_OK : rec__error(REC_ENOMEM, "%s: out of memory", fn);
 }
 
@@ -531,7 +531,7 @@ static rec_status copy_column_rows(rec__column *dst, const rec__column *src,
         return REC_ENOMEM;
     size_t bytes;
     if (src->type == REC_COLUMN_NUMBER) {
-        if (!rec__mul_size(n, sizeof *dst->numbers, &bytes) ||
+        if (!rec__alloc_mul(n, sizeof *dst->numbers, &bytes) ||
             !(dst->numbers = rec__malloc(bytes)))
             return REC_ENOMEM;
         for (size_t i = 0; i < n; i++)
@@ -541,14 +541,14 @@ static rec_status copy_column_rows(rec__column *dst, const rec__column *src,
     if (rec__dict_copy(&dst->dict, &src->dict) != REC_OK)
         return REC_ENOMEM;
     if (src->type == REC_COLUMN_STRING) {
-        if (!rec__mul_size(n, sizeof *dst->codes, &bytes) || !(dst->codes = rec__malloc(bytes)))
+        if (!rec__alloc_mul(n, sizeof *dst->codes, &bytes) || !(dst->codes = rec__malloc(bytes)))
             return REC_ENOMEM;
         for (size_t i = 0; i < n; i++)
             dst->codes[i] = src->codes[rows[i]];
         return REC_OK;
     }
     /* string lists: new offsets from the chosen rows' lengths, then their codes */
-    if (!rec__mul_size(n + 1, sizeof *dst->offsets, &bytes) ||
+    if (!rec__alloc_mul(n + 1, sizeof *dst->offsets, &bytes) ||
         !(dst->offsets = rec__malloc(bytes)))
         return REC_ENOMEM;
     dst->offsets[0] = 0;
@@ -558,7 +558,7 @@ static rec_status copy_column_rows(rec__column *dst, const rec__column *src,
             return REC_ENOMEM;
         dst->offsets[i + 1] = dst->offsets[i] + len;
     }
-    if (!rec__mul_size(dst->offsets[n], sizeof *dst->codes, &bytes) ||
+    if (!rec__alloc_mul(dst->offsets[n], sizeof *dst->codes, &bytes) ||
         !(dst->codes = rec__malloc(bytes)))
         return REC_ENOMEM;
     for (size_t i = 0; i < n; i++) {

@@ -1,6 +1,6 @@
 /* Ratings from a delimited text file (CSV, TSV, ...): one rating per line, no quoting. */
 #include "data/data.h"
-#include "base/linereader.h"
+#include "base/base.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,11 +17,11 @@ typedef struct loaded {
 } loaded;
 
 /* REC_EFORMAT naming this loader, the file and the line (linereader.c). */
-#define bad_line(path, line, ...) rec__line_error(FN, (path), (line), __VA_ARGS__)
+#define bad_line(path, line, ...) rec__text_line_error(FN, (path), (line), __VA_ARGS__)
 
 /* Fields at positions want[0..N_WANTED) of a line (REC_NO_COLUMN: not wanted); returns the
  * line's field count. Walks the line once, whatever the positions. */
-static size_t pick_fields(rec__field *got, const uint32_t *want, const char *line, size_t len,
+static size_t pick_fields(rec__text_field *got, const uint32_t *want, const char *line, size_t len,
                           char delim)
 {
     size_t count = 0;
@@ -43,10 +43,10 @@ static size_t pick_fields(rec__field *got, const uint32_t *want, const char *lin
 }
 
 /* Parse a rating or timestamp field into *v. */
-static rec_status number_field(double *v, const rec__field *f, const char *what,
+static rec_status number_field(double *v, const rec__text_field *f, const char *what,
                                const char *path, size_t line)
 {
-    int r = rec__parse_double(v, f->p, f->len);
+    int r = rec__text_parse_double(v, f->p, f->len);
     if (r == REC__NUM_SYNTAX)
         return bad_line(path, line, "%s '%s' is not a number", what, REC__QUOTE(f));
     if (r == REC__NUM_RANGE)
@@ -57,20 +57,20 @@ static rec_status number_field(double *v, const rec__field *f, const char *what,
 static rec_status parse_lines(loaded *L, const rec__text *t, const char *path, int has_header,
                               const uint32_t *want, size_t n_needed, char delim)
 {
-    rec__lines it;
+    rec__text_lines it;
     const char *line;
     size_t len;
     int unterminated;
-    rec__lines_init(&it, t);
+    rec__text_lines_init(&it, t);
     /* A UTF-8 byte order mark (spreadsheets write one) is not part of the first field. */
     if (t->size >= 3 && memcmp(t->data, "\xEF\xBB\xBF", 3) == 0)
         it.p += 3;
-    while (rec__lines_next(&it, &line, &len, &unterminated)) {
+    while (rec__text_lines_next(&it, &line, &len, &unterminated)) {
         if ((has_header && it.line_no == 1) || len == 0)
             continue; /* the header, and blank lines (a trailing one is common) */
         if (L->n == UINT32_MAX)
             return bad_line(path, it.line_no, "more than 2^32 - 1 rows");
-        rec__field f[N_WANTED] = {{NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}};
+        rec__text_field f[N_WANTED] = {{NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}};
         size_t count = pick_fields(f, want, line, len, delim);
         if (count < n_needed)
             return bad_line(path, it.line_no, "expected at least %zu fields, found %zu",
@@ -83,7 +83,7 @@ static rec_status parse_lines(loaded *L, const rec__text *t, const char *path, i
          * file and line can be named, rather than hand undecodable ids to bindings. */
         for (int j = F_USER; j <= F_ITEM; j++) {
             size_t bad;
-            if (!rec__utf8_valid(f[j].p, f[j].len, &bad))
+            if (!rec__text_utf8_valid(f[j].p, f[j].len, &bad))
                 return bad_line(path, it.line_no, "%s id is not valid UTF-8 (byte 0x%02X at "
                                 "offset %zu of the field)", j == F_USER ? "user" : "item",
                                 (unsigned)(unsigned char)f[j].p[bad], bad);

@@ -7,7 +7,7 @@
  * files are ISO-8859-1 (u.item has titles such as "Mis\xe9rables, Les (1995)"): every stored
  * string is converted to UTF-8. */
 #include "data/data.h"
-#include "base/linereader.h"
+#include "base/base.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -27,21 +27,21 @@ typedef struct ml_user {
     uint32_t occupation; /* 0-based line of u.occupation */
     size_t line;         /* in u.user, for messages about duplicates (the table is sorted) */
     double age;
-    rec__field gender, occupation_text, zip;
+    rec__text_field gender, occupation_text, zip;
 } ml_user;
 
 typedef struct ml_item {
     uint32_t id;
     double year;         /* NaN when the release date is missing */
     size_t line;         /* in u.item, for messages about duplicates */
-    rec__field title, date;
+    rec__text_field title, date;
     size_t genres;       /* offset of its n_genres flags in loader.item_genres */
 } ml_item;
 
 typedef struct loader {
     char *path[N_FILES];
     rec__text text[N_FILES];
-    rec__field *genre_names; /* by genre index */
+    rec__text_field *genre_names; /* by genre index */
     size_t n_genres;
     rec__dict occupations;   /* code = label */
     ml_user *users;
@@ -80,7 +80,7 @@ static rec_status nomem(void)
 }
 
 /* REC_EFORMAT naming this loader, the file and the line (linereader.c). */
-#define bad_line(path, line, ...) rec__line_error(FN, (path), (line), __VA_ARGS__)
+#define bad_line(path, line, ...) rec__text_line_error(FN, (path), (line), __VA_ARGS__)
 
 /* dir + "/" + name (no doubled '/'). */
 static char *join_path(const char *dir, const char *name)
@@ -109,10 +109,10 @@ static rec_status read_file(loader *L, int f)
 }
 
 /* An id field: a decimal integer in 1..2^32-1. Returns 0 when it is not one. */
-static int parse_id(uint32_t *id, const rec__field *f)
+static int parse_id(uint32_t *id, const rec__text_field *f)
 {
     int64_t v;
-    if (rec__parse_i64(&v, f->p, f->len) != REC__NUM_OK || v < 1 || v > (int64_t)UINT32_MAX)
+    if (rec__text_parse_i64(&v, f->p, f->len) != REC__NUM_OK || v < 1 || v > (int64_t)UINT32_MAX)
         return 0;
     *id = (uint32_t)v;
     return 1;
@@ -121,17 +121,17 @@ static int parse_id(uint32_t *id, const rec__field *f)
 /* Iterate the non-empty lines of a one-name-per-line file (u.genre, u.occupation): empty lines
  * are allowed only at the end (u.genre ends with one). Returns 1 with a line, 0 at the end, or
  * -1 with the error set. */
-static int next_name_line(rec__lines *it, const char *path, const char **line, size_t *len)
+static int next_name_line(rec__text_lines *it, const char *path, const char **line, size_t *len)
 {
     int unterminated;
-    if (!rec__lines_next(it, line, len, &unterminated))
+    if (!rec__text_lines_next(it, line, len, &unterminated))
         return 0;
     if (*len > 0)
         return 1;
     size_t empty_line = it->line_no;
     const char *l;
     size_t n;
-    while (rec__lines_next(it, &l, &n, &unterminated))
+    while (rec__text_lines_next(it, &l, &n, &unterminated))
         if (n > 0) {
             bad_line(path, empty_line, "empty line");
             return -1;
@@ -146,8 +146,8 @@ static rec_status load_genres(loader *L)
     const char *path = L->path[F_GENRE], *line;
     size_t len, n = 0;
     int r;
-    rec__lines it;
-    rec__lines_init(&it, t);
+    rec__text_lines it;
+    rec__text_lines_init(&it, t);
     while ((r = next_name_line(&it, path, &line, &len)) == 1)
         n++;
     if (r < 0)
@@ -158,14 +158,14 @@ static rec_status load_genres(loader *L)
     L->genre_names = rec__calloc(n, sizeof *L->genre_names);
     if (!L->genre_names)
         return nomem();
-    rec__lines_init(&it, t);
+    rec__text_lines_init(&it, t);
     while (next_name_line(&it, path, &line, &len) == 1) {
-        rec__field f[3];
-        size_t nf = rec__split(f, 3, line, len, '|');
+        rec__text_field f[3];
+        size_t nf = rec__text_split(f, 3, line, len, '|');
         int64_t idx;
         if (nf != 2)
             return bad_line(path, it.line_no, "expected 2 '|'-separated fields, found %zu", nf);
-        if (rec__parse_i64(&idx, f[1].p, f[1].len) != REC__NUM_OK || idx < 0 ||
+        if (rec__text_parse_i64(&idx, f[1].p, f[1].len) != REC__NUM_OK || idx < 0 ||
             (uint64_t)idx >= n)
             return bad_line(path, it.line_no, "genre index '%s' is not in 0..%zu",
                             REC__QUOTE(&f[1]), n - 1);
@@ -184,8 +184,8 @@ static rec_status load_occupations(loader *L)
     const char *path = L->path[F_OCCUPATION], *line;
     size_t len;
     int r;
-    rec__lines it;
-    rec__lines_init(&it, &L->text[F_OCCUPATION]);
+    rec__text_lines it;
+    rec__text_lines_init(&it, &L->text[F_OCCUPATION]);
     while ((r = next_name_line(&it, path, &line, &len)) == 1) {
         uint32_t code;
         size_t before = L->occupations.n;
@@ -193,7 +193,7 @@ static rec_status load_occupations(loader *L)
             return nomem();
         if (L->occupations.n == before)
             return bad_line(path, it.line_no, "occupation '%s' appears twice",
-                            rec__quote((char[REC__QUOTE_CAP]){0}, line, len));
+                            rec__text_quote((char[REC__QUOTE_CAP]){0}, line, len));
     }
     return r < 0 ? REC_EFORMAT : REC_OK;
 }
@@ -239,11 +239,11 @@ static rec_status load_users(loader *L)
     L->users = rec__malloc(count_lines(t) * sizeof *L->users);
     if (!L->users)
         return nomem();
-    rec__lines it;
-    rec__lines_init(&it, t);
-    while (rec__lines_next(&it, &line, &len, &unterminated)) {
-        rec__field f[6];
-        size_t nf = rec__split(f, 6, line, len, '|');
+    rec__text_lines it;
+    rec__text_lines_init(&it, t);
+    while (rec__text_lines_next(&it, &line, &len, &unterminated)) {
+        rec__text_field f[6];
+        size_t nf = rec__text_split(f, 6, line, len, '|');
         ml_user *u = &L->users[L->n_users];
         int64_t age;
         if (nf != 5)
@@ -251,7 +251,7 @@ static rec_status load_users(loader *L)
         if (!parse_id(&u->id, &f[0]))
             return bad_line(path, it.line_no, "user id '%s' is not a number in 1..2^32-1",
                             REC__QUOTE(&f[0]));
-        if (rec__parse_i64(&age, f[1].p, f[1].len) != REC__NUM_OK || age < 0 || age > 1000)
+        if (rec__text_parse_i64(&age, f[1].p, f[1].len) != REC__NUM_OK || age < 0 || age > 1000)
             return bad_line(path, it.line_no, "age '%s' is not a number in 0..1000",
                             REC__QUOTE(&f[1]));
         if (!rec__dict_find(&L->occupations, f[3].p, f[3].len, &u->occupation))
@@ -274,7 +274,7 @@ static rec_status load_users(loader *L)
 
 /* Year of "DD-Mon-YYYY" (or "D-Mon-YYYY": u.item has one, "4-Feb-1971"), or 0 when f is not
  * such a date. */
-static int parse_date_year(const rec__field *f)
+static int parse_date_year(const rec__text_field *f)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
     const char *s = f->p;
@@ -304,19 +304,19 @@ static rec_status load_items(loader *L)
     const char *path = L->path[F_ITEM], *line;
     size_t len, max_items = count_lines(t), n_fields = 5 + L->n_genres, bytes;
     int unterminated;
-    rec__field *f = rec__malloc((n_fields + 1) * sizeof *f);
+    rec__text_field *f = rec__malloc((n_fields + 1) * sizeof *f);
     L->items = rec__malloc(max_items * sizeof *L->items);
-    if (rec__mul_size(max_items, L->n_genres, &bytes))
+    if (rec__alloc_mul(max_items, L->n_genres, &bytes))
         L->item_genres = rec__malloc(bytes);
     if (!f || !L->items || !L->item_genres) {
         rec__free(f);
         return nomem();
     }
     rec_status rc = REC_OK;
-    rec__lines it;
-    rec__lines_init(&it, t);
-    while (rc == REC_OK && rec__lines_next(&it, &line, &len, &unterminated)) {
-        size_t nf = rec__split(f, n_fields + 1, line, len, '|');
+    rec__text_lines it;
+    rec__text_lines_init(&it, t);
+    while (rc == REC_OK && rec__text_lines_next(&it, &line, &len, &unterminated)) {
+        size_t nf = rec__text_split(f, n_fields + 1, line, len, '|');
         ml_item *m = &L->items[L->n_items];
         if (nf != n_fields) {
             rc = bad_line(path, it.line_no, "expected %zu '|'-separated fields (5 + %zu genres), "
@@ -340,7 +340,7 @@ static rec_status load_items(loader *L)
         m->year = f[2].len ? (double)year : NAN;
         m->genres = L->n_items * L->n_genres;
         for (size_t g = 0; g < L->n_genres && rc == REC_OK; g++) {
-            const rec__field *flag = &f[5 + g];
+            const rec__text_field *flag = &f[5 + g];
             if (flag->len != 1 || (flag->p[0] != '0' && flag->p[0] != '1'))
                 rc = bad_line(path, it.line_no, "genre flag %zu ('%s') is not 0 or 1", g + 1,
                               REC__QUOTE(flag));
@@ -394,9 +394,9 @@ static rec_status load_ratings(loader *L)
     L->timestamp = rec__malloc(max_rows * sizeof *L->timestamp);
     if (!L->row_user || !L->row_item || !L->rating || !L->timestamp)
         return nomem();
-    rec__lines it;
-    rec__lines_init(&it, t);
-    while (rec__lines_next(&it, &line, &len, &unterminated)) {
+    rec__text_lines it;
+    rec__text_lines_init(&it, t);
+    while (rec__text_lines_next(&it, &line, &len, &unterminated)) {
         size_t ln = it.line_no, r = L->n_rows;
         /* A last line without '\n' is how a cut-off download or copy looks; its last field
          * may be cut too, so it is refused rather than trusted. */
@@ -404,8 +404,8 @@ static rec_status load_ratings(loader *L)
             return bad_line(path, ln, "truncated last line (no newline)");
         if (r == UINT32_MAX)
             return bad_line(path, ln, "more than 2^32 - 1 ratings");
-        rec__field f[5];
-        size_t nf = rec__split(f, 5, line, len, '\t');
+        rec__text_field f[5];
+        size_t nf = rec__text_split(f, 5, line, len, '\t');
         uint32_t user, item;
         int64_t rating, ts;
         double unused;
@@ -417,14 +417,14 @@ static rec_status load_ratings(loader *L)
         if (!parse_id(&item, &f[1]))
             return bad_line(path, ln, "movie id '%s' is not a number in 1..2^32-1",
                             REC__QUOTE(&f[1]));
-        if (rec__parse_i64(&rating, f[2].p, f[2].len) != REC__NUM_OK)
+        if (rec__text_parse_i64(&rating, f[2].p, f[2].len) != REC__NUM_OK)
             return bad_line(path, ln, "rating '%s' is %s", REC__QUOTE(&f[2]),
-                            rec__parse_double(&unused, f[2].p, f[2].len) == REC__NUM_OK
+                            rec__text_parse_double(&unused, f[2].p, f[2].len) == REC__NUM_OK
                                 ? "not an integer" : "not a number");
         if (rating < 1 || rating > 5)
             return bad_line(path, ln, "rating %lld outside 1..5", (long long)rating);
         /* 2^53: the largest range in which every integer is an exact double */
-        if (rec__parse_i64(&ts, f[3].p, f[3].len) != REC__NUM_OK || ts < 0 ||
+        if (rec__text_parse_i64(&ts, f[3].p, f[3].len) != REC__NUM_OK || ts < 0 ||
             ts > (INT64_C(1) << 53))
             return bad_line(path, ln, "timestamp '%s' is not an integer in 0..2^53",
                             REC__QUOTE(&f[3]));
@@ -446,18 +446,18 @@ static rec_status load_ratings(loader *L)
 /* ---- building the columns ---------------------------------------------------------------- */
 
 /* The text of column `which` for entity (user or movie) e. */
-typedef rec__field (*text_of)(const loader *L, size_t e, int which);
+typedef rec__text_field (*text_of)(const loader *L, size_t e, int which);
 
 enum { T_USER_ID, T_GENDER, T_OCCUPATION, T_ZIP, T_ZIP_PREFIX, T_MOVIE_ID, T_TITLE, T_DATE };
 
-static rec__field user_text(const loader *L, size_t e, int which)
+static rec__text_field user_text(const loader *L, size_t e, int which)
 {
     const ml_user *u = &L->users[e];
     if (which == T_ZIP_PREFIX) {
         /* the first character: a US zip code's first digit is its national area (0 = the
          * north-east ... 9 = the west coast); u.user also has Canadian codes ("T8H1N"), whose
          * first letter is a province, and an empty field stays empty */
-        rec__field f = u->zip;
+        rec__text_field f = u->zip;
         if (f.len > 1)
             f.len = 1;
         return f;
@@ -465,14 +465,14 @@ static rec__field user_text(const loader *L, size_t e, int which)
     return which == T_GENDER ? u->gender : which == T_OCCUPATION ? u->occupation_text : u->zip;
 }
 
-static rec__field item_text(const loader *L, size_t e, int which)
+static rec__text_field item_text(const loader *L, size_t e, int which)
 {
     return which == T_TITLE ? L->items[e].title : L->items[e].date;
 }
 
 /* Intern field f into dict, converting ISO-8859-1 to UTF-8: a byte b ≥ 0x80 is the code
  * point b (U+0080..U+00FF), encoded as the two bytes 0xC0 | b >> 6, 0x80 | (b & 0x3F). */
-static rec_status intern_latin1(loader *L, rec__dict *dict, rec__field f, uint32_t *code)
+static rec_status intern_latin1(loader *L, rec__dict *dict, rec__text_field f, uint32_t *code)
 {
     size_t extra = 0;
     for (size_t i = 0; i < f.len; i++)

@@ -25,7 +25,7 @@
  * setters, so their validation applies), then the saved weights overwrite the fresh ones. */
 #define _POSIX_C_SOURCE 200809L /* open, fsync, pwrite, rename, strerror_r */
 #include "model/ext.h"
-#include "base/linereader.h"
+#include "base/base.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -603,7 +603,7 @@ static int create_temp(char *tmp, size_t cap, const char *path)
 {
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     rec__rng rng;
-    double t = rec__now();
+    double t = rec__clock_now();
     uint64_t seed;
     memcpy(&seed, &t, sizeof seed);
     seed ^= (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)&rng;
@@ -838,7 +838,7 @@ static rec_status r_str(reader *r, char **out, const char *what)
     /* strings are UTF-8 everywhere in librec; a file must not smuggle other bytes into names
      * that later appear in messages */
     size_t bad_at;
-    if (!rec__utf8_valid((const char *)r->p + r->pos, (size_t)len, &bad_at))
+    if (!rec__text_utf8_valid((const char *)r->p + r->pos, (size_t)len, &bad_at))
         return bad(r, "%s is not valid UTF-8 (byte %zu)", what, bad_at);
     *out = rec__malloc((size_t)len + 1);
     if (!*out)
@@ -879,7 +879,7 @@ static rec_status r_strlist(reader *r, strlist *l, const char *what)
         if (memchr(r->p + r->pos, '\0', (size_t)len))
             return bad(r, "a token of %s contains a NUL byte", what);
         size_t bad_at;
-        if (!rec__utf8_valid((const char *)r->p + r->pos, (size_t)len, &bad_at))
+        if (!rec__text_utf8_valid((const char *)r->p + r->pos, (size_t)len, &bad_at))
             return bad(r, "token %llu of %s is not valid UTF-8 (byte %zu)",
                        (unsigned long long)i, what, bad_at);
         r->pos += (size_t)len;
@@ -1384,7 +1384,7 @@ static rec_status read_optm(reader *r, rec_model *m)
             return short_read(r, "optimizer slots");
         for (uint32_t s = 0; s < ns; s++) {
             size_t bytes;
-            if (!rec__mul_size(p->n ? p->n : 1, sizeof(float), &bytes) ||
+            if (!rec__alloc_mul(p->n ? p->n : 1, sizeof(float), &bytes) ||
                 !(p->slot[s] = rec__malloc(bytes)))
                 return rec__error(REC_ENOMEM, "rec_model_load: out of memory for optimizer "
                                   "state");

@@ -1,9 +1,9 @@
 /* The one place librec calls CBLAS, so the BLAS choice stays a build detail. */
-#include "model/model.h"
+#include "kernels/kernels.h"
 
 #include <cblas.h>
 
-void rec__sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+void rec__blas_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
                 const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
                 size_t ldc)
 {

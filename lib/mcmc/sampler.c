@@ -41,8 +41,8 @@
  * the draws are made on the calling thread from one generator seeded by the model's seed, so a
  * run is reproducible for a given thread count. */
 #include "model/ext.h"
-#include "kernels/normal_cdf.h"
-#include "base/threads.h"
+#include "kernels/kernels.h"
+#include "base/base.h"
 
 #include <math.h>
 #include <string.h>
@@ -1854,8 +1854,8 @@ rec_status rec_model_fit_mcmc(rec_model *m, const rec_dataset *train, uint32_t n
         len = wlen + (s.ordinal ? s.C - 1 : 0);
         for (uint32_t c = 0; s.ordinal && c < s.C; c++)
             cls[c] = (float)s.cls[c];
-        if (!rec__mul_size(len, (size_t)(n_iter - n_burn_in), &bytes) ||
-            !rec__mul_size(bytes, sizeof(float), &bytes))
+        if (!rec__alloc_mul(len, (size_t)(n_iter - n_burn_in), &bytes) ||
+            !rec__alloc_mul(bytes, sizeof(float), &bytes))
             rc = rec__error(REC_EINVAL, "%s: %u samples of %zu parameters are too many", fn,
                             n_iter - n_burn_in, len);
         else if (!(samples = rec__malloc(bytes)))
@@ -1872,9 +1872,9 @@ rec_status rec_model_fit_mcmc(rec_model *m, const rec_dataset *train, uint32_t n
     uint32_t kept = 0;
     for (uint32_t it = 1; !rc && it <= n_iter; it++) {
         double stats[REC_STAT_COUNT] = {0};
-        double t0 = rec__now();
+        double t0 = rec__clock_now();
         double sse = sweep(&s, it <= n_burn_in);
-        stats[REC_STAT_SECONDS] = rec__now() - t0;
+        stats[REC_STAT_SECONDS] = rec__clock_now() - t0;
         if (!isfinite(sse)) {
             rc = rec__error(REC_ENUMERIC, "%s: the residuals became non-finite at sweep %u", fn,
                             it);

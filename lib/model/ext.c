@@ -197,7 +197,7 @@ rec_status rec__ext_train_prepare(rec_model *m, size_t cap, const char *fn)
         if (x->dropout[l] <= 0.0f)
             continue;
         size_t n;
-        if (!rec__mul_size(cap, m->units[l], &n))
+        if (!rec__alloc_mul(cap, m->units[l], &n))
             return rec__error(REC_EINVAL, "%s: batch of %zu examples is too large", fn, cap);
         x->mask[l] = rec__malloc(n * sizeof(float));
         x->drop[l] = rec__malloc(n * sizeof(float));

@@ -2,7 +2,7 @@
  * backward. Preprocessing runs here once per dataset (or per requested rows); the hot loops
  * below only read integer ids and floats. */
 #include "model/model.h"
-#include "base/threads.h"
+#include "base/base.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -350,7 +350,7 @@ rec_status rec__featset_build_on(rec__featset *fs, const rec_model *m, const rec
         for (stride = 1; stride < words; stride *= 2)
             ;
     size_t bytes;
-    if (!rec__mul_size(n ? n : 1, stride * sizeof(uint32_t), &bytes) || bytes > SIZE_MAX - 64)
+    if (!rec__alloc_mul(n ? n : 1, stride * sizeof(uint32_t), &bytes) || bytes > SIZE_MAX - 64)
         return rec__error(REC_EINVAL, "%s: %zu rows are too many", fn, n);
     fs->n = n;
     fs->stride = (uint32_t)stride;
@@ -363,7 +363,7 @@ rec_status rec__featset_build_on(rec__featset *fs, const rec_model *m, const rec
     }
     fs->rows = (uint32_t *)(((uintptr_t)fs->mem + 63) & ~(uintptr_t)63);
     /* a shuffled epoch reads the records in random order: huge pages spare a TLB miss each */
-    rec__advise_hugepages(fs->mem, bytes + 64);
+    rec__alloc_advise_hugepages(fs->mem, bytes + 64);
     /* padding words are never read; clear them so the block has no indeterminate bytes */
     for (size_t i = 0; stride > words && i < n; i++)
         for (size_t w = words; w < stride; w++)
@@ -565,7 +565,7 @@ void rec__feature_gather(const rec_model *m, const rec__featset *fs, size_t fi,
     if (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED) {
         for (size_t i = 0; i < k; i++, x += dim) {
             if (i + REC_AHEAD < k)
-                rec__prefetch_row(w + (size_t)keys[i + REC_AHEAD] * dim, rb);
+                rec__row_prefetch(w + (size_t)keys[i + REC_AHEAD] * dim, rb);
             rec__row_copy(x, w + (size_t)keys[i] * dim, dim);
         }
         return;
@@ -575,7 +575,7 @@ void rec__feature_gather(const rec_model *m, const rec__featset *fs, size_t fi,
         if (i + REC_AHEAD < k) {
             size_t lo = off[keys[i + REC_AHEAD]], hi = off[keys[i + REC_AHEAD] + 1];
             for (size_t j = lo; j < hi; j++)
-                rec__prefetch_row(w + (size_t)fc->bag_ids[j] * dim, rb);
+                rec__row_prefetch(w + (size_t)fc->bag_ids[j] * dim, rb);
         }
         bag_mean(f, x, w, dim, fc->bag_ids, off[keys[i]], off[keys[i] + 1]);
     }
@@ -599,7 +599,7 @@ void rec__feature_scatter(rec_model *m, const rec__featset *fs, size_t fi,
         /* ∂L/∂E[key] += g (keys may repeat: they add up) */
         for (size_t i = 0; i < k; i++, g += dim) {
             if (!r && i + REC_AHEAD < k)
-                rec__prefetch_row(p->g + (size_t)keys[i + REC_AHEAD] * dim, rb);
+                rec__row_prefetch(p->g + (size_t)keys[i + REC_AHEAD] * dim, rb);
             if (r)
                 rec__rowgrad_axpy(r, keys[i], g, 1.0f);
             else
@@ -613,7 +613,7 @@ void rec__feature_scatter(rec_model *m, const rec__featset *fs, size_t fi,
             if (!r && i + REC_AHEAD < k) {
                 size_t plo = off[keys[i + REC_AHEAD]], phi = off[keys[i + REC_AHEAD] + 1];
                 for (size_t j = plo; j < phi; j++)
-                    rec__prefetch_row(p->g + (size_t)bag_ids[j] * dim, rb);
+                    rec__row_prefetch(p->g + (size_t)bag_ids[j] * dim, rb);
             }
             size_t lo = off[keys[i]], hi = off[keys[i] + 1];
             if (lo == hi)

@@ -189,7 +189,7 @@ rec_status rec_model_grad_table_set(rec_model *m, size_t table, const uint32_t *
             return rec__error(REC_EINVAL, "%s: rows[%zu] = %u out of range (table %zu has "
                               "%zu rows)", fn, i, rows[i], table, n_rows);
     size_t total;
-    if (!rec__mul_size(n, dim, &total))
+    if (!rec__alloc_mul(n, dim, &total))
         return rec__error(REC_EINVAL, "%s: n = %zu rows of %zu overflow", fn, n, dim);
     size_t bad = first_non_finite(grad, total);
     if (bad < total)

@@ -117,7 +117,7 @@ layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace
         if (b + FUSED_AHEAD < n)
             for (size_t i = 0; i < m->n_feats; i++)
                 if (m->feats[i].emb && (fp || sh->l0[i].factored))
-                    rec__prefetch_row(sh->l0[i].p +
+                    rec__row_prefetch(sh->l0[i].p +
                                           (size_t)sh->l0[i].sidx[e + FUSED_AHEAD] * L0_LD(H),
                                       (fp ? H : L0_LD(H)) * sizeof(float));
         float *zb = dense ? z + e * H : scr + FZ * H;
@@ -125,7 +125,7 @@ layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace
             rec__row_copy(zb, bias, H);
         layer0_row_in(m, sh, e, zb, W, H, fp);
         rec__act_apply(act0, zb, H);
-        float yb = dot_row(zb, w1, H) + b1;
+        float yb = rec__row_dot(zb, w1, H) + b1;
         rec__act_apply(act1, &yb, 1);
         pred[b] = yb;
         /* ∂L/∂ŷ_b = 2 (ŷ_b − y_b) / B, then the head */
@@ -214,7 +214,7 @@ void rec__layer0_forward(const rec_model *m, rec__workspace *ws, const rec__feat
         } else {
             /* z += X_f·W_f */
             rec__feature_gather(m, fs, i, l->keys, n, l->x);
-            rec__sgemm(0, 0, n, H, f->dim, 1.0f, l->x, f->dim, wf, H, 1.0f, z, H);
+            rec__blas_sgemm(0, 0, n, H, f->dim, 1.0f, l->x, f->dim, wf, H, 1.0f, z, H);
         }
     }
     if (has_head(m)) {
@@ -269,8 +269,8 @@ void rec__layer0_feature_backward(rec_model *m, const rec__featset *fs, size_t i
         rec__thin_tn(u, l->x, dl, ldd, beta, gw);
         rec__thin_nt(u, dl, ldd, wt, l->x);
     } else {
-        rec__sgemm(1, 0, dim, H, u, 1.0f, l->x, dim, dl, ldd, beta, gw, H);
-        rec__sgemm(0, 1, u, dim, H, 1.0f, dl, ldd, wf, H, 0.0f, l->x, dim);
+        rec__blas_sgemm(1, 0, dim, H, u, 1.0f, l->x, dim, dl, ldd, beta, gw, H);
+        rec__blas_sgemm(0, 1, u, dim, H, 1.0f, dl, ldd, wf, H, 0.0f, l->x, dim);
     }
     rec__feature_scatter(m, fs, i, keys, u, l->x, rg);
 }

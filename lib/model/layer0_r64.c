@@ -5,10 +5,10 @@
  * keeps them in scratch rows, so every row operation there is a load, the operation and a
  * store: on ML-100K one_layer the fused pass took 28% of an epoch, 17% after this.
  *
- * Multiply-adds are fused where the CPU has FMA (clones_fma.h), so its sums have the bits of
- * the generic pass only on CPUs without. Written in clones_fma.h's 16-float vectors. */
+ * Multiply-adds are fused where the CPU has FMA (REC_CLONES_FMA, kernels/kernels.h), so its sums
+ * have the bits of the generic pass only on CPUs without. Written in 16-float vectors. */
 #include "train/train.h"
-#include "kernels/simd_fma.h"
+#include "kernels/kernels.h"
 
 #include <string.h>
 
@@ -48,24 +48,24 @@ static inline __attribute__((always_inline)) uint32_t mask_bits(const i16v *mk)
 /* Reading 12 bytes per example instead of δ_b's 256, half of them written by the other core,
  * is what makes this pay: on ML-100K enriched every owner had read the whole 512 KB δ array
  * once per feature. All of a thread's factored features go in one pass over the examples. */
-REC_CLONES
+REC_CLONES_FMA
 void rec__layer0_r64_delta(const rec__workspace *sh, rec__l0 *const *ls, size_t k, size_t B)
 {
     enum { H = 64 };
     uint32_t seen[REC_R64_GROUP] = {0};
     _Alignas(64) float db[H];
-    v16 w1[4];
+    rec__v16 w1[4];
     for (int c = 0; c < 4; c++)
-        VLD(w1[c], sh->fp_w1 + 16 * c);
+        REC_VLD(w1[c], sh->fp_w1 + 16 * c);
     for (size_t b = 0; b < B; b++) {
         const float g = sh->fp_g[b];
         const uint64_t bits = sh->fp_relu[b];
         for (int c = 0; c < 4; c++) {
             /* lane j of part c kept where bit 16c + j is set, else +0 (as the fused pass) */
             i16v on = ((i16v){0} + (int32_t)((bits >> (16 * c)) & 0xffff)) & lane_bit;
-            v16 d = g * w1[c];
-            d = (v16)((i16v)d & (on != 0));
-            VST(db + 16 * c, d);
+            rec__v16 d = g * w1[c];
+            d = (rec__v16)((i16v)d & (on != 0));
+            REC_VST(db + 16 * c, d);
         }
         for (size_t i = 0; i < k; i++)
             l0_delta_add(ls[i]->p + H, ls[i]->sidx[b], &seen[i], db, H, L0_LD(H));
@@ -81,9 +81,9 @@ int rec__layer0_r64_applies(const rec_model *m)
 /* z·w₁ for the head: the four 16-wide products added as a tree, then the 16 lanes halved
  * three times. A fixed order (reproducible) with a short dependency chain, where dot_row's
  * eight running sums make a chain of eight dependent additions per example. */
-static inline __attribute__((always_inline)) float head_dot(const v16 z[4], const v16 w[4])
+static inline __attribute__((always_inline)) float head_dot(const rec__v16 z[4], const rec__v16 w[4])
 {
-    v16 t = (z[0] * w[0] + z[1] * w[1]) + (z[2] * w[2] + z[3] * w[3]);
+    rec__v16 t = (z[0] * w[0] + z[1] * w[1]) + (z[2] * w[2] + z[3] * w[3]);
     float a[16];
     memcpy(a, &t, sizeof a);
     for (int j = 0; j < 8; j++)
@@ -104,12 +104,12 @@ fused_r64(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw,
     const float *W = rec__dense_kernel(m->layers[0])->w, *bias = rec__dense_bias(m->layers[0])->w;
     float *z = sh->act[0], *scr = pw->dact[0];
     const size_t ld = sh->cap, nf = m->n_feats;
-    v16 bv[4], wv[4], agk[4], agb[4];
+    rec__v16 bv[4], wv[4], agk[4], agb[4];
     for (int c = 0; c < 4; c++) {
-        VLD(bv[c], bias + 16 * c);
-        VLD(wv[c], w1 + 16 * c);
-        agk[c] = (v16){0};
-        agb[c] = (v16){0};
+        REC_VLD(bv[c], bias + 16 * c);
+        REC_VLD(wv[c], w1 + 16 * c);
+        agk[c] = (rec__v16){0};
+        agb[c] = (rec__v16){0};
     }
     float agb1 = 0.0f;
     for (size_t i = 0; i < nf; i++) {
@@ -123,13 +123,13 @@ fused_r64(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw,
         if (b + AHEAD < n)
             for (size_t i = 0; i < nf; i++)
                 if (m->feats[i].emb && (fp || sh->l0[i].factored))
-                    rec__prefetch_row(sh->l0[i].p + (size_t)sh->l0[i].sidx[e + AHEAD] * L0_LD(H),
+                    rec__row_prefetch(sh->l0[i].p + (size_t)sh->l0[i].sidx[e + AHEAD] * L0_LD(H),
                                       (fp ? H : L0_LD(H)) * sizeof(float));
         /* z_b = relu(b₀ + Σ_f [P_f[slot_f(b)] or X_f·W_f or v_b·W_f]) */
-        v16 zv[4];
+        rec__v16 zv[4];
         for (int c = 0; c < 4; c++) {
             if (dense)
-                VLD(zv[c], z + e * H + 16 * c);
+                REC_VLD(zv[c], z + e * H + 16 * c);
             else
                 zv[c] = bv[c];
         }
@@ -139,40 +139,40 @@ fused_r64(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw,
                 const float v = rec__word_float(sh->bk[i * ld + e]);
                 const float *wr = W + (size_t)f->offset * H;
                 for (int c = 0; c < 4; c++) {
-                    v16 w;
-                    VLD(w, wr + 16 * c);
+                    rec__v16 w;
+                    REC_VLD(w, wr + 16 * c);
                     zv[c] += v * w;
                 }
             } else if (fp || sh->l0[i].factored) {
                 const float *pr = sh->l0[i].p + (size_t)sh->l0[i].sidx[e] * L0_LD(H);
                 for (int c = 0; c < 4; c++) {
-                    v16 p;
-                    VLD(p, pr + 16 * c);
+                    rec__v16 p;
+                    REC_VLD(p, pr + 16 * c);
                     zv[c] += p;
                 }
             }
         }
         /* relu on the bits: y < 0 → +0, NaN and −0 kept (as rec__act_apply) */
         for (int c = 0; c < 4; c++)
-            zv[c] = (v16)((i16v)zv[c] & ~(i16v)(zv[c] < 0.0f));
+            zv[c] = (rec__v16)((i16v)zv[c] & ~(i16v)(zv[c] < 0.0f));
         if (dense)
             for (int c = 0; c < 4; c++)
-                VST(z + e * H + 16 * c, zv[c]);
+                REC_VST(z + e * H + 16 * c, zv[c]);
         /* ŷ_b = z_b·w₁ + b₁; g = 2 (ŷ_b − y_b) / B */
         const float yb = head_dot(zv, wv) + b1;
         pred[b] = yb;
         const float g = scale * (yb - sh->by[e]);
         /* ∂w₁ += g z_b; ∂b₁ += g; δ_b = g w₁ ∘ [z_b > 0]; ∂b₀ += δ_b */
-        v16 dv[4];
+        rec__v16 dv[4];
         for (int c = 0; c < 4; c++) {
             agk[c] += g * zv[c];
-            dv[c] = (v16)((i16v)(g * wv[c]) & (i16v)(zv[c] > 0.0f));
+            dv[c] = (rec__v16)((i16v)(g * wv[c]) & (i16v)(zv[c] > 0.0f));
             agb[c] += dv[c];
         }
         agb1 += g;
         if (dense || (fp && sh->fp_delta))
             for (int c = 0; c < 4; c++)
-                VST(sh->delta + e * H + 16 * c, dv[c]);
+                REC_VST(sh->delta + e * H + 16 * c, dv[c]);
         if (fp) { /* 12 bytes, where δ_b is 256: round D rebuilds δ_b from them */
             sh->fp_g[e] = g;
             uint64_t bits = 0;
@@ -189,10 +189,10 @@ fused_r64(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw,
                 const float v = rec__word_float(sh->bk[i * ld + e]);
                 float *gr = pw->l0[i].p;
                 for (int c = 0; c < 4; c++) {
-                    v16 r;
-                    VLD(r, gr + 16 * c);
+                    rec__v16 r;
+                    REC_VLD(r, gr + 16 * c);
                     r += v * dv[c];
-                    VST(gr + 16 * c, r);
+                    REC_VST(gr + 16 * c, r);
                 }
                 continue;
             }
@@ -203,27 +203,27 @@ fused_r64(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw,
             float *dd = l->p + H + (size_t)slot * L0_LD(H);
             if (slot == l->n_seen) {
                 for (int c = 0; c < 4; c++)
-                    VST(dd + 16 * c, dv[c]);
+                    REC_VST(dd + 16 * c, dv[c]);
                 l->n_seen++;
             } else {
                 for (int c = 0; c < 4; c++) {
-                    v16 r;
-                    VLD(r, dd + 16 * c);
+                    rec__v16 r;
+                    REC_VLD(r, dd + 16 * c);
                     r += dv[c];
-                    VST(dd + 16 * c, r);
+                    REC_VST(dd + 16 * c, r);
                 }
             }
         }
     }
     float *agbr = scr + FGB * H, *agk1 = scr + FGK1 * H;
     for (int c = 0; c < 4; c++) {
-        VST(agbr + 16 * c, agb[c]);
-        VST(agk1 + 16 * c, agk[c]);
+        REC_VST(agbr + 16 * c, agb[c]);
+        REC_VST(agk1 + 16 * c, agk[c]);
     }
     agk1[H] = agb1;
 }
 
-REC_CLONES
+REC_CLONES_FMA
 void rec__layer0_fused_r64(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw,
                            size_t n, float *pred, float scale, int dense, const float *w1,
                            float b1, int fp)

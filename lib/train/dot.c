@@ -39,13 +39,13 @@ int rec__dot_fused_step(rec_model *m, const rec__featset *fs, const uint32_t *id
     for (size_t b = 0; b < B; b++) {
         if (ahead && b + REC_AHEAD < B) {
             size_t ou = (size_t)iu[b + REC_AHEAD] * d, ov = (size_t)iv[b + REC_AHEAD] * d;
-            rec__prefetch_row(wu + ou, rb);
-            rec__prefetch_row(wv + ov, rb);
-            rec__prefetch_row(gu + ou, rb);
-            rec__prefetch_row(gv + ov, rb);
+            rec__row_prefetch(wu + ou, rb);
+            rec__row_prefetch(wv + ov, rb);
+            rec__row_prefetch(gu + ou, rb);
+            rec__row_prefetch(gv + ov, rb);
         }
         const float *u = wu + (size_t)iu[b] * d, *v = wv + (size_t)iv[b] * d;
-        float pred = dot_row(u, v, d);
+        float pred = rec__row_dot(u, v, d);
         double e = (double)pred - (double)y[b]; /* as rec__train_errors */
         s2 += e * e;
         const float g = scale * (pred - y[b]);
@@ -173,7 +173,7 @@ typedef struct dot_job {
     size_t B;
     uint32_t T;
     rec_optimizer *opt; /* round C */
-    thread_out *out;
+    rec__pool_out *out;
 } dot_job;
 
 static inline dot_entry *dot_list(const dot_split *d, uint32_t T, uint32_t t, int side,
@@ -194,7 +194,7 @@ static void dot_round_a(void *ctx, uint32_t t, uint32_t n_pool)
     rec_model *m = j->m;
     const dot_split *d = j->d;
     const uint32_t T = j->T;
-    size_t lo = slice_at(j->B, t, T), n = slice_at(j->B, t + 1, T) - lo;
+    size_t lo = rec__pool_slice(j->B, t, T), n = rec__pool_slice(j->B, t + 1, T) - lo;
     rec__workspace *ws = rec__thread_ws(m, t);
     rec__featset_gather(m, j->fs, j->idx + lo, n, ws->bk, ws->cap, ws->by);
     const uint32_t dim = m->feats[d->fe[0]].dim;
@@ -205,8 +205,8 @@ static void dot_round_a(void *ctx, uint32_t t, uint32_t n_pool)
     /* The lengths are counted here and stored once at the end: the threads' lengths share
      * cache lines, and a bump per example in memory fetched the line from the other core
      * every time (a 1,024-example slice took 50 µs instead of 29). */
-    size_t nl[2][MAX_THREADS];
-    dot_entry *l[2][MAX_THREADS];
+    size_t nl[2][REC__POOL_MAX];
+    dot_entry *l[2][REC__POOL_MAX];
     for (uint32_t o = 0; o < T; o++)
         for (int s = 0; s < 2; s++) {
             size_t *len;
@@ -218,11 +218,11 @@ static void dot_round_a(void *ctx, uint32_t t, uint32_t n_pool)
     double sse = 0.0;
     for (size_t b = 0; b < n; b++) {
         if (b + REC_AHEAD < n) {
-            rec__prefetch_row(wu + (size_t)iu[b + REC_AHEAD] * dim, rb);
-            rec__prefetch_row(wv + (size_t)iv[b + REC_AHEAD] * dim, rb);
+            rec__row_prefetch(wu + (size_t)iu[b + REC_AHEAD] * dim, rb);
+            rec__row_prefetch(wv + (size_t)iv[b + REC_AHEAD] * dim, rb);
         }
         uint32_t ru = iu[b], rv = iv[b];
-        float pred = dot_row(wu + (size_t)ru * dim, wv + (size_t)rv * dim, dim);
+        float pred = rec__row_dot(wu + (size_t)ru * dim, wv + (size_t)rv * dim, dim);
         double e = (double)pred - (double)ws->by[b];
         sse += e * e;
         float g = scale * (pred - ws->by[b]);
@@ -270,8 +270,8 @@ static void dot_round_b(void *ctx, uint32_t me, uint32_t n_pool)
             const dot_entry *l = dot_list(d, T, t, s, me, &len);
             for (size_t i = 0; i < *len; i++) {
                 if (i + REC_AHEAD < *len) {
-                    rec__prefetch_row(p->g + (size_t)l[i + REC_AHEAD].row * dim, rb);
-                    rec__prefetch_row(wo + (size_t)l[i + REC_AHEAD].other * dim, rb);
+                    rec__row_prefetch(p->g + (size_t)l[i + REC_AHEAD].row * dim, rb);
+                    rec__row_prefetch(wo + (size_t)l[i + REC_AHEAD].other * dim, rb);
                 }
                 uint32_t row = l[i].row;
                 if (!seen[row]) {
@@ -333,13 +333,13 @@ static void dot_merge(dot_job *j)
     }
 }
 
-rec_status rec__dot_batch_step(rec_model *m, dot_split *d, rec__pool *pool, thread_out *out,
+rec_status rec__dot_batch_step(rec_model *m, dot_split *d, rec__pool *pool, rec__pool_out *out,
                                rec_optimizer *opt, const rec__featset *fs, const uint32_t *idx,
                                size_t B, uint32_t T, double *sse, const char *fn)
 {
     dot_job j = {m, d, fs, idx, B, T, NULL, out};
     rec__pool_run(pool, dot_round_a, &j);
-    *sse = rec__sum_sse(out, T);
+    *sse = rec__pool_sum_sse(out, T);
     if (!isfinite(*sse))
         return rec__diverged(fn);
     int parallel_update = opt && rec__params_have_state(m);
@@ -355,5 +355,5 @@ rec_status rec__dot_batch_step(rec_model *m, dot_split *d, rec__pool *pool, thre
         p->n_touched = 0; /* owners cleared all */
         rec__count_step(p, opt);
     }
-    return rec__first_failure(out, T, fn);
+    return rec__pool_first_failure(out, T, fn);
 }

@@ -98,8 +98,8 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
         if (m->units[l] > widest)
             widest = m->units[l];
     size_t xs, ds;
-    if (!rec__mul_size(cap, m->width, &xs) || xs > SIZE_MAX / sizeof(float) ||
-        !rec__mul_size(cap, widest, &ds) || ds > SIZE_MAX / sizeof(float))
+    if (!rec__alloc_mul(cap, m->width, &xs) || xs > SIZE_MAX / sizeof(float) ||
+        !rec__alloc_mul(cap, widest, &ds) || ds > SIZE_MAX / sizeof(float))
         return rec__error(REC_EINVAL, "%s: batch of %zu examples is too large", fn, cap);
     /* rows of activations, δ, P and Δ start on cache lines: a row of 64 floats is then 4
      * lines, not 5 */
@@ -272,7 +272,7 @@ static rec_status rowgrad_reserve(rec__tstate *ts, const rec_model *m, const rec
         if (!m->feats[i].emb)
             continue;
         size_t need = slice;
-        if (!rec__mul_size(slice, fs->cols[i].max_bag, &need) || need > r->n_rows)
+        if (!rec__alloc_mul(slice, fs->cols[i].max_bag, &need) || need > r->n_rows)
             need = r->n_rows;
         if (need <= r->cap)
             continue;
@@ -349,7 +349,7 @@ static const float *forward(const rec_model *m, rec__workspace *ws, const rec__f
         const float *wv = rec_embedding_row(m->feats[fv].emb, 0);
         const uint32_t *iu = ws->bk + fu * ws->cap, *iv = ws->bk + fv * ws->cap;
         for (size_t b = 0; b < n; b++)
-            ws->pred[b] = dot_row(wu + (size_t)iu[b] * d, wv + (size_t)iv[b] * d, d);
+            ws->pred[b] = rec__row_dot(wu + (size_t)iu[b] * d, wv + (size_t)iv[b] * d, d);
         return ws->pred;
     }
     ws->by_feature = 0;
@@ -364,7 +364,7 @@ static const float *forward(const rec_model *m, rec__workspace *ws, const rec__f
     if (m->interaction == REC_INTERACTION_DOT) {
         for (size_t b = 0; b < n; b++) {
             const float *u = ws->x + b * W;
-            ws->pred[b] = dot_row(u, u + Wu, Wu);
+            ws->pred[b] = rec__row_dot(u, u + Wu, Wu);
         }
         return ws->pred;
     }
@@ -486,32 +486,6 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
 
 /* ---- batches on T threads -------------------------------------------------------------------- */
 
-void rec__thread_fail(thread_out *o, rec_status rc)
-{
-    if (o->rc)
-        return;
-    o->rc = rc;
-    snprintf(o->msg, sizeof o->msg, "%s", rec_last_error());
-}
-
-/* The first failure of threads 0..T−1, re-raised on the calling thread (messages are
- * per thread). */
-rec_status rec__first_failure(const thread_out *out, uint32_t T, const char *fn)
-{
-    for (uint32_t t = 0; t < T; t++)
-        if (out[t].rc)
-            return rec__error(out[t].rc, "%s: %s", fn, out[t].msg);
-    return REC_OK;
-}
-
-double rec__sum_sse(const thread_out *out, uint32_t T)
-{
-    double sse = 0.0;
-    for (uint32_t t = 0; t < T; t++)
-        sse += out[t].sse;
-    return sse;
-}
-
 rec_status rec__diverged(const char *fn)
 {
     return rec__error(REC_ENUMERIC, "%s: the loss is not finite (training diverged; lower the "
@@ -527,19 +501,11 @@ static uint32_t usable_threads(const rec_model *m)
     return m->n_threads > 1 && rec__blas_threads() > 1 ? 1 : m->n_threads;
 }
 
-/* Threads worth using for n rows, at most T, each with at least `min` rows. */
-static uint32_t threads_for(size_t n, uint32_t T, size_t min)
-{
-    size_t k = n / min;
-    if (k < 1)
-        k = 1;
-    return k < T ? (uint32_t)k : T;
-}
 
 /* Largest slice a batch of at most `batch` rows gives a thread. */
 static size_t slice_cap(size_t batch, uint32_t T)
 {
-    uint32_t t = threads_for(batch, T, MIN_SLICE);
+    uint32_t t = rec__pool_threads_for(batch, T, MIN_SLICE);
     size_t s = (batch + t - 1) / t;
     if (s < 2 * MIN_SLICE)
         s = 2 * MIN_SLICE; /* a short last batch may run on fewer threads */
@@ -561,7 +527,7 @@ typedef struct batch_job {
     size_t B;
     uint32_t T;          /* threads with a slice of this batch */
     rec_optimizer *opt;  /* round B also applies the update; NULL: reduce only */
-    thread_out *out;
+    rec__pool_out *out;
 } batch_job;
 
 /* Round A: forward and backward of thread t's slice. A non-finite loss skips the backward;
@@ -573,7 +539,7 @@ static void round_a(void *ctx, uint32_t t, uint32_t n_pool)
     if (t >= j->T)
         return;
     rec_model *m = j->m;
-    size_t lo = slice_at(j->B, t, j->T), n = slice_at(j->B, t + 1, j->T) - lo;
+    size_t lo = rec__pool_slice(j->B, t, j->T), n = rec__pool_slice(j->B, t + 1, j->T) - lo;
     rec__tstate *ts = t ? &m->ws.extra[t] : NULL;
     rec__workspace *ws = rec__thread_ws(m, t);
     const float *pred = forward(m, ws, j->fs, j->idx + lo, n, 1, j->B);
@@ -598,7 +564,7 @@ static void dense_range(size_t n, uint32_t me, uint32_t T, size_t *lo, size_t *h
 /* The optimizer sees a range (or a set of rows) as a parameter of its own (state already
  * exists: the callers checked), so the threads update disjoint ranges at once. */
 void rec__apply_range(rec_optimizer *opt, const rec__param *p, size_t off, size_t n,
-                      thread_out *o)
+                      rec__pool_out *o)
 {
     rec__param view = *p;
     view.w += off;
@@ -606,20 +572,20 @@ void rec__apply_range(rec_optimizer *opt, const rec__param *p, size_t off, size_
     view.slot[0] = p->slot[0] ? p->slot[0] + off : NULL;
     view.slot[1] = p->slot[1] ? p->slot[1] + off : NULL;
     view.n = n;
-    rec_status rc = rec__optimizer_apply(opt, &view);
+    rec_status rc = rec__optimizer_apply(opt, &view, "parameter");
     if (rc)
-        rec__thread_fail(o, rc);
+        rec__pool_fail(o, rc);
 }
 
 void rec__apply_rows(rec_optimizer *opt, const rec__param *p, uint32_t *rows, size_t k,
-                     thread_out *o)
+                     rec__pool_out *o)
 {
     rec__param view = *p;
     view.touched = rows;
     view.n_touched = k;
-    rec_status rc = rec__optimizer_apply(opt, &view);
+    rec_status rc = rec__optimizer_apply(opt, &view, "parameter");
     if (rc)
-        rec__thread_fail(o, rc);
+        rec__pool_fail(o, rc);
 }
 
 /* Add threads 1..T−1's gradient of one dense parameter into its range, then update it. */
@@ -766,7 +732,7 @@ rec_status rec__apply_serial(rec_model *m, rec_optimizer *opt)
  * rows of fs. */
 typedef struct trainer {
     rec__pool *pool;
-    thread_out *out;
+    rec__pool_out *out;
     dot_split *dot;        /* DOT on T > 1 threads, else NULL */
     int fp;                /* an MLP with a head on T > 1 threads: feature-parallel layer 0 */
     uint32_t *owner;       /* fp: thread of each feature */
@@ -783,8 +749,8 @@ static rec_status batch_step(rec_model *m, trainer *tr, rec_optimizer *opt,
                              const uint32_t *next, size_t next_n, double *sse, const char *fn)
 {
     rec__pool *pool = tr->pool;
-    thread_out *out = tr->out;
-    uint32_t T = threads_for(B, rec__pool_size(pool), MIN_SLICE);
+    rec__pool_out *out = tr->out;
+    uint32_t T = rec__pool_threads_for(B, rec__pool_size(pool), MIN_SLICE);
     batch_job j = {m, fs, idx, B, T, NULL, out};
     memset(out, 0, T * sizeof *out);
     tr->nx.next_idx = next;
@@ -812,7 +778,7 @@ static rec_status batch_step(rec_model *m, trainer *tr, rec_optimizer *opt,
         return opt ? rec__apply_serial(m, opt) : REC_OK;
     }
     rec__pool_run(pool, round_a, &j);
-    *sse = rec__sum_sse(out, T);
+    *sse = rec__pool_sum_sse(out, T);
     if (!isfinite(*sse)) {
         discard_private(m, T);
         return rec__diverged(fn);
@@ -828,7 +794,7 @@ static rec_status batch_step(rec_model *m, trainer *tr, rec_optimizer *opt,
         rec__count_step(rec__dense_kernel(m->layers[l]), opt);
         rec__count_step(rec__dense_bias(m->layers[l]), opt);
     }
-    rec_status rc = rec__first_failure(out, T, fn);
+    rec_status rc = rec__pool_first_failure(out, T, fn);
     if (!rc && opt && !parallel_update)
         rc = rec__apply_serial(m, opt);
     return rc;
@@ -854,7 +820,7 @@ static rec_status trainer_start(trainer *tr, rec_model *m, const rec__featset *f
     memset(tr, 0, sizeof *tr);
     /* gradient training moves the weights away from any posterior samples */
     rec__mcmc_forget(m);
-    uint32_t T = rec__ext_serial(m) ? 1 : threads_for(batch, usable_threads(m), MIN_SLICE);
+    uint32_t T = rec__ext_serial(m) ? 1 : rec__pool_threads_for(batch, usable_threads(m), MIN_SLICE);
     if (T > 1 && rec__dot_small(m))
         T = 1;
     rec_status rc = train_prepare(m, fs, T, T > 1 ? slice_cap(batch, T) : batch, batch, fn);
@@ -1042,7 +1008,7 @@ rec_status rec_model_train_epoch(rec_model *m, rec_optimizer *opt, const rec_dat
 static uint32_t forward_threads(const rec_model *m, size_t n, uint32_t avail)
 {
     size_t fu, fv;
-    return threads_for(n, avail ? avail : 1, dot_pair(m, &fu, &fv) ? MIN_CHUNK_DOT : MIN_CHUNK);
+    return rec__pool_threads_for(n, avail ? avail : 1, dot_pair(m, &fu, &fv) ? MIN_CHUNK_DOT : MIN_CHUNK);
 }
 
 /* The feature set of all rows of ds, and a pool of the threads a forward pass over them will
@@ -1071,7 +1037,7 @@ typedef struct eval_job {
     rec__workspace *ws; /* T */
     uint32_t *idx;      /* T × batch */
     float *pred_out;    /* predict: n outputs; NULL: evaluate against the labels */
-    thread_out *out;
+    rec__pool_out *out;
 } eval_job;
 
 /* Thread t's contiguous chunk of the rows, in batches; sums its errors in batch order. */
@@ -1081,7 +1047,7 @@ static void eval_chunk(void *ctx, uint32_t t, uint32_t n_pool)
     eval_job *j = ctx;
     if (t >= j->T)
         return;
-    size_t lo = slice_at(j->fs->n, t, j->T), hi = slice_at(j->fs->n, t + 1, j->T);
+    size_t lo = rec__pool_slice(j->fs->n, t, j->T), hi = rec__pool_slice(j->fs->n, t + 1, j->T);
     uint32_t *idx = j->idx + (size_t)t * j->batch;
     double sse = 0.0, sae = 0.0;
     for (size_t start = lo; start < hi; start += j->batch) {
@@ -1244,10 +1210,10 @@ rec_status rec_model_fit(rec_model *m, rec_optimizer *opt, const rec_dataset *tr
     rec__snapshot best = {0};
     for (uint32_t e = 1; !rc && e <= epochs; e++) {
         double stats[REC_STAT_COUNT] = {0};
-        double t0 = rec__now();
+        double t0 = rec__clock_now();
         rc = epoch(m, &tr, opt, &tfs, order, batch_size, &stats[REC_STAT_LOSS],
                    &stats[REC_STAT_RMSE], fn);
-        stats[REC_STAT_SECONDS] = rec__now() - t0;
+        stats[REC_STAT_SECONDS] = rec__clock_now() - t0;
         stats[REC_STAT_VAL_RMSE] = stats[REC_STAT_VAL_MAE] = NAN;
         if (!rc && val)
             rc = evaluate_fs(m, tr.pool, &vfs, eval_batch_size, &stats[REC_STAT_VAL_RMSE],
@@ -1276,9 +1242,9 @@ rec_status rec_model_set_threads(rec_model *m, uint32_t n_threads)
 {
     if (!m)
         return rec__error(REC_EINVAL, "rec_model_set_threads: model is NULL");
-    if (n_threads == 0 || n_threads > MAX_THREADS)
+    if (n_threads == 0 || n_threads > REC__POOL_MAX)
         return rec__error(REC_EINVAL, "rec_model_set_threads: n_threads = %u is outside 1..%u",
-                          n_threads, MAX_THREADS);
+                          n_threads, REC__POOL_MAX);
     m->n_threads = n_threads;
     return REC_OK;
 }

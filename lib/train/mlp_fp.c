@@ -48,7 +48,7 @@ typedef struct fp_job {
     size_t B;
     uint32_t T;
     rec_optimizer *opt; /* round D updates; NULL: gradients only */
-    thread_out *out;
+    rec__pool_out *out;
     uint32_t *owner;    /* per feature, from fp_assign */
     int relu;           /* round D rebuilds δ from the hand-off (fp_g, fp_relu, fp_w1) */
     double *cost;       /* per feature: seconds of round B, then of round D (2 × n_feats) */
@@ -84,7 +84,7 @@ static void fp_gather_next(fp_job *j)
 static void fp_assign(const rec_model *m, const rec__featset *fs, uint32_t *owner,
                       const double *cost, uint32_t T)
 {
-    double load[MAX_THREADS] = {0};
+    double load[REC__POOL_MAX] = {0};
     const size_t nf = m->n_feats;
     for (size_t i = 0; i < nf; i++)
         owner[i] = UINT32_MAX;
@@ -134,7 +134,7 @@ static void fp_round_a(void *ctx, uint32_t t, uint32_t n_pool)
     if (t >= j->T)
         return;
     rec__workspace *sh = &j->m->ws;
-    size_t lo = slice_at(j->B, t, j->T), n = slice_at(j->B, t + 1, j->T) - lo;
+    size_t lo = rec__pool_slice(j->B, t, j->T), n = rec__pool_slice(j->B, t + 1, j->T) - lo;
     rec__featset_gather(j->m, j->fs, j->idx + lo, n, sh->bk + lo, sh->cap, sh->by + lo);
 }
 
@@ -154,7 +154,7 @@ static void fp_round_b(void *ctx, uint32_t t, uint32_t n_pool)
         const rec__feature *f = &m->feats[i];
         if (!f->emb || j->owner[i] != t)
             continue;
-        const double t0 = rec__now();
+        const double t0 = rec__clock_now();
         rec__l0 *l = &sh->l0[i];
         const uint32_t *keys = sh->bk + i * sh->cap;
         l->keys = keys;
@@ -173,7 +173,7 @@ static void fp_round_b(void *ctx, uint32_t t, uint32_t n_pool)
             rec__feature_gather(m, j->fs, i, keys, B, l->x);
         }
         l0_project(l->n_unique, f->dim, H, l->x, wf, l->p);
-        fp_cost_update(&j->cost[i], rec__now() - t0);
+        fp_cost_update(&j->cost[i], rec__clock_now() - t0);
     }
 }
 
@@ -184,7 +184,7 @@ static void fp_round_c(void *ctx, uint32_t t, uint32_t n_pool)
     if (t >= j->T)
         return;
     rec__workspace *sh = &j->m->ws;
-    size_t lo = slice_at(j->B, t, j->T), n = slice_at(j->B, t + 1, j->T) - lo;
+    size_t lo = rec__pool_slice(j->B, t, j->T), n = rec__pool_slice(j->B, t + 1, j->T) - lo;
     float *pred = sh->act[1] + lo;
     rec__layer0_fused_slice(j->m, sh, lo, rec__thread_ws(j->m, t), n, pred, 2.0f / (float)j->B);
     rec__train_errors(pred, sh->by + lo, n, &j->out[t].sse, NULL);
@@ -211,9 +211,9 @@ static void fp_small_params(fp_job *j)
         return;
     rec__param *own[3] = {b0, k1, b1}; /* thread 0's alone: updated whole */
     for (int k = 0; k < 3; k++) {
-        rec_status rc = rec__optimizer_apply(j->opt, own[k]);
+        rec_status rc = rec__optimizer_apply(j->opt, own[k], "parameter");
         if (rc)
-            rec__thread_fail(&j->out[0], rc);
+            rec__pool_fail(&j->out[0], rc);
     }
     for (size_t i = 0; i < m->n_feats; i++)
         if (!m->feats[i].emb)
@@ -238,7 +238,7 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
     if (j->relu) {
         rec__l0 *ls[REC_R64_GROUP];
         size_t k = 0, n_fact = 0;
-        const double t0 = rec__now();
+        const double t0 = rec__clock_now();
         for (size_t i = 0; i <= m->n_feats; i++) {
             int mine = i < m->n_feats && m->feats[i].emb && j->owner[i] == t &&
                        sh->l0[i].factored;
@@ -251,13 +251,13 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
             }
         }
         if (n_fact)
-            shared = (rec__now() - t0) / (double)n_fact;
+            shared = (rec__clock_now() - t0) / (double)n_fact;
     }
     for (size_t i = m->n_feats; i-- > 0;) {
         const rec__feature *f = &m->feats[i];
         if (!f->emb || j->owner[i] != t)
             continue;
-        const double t0 = rec__now();
+        const double t0 = rec__clock_now();
         rec__l0 *l = &sh->l0[i];
         const float *dl = sh->delta;
         size_t ldd = H;
@@ -280,20 +280,20 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
                                      k0->g + (size_t)f->offset * H,
                                      k0->w + (size_t)f->offset * H, NULL);
         if (j->opt) {
-            rec_status rc = rec__optimizer_apply(j->opt, rec__embedding_param(f->emb));
+            rec_status rc = rec__optimizer_apply(j->opt, rec__embedding_param(f->emb), "parameter");
             if (rc)
-                rec__thread_fail(&j->out[t], rc);
+                rec__pool_fail(&j->out[t], rc);
             fp_update_rows(j, k0, f->offset, f->offset + f->dim, H, t);
         }
         fp_cost_update(&j->cost[m->n_feats + i],
-                       rec__now() - t0 + (l->factored && j->relu ? shared : 0.0));
+                       rec__clock_now() - t0 + (l->factored && j->relu ? shared : 0.0));
     }
     if (t == 0)
         fp_small_params(j);
     fp_gather_next(j);
 }
 
-rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out, uint32_t *owner,
+rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, rec__pool_out *out, uint32_t *owner,
                               double *cost, rec__fp_next *nx, rec_optimizer *opt,
                               const rec__featset *fs, const uint32_t *idx, size_t B, uint32_t T,
                               double *sse, const char *fn)
@@ -325,7 +325,7 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out, ui
     /* round D rebuilds δ with the head's weights of round C: thread 0 updates them in D */
     memcpy(sh->fp_w1, rec__dense_kernel(m->layers[1])->w, H * sizeof *sh->fp_w1);
     rec__pool_run(pool, fp_round_c, &j);
-    *sse = rec__sum_sse(out, T);
+    *sse = rec__pool_sum_sse(out, T);
     if (!isfinite(*sse)) /* nothing was added to any gradient yet */
         return rec__diverged(fn);
     int parallel_update = opt && rec__params_have_state(m);
@@ -340,7 +340,7 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out, ui
     }
     if (parallel_update) /* W₀ went by rows; the tables, b₀ and the head were updated whole */
         rec__count_step(rec__dense_kernel(m->layers[0]), opt);
-    rec_status rc = rec__first_failure(out, T, fn);
+    rec_status rc = rec__pool_first_failure(out, T, fn);
     if (!rc && opt && !parallel_update)
         rc = rec__apply_serial(m, opt);
     return rc;

@@ -8,15 +8,14 @@
 #ifndef REC_MODEL_TRAIN_INTERNAL_H
 #define REC_MODEL_TRAIN_INTERNAL_H
 
-#include "kernels/gemm_thin.h"
+#include "kernels/kernels.h"
 #include "model/ext.h"
-#include "base/threads.h"
+#include "base/base.h"
 
 /* Smallest slice worth a thread: below it the fork-join costs more than the work. */
 #define MIN_SLICE 64
 /* Smallest slice for which layer 0 looks for repeated keys (rec__l0). */
 #define FACTOR_MIN 128
-#define MAX_THREADS 256u
 
 /* ---- one slice ------------------------------------------------------------------------------- */
 
@@ -33,22 +32,6 @@ static inline int dot_pair(const rec_model *m, size_t *fu, size_t *fv)
     *fu = m->feats[0].side == REC_SIDE_USER ? 0 : 1;
     *fv = 1 - *fu;
     return m->feats[*fu].side == REC_SIDE_USER && m->feats[*fv].side == REC_SIDE_ITEM;
-}
-
-/* Σ_k u_k v_k in eight interleaved partial sums added pairwise at the end: a fixed order
- * (so results are reproducible) that vectorizes, where a single running sum cannot. */
-static inline __attribute__((always_inline)) float dot_row(const float *restrict u,
-                                                          const float *restrict v, size_t d)
-{
-    float s[8] = {0};
-    const size_t d8 = d & ~(size_t)7;
-    for (size_t k = 0; k < d8; k += 8)
-        for (size_t j = 0; j < 8; j++)
-            s[j] += u[k + j] * v[k + j];
-    float t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-    for (size_t k = d8; k < d; k++)
-        t += u[k] * v[k];
-    return t;
 }
 
 /* Whether the model ends in hidden layer 0 and a one-unit layer (every preset): then the
@@ -90,7 +73,7 @@ static inline void l0_project(size_t u, uint32_t dim, uint32_t H, const float *x
     if (dim == REC_THIN_K && H == REC_THIN_N)
         rec__thin_nn(u, x, wf, p, L0_LD(H));
     else
-        rec__sgemm(0, 0, u, H, dim, 1.0f, x, dim, wf, H, 0.0f, p, L0_LD(H));
+        rec__blas_sgemm(0, 0, u, H, dim, 1.0f, x, dim, wf, H, 0.0f, p, L0_LD(H));
 }
 
 /* Δ[slot] += δ_b, Δ's rows ld floats apart. Slots were numbered in first-seen order, so a slot
@@ -152,11 +135,6 @@ REC_HIDDEN void rec__layer0_feature_backward(rec_model *m, const rec__featset *f
 
 /* ---- batches on T threads (model_train.c) ---------------------------------------------------- */
 
-typedef struct thread_out {
-    double sse, sae;
-    rec_status rc;
-    char msg[256];
-} thread_out;
 
 /* Thread t's workspace: the model's own for thread 0, its private one for the others. */
 static inline rec__workspace *rec__thread_ws(rec_model *m, uint32_t t)
@@ -164,11 +142,6 @@ static inline rec__workspace *rec__thread_ws(rec_model *m, uint32_t t)
     return t ? &m->ws.extra[t].ws : &m->ws;
 }
 
-/* Thread t's slice of B rows cut in T: [B·t/T, B·(t+1)/T), in 64 bits (B < 2^32, T ≤ 256). */
-static inline size_t slice_at(size_t B, uint32_t t, uint32_t T)
-{
-    return (size_t)((uint64_t)B * t / T);
-}
 
 REC_HIDDEN rec_status rec__train_oom(const char *fn);
 /* The gradients of examples idx[0..n) of fs (a labelled feature set, n > 0) accumulated into
@@ -177,12 +150,6 @@ REC_HIDDEN rec_status rec__train_oom(const char *fn);
 REC_HIDDEN rec_status rec__train_gradients(rec_model *m, const rec__featset *fs,
                                            const uint32_t *idx, size_t n, double *loss_out,
                                            const char *fn);
-/* Record a thread's first failure (and its message, which is per thread). */
-REC_HIDDEN void rec__thread_fail(thread_out *o, rec_status rc);
-/* The first failure of threads 0..T−1, re-raised on the calling thread. */
-REC_HIDDEN rec_status rec__first_failure(const thread_out *out, uint32_t T, const char *fn);
-/* Σ of threads 0..T−1's SSE, in thread order. */
-REC_HIDDEN double rec__sum_sse(const thread_out *out, uint32_t T);
 /* REC_ENUMERIC for a batch whose loss is not finite. */
 REC_HIDDEN rec_status rec__diverged(const char *fn);
 REC_HIDDEN void rec__count_step(rec__param *p, const rec_optimizer *opt);
@@ -190,10 +157,10 @@ REC_HIDDEN int rec__params_have_state(const rec_model *m);
 REC_HIDDEN rec_status rec__apply_serial(rec_model *m, rec_optimizer *opt);
 /* The optimizer on floats [off, off + n) of p (a view), failures into o. */
 REC_HIDDEN void rec__apply_range(rec_optimizer *opt, const rec__param *p, size_t off, size_t n,
-                                 thread_out *o);
+                                 rec__pool_out *o);
 /* The optimizer on rows[0..k) of table p (a view), failures into o. */
 REC_HIDDEN void rec__apply_rows(rec_optimizer *opt, const rec__param *p, uint32_t *rows,
-                                size_t k, thread_out *o);
+                                size_t k, rec__pool_out *o);
 
 /* ---- the DOT model (model_train_dot.c) ------------------------------------------------------ */
 
@@ -208,7 +175,7 @@ REC_HIDDEN rec_status rec__dot_split_create(dot_split **out, const rec_model *m,
 REC_HIDDEN void rec__dot_split_free(dot_split *d);
 REC_HIDDEN int rec__dot_small(const rec_model *m);
 REC_HIDDEN rec_status rec__dot_batch_step(rec_model *m, dot_split *d, rec__pool *pool,
-                                          thread_out *out, rec_optimizer *opt,
+                                          rec__pool_out *out, rec_optimizer *opt,
                                           const rec__featset *fs, const uint32_t *idx, size_t B,
                                           uint32_t T, double *sse, const char *fn);
 
@@ -231,7 +198,7 @@ typedef struct rec__fp_next {
 } rec__fp_next;
 
 /* nx: the trainer's (never NULL; its buffers exist whenever this path runs). */
-REC_HIDDEN rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, thread_out *out,
+REC_HIDDEN rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, rec__pool_out *out,
                                          uint32_t *owner, double *cost, rec__fp_next *nx,
                                          rec_optimizer *opt, const rec__featset *fs,
                                          const uint32_t *idx, size_t B, uint32_t T,

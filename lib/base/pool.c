@@ -1,4 +1,4 @@
-/* Fork-join pool for one call (see threads.h).
+/* The fork-join pool of one call (base.h).
  *
  * A round is published by bumping a generation counter; a waiting thread spins on it for up
  * to SPIN_S, 150 µs (a training round lasts tens of microseconds to milliseconds; wait_gen
@@ -12,10 +12,11 @@
  * condition then reads `sleepers`. All four are sequentially consistent, so either the sleeper
  * sees the change or the changer sees the sleeper and signals under the mutex, which the
  * sleeper holds until it waits. */
-#include "base/threads.h"
+#include "base/base.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 
 /* Spin before sleeping for up to this long, in seconds (wait_gen); the clock is read every
  * SPIN_CHECK pause hints (27 ns each on the Xeon of docs/BENCHMARKS.md). */
@@ -52,40 +53,37 @@ static inline void cpu_relax(void)
 /* Spin until *gen differs from `seen` or SPIN_S has passed; returns whether it changed (if
  * not, the caller sleeps). Why this long: a thread that sleeps between the rounds of a
  * training loop is woken by the thread it waits for, and Linux then tends to run both on that
- * thread's core (wake-affine) while the other core idles. With a 13 µs spin a round of 16 µs
- * of work per thread took 40 µs on two idle cores (0.98 CPUs used, 2.6 context switches per
- * round); a spinning thread stays runnable, so the idle core takes it over. 40 µs was enough
- * on MovieLens 100K but not on 25M ratings, whose rounds last milliseconds (16.7 s per epoch
- * against 12.8–13.6 s with 150 µs; budgets that follow the measured rounds did no better than
- * 14.8 s). The price is paid when another process holds a core: a spinning waiter only delays
- * the thread it waits for, and a 2-thread epoch on ML-100K then took 1.5× as long as with
- * 40 µs (docs/BENCHMARKS.md, "Threads"; one thread is the right setting there). Yielding
- * (sched_yield) instead of spinning was tried too: each yield can hand a whole time slice,
- * milliseconds, to another process while the round waits. */
+ * thread's core (wake-affine) while the other core idles; a spinning thread stays runnable,
+ * so the idle core takes it over. The spin must outlast the longest round of a large data set
+ * (milliseconds on MovieLens-25M-sized tables), not only the tens of microseconds of a small
+ * one. The price is paid when another process holds a core: a spinning waiter then delays the
+ * thread it waits for, and one thread is the right setting on such a machine
+ * (docs/performance.md, "Threads"). Yielding (sched_yield) instead of spinning is worse: each
+ * yield can hand a whole time slice, milliseconds, to another process while the round waits. */
 static int wait_gen(atomic_uint_fast64_t *gen, uint_fast64_t seen)
 {
-    const double t0 = rec__now();
+    const double t0 = rec__clock_now();
     do {
         for (int i = 0; i < SPIN_CHECK; i++) {
             if (atomic_load(gen) != seen)
                 return 1;
             cpu_relax();
         }
-    } while (rec__now() - t0 < SPIN_S);
+    } while (rec__clock_now() - t0 < SPIN_S);
     return atomic_load(gen) != seen;
 }
 
 /* The caller's wait, the same way: until no worker is pending. */
 static int wait_done(atomic_uint *pending)
 {
-    const double t0 = rec__now();
+    const double t0 = rec__clock_now();
     do {
         for (int i = 0; i < SPIN_CHECK; i++) {
             if (atomic_load(pending) == 0)
                 return 1;
             cpu_relax();
         }
-    } while (rec__now() - t0 < SPIN_S);
+    } while (rec__clock_now() - t0 < SPIN_S);
     return atomic_load(pending) == 0;
 }
 
@@ -150,7 +148,7 @@ rec_status rec__pool_start(rec__pool **out, uint32_t n, const char *fn)
     if (n <= 1)
         return REC_OK;
     size_t bytes;
-    if (!rec__mul_size(n, sizeof(worker_arg), &bytes) || bytes > SIZE_MAX - sizeof(pool_block))
+    if (!rec__alloc_mul(n, sizeof(worker_arg), &bytes) || bytes > SIZE_MAX - sizeof(pool_block))
         return rec__error(REC_ENOMEM, "%s: %u threads are too many", fn, n);
     pool_block *blk = rec__calloc(1, sizeof(pool_block) + bytes);
     if (!blk)
@@ -227,4 +225,30 @@ void rec__pool_stop(rec__pool *p)
     pthread_mutex_destroy(&p->mu);
     rec__free(p->workers);
     rec__free(p);
+}
+
+/* ---- what the threads of a round report --------------------------------------------------- */
+
+void rec__pool_fail(rec__pool_out *o, rec_status rc)
+{
+    if (o->rc)
+        return;
+    o->rc = rc;
+    snprintf(o->msg, sizeof o->msg, "%s", rec_last_error());
+}
+
+rec_status rec__pool_first_failure(const rec__pool_out *out, uint32_t T, const char *fn)
+{
+    for (uint32_t t = 0; t < T; t++)
+        if (out[t].rc)
+            return rec__error(out[t].rc, "%s: %s", fn, out[t].msg);
+    return REC_OK;
+}
+
+double rec__pool_sum_sse(const rec__pool_out *out, uint32_t T)
+{
+    double sse = 0.0;
+    for (uint32_t t = 0; t < T; t++)
+        sse += out[t].sse;
+    return sse;
 }

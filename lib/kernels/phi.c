@@ -1,5 +1,5 @@
-/* The table behind rec__phi (normal_cdf.h). */
-#include "kernels/normal_cdf.h"
+/* The table behind rec__phi (kernels.h). */
+#include "kernels/kernels.h"
 
 #include <math.h>
 

@@ -7,7 +7,7 @@
  * and an exponent), which every locale reads the same way. */
 #define _POSIX_C_SOURCE 200809L /* strerror_r (XSI form): strerror is not thread-safe */
 
-#include "base/linereader.h"
+#include "base/base.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -106,14 +106,14 @@ rec_status rec__text_check_no_nul(const rec__text *t, const char *path, const ch
     return rec__error(REC_EFORMAT, "%s: %s:%zu: NUL byte in a text file", who, path, line);
 }
 
-void rec__lines_init(rec__lines *it, const rec__text *t)
+void rec__text_lines_init(rec__text_lines *it, const rec__text *t)
 {
     it->p = t->data;
     it->end = t->data + t->size;
     it->line_no = 0;
 }
 
-int rec__lines_next(rec__lines *it, const char **line, size_t *len, int *unterminated)
+int rec__text_lines_next(rec__text_lines *it, const char **line, size_t *len, int *unterminated)
 {
     if (it->p >= it->end)
         return 0;
@@ -130,7 +130,7 @@ int rec__lines_next(rec__lines *it, const char **line, size_t *len, int *untermi
     return 1;
 }
 
-size_t rec__split(rec__field *fields, size_t cap, const char *line, size_t len, char delim)
+size_t rec__text_split(rec__text_field *fields, size_t cap, const char *line, size_t len, char delim)
 {
     size_t count = 0;
     const char *p = line, *end = line + len;
@@ -148,7 +148,7 @@ size_t rec__split(rec__field *fields, size_t cap, const char *line, size_t len, 
     }
 }
 
-int rec__utf8_valid(const char *s, size_t len, size_t *bad_at)
+int rec__text_utf8_valid(const char *s, size_t len, size_t *bad_at)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
@@ -192,14 +192,14 @@ int rec__utf8_valid(const char *s, size_t len, size_t *bad_at)
     return 1;
 }
 
-const char *rec__quote(char *out, const char *s, size_t len)
+const char *rec__text_quote(char *out, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t n = len < REC__QUOTE_MAX ? len : REC__QUOTE_MAX, k = 0;
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
         size_t seq = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4, bad;
-        if (c >= 0x80 && seq <= n - i && rec__utf8_valid(s + i, seq, &bad)) {
+        if (c >= 0x80 && seq <= n - i && rec__text_utf8_valid(s + i, seq, &bad)) {
             memcpy(out + k, s + i, seq); /* a whole UTF-8 character */
             k += seq;
             i += seq;
@@ -244,7 +244,7 @@ static int equals_word(const char *s, size_t len, const char *word)
     return 1;
 }
 
-int rec__parse_double(double *out, const char *s, size_t len)
+int rec__text_parse_double(double *out, const char *s, size_t len)
 {
     /* Powers of ten that are exact doubles (10^22 < 2^53 · 2^22 is the largest). */
     static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -337,7 +337,7 @@ int rec__parse_double(double *out, const char *s, size_t len)
     return REC__NUM_OK;
 }
 
-int rec__parse_i64(int64_t *out, const char *s, size_t len)
+int rec__text_parse_i64(int64_t *out, const char *s, size_t len)
 {
     size_t i = 0;
     int negative = 0;
@@ -369,7 +369,7 @@ int rec__parse_i64(int64_t *out, const char *s, size_t len)
     return REC__NUM_OK;
 }
 
-rec_status rec__line_error(const char *fn, const char *path, size_t line, const char *fmt, ...)
+rec_status rec__text_line_error(const char *fn, const char *path, size_t line, const char *fmt, ...)
 {
     char what[256];
     va_list ap;
