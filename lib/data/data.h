@@ -1,11 +1,19 @@
 /*
- * The columnar layout behind rec_dataset, shared with the model code so the hot path reads
- * codes and values directly (no strings, no per-row calls). Never installed.
+ * lib/data: datasets and their loaders. The columnar layout behind rec_dataset is shared with
+ * the model code, so the hot path reads codes and values directly (no strings, no per-row
+ * calls). Above lib/base. Never installed.
  */
-#ifndef REC_DATASET_INTERNAL_H
-#define REC_DATASET_INTERNAL_H
+#ifndef REC_DATA_H
+#define REC_DATA_H
 
 #include "base/base.h"
+
+/* The columns the MovieLens, delimited and synthetic loaders make, and the tutorial's presets
+ * and the model's default label read. */
+#define REC__COL_USER "user_id"
+#define REC__COL_ITEM "movie_title"
+#define REC__COL_RATING "user_rating"
+#define REC__COL_TIME "timestamp"
 
 /* Dictionary of the distinct strings of a column, in first-seen order. */
 typedef struct rec__dict {
@@ -30,7 +38,7 @@ struct rec_dataset {
     size_t n_cols, cap_cols;
 };
 
-/* Dictionary helpers (dataset.c). rec__dict_intern returns the code of s, adding it.
+/* Dictionary helpers (dict.c). rec__dict_intern returns the code of s, adding it.
  * s need not be '\0'-terminated; it must not contain a '\0' (REC_EINVAL). Returns
  * REC_ENOMEM (dictionary unchanged) or REC_EINVAL without setting the message: the caller
  * knows the context. A zeroed rec__dict is a valid empty dictionary. */
@@ -52,6 +60,6 @@ REC_HIDDEN const rec__column *rec__dataset_find(const rec_dataset *ds, const cha
 
 /* Take ownership of a fully built column (name included); on failure the column is released. */
 REC_HIDDEN rec_status rec__dataset_adopt_column(rec_dataset *ds, rec__column *col);
-REC_HIDDEN void rec__column_release(rec__column *col);
+REC_HIDDEN void rec__dataset_column_release(rec__column *col);
 
 #endif

@@ -1,142 +1,15 @@
 /* Datasets: columnar tables of strings (dictionary-encoded), numbers and string lists, with
- * row subsets and the seeded shuffle split. The layout is in dataset_internal.h. */
+ * row subsets and the seeded shuffle split. The layout is in data.h, the dictionaries in
+ * dict.c. */
 #include "data/data.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- dictionaries ------------------------------------------------------------------------ */
-
-/* FNV-1a, then folded so the low bits used by the power-of-two table depend on all bytes. */
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h ^ (h >> 29) ^ (h >> 47);
-}
-
-/* Slot of s: the slot holding it, or the empty slot where it would go. Needs n_slots > 0. */
-static size_t dict_probe(const rec__dict *d, const char *s, size_t len)
-{
-    size_t mask = d->n_slots - 1;
-    size_t i = (size_t)hash_bytes(s, len) & mask;
-    while (d->slots[i] != 0) {
-        const char *e = d->strings[d->slots[i] - 1];
-        /* s holds no '\0', so strncmp returning 0 means e has ≥ len bytes and e[len] is
-         * readable. */
-        if (strncmp(e, s, len) == 0 && e[len] == '\0')
-            return i;
-        i = (i + 1) & mask; /* linear probing */
-    }
-    return i;
-}
-
-/* Rebuild the hash table with n_slots slots (a power of two above 2·n). */
-static rec_status dict_rehash(rec__dict *d, size_t n_slots)
-{
-    uint32_t *slots = rec__calloc(n_slots, sizeof *slots);
-    if (!slots)
-        return REC_ENOMEM;
-    rec__free(d->slots);
-    d->slots = slots;
-    d->n_slots = n_slots;
-    for (size_t j = 0; j < d->n; j++) {
-        size_t i = dict_probe(d, d->strings[j], strlen(d->strings[j]));
-        d->slots[i] = (uint32_t)(j + 1);
-    }
-    return REC_OK;
-}
-
-int rec__dict_find(const rec__dict *d, const char *s, size_t len, uint32_t *code)
-{
-    if (d->n_slots == 0 || (len > 0 && memchr(s, '\0', len)))
-        return 0;
-    size_t i = dict_probe(d, s, len);
-    if (d->slots[i] == 0)
-        return 0;
-    *code = d->slots[i] - 1;
-    return 1;
-}
-
-rec_status rec__dict_intern(rec__dict *d, const char *s, size_t len, uint32_t *code)
-{
-    if (len > 0 && memchr(s, '\0', len))
-        return REC_EINVAL;
-    if (rec__dict_find(d, s, len, code))
-        return REC_OK;
-    /* Codes are uint32 and slots hold code + 1, so at most UINT32_MAX - 1 strings. */
-    if (d->n >= UINT32_MAX - 1)
-        return REC_EINVAL;
-    /* Keep the load factor ≤ 1/2 so probe sequences stay short. */
-    if (d->n_slots == 0 || (d->n + 1) * 2 > d->n_slots) {
-        size_t n_slots = d->n_slots ? d->n_slots * 2 : 16;
-        if (n_slots > SIZE_MAX / sizeof *d->slots || dict_rehash(d, n_slots) != REC_OK)
-            return REC_ENOMEM;
-    }
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 8, bytes;
-        if (!rec__alloc_mul(cap, sizeof *d->strings, &bytes))
-            return REC_ENOMEM;
-        char **strings = rec__realloc(d->strings, bytes);
-        if (!strings)
-            return REC_ENOMEM;
-        d->strings = strings;
-        d->cap = cap;
-    }
-    if (len == SIZE_MAX)
-        return REC_ENOMEM;
-    char *copy = rec__malloc(len + 1);
-    if (!copy)
-        return REC_ENOMEM;
-    memcpy(copy, s, len);
-    copy[len] = '\0';
-    size_t i = dict_probe(d, copy, len);
-    d->strings[d->n] = copy;
-    d->slots[i] = (uint32_t)(d->n + 1);
-    *code = (uint32_t)d->n;
-    d->n++;
-    return REC_OK;
-}
-
-void rec__dict_release(rec__dict *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        rec__free(d->strings[i]);
-    rec__free(d->strings);
-    rec__free(d->slots);
-    memset(d, 0, sizeof *d);
-}
-
-rec_status rec__dict_copy(rec__dict *dst, const rec__dict *src)
-{
-    memset(dst, 0, sizeof *dst);
-    if (src->n == 0)
-        return REC_OK;
-    dst->strings = rec__calloc(src->n, sizeof *dst->strings);
-    dst->slots = rec__malloc(src->n_slots * sizeof *dst->slots);
-    if (!dst->strings || !dst->slots)
-        goto fail;
-    dst->cap = src->n;
-    for (; dst->n < src->n; dst->n++) {
-        dst->strings[dst->n] = rec__strdup(src->strings[dst->n]);
-        if (!dst->strings[dst->n])
-            goto fail;
-    }
-    memcpy(dst->slots, src->slots, src->n_slots * sizeof *dst->slots);
-    dst->n_slots = src->n_slots;
-    return REC_OK;
-fail:
-    rec__dict_release(dst);
-    return REC_ENOMEM;
-}
-
 /* ---- columns and the dataset ---------------------------------------------------------- */
 
-void rec__column_release(rec__column *col)
+void rec__dataset_column_release(rec__column *col)
 {
     if (!col)
         return;
@@ -161,13 +34,13 @@ const rec__column *rec__dataset_find(const rec_dataset *ds, const char *name)
 rec_status rec__dataset_adopt_column(rec_dataset *ds, rec__column *col)
 {
     if (!ds || !col || !col->name) {
-        rec__column_release(col);
+        rec__dataset_column_release(col);
         return rec__error(REC_EINVAL, "rec__dataset_adopt_column: NULL dataset or column");
     }
     if (rec__dataset_find(ds, col->name)) {
         rec_status rc = rec__error(REC_EINVAL, "rec_dataset: a column named '%s' exists",
                                    col->name);
-        rec__column_release(col);
+        rec__dataset_column_release(col);
         return rc;
     }
     if (ds->n_cols == ds->cap_cols) {
@@ -178,7 +51,7 @@ rec_status rec__dataset_adopt_column(rec_dataset *ds, rec__column *col)
         if (!cols) {
             rec_status rc = rec__error(REC_ENOMEM, "rec_dataset: out of memory adding '%s'",
                                        col->name);
-            rec__column_release(col);
+            rec__dataset_column_release(col);
             return rc;
         }
         ds->cols = cols;
@@ -210,7 +83,7 @@ void rec_dataset_free(rec_dataset *ds)
     if (!ds)
         return;
     for (size_t i = 0; i < ds->n_cols; i++)
-        rec__column_release(&ds->cols[i]);
+        rec__dataset_column_release(&ds->cols[i]);
     rec__free(ds->cols);
     rec__free(ds);
 }
@@ -280,7 +153,7 @@ rec_status rec_dataset_add_strings(rec_dataset *ds, const char *name, const char
     if (rc == REC_OK)
         rc = intern_all(&col, col.codes, values, n, fn);
     if (rc != REC_OK) {
-        rec__column_release(&col);
+        rec__dataset_column_release(&col);
         return rc;
     }
     return adopt(fn, ds, &col);
@@ -304,7 +177,7 @@ rec_status rec_dataset_add_numbers(rec_dataset *ds, const char *name, const doub
     if (rc == REC_OK)
         rc = alloc_array((void **)&col.numbers, n, sizeof *col.numbers, fn);
     if (rc != REC_OK) {
-        rec__column_release(&col);
+        rec__dataset_column_release(&col);
         return rc;
     }
     if (n > 0)
@@ -345,7 +218,7 @@ rec_status rec_dataset_add_string_lists(rec_dataset *ds, const char *name,
     if (rc == REC_OK)
         rc = intern_all(&col, col.codes, values, total, fn);
     if (rc != REC_OK) {
-        rec__column_release(&col);
+        rec__dataset_column_release(&col);
         return rc;
     }
     memcpy(col.offsets, offsets, (n + 1) * sizeof *offsets);

@@ -90,7 +90,7 @@ static rec_status parse_lines(loaded *L, const rec__text *t, const char *path, i
         }
         rec_status rc = number_field(&L->rating[L->n], &f[F_RATING], "rating", path, it.line_no);
         if (rc == REC_OK && L->time)
-            rc = number_field(&L->time[L->n], &f[F_TIME], "timestamp", path, it.line_no);
+            rc = number_field(&L->time[L->n], &f[F_TIME], REC__COL_TIME, path, it.line_no);
         if (rc != REC_OK)
             return rc;
         /* NUL bytes were refused for the whole file, so interning fails only for memory */
@@ -119,14 +119,14 @@ static rec_status build(rec_dataset **out, loaded *L)
     rating.numbers = L->rating;
     time.numbers = L->time;
     L->rating = L->time = NULL;
-    L->user.name = rec__strdup("user_id");
+    L->user.name = rec__strdup(REC__COL_USER);
     L->item.name = rec__strdup("item_id");
-    rating.name = rec__strdup("user_rating");
+    rating.name = rec__strdup(REC__COL_RATING);
     if (time.numbers)
-        time.name = rec__strdup("timestamp");
+        time.name = rec__strdup(REC__COL_TIME);
     if (!L->user.name || !L->item.name || !rating.name || (time.numbers && !time.name)) {
-        rec__column_release(&rating);
-        rec__column_release(&time);
+        rec__dataset_column_release(&rating);
+        rec__dataset_column_release(&time);
         rec_dataset_free(ds);
         return rec__error(REC_ENOMEM, "%s: out of memory", FN);
     }
@@ -135,15 +135,15 @@ static rec_status build(rec_dataset **out, loaded *L)
     if (rc == REC_OK)
         rc = rec__dataset_adopt_column(ds, &L->item);
     else
-        rec__column_release(&L->item);
+        rec__dataset_column_release(&L->item);
     if (rc == REC_OK)
         rc = rec__dataset_adopt_column(ds, &rating);
     else
-        rec__column_release(&rating);
+        rec__dataset_column_release(&rating);
     if (rc == REC_OK && time.numbers)
         rc = rec__dataset_adopt_column(ds, &time);
     else
-        rec__column_release(&time);
+        rec__dataset_column_release(&time);
     if (rc != REC_OK) {
         rec_dataset_free(ds);
         return rec__error(rc, "%s: out of memory", FN);
@@ -202,8 +202,8 @@ rec_status rec_dataset_load_delimited(rec_dataset **out, const char *path, char 
     rec__text_release(&t);
     if (rc == REC_OK)
         rc = build(out, &L);
-    rec__column_release(&L.user);
-    rec__column_release(&L.item);
+    rec__dataset_column_release(&L.user);
+    rec__dataset_column_release(&L.item);
     rec__free(L.rating);
     rec__free(L.time);
     return rc;

@@ -106,7 +106,7 @@ rec_status rec_dataset_add_history(rec_dataset *ds, const char *name, const rec_
     }
     rc = rec__dataset_adopt_column(ds, &col);
 done:
-    rec__column_release(&col);
+    rec__dataset_column_release(&col);
     rec__free(start);
     rec__free(by_key);
     rec__free(map);

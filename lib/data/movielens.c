@@ -544,7 +544,7 @@ static rec_status add_entity_strings(rec_dataset *ds, loader *L, const char *nam
     }
     rec__free(cache);
     if (rc != REC_OK) {
-        rec__column_release(&col);
+        rec__dataset_column_release(&col);
         return nomem();
     }
     return rec__dataset_adopt_column(ds, &col);
@@ -585,7 +585,7 @@ static rec_status add_genres(rec_dataset *ds, loader *L)
     }
     rec__free(genre_code);
     if (rc != REC_OK) {
-        rec__column_release(&col);
+        rec__dataset_column_release(&col);
         return nomem();
     }
     return rec__dataset_adopt_column(ds, &col);
@@ -618,7 +618,7 @@ static rec_status add_numbers(rec_dataset *ds, loader *L, const char *name, int 
         col.numbers = rec__malloc(L->n_rows * sizeof *col.numbers);
     }
     if (!col.name || !col.numbers) {
-        rec__column_release(&col);
+        rec__dataset_column_release(&col);
         return nomem();
     }
     for (size_t r = 0; r < L->n_rows && !take; r++) {
@@ -640,15 +640,15 @@ static rec_status build(rec_dataset **out, loader *L)
     const uint32_t *ru = L->row_user, *ri = L->row_item;
     size_t nu = L->n_users, ni = L->n_items;
     /* The order of rec/movielens.h's table. */
-    rc = add_entity_strings(ds, L, "user_id", ru, nu, T_USER_ID, user_text);
+    rc = add_entity_strings(ds, L, REC__COL_USER, ru, nu, T_USER_ID, user_text);
     if (rc == REC_OK)
         rc = add_entity_strings(ds, L, "movie_id", ri, ni, T_MOVIE_ID, item_text);
     if (rc == REC_OK)
-        rc = add_numbers(ds, L, "user_rating", 0, &L->rating);
+        rc = add_numbers(ds, L, REC__COL_RATING, 0, &L->rating);
     if (rc == REC_OK)
-        rc = add_numbers(ds, L, "timestamp", 0, &L->timestamp);
+        rc = add_numbers(ds, L, REC__COL_TIME, 0, &L->timestamp);
     if (rc == REC_OK)
-        rc = add_entity_strings(ds, L, "movie_title", ri, ni, T_TITLE, item_text);
+        rc = add_entity_strings(ds, L, REC__COL_ITEM, ri, ni, T_TITLE, item_text);
     if (rc == REC_OK)
         rc = add_genres(ds, L);
     if (rc == REC_OK)

@@ -334,12 +334,12 @@ typedef struct columns {
 
 static void columns_release(columns *c)
 {
-    rec__column_release(&c->user);
-    rec__column_release(&c->movie);
-    rec__column_release(&c->title);
-    rec__column_release(&c->genres);
-    rec__column_release(&c->time);
-    rec__column_release(&c->rating);
+    rec__dataset_column_release(&c->user);
+    rec__dataset_column_release(&c->movie);
+    rec__dataset_column_release(&c->title);
+    rec__dataset_column_release(&c->genres);
+    rec__dataset_column_release(&c->time);
+    rec__dataset_column_release(&c->rating);
 }
 
 static int column_init(rec__column *c, const char *name, int type)
@@ -444,12 +444,12 @@ rec_status rec_dataset_synthesize(rec_dataset **out, size_t n_ratings, uint32_t 
 
     columns c = {0};
     const size_t n = n_ratings;
-    int ok = column_init(&c.user, "user_id", REC_COLUMN_STRING) &&
+    int ok = column_init(&c.user, REC__COL_USER, REC_COLUMN_STRING) &&
              column_init(&c.movie, "movie_id", REC_COLUMN_STRING) &&
-             column_init(&c.title, "movie_title", REC_COLUMN_STRING) &&
+             column_init(&c.title, REC__COL_ITEM, REC_COLUMN_STRING) &&
              column_init(&c.genres, "movie_genres", REC_COLUMN_STRING_LIST) &&
-             column_init(&c.time, "timestamp", REC_COLUMN_NUMBER) &&
-             column_init(&c.rating, "user_rating", REC_COLUMN_NUMBER);
+             column_init(&c.time, REC__COL_TIME, REC_COLUMN_NUMBER) &&
+             column_init(&c.rating, REC__COL_RATING, REC_COLUMN_NUMBER);
     if (ok) {
         c.user.codes = rec__malloc(n * sizeof(uint32_t));
         c.movie.codes = rec__malloc(n * sizeof(uint32_t));
@@ -483,7 +483,7 @@ rec_status rec_dataset_synthesize(rec_dataset **out, size_t n_ratings, uint32_t 
         if (!rc && (rc = rec__dataset_adopt_column(ds, all[k])) != REC_OK)
             rc = rec__error(REC_ENOMEM, "%s: out of memory for %zu ratings", fn, n);
         else if (rc)
-            rec__column_release(all[k]);
+            rec__dataset_column_release(all[k]);
     }
     if (rc) {
         rec_dataset_free(ds);

@@ -19,7 +19,7 @@ rec_status rec_model_create(rec_model **out, uint64_t seed)
     m->seed = seed;
     m->n_threads = 1;
     m->interaction = REC_INTERACTION_DOT;
-    m->label = rec__strdup("user_rating");
+    m->label = rec__strdup(REC__COL_RATING);
     m->name = rec__strdup("model");
     if (!m->label || !m->name || rec__ext_create(&m->ext) != REC_OK) {
         rec_model_free(m);
@@ -312,19 +312,19 @@ rec_status rec_model_create_preset(rec_model **out, rec_preset preset, uint64_t 
     static const char *names[] = {"dot", "one_layer", "enriched"};
     rc = set_name(m, names[preset]);
     if (!rc)
-        rc = rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 32);
+        rc = rec_model_add_feature(NULL, m, REC__COL_USER, REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 32);
     if (!rc && preset == REC_PRESET_ENRICHED) {
-        rc = rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_BUCKETIZED, REC_SIDE_USER,
+        rc = rec_model_add_feature(NULL, m, REC__COL_TIME, REC_FEATURE_BUCKETIZED, REC_SIDE_USER,
                                    32);
         if (!rc)
-            rc = rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC, REC_SIDE_USER,
+            rc = rec_model_add_feature(NULL, m, REC__COL_TIME, REC_FEATURE_NUMERIC, REC_SIDE_USER,
                                        1);
     }
     if (!rc)
-        rc = rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+        rc = rec_model_add_feature(NULL, m, REC__COL_ITEM, REC_FEATURE_CATEGORICAL,
                                    REC_SIDE_ITEM, 32);
     if (!rc && preset == REC_PRESET_ENRICHED)
-        rc = rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_TEXT, REC_SIDE_ITEM, 32);
+        rc = rec_model_add_feature(NULL, m, REC__COL_ITEM, REC_FEATURE_TEXT, REC_SIDE_ITEM, 32);
     if (!rc && preset != REC_PRESET_DOT) {
         rc = rec_model_set_interaction(m, REC_INTERACTION_MLP);
         if (!rc)
