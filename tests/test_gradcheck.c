@@ -6,7 +6,7 @@
  * hand-computed values. */
 #include "rec_check.h"
 #include "synth.h"
-#include "model/ext.h"
+#include "model/model.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -34,17 +34,16 @@ static void zero_all_grads(rec_model *m)
         if (m->feats[i].emb)
             rec__param_zero_grad(rec__embedding_param(m->feats[i].emb));
     for (size_t l = 0; l < m->n_layers; l++) {
-        rec__param_zero_grad(rec__dense_kernel(m->layers[l]));
-        rec__param_zero_grad(rec__dense_bias(m->layers[l]));
+        rec__param_zero_grad(rec__dense_kernel(m->layers[l].dense));
+        rec__param_zero_grad(rec__dense_bias(m->layers[l].dense));
     }
-    rec__ext *x = m->ext;
-    if (x->w0)
-        rec__param_zero_grad(rec__embedding_param(x->w0));
+    if (m->w0)
+        rec__param_zero_grad(rec__embedding_param(m->w0));
     for (size_t i = 0; i < m->n_feats; i++) {
-        if (x->f[i].lin)
-            rec__param_zero_grad(rec__embedding_param(x->f[i].lin));
-        if (x->f[i].nvec)
-            rec__param_zero_grad(rec__embedding_param(x->f[i].nvec));
+        if (m->feats[i].lin)
+            rec__param_zero_grad(rec__embedding_param(m->feats[i].lin));
+        if (m->feats[i].nvec)
+            rec__param_zero_grad(rec__embedding_param(m->feats[i].nvec));
     }
 }
 
@@ -53,7 +52,7 @@ static double loss_of(const gc *g)
     if (g->replay) {
         /* the training pass with the very masks of the analytic gradient */
         double loss;
-        g->m->ext->drop_rng = g->drop_state;
+        g->m->drop_rng = g->drop_state;
         ck_assert_rec_ok(rec_model_compute_gradients(g->m, g->ds, g->rows, B, &loss));
         zero_all_grads(g->m);
         return loss;
@@ -166,8 +165,8 @@ static void gradcheck(rec_model *m, rec_dataset *ds, int max_kinks, const char *
     for (uint32_t i = 0; i < B; i++)
         rows[i] = i;
     ck_assert_rec_ok(rec_dataset_subset(&g.batch, ds, rows, B));
-    g.replay = rec__ext_has_dropout(m);
-    g.drop_state = m->ext->drop_rng;
+    g.replay = rec__regularize_has_dropout(m);
+    g.drop_state = m->drop_rng;
     double loss;
     ck_assert_rec_ok(rec_model_compute_gradients(m, ds, rows, B, &loss));
     if (!g.replay)
@@ -181,18 +180,17 @@ static void gradcheck(rec_model *m, rec_dataset *ds, int max_kinks, const char *
         if (m->feats[i].emb)
             snaps[ns++] = take(rec__embedding_param(m->feats[i].emb), 96);
     for (size_t l = 0; l < m->n_layers; l++) {
-        snaps[ns++] = take(rec__dense_kernel(m->layers[l]), 200);
-        snaps[ns++] = take(rec__dense_bias(m->layers[l]), 64);
+        snaps[ns++] = take(rec__dense_kernel(m->layers[l].dense), 200);
+        snaps[ns++] = take(rec__dense_bias(m->layers[l].dense), 64);
     }
     /* BIASED_DOT / FM: the global bias, the linear tables, numeric factor vectors */
-    rec__ext *x = m->ext;
-    if (x->w0)
-        snaps[ns++] = take(rec__embedding_param(x->w0), 1);
+    if (m->w0)
+        snaps[ns++] = take(rec__embedding_param(m->w0), 1);
     for (size_t i = 0; i < m->n_feats; i++) {
-        if (x->f[i].lin)
-            snaps[ns++] = take(rec__embedding_param(x->f[i].lin), 32);
-        if (x->f[i].nvec)
-            snaps[ns++] = take(rec__embedding_param(x->f[i].nvec), 32);
+        if (m->feats[i].lin)
+            snaps[ns++] = take(rec__embedding_param(m->feats[i].lin), 32);
+        if (m->feats[i].nvec)
+            snaps[ns++] = take(rec__embedding_param(m->feats[i].nvec), 32);
     }
     ck_assert_uint_le(ns, 64);
     for (size_t i = 0; i < ns; i++)
@@ -278,7 +276,7 @@ static void spread_weights(rec_model *m, uint64_t seed, float scale)
             for (size_t k = 0; k < p->n; k++)
                 p->w[k] *= scale;
         }
-        const rec__fext *fx = &m->ext->f[i];
+        const rec__feature *fx = &m->feats[i];
         if (fx->lin) {
             rec__param *p = rec__embedding_param(fx->lin);
             for (size_t k = 0; k < p->n; k++)
@@ -373,8 +371,8 @@ START_TEST(test_gradcheck_mlp_dropout)
         /* some units were dropped, and the kept ones scaled by 1/(1 − p) = 2 */
         int zeros = 0, twos = 0;
         for (size_t i = 0; i < B * 6; i++) {
-            zeros += m->ext->mask[0][i] == 0.0f;
-            twos += m->ext->mask[0][i] == 2.0f;
+            zeros += m->ws.mask[0][i] == 0.0f;
+            twos += m->ws.mask[0][i] == 2.0f;
         }
         ck_assert_int_gt(zeros, 10);
         ck_assert_int_gt(twos, 10);
@@ -406,8 +404,8 @@ START_TEST(test_gradcheck_l2_adds_two_lambda_w)
         ck_assert_rec_ok(rec_model_build(b, ds));
         if (fm) {
             /* linear weights start at 0, where 2λw is 0: move them */
-            rec__param *la = rec__embedding_param(a->ext->f[0].lin);
-            rec__param *lb = rec__embedding_param(b->ext->f[0].lin);
+            rec__param *la = rec__embedding_param(a->feats[0].lin);
+            rec__param *lb = rec__embedding_param(b->feats[0].lin);
             for (size_t i = 0; i < la->n; i++)
                 la->w[i] = lb->w[i] = 0.1f * (float)i - 0.3f;
         }
@@ -429,8 +427,8 @@ START_TEST(test_gradcheck_l2_adds_two_lambda_w)
             if (!pb->is_touched[r])
                 ck_assert_float_eq(pb->g[(size_t)r * pb->row_dim], 0.0f);
         if (fm) {
-            const rec__param *la = rec__embedding_param(a->ext->f[0].lin);
-            const rec__param *lb = rec__embedding_param(b->ext->f[0].lin);
+            const rec__param *la = rec__embedding_param(a->feats[0].lin);
+            const rec__param *lb = rec__embedding_param(b->feats[0].lin);
             ck_assert_uint_gt(lb->n_touched, 0);
             for (size_t t = 0; t < lb->n_touched; t++) {
                 uint32_t r = lb->touched[t];
@@ -438,13 +436,13 @@ START_TEST(test_gradcheck_l2_adds_two_lambda_w)
                 ck_assert_float_eq_tol(lb->g[r], la->g[r] + 1.0f * lb->w[r], 1e-6);
             }
         } else {
-            const rec__param *ka = rec__dense_kernel(a->layers[0]);
-            const rec__param *kb = rec__dense_kernel(b->layers[0]);
+            const rec__param *ka = rec__dense_kernel(a->layers[0].dense);
+            const rec__param *kb = rec__dense_kernel(b->layers[0].dense);
             for (size_t i = 0; i < kb->n; i++)
                 ck_assert_float_eq_tol(kb->g[i], ka->g[i] + 0.25f * kb->w[i], 1e-6);
             /* biases are not penalized */
-            const rec__param *ba = rec__dense_bias(a->layers[0]);
-            const rec__param *bb = rec__dense_bias(b->layers[0]);
+            const rec__param *ba = rec__dense_bias(a->layers[0].dense);
+            const rec__param *bb = rec__dense_bias(b->layers[0].dense);
             for (size_t i = 0; i < bb->n; i++)
                 ck_assert_float_eq(bb->g[i], ba->g[i]);
         }
@@ -478,15 +476,15 @@ START_TEST(test_gradcheck_fm_forward_and_errors_by_hand)
     ck_assert_rec_ok(rec_model_build(m, ds));
     /* w₀ starts at the label mean (4 + 1)/2 = 2.5; n_params = 3·2 + 3·2 (tables, OOV row
      * included) + 3 + 3 (their linear weights) + 2 (age factor) + 1 (age linear) + 1 (w₀) = 22 */
-    ck_assert_float_eq(rec_embedding_row(m->ext->w0, 0)[0], 2.5f);
+    ck_assert_float_eq(rec_embedding_row(m->w0, 0)[0], 2.5f);
     ck_assert_uint_eq(rec_model_n_params(m), 22);
     /* vocabularies: "a" → 1, "b" → 2; "x" → 1, "y" → 2. Age normalizes to −1, +1. */
     float *U = rec__embedding_param(m->feats[0].emb)->w;
     float *T = rec__embedding_param(m->feats[2].emb)->w;
-    float *nv = rec__embedding_param(m->ext->f[1].nvec)->w;
-    float *lu = rec__embedding_param(m->ext->f[0].lin)->w;
-    float *la = rec__embedding_param(m->ext->f[1].lin)->w;
-    float *lt = rec__embedding_param(m->ext->f[2].lin)->w;
+    float *nv = rec__embedding_param(m->feats[1].nvec)->w;
+    float *lu = rec__embedding_param(m->feats[0].lin)->w;
+    float *la = rec__embedding_param(m->feats[1].lin)->w;
+    float *lt = rec__embedding_param(m->feats[2].lin)->w;
     U[2] = 1, U[3] = 2;    /* a */
     U[4] = -1, U[5] = 0;   /* b */
     T[2] = 0.5, T[3] = 1;  /* x */
@@ -554,7 +552,7 @@ START_TEST(test_gradcheck_ordered_probit_recovers_cutpoints)
     ck_assert_rec_ok(rec_model_set_likelihood(m, REC_LIKELIHOOD_ORDERED_PROBIT));
     ck_assert_rec_ok(rec_model_build(m, ds));
     ck_assert_rec_ok(rec_model_fit_mcmc(m, ds, 600, 200, NULL, NULL, NULL));
-    const rec__ext *x = m->ext;
+    const rec__posterior *x = &m->post;
     ck_assert_uint_eq(x->n_classes, 5);
     for (uint32_t c = 0; c < 5; c++)
         ck_assert_float_eq(x->classes[c], (float)(c + 1));
@@ -585,7 +583,7 @@ START_TEST(test_gradcheck_ordered_probit_recovers_cutpoints)
     s0[wl - 1] = 0.5f; /* w₀ is the last weight */
     for (int c = 0; c < 4; c++)
         s0[wl + c] = (float)c;
-    m->ext->n_samples = 1;
+    m->post.n_samples = 1;
     ck_assert_rec_ok(rec_model_predict(m, one, &pred, 1));
     ck_assert_float_eq_tol(pred, 2.0730169f, 1e-5);
     rec_dataset_free(one);

@@ -6,8 +6,8 @@
  * rec__pool_* is in pool.c, rec__text_* in text.c; the allocation functions are named after
  * the C functions they wrap (rec__malloc, rec__free, ...).
  */
-#ifndef REC_BASE_H
-#define REC_BASE_H
+#ifndef REC_LIB_BASE_H
+#define REC_LIB_BASE_H
 
 #include "rec.h"
 

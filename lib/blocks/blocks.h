@@ -5,8 +5,8 @@
  * parameters themselves, the dense layer's raw passes and its activations. Above lib/kernels.
  * Never installed.
  */
-#ifndef REC_BLOCKS_H
-#define REC_BLOCKS_H
+#ifndef REC_LIB_BLOCKS_H
+#define REC_LIB_BLOCKS_H
 
 #include "kernels/kernels.h"
 

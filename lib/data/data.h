@@ -3,8 +3,8 @@
  * the model code, so the hot path reads codes and values directly (no strings, no per-row
  * calls). Above lib/base. Never installed.
  */
-#ifndef REC_DATA_H
-#define REC_DATA_H
+#ifndef REC_LIB_DATA_H
+#define REC_LIB_DATA_H
 
 #include "base/base.h"
 

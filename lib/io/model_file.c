@@ -5,7 +5,7 @@
  * section table, CRC-32 of the header), a table of 24-byte entries (tag, CRC-32, offset,
  * length), then the sections, contiguous and in a fixed order:
  *   DESC description   PREP preprocessing state   EMBD embedding tables   DENS dense layers
- *   EXTN the extension (model_ext.h): pooling, L2, dropout and early-stopping settings, the
+ *   EXTN the settings beyond the first format's: pooling, L2, dropout and early-stopping settings, the
  *        linear tables and global bias of BIASED_DOT / FM, posterior samples
  *   OPTM optimizer slots (optional)   RNGS batch-order generator state
  * Every integer and float is encoded byte by byte (put_le / get_le below), so the file reads
@@ -24,7 +24,7 @@
  * rebuilt through the same constructors as rec_model_build() (descriptions through the public
  * setters, so their validation applies), then the saved weights overwrite the fresh ones. */
 #define _POSIX_C_SOURCE 200809L /* open, fsync, pwrite, rename, strerror_r */
-#include "model/ext.h"
+#include "mcmc/mcmc.h"
 #include "base/base.h"
 
 #include <errno.h>
@@ -339,30 +339,28 @@ static void encode_header(unsigned char *h, const writer *w, uint64_t file_size)
  * table and (FM, NUMERIC) its factor vector. */
 static size_t n_ext_params(const rec_model *m)
 {
-    const rec__ext *x = m->ext;
-    size_t n = x->w0 != NULL;
+    size_t n = m->w0 != NULL;
     for (size_t i = 0; i < m->n_feats; i++)
-        n += (x->f[i].lin != NULL) + (x->f[i].nvec != NULL);
+        n += (m->feats[i].lin != NULL) + (m->feats[i].nvec != NULL);
     return n;
 }
 
 static rec__param *ext_param_at(const rec_model *m, size_t i)
 {
-    const rec__ext *x = m->ext;
-    if (x->w0) {
+    if (m->w0) {
         if (i == 0)
-            return rec__embedding_param(x->w0);
+            return rec__embedding_param(m->w0);
         i--;
     }
     for (size_t f = 0; f < m->n_feats; f++) {
-        if (x->f[f].lin) {
+        if (m->feats[f].lin) {
             if (i == 0)
-                return rec__embedding_param(x->f[f].lin);
+                return rec__embedding_param(m->feats[f].lin);
             i--;
         }
-        if (x->f[f].nvec) {
+        if (m->feats[f].nvec) {
             if (i == 0)
-                return rec__embedding_param(x->f[f].nvec);
+                return rec__embedding_param(m->feats[f].nvec);
             i--;
         }
     }
@@ -393,7 +391,7 @@ static rec__param *param_at(const rec_model *m, size_t i)
     }
     if (i >= 2 * m->n_layers)
         return ext_param_at(m, i - 2 * m->n_layers);
-    rec_dense *d = m->layers[i / 2];
+    rec_dense *d = m->layers[i / 2].dense;
     return i % 2 == 0 ? rec__dense_kernel(d) : rec__dense_bias(d);
 }
 
@@ -420,8 +418,8 @@ static void write_desc(writer *w, const rec_model *m)
     }
     w_u32(w, (uint32_t)m->n_layers);
     for (size_t l = 0; l < m->n_layers; l++) {
-        w_u32(w, m->units[l]);
-        w_u32(w, (uint32_t)m->acts[l]);
+        w_u32(w, m->layers[l].units);
+        w_u32(w, (uint32_t)m->layers[l].act);
     }
     w_str(w, m->label);
     w_str(w, m->name);
@@ -494,7 +492,7 @@ static void write_weights(writer *w, const rec_model *m)
     w_begin(w, TAG_DENS);
     w_u32(w, (uint32_t)m->n_layers);
     for (size_t l = 0; l < m->n_layers; l++) {
-        rec_dense *d = m->layers[l];
+        rec_dense *d = m->layers[l].dense;
         w_u32(w, rec_dense_n_in(d));
         w_u32(w, rec_dense_n_out(d));
         w_u32(w, (uint32_t)rec_dense_activation(d));
@@ -507,37 +505,37 @@ static void write_weights(writer *w, const rec_model *m)
 
 static void write_extn(writer *w, const rec_model *m)
 {
-    const rec__ext *x = m->ext;
+    const rec__posterior *x = &m->post;
     w_begin(w, TAG_EXTN);
     w_u32(w, (uint32_t)m->n_feats);
     for (size_t i = 0; i < m->n_feats; i++) {
         w_u32(w, (uint32_t)m->feats[i].pooling);
-        w_u32(w, f32_bits(x->f[i].l2_emb));
-        w_u32(w, f32_bits(x->f[i].l2_lin));
+        w_u32(w, f32_bits(m->feats[i].l2_emb));
+        w_u32(w, f32_bits(m->feats[i].l2_lin));
     }
     w_u32(w, (uint32_t)m->n_layers);
     for (size_t l = 0; l < m->n_layers; l++) {
-        w_u32(w, f32_bits(x->l2_layer[l]));
-        w_u32(w, f32_bits(x->dropout[l]));
+        w_u32(w, f32_bits(m->layers[l].l2));
+        w_u32(w, f32_bits(m->layers[l].dropout));
     }
-    w_u32(w, x->es_patience);
-    w_f64(w, x->es_min_delta);
+    w_u32(w, m->es_patience);
+    w_f64(w, m->es_min_delta);
     w_u32(w, (uint32_t)x->likelihood);
-    w_u32(w, x->w0 != NULL);
-    if (x->w0) {
-        w_f32s(w, rec_embedding_row(x->w0, 0), 1);
+    w_u32(w, m->w0 != NULL);
+    if (m->w0) {
+        w_f32s(w, rec_embedding_row(m->w0, 0), 1);
         for (size_t i = 0; i < m->n_feats; i++) {
-            uint32_t rows = rec_embedding_rows(x->f[i].lin);
+            uint32_t rows = rec_embedding_rows(m->feats[i].lin);
             w_u32(w, rows);
-            w_f32s(w, rec_embedding_row(x->f[i].lin, 0), rows);
-            uint32_t dim = x->f[i].nvec ? rec_embedding_dim(x->f[i].nvec) : 0;
+            w_f32s(w, rec_embedding_row(m->feats[i].lin, 0), rows);
+            uint32_t dim = m->feats[i].nvec ? rec_embedding_dim(m->feats[i].nvec) : 0;
             w_u32(w, dim);
             if (dim)
-                w_f32s(w, rec_embedding_row(x->f[i].nvec, 0), dim);
+                w_f32s(w, rec_embedding_row(m->feats[i].nvec, 0), dim);
         }
     }
     for (int k = 0; k < 4; k++)
-        w_u64(w, x->drop_rng.s[k]);
+        w_u64(w, m->drop_rng.s[k]);
     w_u32(w, x->n_samples);
     if (x->n_samples) {
         w_u64(w, x->sample_len);
@@ -1171,18 +1169,14 @@ static rec_status read_dens(reader *r, rec_model *m)
     if (n_layers != m->n_layers)
         return bad(r, "layer count %u differs from the description's %zu", n_layers,
                    m->n_layers);
-    if (m->n_layers) {
-        m->layers = rec__calloc(m->n_layers, sizeof *m->layers);
-        if (!m->layers)
-            return rec__error(REC_ENOMEM, "rec_model_load: out of memory");
-    }
     uint32_t n_in_want = m->width;
     for (size_t l = 0; l < m->n_layers; l++) {
         uint32_t n_in, n_out, act;
         if ((rc = r_u32(r, &n_in, "n_in")) || (rc = r_u32(r, &n_out, "n_out")) ||
             (rc = r_u32(r, &act, "activation")))
             return rc;
-        if (n_in != n_in_want || n_out != m->units[l] || act != (uint32_t)m->acts[l])
+        if (n_in != n_in_want || n_out != m->layers[l].units ||
+            act != (uint32_t)m->layers[l].act)
             return bad(r, "layer %zu (%u -> %u, activation %u) does not match the "
                        "description", l, n_in, n_out, act);
         /* kernel n_in·n_out + bias n_out floats must be there before allocating them */
@@ -1190,10 +1184,10 @@ static rec_status read_dens(reader *r, rec_model *m)
         if (nk64 > left(r) / 4 || n_out > (left(r) / 4) - nk64)
             return short_read(r, "dense weights");
         size_t nk = (size_t)nk64; /* ≤ left(r) / 4: fits */
-        if ((rc = rec_dense_create(&m->layers[l], n_in, n_out, (rec_activation)act, 0)))
+        if ((rc = rec_dense_create(&m->layers[l].dense, n_in, n_out, (rec_activation)act, 0)))
             return refused(r, rc);
-        if ((rc = read_weights_into(r, rec__dense_kernel(m->layers[l]), nk, "kernel")) ||
-            (rc = read_weights_into(r, rec__dense_bias(m->layers[l]), n_out, "bias")))
+        if ((rc = read_weights_into(r, rec__dense_kernel(m->layers[l].dense), nk, "kernel")) ||
+            (rc = read_weights_into(r, rec__dense_bias(m->layers[l].dense), n_out, "bias")))
             return rc;
         n_in_want = n_out;
     }
@@ -1224,7 +1218,7 @@ static rec_status read_ext_table(reader *r, rec_embedding **e, uint32_t rows, ui
 
 static rec_status read_extn(reader *r, rec_model *m)
 {
-    rec__ext *x = m->ext;
+    rec__posterior *x = &m->post;
     uint32_t nf, nl, patience, has_tables, ns;
     double min_delta;
     rec_status rc = r_u32(r, &nf, "feature count");
@@ -1270,7 +1264,7 @@ static rec_status read_extn(reader *r, rec_model *m)
         return refused(r, rc);
     if ((rc = r_u32(r, &has_tables, "tables flag")))
         return rc;
-    if (has_tables != (uint32_t)rec__ext_interaction(m))
+    if (has_tables != (uint32_t)rec__model_has_linear(m))
         return bad(r, "tables flag %u does not match interaction %d", has_tables,
                    (int)m->interaction);
     uint32_t K = 0;
@@ -1278,7 +1272,7 @@ static rec_status read_extn(reader *r, rec_model *m)
         if (m->feats[i].kind != REC_FEATURE_NUMERIC && !K)
             K = m->feats[i].dim;
     if (has_tables) {
-        if ((rc = read_ext_table(r, &x->w0, 1, 1, "global bias")))
+        if ((rc = read_ext_table(r, &m->w0, 1, 1, "global bias")))
             return rc;
         for (size_t i = 0; i < m->n_feats; i++) {
             const rec__feature *f = &m->feats[i];
@@ -1289,7 +1283,7 @@ static rec_status read_extn(reader *r, rec_model *m)
             if (rows != want)
                 return bad(r, "the linear table of feature %zu has %u rows, expected %u", i,
                            rows, want);
-            if ((rc = read_ext_table(r, &x->f[i].lin, rows, 1, "linear weights")) ||
+            if ((rc = read_ext_table(r, &m->feats[i].lin, rows, 1, "linear weights")) ||
                 (rc = r_u32(r, &dim, "factor dim")))
                 return rc;
             want = f->kind == REC_FEATURE_NUMERIC && m->interaction == REC_INTERACTION_FM ? K
@@ -1297,15 +1291,15 @@ static rec_status read_extn(reader *r, rec_model *m)
             if (dim != want)
                 return bad(r, "feature %zu has a factor vector of %u, expected %u", i, dim,
                            want);
-            if (dim && (rc = read_ext_table(r, &x->f[i].nvec, 1, dim, "factor vector")))
+            if (dim && (rc = read_ext_table(r, &m->feats[i].nvec, 1, dim, "factor vector")))
                 return rc;
         }
     }
     uint64_t any = 0;
     for (int k = 0; k < 4; k++) {
-        if ((rc = r_u64(r, &x->drop_rng.s[k], "dropout generator state")))
+        if ((rc = r_u64(r, &m->drop_rng.s[k], "dropout generator state")))
             return rc;
-        any |= x->drop_rng.s[k];
+        any |= m->drop_rng.s[k];
     }
     if (!any)
         return bad(r, "the dropout generator state is all zero");

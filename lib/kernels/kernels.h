@@ -3,8 +3,8 @@
  * kernels, the BLAS wrapper, the thin products of layer 0, the row-exact product of evaluation
  * and the fast Φ. Above lib/base. Never installed.
  */
-#ifndef REC_KERNELS_H
-#define REC_KERNELS_H
+#ifndef REC_LIB_KERNELS_H
+#define REC_LIB_KERNELS_H
 
 #include "base/base.h"
 

@@ -9,7 +9,7 @@
  * 1/√c with REC_POOLING_SQRTN),
  * the one column with x = the normalized value for NUMERIC. With e_f(g) = Σ_{j∈g} x_j v_j and
  * b_f(g) = Σ_{j∈g} x_j w_j:
- *     ŷ_r = w₀ + Σ_f b_f(g_f(r)) + Σ_{f<f'} ⟨e_f, e_f'⟩            (model_ext.h)
+ *     ŷ_r = w₀ + Σ_f b_f(g_f(r)) + Σ_{f<f'} ⟨e_f, e_f'⟩            (model/model.h)
  * Every parameter θ enters ŷ linearly: ŷ = c + θ·h(r), with h = x_j for w_j and
  * h = x_j·o_k(r) for v_jk, where o_k(r) = S_k(r) − e_fk(r) is the sum over the row's other
  * features (S_k = Σ_f e_fk): o does not depend on any parameter of feature f.
@@ -40,7 +40,7 @@
  * on the model's threads (contiguous chunks, per-thread partial sums added in thread order);
  * the draws are made on the calling thread from one generator seeded by the model's seed, so a
  * run is reproducible for a given thread count. */
-#include "model/ext.h"
+#include "mcmc/mcmc.h"
 #include "kernels/kernels.h"
 #include "base/base.h"
 
@@ -522,11 +522,11 @@ static rec_status params_of_model(mc_params *p, rec_model *m, const char *fn)
         return rec__error(REC_ENOMEM, "%s: out of memory", fn);
     }
     for (size_t i = 0; i < m->n_feats; i++) {
-        const rec__fext *fx = &m->ext->f[i];
+        const rec__feature *fx = &m->feats[i];
         p->lin[i] = rec__embedding_param(fx->lin)->w;
-        p->v[i] = rec__embedding_param(m->feats[i].emb ? m->feats[i].emb : fx->nvec)->w;
+        p->v[i] = rec__embedding_param(fx->emb ? fx->emb : fx->nvec)->w;
     }
-    p->lin[m->n_feats] = rec__embedding_param(m->ext->w0)->w;
+    p->lin[m->n_feats] = rec__embedding_param(m->w0)->w;
     p->v[m->n_feats] = NULL;
     return REC_OK;
 }
@@ -544,7 +544,7 @@ static size_t weights_len(const rec_model *m)
 
 size_t rec__mcmc_sample_len(const rec_model *m)
 {
-    const uint32_t C = m->ext->n_classes;
+    const uint32_t C = m->post.n_classes;
     return weights_len(m) + (C ? C - 1 : 0);
 }
 
@@ -1059,7 +1059,7 @@ static uint32_t threads_for_rows(const rec_model *m, size_t n)
 rec_status rec__mcmc_forward(const rec_model *m, const rec__featset *fs, float *pred,
                              double *sse, double *sae, const char *fn)
 {
-    const rec__ext *x = m->ext;
+    const rec__posterior *x = &m->post;
     mc_data d;
     mc_params p = {0};
     predictor pr = {0};
@@ -1110,18 +1110,6 @@ rec_status rec__mcmc_forward(const rec_model *m, const rec__featset *fs, float *
     return rc;
 }
 
-void rec__mcmc_forget(rec_model *m)
-{
-    if (!m->ext)
-        return;
-    rec__free(m->ext->samples);
-    rec__free(m->ext->classes);
-    m->ext->samples = NULL;
-    m->ext->classes = NULL;
-    m->ext->n_samples = 0;
-    m->ext->n_classes = 0;
-    m->ext->sample_len = 0;
-}
 
 /* ---- the sampler ----------------------------------------------------------------------------- */
 
@@ -1757,7 +1745,7 @@ static rec_status sampler_init(sampler *s, rec_model *m, const mc_data *d, const
     for (size_t r = 0; r < d->n; r++)
         s->t[r] = d->y[r];
     sampler_refresh(s);
-    if (m->ext->likelihood == REC_LIKELIHOOD_ORDERED_PROBIT)
+    if (m->post.likelihood == REC_LIKELIHOOD_ORDERED_PROBIT)
         return ordinal_init(s, fn);
     return REC_OK;
 }
@@ -1814,7 +1802,7 @@ rec_status rec_model_fit_mcmc(rec_model *m, const rec_dataset *train, uint32_t n
     if (n_iter == 0 || n_burn_in >= n_iter)
         return rec__error(REC_EINVAL, "%s: n_iter = %u must exceed n_burn_in = %u", fn, n_iter,
                           n_burn_in);
-    rec__ext *x = m->ext;
+    rec__posterior *x = &m->post;
     const size_t wlen = weights_len(m);
     rec__featset tfs, vfs = {0};
     mc_data td = {0}, vd = {0};
@@ -1845,7 +1833,7 @@ rec_status rec_model_fit_mcmc(rec_model *m, const rec_dataset *train, uint32_t n
             rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
     }
     /* the previous run's samples no longer describe the model once this one starts */
-    rec__mcmc_forget(m);
+    rec__posterior_forget(&m->post);
     if (!rc)
         rc = sampler_init(&s, m, &td, fn);
     if (!rc) {
@@ -1938,5 +1926,5 @@ rec_status rec_model_fit_mcmc(rec_model *m, const rec_dataset *train, uint32_t n
 
 uint32_t rec_model_n_samples(const rec_model *m)
 {
-    return m && m->ext ? m->ext->n_samples : 0;
+    return m ? m->post.n_samples : 0;
 }

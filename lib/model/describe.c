@@ -1,6 +1,6 @@
 /* Human-readable descriptions of a model: a Keras-style summary and a Graphviz graph, written
  * into caller buffers with snprintf semantics (the full length is always reported). */
-#include "model/ext.h"
+#include "model/model.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -133,7 +133,7 @@ rec_status rec_model_summary(char *out, size_t cap, size_t *len_out, const rec_m
         }
         trainable += p;
         frozen += rec__feature_nontrainable(f);
-        const rec__fext *fx = &m->ext->f[i];
+        const rec__feature *fx = &m->feats[i];
         if (fx->nvec) {
             /* FM: a numeric value's own factor vector, x·v */
             snprintf(name, sizeof name, "%s_factor", f->column);
@@ -148,7 +148,7 @@ rec_status rec_model_summary(char *out, size_t cap, size_t *len_out, const rec_m
             trainable += rec_embedding_rows(fx->lin);
         }
     }
-    if (rec__ext_interaction(m)) {
+    if (rec__model_has_linear(m)) {
         if (m->interaction == REC_INTERACTION_BIASED_DOT) {
             snprintf(shape, sizeof shape, "(None, %u)", m->width_user);
             row(&s, "user_concat", "Concatenate", shape, 0);
@@ -171,22 +171,22 @@ rec_status rec_model_summary(char *out, size_t cap, size_t *len_out, const rec_m
         snprintf(shape, sizeof shape, "(None, %u)", m->width);
         row(&s, "concat", "Concatenate", shape, 0);
         for (size_t l = 0; l < m->n_layers; l++) {
-            size_t in = rec_dense_n_in(m->layers[l]), o = rec_dense_n_out(m->layers[l]);
+            size_t in = rec_dense_n_in(m->layers[l].dense), o = rec_dense_n_out(m->layers[l].dense);
             if (l == 0)
                 snprintf(name, sizeof name, "dense");
             else
                 snprintf(name, sizeof name, "dense_%zu", l);
             char type[48];
-            snprintf(type, sizeof type, "Dense, %s", rec_activation_name(m->acts[l]));
+            snprintf(type, sizeof type, "Dense, %s", rec_activation_name(m->layers[l].act));
             snprintf(shape, sizeof shape, "(None, %zu)", o);
             row(&s, name, type, shape, in * o + o);
             trainable += in * o + o;
-            if (m->ext->dropout[l] > 0.0f) {
+            if (m->layers[l].dropout > 0.0f) {
                 if (l == 0)
                     snprintf(name, sizeof name, "dropout");
                 else
                     snprintf(name, sizeof name, "dropout_%zu", l);
-                snprintf(type, sizeof type, "Dropout %g", (double)m->ext->dropout[l]);
+                snprintf(type, sizeof type, "Dropout %g", (double)m->layers[l].dropout);
                 row(&s, name, type, shape, 0);
             }
         }
@@ -198,8 +198,8 @@ rec_status rec_model_summary(char *out, size_t cap, size_t *len_out, const rec_m
     put(&s, "\nNon-trainable params: ");
     put_count(&s, frozen);
     put(&s, "\n%s", rule);
-    if (m->ext->n_samples)
-        put(&s, "Posterior samples (Gibbs): %u\n", m->ext->n_samples);
+    if (m->post.n_samples)
+        put(&s, "Posterior samples (Gibbs): %u\n", m->post.n_samples);
     end(&s, len_out);
     return REC_OK;
 }
@@ -240,7 +240,7 @@ rec_status rec_model_graphviz(char *out, size_t cap, size_t *len_out, const rec_
         const char *dst = m->interaction == REC_INTERACTION_FM ? "fm"
                           : sides ? (f->side == REC_SIDE_USER ? "user_concat" : "item_concat")
                                   : "concat";
-        const rec__fext *fx = &m->ext->f[i];
+        const rec__feature *fx = &m->feats[i];
         if (fx->nvec) {
             put(&s, "  fac%zu [label=\"x * factor (%u)\"];\n  %s%zu -> fac%zu;\n", i,
                 rec_embedding_dim(fx->nvec), last, i, i);
@@ -252,7 +252,7 @@ rec_status rec_model_graphviz(char *out, size_t cap, size_t *len_out, const rec_
             put(&s, "  lin%zu [label=\"linear term\"];\n  pre%zu -> lin%zu;\n"
                 "  lin%zu -> add;\n", i, i, i, i);
     }
-    if (rec__ext_interaction(m)) {
+    if (rec__model_has_linear(m)) {
         if (m->interaction == REC_INTERACTION_BIASED_DOT) {
             put(&s, "  user_concat [label=\"concat (user side, %u)\"];\n", m->width_user);
             put(&s, "  item_concat [label=\"concat (item side, %u)\"];\n", m->width_item);
@@ -275,13 +275,13 @@ rec_status rec_model_graphviz(char *out, size_t cap, size_t *len_out, const rec_
         char cur[32], prevbuf[32];
         for (size_t l = 0; l < m->n_layers; l++) {
             snprintf(cur, sizeof cur, "dense%zu", l);
-            if (m->ext->dropout[l] > 0.0f)
+            if (m->layers[l].dropout > 0.0f)
                 put(&s, "  %s [label=\"Dense(%u, %s)\\nDropout(%g)\"];\n  %s -> %s;\n", cur,
-                    m->units[l], rec_activation_name(m->acts[l]), (double)m->ext->dropout[l],
+                    m->layers[l].units, rec_activation_name(m->layers[l].act), (double)m->layers[l].dropout,
                     prev, cur);
             else
-                put(&s, "  %s [label=\"Dense(%u, %s)\"];\n  %s -> %s;\n", cur, m->units[l],
-                    rec_activation_name(m->acts[l]), prev, cur);
+                put(&s, "  %s [label=\"Dense(%u, %s)\"];\n  %s -> %s;\n", cur, m->layers[l].units,
+                    rec_activation_name(m->layers[l].act), prev, cur);
             snprintf(prevbuf, sizeof prevbuf, "%s", cur);
             prev = prevbuf;
         }

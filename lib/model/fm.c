@@ -1,4 +1,4 @@
-/* The BIASED_DOT and FM interactions (model_ext.h) over a slice of a batch: forward from the
+/* The BIASED_DOT and FM interactions (model.h) over a slice of a batch: forward from the
  * concatenated features x (rec__features_forward), backward into the linear tables, the global
  * bias, the numeric factor vectors, and ∂L/∂x for the embedding tables (which
  * rec__features_backward then spreads over their rows, bags included).
@@ -11,14 +11,14 @@
  *   BIASED_DOT: the dot product of the two halves u, v of x: ∂L/∂u = g·v, ∂L/∂v = g·u.
  *   FM: S_k = Σ_f e_fk, ŷ ∋ ½ Σ_k (S_k² − Σ_f e_fk²), so ∂ŷ/∂e_fk = S_k − e_fk; for NUMERIC
  *     e_f = x_f v_f, ∂ŷ/∂v_fk = x_f (S_k − e_fk).
- * Training runs on one thread for these interactions (rec__ext_serial), so gradients go
- * straight into the parameters. */
-#include "model/ext.h"
+ * Training runs on one thread for these interactions, so gradients go straight into the
+ * parameters. */
+#include "model/model.h"
 
 static float linear_term(const rec_model *m, const rec__featset *fs, size_t i, uint32_t key)
 {
     const rec__feature *f = &m->feats[i];
-    const float *lin = rec_embedding_row(m->ext->f[i].lin, 0);
+    const float *lin = rec_embedding_row(m->feats[i].lin, 0);
     switch (f->kind) {
     case REC_FEATURE_CATEGORICAL:
     case REC_FEATURE_BUCKETIZED:
@@ -57,7 +57,7 @@ static float fm_sums(const rec_model *m, const float *xb, const uint32_t *bk, si
             }
         } else {
             const float v = rec__word_float(bk[i * ld + b]);
-            const float *nv = rec_embedding_row(m->ext->f[i].nvec, 0);
+            const float *nv = rec_embedding_row(m->feats[i].nvec, 0);
             for (uint32_t k = 0; k < K; k++) {
                 float e = v * nv[k];
                 s[k] += e;
@@ -80,7 +80,7 @@ const float *rec__fm_forward(const rec_model *m, rec__workspace *ws, const rec__
                              size_t n)
 {
     const size_t W = m->width, Wu = m->width_user, ld = ws->cap;
-    const float w0 = rec_embedding_row(m->ext->w0, 0)[0];
+    const float w0 = rec_embedding_row(m->w0, 0)[0];
     const int fm = m->interaction == REC_INTERACTION_FM;
     const uint32_t K = fm ? fm_dim(m) : 0;
     for (size_t b = 0; b < n; b++) {
@@ -113,7 +113,7 @@ void rec__fm_backward(rec_model *m, rec__workspace *ws, const rec__featset *fs, 
     const size_t W = m->width, Wu = m->width_user, ld = ws->cap;
     const int fm = m->interaction == REC_INTERACTION_FM;
     const uint32_t K = fm ? fm_dim(m) : 0;
-    rec__param *pw0 = rec__embedding_param(m->ext->w0);
+    rec__param *pw0 = rec__embedding_param(m->w0);
     float *gw0 = rec__param_row(pw0, 0);
     for (size_t b = 0; b < n; b++) {
         const float g = scale * (pred[b] - ws->by[b]);
@@ -122,7 +122,7 @@ void rec__fm_backward(rec_model *m, rec__workspace *ws, const rec__featset *fs, 
         gw0[0] += g;
         for (size_t i = 0; i < m->n_feats; i++) {
             const rec__feature *f = &m->feats[i];
-            rec__param *pl = rec__embedding_param(m->ext->f[i].lin);
+            rec__param *pl = rec__embedding_param(m->feats[i].lin);
             const uint32_t key = ws->bk[i * ld + b];
             switch (f->kind) {
             case REC_FEATURE_CATEGORICAL:
@@ -163,7 +163,7 @@ void rec__fm_backward(rec_model *m, rec__workspace *ws, const rec__featset *fs, 
                     de[k] = g * (sk[k] - e[k]);
             } else {
                 const float v = rec__word_float(ws->bk[i * ld + b]);
-                rec__param *pn = rec__embedding_param(m->ext->f[i].nvec);
+                rec__param *pn = rec__embedding_param(m->feats[i].nvec);
                 const float *nv = pn->w;
                 float *gn = rec__param_row(pn, 0);
                 for (uint32_t k = 0; k < K; k++)

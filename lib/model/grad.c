@@ -6,7 +6,7 @@
  * Dense part: kernel then bias of each layer. Tables, in a fixed order that every process
  * building the same description agrees on: per feature its embedding, linear table and factor
  * vector (the last two only in BIASED_DOT / FM models), then the global bias. */
-#include "model/ext.h"
+#include "model/model.h"
 
 #include <math.h>
 #include <string.h>
@@ -17,10 +17,8 @@ static rec_embedding *table_walk(const rec_model *m, size_t want, size_t *count)
 {
     rec_embedding *found = NULL;
     size_t n = 0;
-    const rec__ext *x = m->ext;
     for (size_t i = 0; i < m->n_feats; i++) {
-        rec_embedding *t[3] = {m->feats[i].emb, x ? x->f[i].lin : NULL,
-                               x ? x->f[i].nvec : NULL};
+        rec_embedding *t[3] = {m->feats[i].emb, m->feats[i].lin, m->feats[i].nvec};
         for (int k = 0; k < 3; k++)
             if (t[k]) {
                 if (n == want)
@@ -28,9 +26,9 @@ static rec_embedding *table_walk(const rec_model *m, size_t want, size_t *count)
                 n++;
             }
     }
-    if (x && x->w0) {
+    if (m->w0) {
         if (n == want)
-            found = x->w0;
+            found = m->w0;
         n++;
     }
     if (count)
@@ -57,7 +55,7 @@ static size_t dense_size(const rec_model *m)
 {
     size_t n = 0;
     for (size_t l = 0; l < m->n_layers; l++)
-        n += rec__dense_kernel(m->layers[l])->n + rec__dense_bias(m->layers[l])->n;
+        n += rec__dense_kernel(m->layers[l].dense)->n + rec__dense_bias(m->layers[l].dense)->n;
     return n;
 }
 
@@ -95,7 +93,7 @@ rec_status rec_model_grad_dense_get(float *out, size_t n, const rec_model *m)
     if (rc)
         return rc;
     for (size_t l = 0; l < m->n_layers; l++) {
-        const rec__param *p[2] = {rec__dense_kernel(m->layers[l]), rec__dense_bias(m->layers[l])};
+        const rec__param *p[2] = {rec__dense_kernel(m->layers[l].dense), rec__dense_bias(m->layers[l].dense)};
         for (int k = 0; k < 2; k++) {
             memcpy(out, p[k]->g, p[k]->n * sizeof *out);
             out += p[k]->n;
@@ -115,7 +113,7 @@ rec_status rec_model_grad_dense_set(rec_model *m, const float *grad, size_t n)
         return rec__error(REC_ENUMERIC, "%s: grad[%zu] = %g is not finite", fn, bad,
                           (double)grad[bad]);
     for (size_t l = 0; l < m->n_layers; l++) {
-        rec__param *p[2] = {rec__dense_kernel(m->layers[l]), rec__dense_bias(m->layers[l])};
+        rec__param *p[2] = {rec__dense_kernel(m->layers[l].dense), rec__dense_bias(m->layers[l].dense)};
         for (int k = 0; k < 2; k++) {
             memcpy(p[k]->g, grad, p[k]->n * sizeof *grad);
             grad += p[k]->n;

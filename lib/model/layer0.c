@@ -96,9 +96,9 @@ layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace
      * One thread (fp = 0): sh = pw, lo = 0, and Δ is summed here. Feature-parallel (fp = 1,
      * see "MLP on T > 1 threads"): every keyed feature has slots, δ_b goes to sh->delta and
      * the owner of each feature sums Δ later. */
-    const float *W = rec__dense_kernel(m->layers[0])->w, *bias = rec__dense_bias(m->layers[0])->w;
-    const rec_activation act0 = rec_dense_activation(m->layers[0]);
-    const rec_activation act1 = rec_dense_activation(m->layers[1]);
+    const float *W = rec__dense_kernel(m->layers[0].dense)->w, *bias = rec__dense_bias(m->layers[0].dense)->w;
+    const rec_activation act0 = rec_dense_activation(m->layers[0].dense);
+    const rec_activation act1 = rec_dense_activation(m->layers[1].dense);
     float *z = sh->act[0], *scr = pw->dact[0];
     float *tmp = scr + FTMP * H, *agb = scr + FGB * H, *agk1 = scr + FGK1 * H;
     float agb1 = 0.0f;
@@ -160,10 +160,10 @@ static void layer0_fused(const rec_model *m, rec__workspace *ws, size_t n, float
 {
     if (rec__layer0_r64_applies(m))
         rec__layer0_fused_r64(m, ws, 0, ws, n, pred, scale, dense, w1, b1, 0);
-    else if (m->units[0] == 64)
+    else if (m->layers[0].units == 64)
         layer0_fused_h(m, ws, 0, ws, n, pred, scale, dense, w1, b1, 64, 0);
     else
-        layer0_fused_h(m, ws, 0, ws, n, pred, scale, dense, w1, b1, m->units[0], 0);
+        layer0_fused_h(m, ws, 0, ws, n, pred, scale, dense, w1, b1, m->layers[0].units, 0);
 }
 
 /* The fused pass of thread `pw` over examples [lo, lo + n) of the batch in sh (see
@@ -172,14 +172,14 @@ REC_CLONES
 void rec__layer0_fused_slice(const rec_model *m, rec__workspace *sh, size_t lo,
                              rec__workspace *pw, size_t n, float *pred, float scale)
 {
-    const float *w1 = rec__dense_kernel(m->layers[1])->w;
-    const float b1 = rec__dense_bias(m->layers[1])->w[0];
+    const float *w1 = rec__dense_kernel(m->layers[1].dense)->w;
+    const float b1 = rec__dense_bias(m->layers[1].dense)->w[0];
     if (rec__layer0_r64_applies(m))
         rec__layer0_fused_r64(m, sh, lo, pw, n, pred, scale, 0, w1, b1, 1);
-    else if (m->units[0] == 64)
+    else if (m->layers[0].units == 64)
         layer0_fused_h(m, sh, lo, pw, n, pred, scale, 0, w1, b1, 64, 1);
     else
-        layer0_fused_h(m, sh, lo, pw, n, pred, scale, 0, w1, b1, m->units[0], 1);
+        layer0_fused_h(m, sh, lo, pw, n, pred, scale, 0, w1, b1, m->layers[0].units, 1);
 }
 
 /* z = act(b + Σ_f x_f·W_f) into act[0], feature by feature (see rec__l0), and with a fused
@@ -190,8 +190,8 @@ REC_CLONES
 void rec__layer0_forward(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
                          size_t n, float *pred, float scale)
 {
-    rec_dense *d0 = m->layers[0];
-    const uint32_t H = m->units[0];
+    rec_dense *d0 = m->layers[0].dense;
+    const uint32_t H = m->layers[0].units;
     const float *W = rec__dense_kernel(d0)->w, *bias = rec__dense_bias(d0)->w;
     const rec_activation act0 = rec_dense_activation(d0);
     float *z = ws->act[0];
@@ -218,8 +218,8 @@ void rec__layer0_forward(const rec_model *m, rec__workspace *ws, const rec__feat
         }
     }
     if (has_head(m)) {
-        const float *w1 = rec__dense_kernel(m->layers[1])->w;
-        const float b1 = rec__dense_bias(m->layers[1])->w[0];
+        const float *w1 = rec__dense_kernel(m->layers[1].dense)->w;
+        const float b1 = rec__dense_bias(m->layers[1].dense)->w[0];
         layer0_fused(m, ws, n, pred, scale, dense, w1, b1);
         return;
     }
@@ -235,7 +235,7 @@ void rec__layer0_forward(const rec_model *m, rec__workspace *ws, const rec__feat
 void rec__layer0_put_sums(const rec_model *m, const rec__workspace *pw, float *gb, float *gk,
                           float *gk1, float *gb1, int acc)
 {
-    const uint32_t H = m->units[0];
+    const uint32_t H = m->layers[0].units;
     const float *scr = pw->dact[0];
     const float *agb = scr + FGB * H, *agk1 = scr + FGK1 * H;
     if (acc) {
@@ -262,7 +262,7 @@ void rec__layer0_feature_backward(rec_model *m, const rec__featset *fs, size_t i
                                   const uint32_t *keys, size_t u, const float *dl, size_t ldd,
                                   float beta, float *gw, const float *wf, rec__rowgrad *rg)
 {
-    const uint32_t H = m->units[0], dim = m->feats[i].dim;
+    const uint32_t H = m->layers[0].units, dim = m->feats[i].dim;
     if (dim == REC_THIN_K && H == REC_THIN_N) {
         float wt[REC_THIN_K * REC_THIN_N];
         rec__thin_transpose(wf, wt);
@@ -286,8 +286,8 @@ REC_CLONES
 void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
                           const rec__featset *fs, size_t n)
 {
-    rec_dense *d0 = m->layers[0];
-    const uint32_t H = m->units[0];
+    rec_dense *d0 = m->layers[0].dense;
+    const uint32_t H = m->layers[0].units;
     const float *W = rec__dense_kernel(d0)->w;
     const rec_activation act0 = rec_dense_activation(d0);
     float *gk = ts ? ts->dk[0] : rec__dense_kernel(d0)->g;
@@ -297,7 +297,7 @@ void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
     float *delta = ws->delta;
     if (has_head(m)) {
         /* the fused pass's sums: into the parameters (acc) or the thread's buffers */
-        rec_dense *d1 = m->layers[1];
+        rec_dense *d1 = m->layers[1].dense;
         rec__layer0_put_sums(m, ws, gb, gk, ts ? ts->dk[1] : rec__dense_kernel(d1)->g,
                              ts ? ts->db[1] : rec__dense_bias(d1)->g, acc);
     } else {

@@ -74,8 +74,8 @@ void rec__layer0_r64_delta(const rec__workspace *sh, rec__l0 *const *ls, size_t 
 
 int rec__layer0_r64_applies(const rec_model *m)
 {
-    return m->units[0] == 64 && rec_dense_activation(m->layers[0]) == REC_ACTIVATION_RELU &&
-           rec_dense_activation(m->layers[1]) == REC_ACTIVATION_LINEAR;
+    return m->layers[0].units == 64 && rec_dense_activation(m->layers[0].dense) == REC_ACTIVATION_RELU &&
+           rec_dense_activation(m->layers[1].dense) == REC_ACTIVATION_LINEAR;
 }
 
 /* z·w₁ for the head: the four 16-wide products added as a tree, then the 16 lanes halved
@@ -101,7 +101,7 @@ fused_r64(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw,
           float *pred, float scale, int dense, const float *w1, float b1, const int fp)
 {
     enum { H = 64 };
-    const float *W = rec__dense_kernel(m->layers[0])->w, *bias = rec__dense_bias(m->layers[0])->w;
+    const float *W = rec__dense_kernel(m->layers[0].dense)->w, *bias = rec__dense_bias(m->layers[0].dense)->w;
     float *z = sh->act[0], *scr = pw->dact[0];
     const size_t ld = sh->cap, nf = m->n_feats;
     rec__v16 bv[4], wv[4], agk[4], agb[4];

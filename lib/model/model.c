@@ -1,6 +1,6 @@
 /* Ranking model: description (features, interaction, layers), presets, build (adapt the
  * preprocessing and allocate seeded weights) and accessors. */
-#include "model/ext.h"
+#include "model/model.h"
 
 #include <math.h>
 #include <string.h>
@@ -21,7 +21,7 @@ rec_status rec_model_create(rec_model **out, uint64_t seed)
     m->interaction = REC_INTERACTION_DOT;
     m->label = rec__strdup(REC__COL_RATING);
     m->name = rec__strdup("model");
-    if (!m->label || !m->name || rec__ext_create(&m->ext) != REC_OK) {
+    if (!m->label || !m->name) {
         rec_model_free(m);
         return rec__error(REC_ENOMEM, "rec_model_create: out of memory");
     }
@@ -39,20 +39,22 @@ void rec__model_release_built(rec_model *m)
         rec_normalization_free(f->norm);
         rec_textvec_free(f->text);
         rec_embedding_free(f->emb);
+        rec_embedding_free(f->lin);
+        rec_embedding_free(f->nvec);
         f->vocab = NULL;
         f->disc = NULL;
         f->norm = NULL;
         f->text = NULL;
-        f->emb = NULL;
+        f->emb = f->lin = f->nvec = NULL;
     }
-    if (m->layers) {
-        for (size_t l = 0; l < m->n_layers; l++)
-            rec_dense_free(m->layers[l]);
-        rec__free(m->layers);
-        m->layers = NULL;
+    for (size_t l = 0; l < m->n_layers; l++) {
+        rec_dense_free(m->layers[l].dense);
+        m->layers[l].dense = NULL;
     }
+    rec_embedding_free(m->w0);
+    m->w0 = NULL;
     rec__workspace_release(&m->ws, m);
-    rec__ext_release_built(m);
+    rec__posterior_forget(&m->post);
     m->built = 0;
 }
 
@@ -66,11 +68,9 @@ void rec_model_free(rec_model *m)
         rec__free(m->feats[i].boundaries);
     }
     rec__free(m->feats);
-    rec__free(m->units);
-    rec__free(m->acts);
+    rec__free(m->layers);
     rec__free(m->label);
     rec__free(m->name);
-    rec__ext_free(m->ext);
     rec__free(m);
 }
 
@@ -122,11 +122,6 @@ rec_status rec_model_add_feature(uint32_t *id_out, rec_model *m, const char *col
     f->n_boundaries = DEFAULT_BUCKETS;
     f->max_tokens = DEFAULT_MAX_TOKENS;
     m->n_feats++;
-    if ((rc = rec__ext_reserve(m, fn))) {
-        m->n_feats--;
-        rec__free(f->column);
-        return rc;
-    }
     if (id_out)
         *id_out = (uint32_t)m->n_feats - 1;
     return REC_OK;
@@ -252,23 +247,14 @@ rec_status rec_model_add_layer(rec_model *m, uint32_t units, rec_activation acti
         return rec__error(REC_EINVAL, "%s: unknown activation %d", fn, (int)activation);
     if (m->n_layers == m->cap_layers) {
         size_t cap = m->cap_layers ? 2 * m->cap_layers : 4;
-        uint32_t *nu = rec__realloc(m->units, cap * sizeof *nu);
-        if (!nu)
+        rec__layer *nl = rec__realloc(m->layers, cap * sizeof *nl);
+        if (!nl)
             return rec__error(REC_ENOMEM, "%s: out of memory", fn);
-        m->units = nu;
-        rec_activation *na = rec__realloc(m->acts, cap * sizeof *na);
-        if (!na)
-            return rec__error(REC_ENOMEM, "%s: out of memory", fn);
-        m->acts = na;
+        m->layers = nl;
         m->cap_layers = cap;
     }
-    m->units[m->n_layers] = units;
-    m->acts[m->n_layers] = activation;
+    m->layers[m->n_layers] = (rec__layer){units, activation, 0.0f, 0.0f, NULL};
     m->n_layers++;
-    if ((rc = rec__ext_reserve(m, fn))) {
-        m->n_layers--;
-        return rc;
-    }
     return REC_OK;
 }
 
@@ -337,6 +323,91 @@ rec_status rec_model_create_preset(rec_model **out, rec_preset preset, uint64_t 
         return rc;
     }
     *out = m;
+    return REC_OK;
+}
+
+/* ---- regularization, likelihood and early stopping -------------------------------------------------------------------------- */
+
+static rec_status check_lambda(float v, const char *what, const char *fn)
+{
+    if (!(v >= 0.0f) || !isfinite(v))
+        return rec__error(REC_EINVAL, "%s: %s = %g must be >= 0 and finite", fn, what,
+                          (double)v);
+    return REC_OK;
+}
+
+rec_status rec_model_feature_set_l2(rec_model *m, uint32_t feature, float l2_embedding,
+                                    float l2_linear)
+{
+    static const char fn[] = "rec_model_feature_set_l2";
+    if (!m)
+        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
+    if (feature >= m->n_feats)
+        return rec__error(REC_EINVAL, "%s: feature %u does not exist (%zu features)", fn,
+                          feature, m->n_feats);
+    rec_status rc = check_lambda(l2_embedding, "l2_embedding", fn);
+    if (!rc)
+        rc = check_lambda(l2_linear, "l2_linear", fn);
+    if (rc)
+        return rc;
+    m->feats[feature].l2_emb = l2_embedding;
+    m->feats[feature].l2_lin = l2_linear;
+    return REC_OK;
+}
+
+rec_status rec_model_layer_set_l2(rec_model *m, size_t layer, float l2)
+{
+    static const char fn[] = "rec_model_layer_set_l2";
+    if (!m)
+        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
+    if (layer >= m->n_layers)
+        return rec__error(REC_EINVAL, "%s: layer %zu does not exist (%zu layers)", fn, layer,
+                          m->n_layers);
+    rec_status rc = check_lambda(l2, "l2", fn);
+    if (rc)
+        return rc;
+    m->layers[layer].l2 = l2;
+    return REC_OK;
+}
+
+rec_status rec_model_layer_set_dropout(rec_model *m, size_t layer, float rate)
+{
+    static const char fn[] = "rec_model_layer_set_dropout";
+    if (!m)
+        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
+    if (layer >= m->n_layers)
+        return rec__error(REC_EINVAL, "%s: layer %zu does not exist (%zu layers)", fn, layer,
+                          m->n_layers);
+    if (layer + 1 == m->n_layers)
+        return rec__error(REC_EINVAL, "%s: layer %zu is the output layer; dropout applies to "
+                          "hidden layers", fn, layer);
+    if (!(rate >= 0.0f && rate < 1.0f))
+        return rec__error(REC_EINVAL, "%s: rate = %g must be in [0, 1)", fn, (double)rate);
+    m->layers[layer].dropout = rate;
+    return REC_OK;
+}
+
+rec_status rec_model_set_likelihood(rec_model *m, rec_likelihood likelihood)
+{
+    static const char fn[] = "rec_model_set_likelihood";
+    if (!m)
+        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
+    if ((unsigned)likelihood > REC_LIKELIHOOD_ORDERED_PROBIT)
+        return rec__error(REC_EINVAL, "%s: unknown likelihood %d", fn, (int)likelihood);
+    m->post.likelihood = likelihood;
+    return REC_OK;
+}
+
+rec_status rec_model_set_early_stopping(rec_model *m, uint32_t patience, double min_delta)
+{
+    static const char fn[] = "rec_model_set_early_stopping";
+    if (!m)
+        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
+    if (!(min_delta >= 0.0) || !isfinite(min_delta))
+        return rec__error(REC_EINVAL, "%s: min_delta = %g must be >= 0 and finite", fn,
+                          min_delta);
+    m->es_patience = patience;
+    m->es_min_delta = min_delta;
     return REC_OK;
 }
 
@@ -517,7 +588,7 @@ rec_status rec__model_layout(rec_model *m, const char *fn)
             return rec__error(REC_EINVAL, "%s: an FM's embedding width %u exceeds %u", fn, k,
                               REC__FM_MAX_DIM);
     } else {
-        if (m->n_layers == 0 || m->units[m->n_layers - 1] != 1)
+        if (m->n_layers == 0 || m->layers[m->n_layers - 1].units != 1)
             return rec__error(REC_EINVAL, "%s: an MLP interaction must end in a layer of 1 "
                               "unit (rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR))", fn);
     }
@@ -541,6 +612,41 @@ static float label_mean(const rec_dataset *ds, const char *label)
     return n ? (float)(sum / (double)n) : 0.0f;
 }
 
+/* The dropout generator, and for BIASED_DOT and FM the linear tables, the numeric factor
+ * vectors and the global bias w₀ (set to w0_init), all seeded from `seed`: drawn after every
+ * earlier block's seed, so the tutorial's models keep their weights. On failure the caller
+ * releases. */
+static rec_status build_linear(rec_model *m, uint64_t seed, float w0_init, const char *fn)
+{
+    rec__rng seeds;
+    rec__rng_seed(&seeds, seed);
+    rec__rng_seed(&m->drop_rng, rec__rng_u64(&seeds));
+    if (!rec__model_has_linear(m))
+        return REC_OK;
+    uint32_t K = 0;
+    for (size_t i = 0; i < m->n_feats; i++)
+        if (m->feats[i].emb && !K)
+            K = m->feats[i].dim;
+    rec_status rc = rec_embedding_create(&m->w0, 1, 1, 0);
+    if (!rc)
+        rec__embedding_param(m->w0)->w[0] = w0_init;
+    for (size_t i = 0; i < m->n_feats && !rc; i++) {
+        rec__feature *f = &m->feats[i];
+        uint32_t rows = f->emb ? rec_embedding_rows(f->emb) : 1;
+        uint64_t s = rec__rng_u64(&seeds);
+        /* linear weights start at 0, as the bias of a Dense layer */
+        rc = rec_embedding_create(&f->lin, rows, 1, s);
+        if (!rc)
+            memset(rec__embedding_param(f->lin)->w, 0, rows * sizeof(float));
+        /* a numeric feature's factor vector: Keras's embedding initializer, ±0.05 */
+        if (!rc && !f->emb && m->interaction == REC_INTERACTION_FM)
+            rc = rec_embedding_create(&f->nvec, 1, K, rec__rng_u64(&seeds));
+    }
+    if (rc == REC_ENOMEM || rc == REC_EINVAL)
+        return rec__error(rc, "%s: %s", fn, rec_last_error());
+    return rc;
+}
+
 rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
 {
     static const char fn[] = "rec_model_build";
@@ -561,14 +667,11 @@ rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
     for (size_t i = 0; i < m->n_feats && !rc; i++)
         rc = adapt_feature(&m->feats[i], adapt, rec__rng_u64(&seeds));
     if (!rc && m->n_layers) {
-        m->layers = rec__calloc(m->n_layers, sizeof *m->layers);
-        if (!m->layers)
-            rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
         uint32_t n_in = m->width;
         for (size_t l = 0; l < m->n_layers && !rc; l++) {
-            rc = rec_dense_create(&m->layers[l], n_in, m->units[l], m->acts[l],
+            rc = rec_dense_create(&m->layers[l].dense, n_in, m->layers[l].units, m->layers[l].act,
                                   rec__rng_u64(&seeds));
-            n_in = m->units[l];
+            n_in = m->layers[l].units;
         }
     }
     if (rc) {
@@ -578,7 +681,7 @@ rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
     rec__rng_seed(&m->order_rng, rec__rng_u64(&seeds));
     /* drawn after every earlier block's seed, so the tutorial's models keep their weights */
     if (!rc)
-        rc = rec__ext_build(m, rec__rng_u64(&seeds), label_mean(adapt, m->label), fn);
+        rc = build_linear(m, rec__rng_u64(&seeds), label_mean(adapt, m->label), fn);
     if (rc) {
         rec__model_release_built(m);
         return rc;
@@ -642,10 +745,18 @@ size_t rec_model_n_params(const rec_model *m)
     for (size_t i = 0; i < m->n_feats; i++)
         total += rec__feature_params(&m->feats[i]);
     for (size_t l = 0; l < m->n_layers; l++) {
-        size_t in = rec_dense_n_in(m->layers[l]), o = rec_dense_n_out(m->layers[l]);
+        size_t in = rec_dense_n_in(m->layers[l].dense), o = rec_dense_n_out(m->layers[l].dense);
         total += in * o + o;
     }
-    return total + rec__ext_n_params(m);
+    if (m->w0)
+        total += 1;
+    for (size_t i = 0; i < m->n_feats; i++) {
+        if (m->feats[i].lin)
+            total += rec_embedding_rows(m->feats[i].lin);
+        if (m->feats[i].nvec)
+            total += rec_embedding_dim(m->feats[i].nvec);
+    }
+    return total;
 }
 
 const rec_embedding *rec_model_feature_embedding(const rec_model *m, uint32_t feature)
@@ -671,5 +782,5 @@ const rec_dense *rec_model_layer(const rec_model *m, size_t i)
 {
     if (!m || !m->built || i >= m->n_layers)
         return NULL;
-    return m->layers[i];
+    return m->layers[i].dense;
 }

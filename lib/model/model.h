@@ -1,10 +1,10 @@
 /*
- * The ranking model's private layout, shared by model.c (description, build), model_features.c
- * (raw columns → contiguous feature arrays, embedding forward/backward), model_train.c
- * (forward, backward, fit, evaluate, predict) and model_describe.c (summary, Graphviz).
+ * lib/model: what a model is — its description, build, presets, the parameter list, the
+ * feature records, and one forward/backward pass through it — shared by lib/mcmc, lib/infer,
+ * lib/io and lib/train above it. Above lib/blocks and lib/data. Never installed.
  */
-#ifndef REC_MODEL_INTERNAL_H
-#define REC_MODEL_INTERNAL_H
+#ifndef REC_LIB_MODEL_H
+#define REC_LIB_MODEL_H
 
 #include "data/data.h"
 #include "blocks/blocks.h"
@@ -12,7 +12,11 @@
 #include <math.h>
 #include <string.h>
 
-typedef struct rec__ext rec__ext;
+/* Widest factor vector of an FM (rec__model_layout checks it): per-example sums live on the
+ * stack. */
+#define REC__FM_MAX_DIM 256u
+/* Most distinct labels an ordered probit takes (rec_model_set_likelihood). */
+#define REC__MAX_CLASSES 64u
 
 /* One input feature: its description (set before build) and its adapted state (after). */
 typedef struct rec__feature {
@@ -25,14 +29,40 @@ typedef struct rec__feature {
     size_t n_given_boundaries;
     uint32_t max_tokens;       /* TEXT */
     rec_pooling pooling;       /* TEXT, CATEGORICAL_LIST: weight of a bag's rows */
+    float l2_emb, l2_lin;      /* rec_model_feature_set_l2: of the embedding (and a NUMERIC
+                                * feature's factor vector), of the linear table */
     /* built state, owned */
     rec_vocab *vocab;          /* CATEGORICAL, CATEGORICAL_LIST */
     rec_discretization *disc;  /* BUCKETIZED */
     rec_normalization *norm;   /* NUMERIC */
     rec_textvec *text;         /* TEXT */
     rec_embedding *emb;        /* all but NUMERIC */
+    rec_embedding *lin;        /* BIASED_DOT, FM: the linear term, n_rows × 1 (1 row for
+                                * NUMERIC), zeros at build */
+    rec_embedding *nvec;       /* FM, NUMERIC only: its factor vector, 1 × k */
     uint32_t offset;           /* first column in the concatenated input */
 } rec__feature;
+
+/* One dense layer of the MLP interaction: its description and, once built, the block. */
+typedef struct rec__layer {
+    uint32_t units;
+    rec_activation act;
+    float l2;                  /* rec_model_layer_set_l2: of the kernel */
+    float dropout;             /* rec_model_layer_set_dropout: rate on its output */
+    rec_dense *dense;          /* built, owned */
+} rec__layer;
+
+/* The posterior samples rec_model_fit_mcmc keeps (lib/mcmc), from which predictions are the
+ * posterior mean. */
+typedef struct rec__posterior {
+    rec_likelihood likelihood; /* rec_model_set_likelihood */
+    float *samples;            /* n_samples × sample_len: the FM's weights, flattened */
+    uint32_t n_samples;
+    size_t sample_len;
+    float y_min, y_max;        /* each sample's prediction is clipped to the training labels' range */
+    uint32_t n_classes;        /* ordered probit: the classes' values (sorted), else 0 */
+    float *classes;
+} rec__posterior;
 
 /* Features of a set of rows, precomputed once so that the hot loop never sees a string.
  * Row-major: example e's record is rows[e·stride ..], one 32-bit word per feature (an
@@ -115,6 +145,12 @@ typedef struct rec__workspace {
     int train;      /* dx, dact and delta exist (reserved for training) */
     rec__l0 *l0;    /* MLP: per feature (unused for NUMERIC) */
     int by_feature; /* current slice: layer 0 went feature by feature (rec__l0) */
+    /* Dropout in training (rec_model_layer_set_dropout): per layer with a rate, the masks of
+     * the current slice (cap × units: 0 or 1/(1 − p)), the dropped output the next layer
+     * reads, and the generator that draws them (the model's own for its workspace). */
+    float **mask;
+    float **drop;
+    rec__rng *drop_rng;
     /* Feature-parallel training of the presets' shape (model_train_mlp.c): per example of the
      * batch, ∂L/∂ŷ (fp_g, cap) and relu′ of z as the bits of its 64 units (fp_relu, cap), from
      * which δ_b = ∂L/∂ŷ_b · w₁ ∘ relu′ is rebuilt with the head's weights of the batch
@@ -160,20 +196,21 @@ struct rec_model {
     rec__feature *feats;
     size_t n_feats, cap_feats;
     rec_interaction interaction;
-    uint32_t *units;
-    rec_activation *acts;
+    rec__layer *layers;       /* the MLP's dense layers */
     size_t n_layers, cap_layers;
     char *label;
     char *name;               /* preset name for summaries, "model" otherwise */
+    uint32_t n_threads;       /* rec_model_set_threads, default 1 */
+    uint32_t es_patience;     /* rec_model_set_early_stopping (lib/train); 0 = off */
+    double es_min_delta;
     /* built state */
     int built;
     uint32_t width, width_user, width_item;
-    rec_dense **layers;
+    rec_embedding *w0;        /* BIASED_DOT, FM: the global bias, 1 × 1 */
     rec__rng order_rng;       /* batch order, derived from seed */
+    rec__rng drop_rng;        /* dropout masks, derived from seed */
     rec__workspace ws;        /* training scratch */
-    uint32_t n_threads;       /* rec_model_set_threads, default 1 */
-    struct rec__ext *ext;     /* interactions beyond DOT/MLP, L2, dropout, early stopping,
-                               * posterior samples (model_ext.h); owned */
+    rec__posterior post;      /* Gibbs sampling's samples, when rec_model_fit_mcmc kept any */
 };
 
 /* Gradient row of `row` in a thread's private buffer: the first touch writes s·src into a
@@ -254,5 +291,59 @@ REC_HIDDEN int rec__blas_threads(void);
 REC_HIDDEN size_t rec__feature_params(const rec__feature *f);
 REC_HIDDEN size_t rec__feature_nontrainable(const rec__feature *f);
 REC_HIDDEN const char *rec__feature_kind_name(rec_feature_kind k);
+
+/* ---- regularize.c: L2 and dropout in training ------------------------------------------ */
+
+REC_HIDDEN int rec__regularize_has_dropout(const rec_model *m);
+REC_HIDDEN int rec__regularize_has_l2(const rec_model *m);
+/* Training forward of an MLP, after layer l wrote act (n × units): with dropout on layer l,
+ * draws a mask (ws's generator) and returns the dropped copy for the next layer; else act. */
+REC_HIDDEN const float *rec__regularize_drop(const rec_model *m, rec__workspace *ws, size_t l,
+                                             const float *act, size_t n);
+/* The input layer l saw in the last training forward (x for layer 0, after dropout). */
+REC_HIDDEN const float *rec__regularize_layer_input(const rec_model *m,
+                                                    const rec__workspace *ws, size_t l);
+/* Backward through layer l's dropout: dact (n × units) ∘= mask. */
+REC_HIDDEN void rec__regularize_drop_back(const rec_model *m, const rec__workspace *ws, size_t l,
+                                          float *dact, size_t n);
+/* Add the L2 penalty's gradient: 2λ·w on the touched rows of each table, 2λ·W on each
+ * regularized kernel. */
+REC_HIDDEN void rec__regularize_l2(rec_model *m);
+
+/* ---- posterior.c ------------------------------------------------------------------------- */
+
+/* Forget the stored samples (gradient training moved the weights away from them). */
+REC_HIDDEN void rec__posterior_forget(rec__posterior *p);
+
+/* Whether predictions come from stored posterior samples. */
+static inline int rec__posterior_active(const rec_model *m)
+{
+    return m->post.n_samples > 0;
+}
+
+/* Whether the interaction has linear terms and a global bias: BIASED_DOT and FM, over features
+ * f with vectors e_f (an embedding row, or the mean of a bag's rows) and values x_f (NUMERIC):
+ *   BIASED_DOT: ŷ = w₀ + Σ_f b_f + ⟨user side, item side⟩
+ *   FM:         ŷ = w₀ + Σ_f b_f + Σ_{f<g} ⟨e_f, e_g⟩
+ *                 = w₀ + Σ_f b_f + ½ Σ_k [(Σ_f e_fk)² − Σ_f e_fk²]
+ * where b_f is the feature's linear term: a 1-wide table ("lin") looked up (or bag-averaged)
+ * like its embedding, or w_f·x_f for a NUMERIC feature. Under FM a NUMERIC feature enters the
+ * pairwise term as e_f = x_f·v_f with its own k-wide factor vector v_f ("nvec"); under
+ * BIASED_DOT it keeps its one column in its side's concatenation, as under DOT. */
+static inline int rec__model_has_linear(const rec_model *m)
+{
+    return m->interaction == REC_INTERACTION_BIASED_DOT ||
+           m->interaction == REC_INTERACTION_FM;
+}
+
+/* ---- fm.c: the BIASED_DOT and FM interactions over a slice ------------------------------ */
+
+/* Predictions of the n gathered examples (keys in ws->bk, features in ws->x) into ws->pred. */
+REC_HIDDEN const float *rec__fm_forward(const rec_model *m, rec__workspace *ws,
+                                        const rec__featset *fs, size_t n);
+/* From g_b = scale·(ŷ_b − y_b): the gradients of w₀, the linear tables and the numeric factor
+ * vectors (into the parameters), and ∂L/∂x into ws->dx for the embedding tables. */
+REC_HIDDEN void rec__fm_backward(rec_model *m, rec__workspace *ws, const rec__featset *fs,
+                                 size_t n, float scale, const float *pred);
 
 #endif

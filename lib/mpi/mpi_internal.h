@@ -5,8 +5,8 @@
  * (rec.h, rec/mpi.h); its errors go through rec_error_set(), so callers read rec_last_error()
  * as for any librec call.
  */
-#ifndef REC_MPI_INTERNAL_H
-#define REC_MPI_INTERNAL_H
+#ifndef REC_LIB_MPI_INTERNAL_H
+#define REC_LIB_MPI_INTERNAL_H
 
 #include <rec.h>
 #include <rec/mpi.h>

@@ -49,7 +49,13 @@ void rec__workspace_release(rec__workspace *ws, const rec_model *m)
             rec__free(ws->act[l]);
         if (ws->dact)
             rec__free(ws->dact[l]);
+        if (ws->mask)
+            rec__free(ws->mask[l]);
+        if (ws->drop)
+            rec__free(ws->drop[l]);
     }
+    rec__free(ws->mask);
+    rec__free(ws->drop);
     for (uint32_t t = 0; ws->extra && t < ws->n_extra; t++)
         tstate_release(&ws->extra[t], m);
     for (size_t i = 0; ws->l0 && i < m->n_feats; i++) {
@@ -73,7 +79,19 @@ void rec__workspace_release(rec__workspace *ws, const rec_model *m)
     rec__free(ws->fp_g);
     rec__free(ws->fp_relu);
     rec__free(ws->fp_w1);
+    rec__rng *rng = ws->drop_rng;
     memset(ws, 0, sizeof *ws);
+    ws->drop_rng = rng;
+}
+
+/* Whether ws has a dropout mask for every layer that has a rate now (rates may be set after
+ * the workspace was made). */
+static int masks_ready(const rec__workspace *ws, const rec_model *m)
+{
+    for (size_t l = 0; l < m->n_layers; l++)
+        if (m->layers[l].dropout > 0.0f && !(ws->mask && ws->mask[l]))
+            return 0;
+    return 1;
 }
 
 /* Make room for batches of cap examples. Grows only, so steady-state training allocates
@@ -81,8 +99,9 @@ void rec__workspace_release(rec__workspace *ws, const rec_model *m)
 rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap, int train,
                                   const char *fn)
 {
-    if (cap <= ws->cap && (!train || (ws->train && (ws->l0 || cap < FACTOR_MIN ||
-                                                    m->interaction != REC_INTERACTION_MLP))))
+    if (cap <= ws->cap && (!train || (ws->train && masks_ready(ws, m) &&
+                                      (ws->l0 || cap < FACTOR_MIN ||
+                                       m->interaction != REC_INTERACTION_MLP))))
         return REC_OK;
     if (cap < ws->cap)
         cap = ws->cap;
@@ -95,8 +114,8 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
     ws->n_extra = n_extra;
     size_t widest = 1;
     for (size_t l = 0; l < m->n_layers; l++)
-        if (m->units[l] > widest)
-            widest = m->units[l];
+        if (m->layers[l].units > widest)
+            widest = m->layers[l].units;
     size_t xs, ds;
     if (!rec__alloc_mul(cap, m->width, &xs) || xs > SIZE_MAX / sizeof(float) ||
         !rec__alloc_mul(cap, widest, &ds) || ds > SIZE_MAX / sizeof(float))
@@ -119,10 +138,22 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
         ok = ws->dx && ws->delta;
     }
     for (size_t l = 0; ok && l < m->n_layers; l++) {
-        ws->act[l] = rec__malloc_lines(cap * m->units[l] * sizeof(float));
+        ws->act[l] = rec__malloc_lines(cap * m->layers[l].units * sizeof(float));
         if (train)
-            ws->dact[l] = rec__malloc_lines(cap * m->units[l] * sizeof(float));
+            ws->dact[l] = rec__malloc_lines(cap * m->layers[l].units * sizeof(float));
         ok = ws->act[l] && (!train || ws->dact[l]);
+    }
+    if (ok && train && rec__regularize_has_dropout(m)) {
+        ws->mask = rec__calloc(m->n_layers, sizeof *ws->mask);
+        ws->drop = rec__calloc(m->n_layers, sizeof *ws->drop);
+        ok = ws->mask && ws->drop;
+        for (size_t l = 0; ok && l < m->n_layers; l++) {
+            if (!(m->layers[l].dropout > 0.0f))
+                continue;
+            ws->mask[l] = rec__malloc(cap * m->layers[l].units * sizeof(float));
+            ws->drop[l] = rec__malloc(cap * m->layers[l].units * sizeof(float));
+            ok = ws->mask[l] && ws->drop[l];
+        }
     }
     ws->train = train;
     if (ok && train && m->interaction == REC_INTERACTION_MLP && m->n_layers &&
@@ -130,13 +161,13 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
         ws->l0 = rec__calloc(m->n_feats ? m->n_feats : 1, sizeof *ws->l0);
         ws->fp_g = rec__malloc_lines(cap * sizeof *ws->fp_g);
         ws->fp_relu = rec__malloc_lines(cap * sizeof *ws->fp_relu);
-        ws->fp_w1 = rec__malloc_lines(m->units[0] * sizeof *ws->fp_w1);
+        ws->fp_w1 = rec__malloc_lines(m->layers[0].units * sizeof *ws->fp_w1);
         ok = ws->l0 && ws->fp_g && ws->fp_relu && ws->fp_w1;
         for (size_t i = 0; ok && i < m->n_feats; i++) {
             const rec__feature *f = &m->feats[i];
             rec__l0 *l = &ws->l0[i];
             if (!f->emb) { /* NUMERIC: its row of ∂W₀, summed over a slice (model_layer0.c) */
-                l->p = rec__malloc(m->units[0] * sizeof *l->p);
+                l->p = rec__malloc(m->layers[0].units * sizeof *l->p);
                 ok = l->p != NULL;
                 continue;
             }
@@ -144,7 +175,7 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
             l->ukeys = rec__malloc(cap * sizeof *l->ukeys);
             l->x = rec__malloc_lines(cap * f->dim * sizeof *l->x);
             /* P_f, then (from cap · units on) Δ_f: the fused pass reads one, writes the other */
-            l->p = rec__malloc_lines(2 * cap * m->units[0] * sizeof *l->p);
+            l->p = rec__malloc_lines(2 * cap * m->layers[0].units * sizeof *l->p);
             ok = l->sidx && l->ukeys && l->x && l->p;
             if (ok && (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_BUCKETIZED)) {
                 l->n_kslot = rec_embedding_rows(f->emb);
@@ -243,7 +274,7 @@ static rec_status tstate_init(rec__tstate *ts, const rec_model *m, uint32_t t, c
     if (!ts->dk || !ts->db || !ts->rg)
         return rec__train_oom(fn);
     for (size_t l = 0; l < m->n_layers; l++) {
-        const rec_dense *d = m->layers[l];
+        const rec_dense *d = m->layers[l].dense;
         ts->dk[l] = rec__malloc((size_t)rec_dense_n_in(d) * rec_dense_n_out(d) * sizeof(float));
         ts->db[l] = rec__malloc((size_t)rec_dense_n_out(d) * sizeof(float));
         if (!ts->dk[l] || !ts->db[l])
@@ -354,12 +385,12 @@ static const float *forward(const rec_model *m, rec__workspace *ws, const rec__f
     }
     ws->by_feature = 0;
     /* dropout needs each layer's output on its own: no fused first layer */
-    if (train && m->interaction == REC_INTERACTION_MLP && !rec__ext_has_dropout(m))
+    if (train && m->interaction == REC_INTERACTION_MLP && !rec__regularize_has_dropout(m))
         rec__layer0_plan(m, ws, fs, n);
     if (!ws->by_feature)
         rec__features_forward(m, fs, ws->bk, ws->cap, n, ws->x);
     const size_t W = m->width, Wu = m->width_user;
-    if (rec__ext_interaction(m)) /* BIASED_DOT, FM (model_fm.c) */
+    if (rec__model_has_linear(m)) /* BIASED_DOT, FM (model/fm.c) */
         return rec__fm_forward(m, ws, fs, n);
     if (m->interaction == REC_INTERACTION_DOT) {
         for (size_t b = 0; b < n; b++) {
@@ -381,12 +412,12 @@ static const float *forward(const rec_model *m, rec__workspace *ws, const rec__f
     for (size_t l = first; l < m->n_layers; l++) {
         /* evaluation and prediction: every row's bits independent of the rows beside it */
         if (train)
-            rec__dense_forward_raw(m->layers[l], in, n, ws->act[l]);
+            rec__dense_forward_raw(m->layers[l].dense, in, n, ws->act[l]);
         else
-            rec__dense_forward_rows(m->layers[l], in, n, ws->act[l]);
+            rec__dense_forward_rows(m->layers[l].dense, in, n, ws->act[l]);
         in = ws->act[l];
         if (train)
-            in = rec__ext_dropout_forward(m, l, in, n); /* in itself without dropout */
+            in = rec__regularize_drop(m, ws, l, in, n); /* in itself without dropout */
     }
     return in; /* the last layer has one unit: its output is the n predictions */
 }
@@ -443,7 +474,7 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
         return;
     }
     const size_t W = m->width, Wu = m->width_user;
-    if (rec__ext_interaction(m)) {
+    if (rec__model_has_linear(m)) {
         rec__fm_backward(m, ws, fs, n, scale, pred);
     } else if (m->interaction == REC_INTERACTION_DOT) {
         for (size_t b = 0; b < n; b++) {
@@ -465,8 +496,8 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
                 rec__layer0_backward(m, ws, ts, fs, n);
                 return; /* it also did the head, and reached the embeddings */
             }
-            rec_dense *d = m->layers[l];
-            const float *in = rec__ext_layer_input(m, ws, l); /* after dropout, if any */
+            rec_dense *d = m->layers[l].dense;
+            const float *in = rec__regularize_layer_input(m, ws, l); /* after dropout, if any */
             float *din = l ? ws->dact[l - 1] : ws->dx;
             if (ts)
                 rec__dense_backward_raw(d, in, ws->act[l], ws->dact[l], n, ws->delta, ts->dk[l],
@@ -475,7 +506,7 @@ static void backward(rec_model *m, rec__workspace *ws, rec__tstate *ts, const re
                 rec__dense_backward_raw(d, in, ws->act[l], ws->dact[l], n, ws->delta,
                                         rec__dense_kernel(d)->g, rec__dense_bias(d)->g, 1, din);
             if (l)
-                rec__ext_dropout_backward(m, l - 1, din, n);
+                rec__regularize_drop_back(m, ws, l - 1, din, n);
         }
     }
     if (ts)
@@ -648,8 +679,8 @@ static void round_b(void *ctx, uint32_t me, uint32_t n_pool)
         return;
     rec_model *m = j->m;
     for (size_t l = 0; l < m->n_layers; l++) {
-        reduce_dense(j, rec__dense_kernel(m->layers[l]), l, 0, me);
-        reduce_dense(j, rec__dense_bias(m->layers[l]), l, 1, me);
+        reduce_dense(j, rec__dense_kernel(m->layers[l].dense), l, 0, me);
+        reduce_dense(j, rec__dense_bias(m->layers[l].dense), l, 1, me);
     }
     for (size_t fi = 0; fi < m->n_feats; fi++)
         if (m->feats[fi].emb)
@@ -709,8 +740,8 @@ int rec__params_have_state(const rec_model *m)
         if (m->feats[fi].emb && !rec__embedding_param(m->feats[fi].emb)->slot_kind)
             return 0;
     for (size_t l = 0; l < m->n_layers; l++)
-        if (!rec__dense_kernel(m->layers[l])->slot_kind ||
-            !rec__dense_bias(m->layers[l])->slot_kind)
+        if (!rec__dense_kernel(m->layers[l].dense)->slot_kind ||
+            !rec__dense_bias(m->layers[l].dense)->slot_kind)
             return 0;
     return 1;
 }
@@ -722,9 +753,16 @@ rec_status rec__apply_serial(rec_model *m, rec_optimizer *opt)
         if (m->feats[i].emb)
             rc = rec_optimizer_update_embedding(opt, m->feats[i].emb);
     for (size_t l = 0; l < m->n_layers && !rc; l++)
-        rc = rec_optimizer_update_dense(opt, m->layers[l]);
-    if (!rc)
-        rc = rec__ext_apply(m, opt);
+        rc = rec_optimizer_update_dense(opt, m->layers[l].dense);
+    /* the linear tables and the global bias of BIASED_DOT and FM */
+    if (!rc && m->w0)
+        rc = rec_optimizer_update_embedding(opt, m->w0);
+    for (size_t i = 0; i < m->n_feats && !rc; i++) {
+        if (m->feats[i].lin)
+            rc = rec_optimizer_update_embedding(opt, m->feats[i].lin);
+        if (!rc && m->feats[i].nvec)
+            rc = rec_optimizer_update_embedding(opt, m->feats[i].nvec);
+    }
     return rc;
 }
 
@@ -766,7 +804,7 @@ static rec_status batch_step(rec_model *m, trainer *tr, rec_optimizer *opt,
         if (rec__dot_fused_step(m, fs, idx, B, sse, &rc, fn)) {
             if (rc)
                 return rc;
-            rec__ext_regularize(m);
+            rec__regularize_l2(m);
             return opt ? rec__apply_serial(m, opt) : REC_OK;
         }
         const float *pred = forward(m, &m->ws, fs, idx, B, 1, B);
@@ -774,7 +812,7 @@ static rec_status batch_step(rec_model *m, trainer *tr, rec_optimizer *opt,
         if (!isfinite(*sse))
             return rec__diverged(fn);
         backward(m, &m->ws, NULL, fs, B, B, pred);
-        rec__ext_regularize(m); /* L2 penalties, if any (such models train on one thread) */
+        rec__regularize_l2(m); /* L2 penalties, if any (such models train on one thread) */
         return opt ? rec__apply_serial(m, opt) : REC_OK;
     }
     rec__pool_run(pool, round_a, &j);
@@ -791,8 +829,8 @@ static rec_status batch_step(rec_model *m, trainer *tr, rec_optimizer *opt,
         if (m->feats[i].emb)
             rec__count_step(rec__embedding_param(m->feats[i].emb), opt);
     for (size_t l = 0; parallel_update && l < m->n_layers; l++) {
-        rec__count_step(rec__dense_kernel(m->layers[l]), opt);
-        rec__count_step(rec__dense_bias(m->layers[l]), opt);
+        rec__count_step(rec__dense_kernel(m->layers[l].dense), opt);
+        rec__count_step(rec__dense_bias(m->layers[l].dense), opt);
     }
     rec_status rc = rec__pool_first_failure(out, T, fn);
     if (!rc && opt && !parallel_update)
@@ -819,13 +857,15 @@ static rec_status trainer_start(trainer *tr, rec_model *m, const rec__featset *f
 {
     memset(tr, 0, sizeof *tr);
     /* gradient training moves the weights away from any posterior samples */
-    rec__mcmc_forget(m);
-    uint32_t T = rec__ext_serial(m) ? 1 : rec__pool_threads_for(batch, usable_threads(m), MIN_SLICE);
+    rec__posterior_forget(&m->post);
+    /* the linear tables, L2 and dropout masks are kept on the model's own buffers only */
+    const int serial = rec__model_has_linear(m) || rec__regularize_has_dropout(m) ||
+                       rec__regularize_has_l2(m);
+    uint32_t T = serial ? 1 : rec__pool_threads_for(batch, usable_threads(m), MIN_SLICE);
     if (T > 1 && rec__dot_small(m))
         T = 1;
     rec_status rc = train_prepare(m, fs, T, T > 1 ? slice_cap(batch, T) : batch, batch, fn);
-    if (!rc)
-        rc = rec__ext_train_prepare(m, batch, fn);
+    m->ws.drop_rng = &m->drop_rng;
     if (rc)
         return rc;
     tr->out = rec__calloc(T, sizeof *tr->out);
@@ -1017,7 +1057,7 @@ static rec_status forward_prepare(rec__featset *fs, rec__pool **pool, const rec_
                                   const rec_dataset *ds, int with_labels, const char *fn)
 {
     *pool = NULL;
-    uint32_t T = rec__mcmc_active(m) ? 1 : forward_threads(m, rec_dataset_size(ds),
+    uint32_t T = rec__posterior_active(m) ? 1 : forward_threads(m, rec_dataset_size(ds),
                                                            usable_threads(m));
     rec_status rc = T > 1 ? rec__pool_start(pool, T, fn) : REC_OK;
     if (!rc)
@@ -1074,7 +1114,7 @@ static rec_status run_forward(const rec_model *m, rec__pool *pool, const rec__fe
                               size_t batch, float *pred_out, double *sse, double *sae,
                               const char *fn)
 {
-    if (rec__mcmc_active(m)) /* the posterior mean over the stored samples (model_mcmc.c) */
+    if (rec__posterior_active(m)) /* the posterior mean over the stored samples (model_mcmc.c) */
         return rec__mcmc_forward(m, fs, pred_out, sse, sae, fn);
     uint32_t avail = pool ? rec__pool_size(pool) : usable_threads(m);
     uint32_t T = forward_threads(m, fs->n, avail);
@@ -1179,6 +1219,113 @@ rec_status rec_model_predict(const rec_model *m, const rec_dataset *ds, float *o
     return rc;
 }
 
+/* ---- early stopping --------------------------------------------------------------------------
+
+rec_model_set_early_stopping: rec_model_fit keeps the weights of the epoch with the lowest
+validation RMSE; an epoch improves on it when its RMSE is below best − δ. After `patience` epochs
+without improvement training stops, and at the end of training (stopped or not) the best weights
+are restored. Optimizer state is not rolled back. */
+
+/* Early stopping's best weights so far: every parameter's values, concatenated. */
+typedef struct snapshot {
+    float *w;
+    size_t n;
+    uint32_t epoch;
+    double best;
+} snapshot;
+
+/* Visit every parameter in a fixed order: feature tables, dense layers, the extension's. */
+typedef void (*param_fn)(rec__param *p, void *ctx);
+
+static void each_param(const rec_model *m, param_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < m->n_feats; i++)
+        if (m->feats[i].emb)
+            fn(rec__embedding_param(m->feats[i].emb), ctx);
+    for (size_t l = 0; l < m->n_layers; l++) {
+        fn(rec__dense_kernel(m->layers[l].dense), ctx);
+        fn(rec__dense_bias(m->layers[l].dense), ctx);
+    }
+    if (m->w0)
+        fn(rec__embedding_param(m->w0), ctx);
+    for (size_t i = 0; i < m->n_feats; i++) {
+        if (m->feats[i].lin)
+            fn(rec__embedding_param(m->feats[i].lin), ctx);
+        if (m->feats[i].nvec)
+            fn(rec__embedding_param(m->feats[i].nvec), ctx);
+    }
+}
+
+static void count_fn(rec__param *p, void *ctx)
+{
+    *(size_t *)ctx += p->n;
+}
+
+typedef struct cursor {
+    float *w;
+    int out;
+} cursor;
+
+static void copy_fn(rec__param *p, void *ctx)
+{
+    cursor *c = ctx;
+    if (c->out)
+        memcpy(c->w, p->w, p->n * sizeof *p->w);
+    else
+        memcpy(p->w, c->w, p->n * sizeof *p->w);
+    c->w += p->n;
+}
+
+static size_t weights_count(const rec_model *m)
+{
+    size_t n = 0;
+    each_param(m, count_fn, &n);
+    return n;
+}
+
+static void weights_get(const rec_model *m, float *w)
+{
+    cursor c = {w, 1};
+    each_param(m, copy_fn, &c);
+}
+
+static void weights_set(rec_model *m, const float *w)
+{
+    cursor c = {(float *)w, 0};
+    each_param(m, copy_fn, &c);
+}
+
+static rec_status es_epoch(rec_model *m, snapshot *s, uint32_t epoch, double val_rmse,
+                             int *stop, const char *fn)
+{
+    *stop = 0;
+    if (m->es_patience == 0 || !isfinite(val_rmse))
+        return REC_OK;
+    if (!s->w) {
+        s->n = weights_count(m);
+        s->w = rec__malloc((s->n ? s->n : 1) * sizeof *s->w);
+        if (!s->w)
+            return rec__error(REC_ENOMEM, "%s: out of memory for the best weights", fn);
+        s->epoch = 0;
+    }
+    if (s->epoch == 0 || val_rmse < s->best - m->es_min_delta) {
+        s->best = val_rmse;
+        s->epoch = epoch;
+        weights_get(m, s->w);
+    } else if (epoch - s->epoch >= m->es_patience) {
+        *stop = 1;
+    }
+    return REC_OK;
+}
+
+static void es_finish(rec_model *m, snapshot *s)
+{
+    if (s->w && s->epoch > 0)
+        weights_set(m, s->w);
+    rec__free(s->w);
+    memset(s, 0, sizeof *s);
+}
+
 rec_status rec_model_fit(rec_model *m, rec_optimizer *opt, const rec_dataset *train,
                          const rec_dataset *val, uint32_t epochs, size_t batch_size,
                          size_t eval_batch_size, rec_epoch_fn on_epoch, void *payload)
@@ -1207,7 +1354,7 @@ rec_status rec_model_fit(rec_model *m, rec_optimizer *opt, const rec_dataset *tr
     else
         rc = trainer_start(&tr, m, &tfs, batch_size, fn);
     /* One pool for the whole run: training and validation share its threads. */
-    rec__snapshot best = {0};
+    snapshot best = {0};
     for (uint32_t e = 1; !rc && e <= epochs; e++) {
         double stats[REC_STAT_COUNT] = {0};
         double t0 = rec__clock_now();
@@ -1218,9 +1365,9 @@ rec_status rec_model_fit(rec_model *m, rec_optimizer *opt, const rec_dataset *tr
         if (!rc && val)
             rc = evaluate_fs(m, tr.pool, &vfs, eval_batch_size, &stats[REC_STAT_VAL_RMSE],
                              &stats[REC_STAT_VAL_MAE], fn);
-        int stop = 0; /* early stopping (model_ext.c) */
+        int stop = 0; /* early stopping */
         if (!rc && val)
-            rc = rec__ext_es_epoch(m, &best, e, stats[REC_STAT_VAL_RMSE], &stop, fn);
+            rc = es_epoch(m, &best, e, stats[REC_STAT_VAL_RMSE], &stop, fn);
         if (!rc && on_epoch && on_epoch(e, stats, REC_STAT_COUNT, payload) != 0)
             break;
         if (stop)
@@ -1228,7 +1375,7 @@ rec_status rec_model_fit(rec_model *m, rec_optimizer *opt, const rec_dataset *tr
     }
     if (rc)
         best.epoch = 0; /* a failed run keeps its weights as they are */
-    rec__ext_es_finish(m, &best);
+    es_finish(m, &best);
     trainer_stop(&tr);
     rec__free(order);
     rec__featset_release(&tfs, m);

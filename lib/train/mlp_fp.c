@@ -38,7 +38,7 @@ the small sums differ from one thread's by rounding only. */
 int rec__fp_applies(const rec_model *m)
 {
     return m->interaction == REC_INTERACTION_MLP && m->n_layers && has_head(m) &&
-           !rec__ext_has_dropout(m) && !rec__ext_interaction(m);
+           !rec__regularize_has_dropout(m) && !rec__model_has_linear(m);
 }
 
 typedef struct fp_job {
@@ -148,8 +148,8 @@ static void fp_round_b(void *ctx, uint32_t t, uint32_t n_pool)
     const rec_model *m = j->m;
     rec__workspace *sh = &j->m->ws;
     const size_t B = j->B;
-    const uint32_t H = m->units[0];
-    const float *W = rec__dense_kernel(m->layers[0])->w;
+    const uint32_t H = m->layers[0].units;
+    const float *W = rec__dense_kernel(m->layers[0].dense)->w;
     for (size_t i = 0; i < m->n_feats; i++) {
         const rec__feature *f = &m->feats[i];
         if (!f->emb || j->owner[i] != t)
@@ -202,9 +202,9 @@ static void fp_update_rows(fp_job *j, rec__param *p, size_t r0, size_t r1, size_
 static void fp_small_params(fp_job *j)
 {
     rec_model *m = j->m;
-    const uint32_t H = m->units[0];
-    rec__param *k0 = rec__dense_kernel(m->layers[0]), *b0 = rec__dense_bias(m->layers[0]);
-    rec__param *k1 = rec__dense_kernel(m->layers[1]), *b1 = rec__dense_bias(m->layers[1]);
+    const uint32_t H = m->layers[0].units;
+    rec__param *k0 = rec__dense_kernel(m->layers[0].dense), *b0 = rec__dense_bias(m->layers[0].dense);
+    rec__param *k1 = rec__dense_kernel(m->layers[1].dense), *b1 = rec__dense_bias(m->layers[1].dense);
     for (uint32_t s = 0; s < j->T; s++)
         rec__layer0_put_sums(m, rec__thread_ws(m, s), b0->g, k0->g, k1->g, b1->g, 1);
     if (!j->opt)
@@ -230,8 +230,8 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
     rec_model *m = j->m;
     rec__workspace *sh = &m->ws;
     const size_t B = j->B;
-    const uint32_t H = m->units[0];
-    rec__param *k0 = rec__dense_kernel(m->layers[0]);
+    const uint32_t H = m->layers[0].units;
+    rec__param *k0 = rec__dense_kernel(m->layers[0].dense);
     /* with the hand-off (fp_relu), the Δ of this thread's factored features first, together;
      * its time is shared out between them for fp_assign */
     double shared = 0.0;
@@ -317,13 +317,13 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, rec__pool_out *out,
     rec__pool_run(pool, fp_round_b, &j);
     /* the hand-off needs the presets' fused pass (model_layer0_r64.c); δ rows are still
      * stored for the features that were not factored, which read them directly */
-    const uint32_t H = m->units[0];
+    const uint32_t H = m->layers[0].units;
     j.relu = rec__layer0_r64_applies(m);
     sh->fp_delta = !j.relu;
     for (size_t i = 0; i < m->n_feats; i++)
         sh->fp_delta |= m->feats[i].emb && !sh->l0[i].factored;
     /* round D rebuilds δ with the head's weights of round C: thread 0 updates them in D */
-    memcpy(sh->fp_w1, rec__dense_kernel(m->layers[1])->w, H * sizeof *sh->fp_w1);
+    memcpy(sh->fp_w1, rec__dense_kernel(m->layers[1].dense)->w, H * sizeof *sh->fp_w1);
     rec__pool_run(pool, fp_round_c, &j);
     *sse = rec__pool_sum_sse(out, T);
     if (!isfinite(*sse)) /* nothing was added to any gradient yet */
@@ -339,7 +339,7 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, rec__pool_out *out,
         nx->ready_n = nx->next_n;
     }
     if (parallel_update) /* W₀ went by rows; the tables, b₀ and the head were updated whole */
-        rec__count_step(rec__dense_kernel(m->layers[0]), opt);
+        rec__count_step(rec__dense_kernel(m->layers[0].dense), opt);
     rec_status rc = rec__pool_first_failure(out, T, fn);
     if (!rc && opt && !parallel_update)
         rc = rec__apply_serial(m, opt);

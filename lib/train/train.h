@@ -5,11 +5,12 @@
  *   model_train_dot.c  the DOT model on T > 1 threads;
  *   model_train_mlp.c  an MLP with a one-unit head on T > 1 threads (feature-parallel layer 0).
  * The overview (loss, gradients, threads) is at the top of model_train.c. */
-#ifndef REC_MODEL_TRAIN_INTERNAL_H
-#define REC_MODEL_TRAIN_INTERNAL_H
+#ifndef REC_LIB_TRAIN_H
+#define REC_LIB_TRAIN_H
 
 #include "kernels/kernels.h"
-#include "model/ext.h"
+#include "model/model.h"
+#include "mcmc/mcmc.h"
 #include "base/base.h"
 
 /* Smallest slice worth a thread: below it the fork-join costs more than the work. */
@@ -38,7 +39,7 @@ static inline int dot_pair(const rec_model *m, size_t *fu, size_t *fv)
  * head is fused into layer 0's row passes (model_layer0.c). */
 static inline int has_head(const rec_model *m)
 {
-    return m->n_layers == 2 && m->units[1] == 1;
+    return m->n_layers == 2 && m->layers[1].units == 1;
 }
 
 /* Squared error sum (and, when sae is not NULL, absolute error sum) of n predictions. */
