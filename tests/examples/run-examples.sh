@@ -5,6 +5,7 @@
 set -eu
 build=$1
 ex="$build/examples"
+exp="$build/examples/experiments"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OPENBLAS_NUM_THREADS=1
@@ -19,15 +20,20 @@ grep -q "$tmp/nowhere" "$tmp/out" || fail "missing-dir message lacks the path: $
 if "$ex/one_layer" --data . --split u9 >"$tmp/out" 2>&1; then fail "accepted --split u9"; fi
 grep -q "random or u1..u5" "$tmp/out" || fail "bad split message: $(cat "$tmp/out")"
 if "$ex/enriched" --data . --epochs zero >"$tmp/out" 2>&1; then fail "accepted --epochs zero"; fi
-if "$ex/factorize" --data . --model nope >"$tmp/out" 2>&1; then fail "factorize --model nope"; fi
+if "$exp/factorize" --data . --model nope >"$tmp/out" 2>&1; then fail "factorize --model nope"; fi
 grep -q "must be bmf or fm" "$tmp/out" || fail "factorize bad model message: $(cat "$tmp/out")"
-if "$ex/factorize" --data . --optimizer nope >"$tmp/out" 2>&1; then fail "factorize --optimizer"; fi
+if "$exp/factorize" --data . --optimizer nope >"$tmp/out" 2>&1; then
+    fail "factorize --optimizer"
+fi
 grep -q "sgd, adagrad or adam" "$tmp/out" || fail "factorize optimizer message: $(cat "$tmp/out")"
-if "$ex/bench" --synth 1000 --models deep >"$tmp/out" 2>&1; then fail "bench ran deep on --synth"; fi
-grep -q "deep reads MovieLens's side features" "$tmp/out" || fail "bench synth message: $(cat "$tmp/out")"
-if "$ex/bench" --synth 1000 --models dot,dot >"$tmp/out" 2>&1; then fail "bench took dot twice"; fi
+if "$exp/bench" --synth 1000 --models deep >"$tmp/out" 2>&1; then
+    fail "bench ran deep on --synth"
+fi
+grep -q "deep reads MovieLens's side features" "$tmp/out" ||
+    fail "bench synth message: $(cat "$tmp/out")"
+if "$exp/bench" --synth 1000 --models dot,dot >"$tmp/out" 2>&1; then fail "bench took dot twice"; fi
 grep -q "model 'dot' named twice" "$tmp/out" || fail "bench twice message: $(cat "$tmp/out")"
-if "$ex/bench" --synth 1000 --best-sweeps 1 >"$tmp/out" 2>&1; then fail "bench --best-sweeps 1"; fi
+if "$exp/bench" --synth 1000 --best-sweeps 1 >"$tmp/out" 2>&1; then fail "bench --best-sweeps 1"; fi
 grep -q "best-sweeps 2..1024" "$tmp/out" || fail "bench sweeps message: $(cat "$tmp/out")"
 echo "argument errors: ok"
 
@@ -56,7 +62,7 @@ print(sys.argv[2], "final_val_rmse", d["final_val_rmse"])
 PY
 done
 "$ex/dot" --epochs 1 --split u3 --quiet | grep -q "split u3" || fail "u3 fold"
-"$ex/compare" --epochs 2 --out "$tmp" --quiet >"$tmp/compare.out" || fail "compare exited"
+"$exp/compare" --epochs 2 --out "$tmp" --quiet >"$tmp/compare.out" || fail "compare exited"
 [ "$(wc -l < "$tmp/rmse_vs_epoch.csv")" -eq 3 ] || fail "CSV should have a header and 2 rows"
 head -n 1 "$tmp/rmse_vs_epoch.csv" | grep -q "^epoch,dot,one_layer,enriched$" || fail "CSV header"
 for m in dot one_layer enriched; do
@@ -86,14 +92,14 @@ PY
 if "$ex/recommend" --user 99999 >"$tmp/rec.out" 2>&1; then fail "recommend for an unknown user"; fi
 grep -q "has no ratings" "$tmp/rec.out" || fail "unknown user message"
 # deep (the exercise) and best (Gibbs-sampled FM): short runs, same JSON as the presets
-"$ex/deep" --epochs 2 --seed 7 --json "$tmp/deep.json" >"$tmp/deep.out" || fail "deep exited $?"
+"$exp/deep" --epochs 2 --seed 7 --json "$tmp/deep.json" >"$tmp/deep.out" || fail "deep exited $?"
 grep -q "dense_1 (Dense, relu)" "$tmp/deep.out" || fail "deep printed no summary"
-"$ex/deep" --epochs 3 --patience 1 --dropout 0.1 --l2 0.0001 --quiet --split u2 \
+"$exp/deep" --epochs 3 --patience 1 --dropout 0.1 --l2 0.0001 --quiet --split u2 \
     --json "$tmp/deep2.json" >/dev/null || fail "deep with early stopping"
-"$ex/best" --epochs 6 --burn-in 2 --split u1 --json "$tmp/best.json" >"$tmp/best.out" \
+"$exp/best" --epochs 6 --burn-in 2 --split u1 --json "$tmp/best.json" >"$tmp/best.out" \
     || fail "best exited $?"
 grep -q "^Sweep 6/6" "$tmp/best.out" || fail "best printed no progress line"
-"$ex/best" --epochs 4 --burn-in 1 --quiet --validate --likelihood gaussian \
+"$exp/best" --epochs 4 --burn-in 1 --quiet --validate --likelihood gaussian \
     --features history,day --json "$tmp/best2.json" >/dev/null || fail "best --validate"
 "$py" - "$tmp" <<'PY' || fail "deep/best JSON"
 import json, math, sys
@@ -113,10 +119,10 @@ assert d["validate"] is True and d["epochs"][-1]["val_rmse"] is None, d
 print("deep", "best", "ok")
 PY
 # factorize (gradient-trained biased MF and FM): short runs, early stopping on a slice
-"$ex/factorize" --model bmf --epochs 3 --split u1 --json "$tmp/bmf.json" >"$tmp/bmf.out" \
+"$exp/factorize" --model bmf --epochs 3 --split u1 --json "$tmp/bmf.json" >"$tmp/bmf.out" \
     || fail "factorize bmf exited $?"
 grep -q "kept the weights of epoch" "$tmp/bmf.out" || fail "factorize printed no best epoch"
-"$ex/factorize" --model fm --optimizer sgd --lr 0.1 --batch 32 --epochs 2 --quiet \
+"$exp/factorize" --model fm --optimizer sgd --lr 0.1 --batch 32 --epochs 2 --quiet \
     --features genres,history --json "$tmp/fm.json" >/dev/null || fail "factorize fm sgd"
 "$py" - "$tmp" <<'PY' || fail "factorize JSON"
 import json, math, sys
@@ -127,10 +133,10 @@ for name, n in (("bmf", 3), ("fm", 2)):
     assert d["final_val_rmse"] < 1.2, d
 print("factorize ok")
 PY
-if "$ex/factorize" --model fm --features nope >"$tmp/out" 2>&1; then fail "factorize nope"; fi
+if "$exp/factorize" --model fm --features nope >"$tmp/out" 2>&1; then fail "factorize nope"; fi
 grep -q "unknown feature 'nope'" "$tmp/out" || fail "factorize feature message: $(cat "$tmp/out")"
 # the bench on every model (a smoke run: one epoch, four sweeps; timings are not checked)
-"$ex/bench" --epochs 1 --repeats 1 --best-sweeps 4 --threads 1,2 --no-sgemm \
+"$exp/bench" --epochs 1 --repeats 1 --best-sweeps 4 --threads 1,2 --no-sgemm \
     --json "$tmp/bench.json" >"$tmp/bench.out" || fail "bench exited $?: $(cat "$tmp/bench.out")"
 "$py" - "$tmp/bench.json" <<'PY' || fail "bench JSON"
 import json, math, sys
@@ -149,6 +155,6 @@ for r in d["results"]:
     assert len(r["epoch_seconds"]) == (4 if r["model"] == "best" else 1), r
 print("bench ok")
 PY
-if "$ex/best" --features nope >"$tmp/out" 2>&1; then fail "best accepted --features nope"; fi
+if "$exp/best" --features nope >"$tmp/out" 2>&1; then fail "best accepted --features nope"; fi
 grep -q "unknown feature 'nope'" "$tmp/out" || fail "best bad feature message: $(cat "$tmp/out")"
 echo "examples: ok"
