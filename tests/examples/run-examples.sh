@@ -13,13 +13,25 @@ export OPENBLAS_NUM_THREADS=1
 fail() { echo "FAIL: $*"; exit 1; }
 
 # Argument errors: clear message, non-zero exit, no crash.
-if env -u REC_DATA_DIR "$ex/dot" >"$tmp/out" 2>&1; then fail "dot ran without data"; fi
+if env -u REC_DATA_DIR "$exp/tutorial" --model dot >"$tmp/out" 2>&1; then
+    fail "tutorial ran without data"
+fi
 grep -q "pass --data DIR or set REC_DATA_DIR" "$tmp/out" || fail "no-data message: $(cat "$tmp/out")"
-if "$ex/dot" --data "$tmp/nowhere" >"$tmp/out" 2>&1; then fail "dot ran on a missing dir"; fi
+if "$exp/tutorial" --model dot --data "$tmp/nowhere" >"$tmp/out" 2>&1; then
+    fail "tutorial ran on a missing dir"
+fi
 grep -q "$tmp/nowhere" "$tmp/out" || fail "missing-dir message lacks the path: $(cat "$tmp/out")"
-if "$ex/one_layer" --data . --split u9 >"$tmp/out" 2>&1; then fail "accepted --split u9"; fi
+if "$exp/tutorial" --model one_layer --data . --split u9 >"$tmp/out" 2>&1; then
+    fail "accepted --split u9"
+fi
 grep -q "random or u1..u5" "$tmp/out" || fail "bad split message: $(cat "$tmp/out")"
-if "$ex/enriched" --data . --epochs zero >"$tmp/out" 2>&1; then fail "accepted --epochs zero"; fi
+if "$exp/tutorial" --model enriched --data . --epochs zero >"$tmp/out" 2>&1; then
+    fail "accepted --epochs zero"
+fi
+if "$exp/tutorial" --data . >"$tmp/out" 2>&1; then fail "tutorial ran without --model"; fi
+grep -q "it has no default" "$tmp/out" || fail "no-model message: $(cat "$tmp/out")"
+if "$exp/tutorial" --model dott --data . >"$tmp/out" 2>&1; then fail "tutorial --model dott"; fi
+grep -q "must be dot, one_layer or enriched" "$tmp/out" || fail "bad model: $(cat "$tmp/out")"
 if "$exp/factorize" --data . --model nope >"$tmp/out" 2>&1; then fail "factorize --model nope"; fi
 grep -q "must be bmf or fm" "$tmp/out" || fail "factorize bad model message: $(cat "$tmp/out")"
 if "$exp/factorize" --data . --optimizer nope >"$tmp/out" 2>&1; then
@@ -45,7 +57,8 @@ fi
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 for m in dot one_layer enriched; do
-    "$ex/$m" --epochs 2 --seed 7 --json "$tmp/$m.json" >"$tmp/$m.out" || fail "$m exited $?"
+    "$exp/tutorial" --model $m --epochs 2 --seed 7 --json "$tmp/$m.json" >"$tmp/$m.out" ||
+        fail "tutorial --model $m exited $?"
     grep -q "^Epoch 2/2" "$tmp/$m.out" || fail "$m printed no progress line"
     grep -q "density" "$tmp/$m.out" || fail "$m did not describe the data"
     grep -q "predicted rating of user 42" "$tmp/$m.out" || fail "$m did not predict"
@@ -61,7 +74,7 @@ assert abs(d["final_val_rmse"] - d["epochs"][-1]["val_rmse"]) < 1e-9
 print(sys.argv[2], "final_val_rmse", d["final_val_rmse"])
 PY
 done
-"$ex/dot" --epochs 1 --split u3 --quiet | grep -q "split u3" || fail "u3 fold"
+"$exp/tutorial" --model dot --epochs 1 --split u3 --quiet | grep -q "split u3" || fail "u3 fold"
 "$exp/compare" --epochs 2 --out "$tmp" --quiet >"$tmp/compare.out" || fail "compare exited"
 [ "$(wc -l < "$tmp/rmse_vs_epoch.csv")" -eq 3 ] || fail "CSV should have a header and 2 rows"
 head -n 1 "$tmp/rmse_vs_epoch.csv" | grep -q "^epoch,dot,one_layer,enriched$" || fail "CSV header"
