@@ -13,10 +13,22 @@ export OPENBLAS_NUM_THREADS=1
 fail() { echo "FAIL: $*"; exit 1; }
 
 # Argument errors: clear message, non-zero exit, no crash.
+# dot, one_layer and enriched take the data directory as their only argument: exit status 1.
+for m in dot one_layer enriched; do
+    rc=0
+    env -u REC_DATA_DIR "$ex/$m" >"$tmp/out" 2>&1 || rc=$?
+    [ "$rc" -eq 1 ] || fail "$m without data exited $rc: $(cat "$tmp/out")"
+    grep -q "usage: $m DATA_DIR" "$tmp/out" || fail "$m no-data message: $(cat "$tmp/out")"
+    rc=0
+    "$ex/$m" "$tmp/nowhere" >"$tmp/out" 2>&1 || rc=$?
+    [ "$rc" -eq 1 ] || fail "$m on a missing dir exited $rc: $(cat "$tmp/out")"
+    grep -q "$tmp/nowhere" "$tmp/out" || fail "$m missing-dir message: $(cat "$tmp/out")"
+done
 if env -u REC_DATA_DIR "$exp/tutorial" --model dot >"$tmp/out" 2>&1; then
     fail "tutorial ran without data"
 fi
-grep -q "pass --data DIR or set REC_DATA_DIR" "$tmp/out" || fail "no-data message: $(cat "$tmp/out")"
+grep -q "pass --data DIR or set REC_DATA_DIR" "$tmp/out" ||
+    fail "no-data message: $(cat "$tmp/out")"
 if "$exp/tutorial" --model dot --data "$tmp/nowhere" >"$tmp/out" 2>&1; then
     fail "tutorial ran on a missing dir"
 fi
@@ -56,6 +68,31 @@ fi
 
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
+# dot, one_layer and enriched follow the tutorial's protocol (seed 42, 10 epochs), so their
+# test RMSE is the one tutorial --model M reports with its defaults: the same models.
+# dot reads the directory from its argument, the other two from REC_DATA_DIR.
+for m in dot one_layer enriched; do
+    if [ $m = dot ]; then
+        "$ex/$m" "$REC_DATA_DIR" >"$tmp/$m-newcomer.out" || fail "$m exited $?"
+    else
+        "$ex/$m" >"$tmp/$m-newcomer.out" || fail "$m exited $?"
+    fi
+    grep -q "^Epoch 10/10$" "$tmp/$m-newcomer.out" || fail "$m printed no progress line"
+    "$exp/tutorial" --model $m --quiet --json "$tmp/$m-default.json" >/dev/null ||
+        fail "tutorial --model $m (defaults) exited $?"
+    "$py" - "$tmp/$m-newcomer.out" "$tmp/$m-default.json" <<'PY' || fail "$m output"
+import json, math, re, sys
+out = open(sys.argv[1]).read()
+rmse = re.search(r"^test RMSE (\S+), MAE (\S+)$", out, re.M)
+assert rmse, out
+want = json.load(open(sys.argv[2]))
+assert rmse.group(1) == "%.4f" % want["final_val_rmse"], (rmse.group(1), want)
+assert rmse.group(2) == "%.4f" % want["final_val_mae"], (rmse.group(2), want)
+pred = re.findall(r'^predicted rating of user 42 for ".+": (\S+)$', out, re.M)
+assert len(pred) == 2 and all(math.isfinite(float(p)) for p in pred), out
+print(sys.argv[2].rsplit("/", 1)[1].split("-")[0], "test RMSE", rmse.group(1))
+PY
+done
 for m in dot one_layer enriched; do
     "$exp/tutorial" --model $m --epochs 2 --seed 7 --json "$tmp/$m.json" >"$tmp/$m.out" ||
         fail "tutorial --model $m exited $?"
