@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job (README.md "Run the experiments"): install what is missing, build, get
 # MovieLens 100K unless REC_DATA_DIR names it already, and run the three tutorial experiments
-# side by side (examples/compare), writing the figure, summaries and model graphs to results/.
+# side by side (examples/experiments/compare.c), writing the figure, summaries and model graphs
+# to results/.
 # usage: examples/run.sh [compare flags, e.g. --epochs 10 --seed 42 --split u1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,5 +17,6 @@ if [ -z "${REC_DATA_DIR:-}" ]; then
 fi
 mkdir -p results
 OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} \
-    build/examples/compare --data "$REC_DATA_DIR" --out results --json results/compare.json "$@"
+    build/examples/experiments/compare --data "$REC_DATA_DIR" --out results \
+    --json results/compare.json "$@"
 echo "results in $(pwd)/results: rmse_vs_epoch.{csv,png,svg}, <model>_summary.txt, <model>.dot/.png"

@@ -14,10 +14,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for m in dot one_layer enriched; do
     for s in "${seeds[@]}"; do
-        "$build/examples/$m" --quiet --seed "$s" --json "$tmp/$m-random-$s.json" >/dev/null
+        "$build/examples/experiments/tutorial" --model "$m" --quiet --seed "$s" \
+            --json "$tmp/$m-random-$s.json" >/dev/null
     done
     for f in u1 u2 u3 u4 u5; do
-        "$build/examples/$m" --quiet --seed 42 --split "$f" --json "$tmp/$m-$f-42.json" >/dev/null
+        "$build/examples/experiments/tutorial" --model "$m" --quiet --seed 42 --split "$f" \
+            --json "$tmp/$m-$f-42.json" >/dev/null
     done
 done
 /usr/bin/python3 - "$tmp" "${seeds[@]}" <<'PY'

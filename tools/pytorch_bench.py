@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch side of the issue-5 comparison: the tutorial's three models (dot, one_layer,
+"""PyTorch side of the speed comparison with librec: the tutorial's three models (dot, one_layer,
 enriched) trained with PyTorch on MovieLens 100K, one thread, and their per-epoch training times.
 
 Same data, split, preprocessing and hyper-parameters as librec's examples: the preprocessing

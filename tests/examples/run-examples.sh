@@ -5,6 +5,7 @@
 set -eu
 build=$1
 ex="$build/examples"
+exp="$build/examples/experiments"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OPENBLAS_NUM_THREADS=1
@@ -12,22 +13,51 @@ export OPENBLAS_NUM_THREADS=1
 fail() { echo "FAIL: $*"; exit 1; }
 
 # Argument errors: clear message, non-zero exit, no crash.
-if env -u REC_DATA_DIR "$ex/dot" >"$tmp/out" 2>&1; then fail "dot ran without data"; fi
-grep -q "pass --data DIR or set REC_DATA_DIR" "$tmp/out" || fail "no-data message: $(cat "$tmp/out")"
-if "$ex/dot" --data "$tmp/nowhere" >"$tmp/out" 2>&1; then fail "dot ran on a missing dir"; fi
+# dot, one_layer and enriched take the data directory as their only argument: exit status 1.
+for m in dot one_layer enriched; do
+    rc=0
+    env -u REC_DATA_DIR "$ex/$m" >"$tmp/out" 2>&1 || rc=$?
+    [ "$rc" -eq 1 ] || fail "$m without data exited $rc: $(cat "$tmp/out")"
+    grep -q "usage: $m DATA_DIR" "$tmp/out" || fail "$m no-data message: $(cat "$tmp/out")"
+    rc=0
+    "$ex/$m" "$tmp/nowhere" >"$tmp/out" 2>&1 || rc=$?
+    [ "$rc" -eq 1 ] || fail "$m on a missing dir exited $rc: $(cat "$tmp/out")"
+    grep -q "$tmp/nowhere" "$tmp/out" || fail "$m missing-dir message: $(cat "$tmp/out")"
+done
+if env -u REC_DATA_DIR "$exp/tutorial" --model dot >"$tmp/out" 2>&1; then
+    fail "tutorial ran without data"
+fi
+grep -q "pass --data DIR or set REC_DATA_DIR" "$tmp/out" ||
+    fail "no-data message: $(cat "$tmp/out")"
+if "$exp/tutorial" --model dot --data "$tmp/nowhere" >"$tmp/out" 2>&1; then
+    fail "tutorial ran on a missing dir"
+fi
 grep -q "$tmp/nowhere" "$tmp/out" || fail "missing-dir message lacks the path: $(cat "$tmp/out")"
-if "$ex/one_layer" --data . --split u9 >"$tmp/out" 2>&1; then fail "accepted --split u9"; fi
+if "$exp/tutorial" --model one_layer --data . --split u9 >"$tmp/out" 2>&1; then
+    fail "accepted --split u9"
+fi
 grep -q "random or u1..u5" "$tmp/out" || fail "bad split message: $(cat "$tmp/out")"
-if "$ex/enriched" --data . --epochs zero >"$tmp/out" 2>&1; then fail "accepted --epochs zero"; fi
-if "$ex/factorize" --data . --model nope >"$tmp/out" 2>&1; then fail "factorize --model nope"; fi
+if "$exp/tutorial" --model enriched --data . --epochs zero >"$tmp/out" 2>&1; then
+    fail "accepted --epochs zero"
+fi
+if "$exp/tutorial" --data . >"$tmp/out" 2>&1; then fail "tutorial ran without --model"; fi
+grep -q "it has no default" "$tmp/out" || fail "no-model message: $(cat "$tmp/out")"
+if "$exp/tutorial" --model dott --data . >"$tmp/out" 2>&1; then fail "tutorial --model dott"; fi
+grep -q "must be dot, one_layer or enriched" "$tmp/out" || fail "bad model: $(cat "$tmp/out")"
+if "$exp/factorize" --data . --model nope >"$tmp/out" 2>&1; then fail "factorize --model nope"; fi
 grep -q "must be bmf or fm" "$tmp/out" || fail "factorize bad model message: $(cat "$tmp/out")"
-if "$ex/factorize" --data . --optimizer nope >"$tmp/out" 2>&1; then fail "factorize --optimizer"; fi
+if "$exp/factorize" --data . --optimizer nope >"$tmp/out" 2>&1; then
+    fail "factorize --optimizer"
+fi
 grep -q "sgd, adagrad or adam" "$tmp/out" || fail "factorize optimizer message: $(cat "$tmp/out")"
-if "$ex/bench" --synth 1000 --models deep >"$tmp/out" 2>&1; then fail "bench ran deep on --synth"; fi
-grep -q "deep reads MovieLens's side features" "$tmp/out" || fail "bench synth message: $(cat "$tmp/out")"
-if "$ex/bench" --synth 1000 --models dot,dot >"$tmp/out" 2>&1; then fail "bench took dot twice"; fi
+if "$exp/bench" --synth 1000 --models deep >"$tmp/out" 2>&1; then
+    fail "bench ran deep on --synth"
+fi
+grep -q "deep reads MovieLens's side features" "$tmp/out" ||
+    fail "bench synth message: $(cat "$tmp/out")"
+if "$exp/bench" --synth 1000 --models dot,dot >"$tmp/out" 2>&1; then fail "bench took dot twice"; fi
 grep -q "model 'dot' named twice" "$tmp/out" || fail "bench twice message: $(cat "$tmp/out")"
-if "$ex/bench" --synth 1000 --best-sweeps 1 >"$tmp/out" 2>&1; then fail "bench --best-sweeps 1"; fi
+if "$exp/bench" --synth 1000 --best-sweeps 1 >"$tmp/out" 2>&1; then fail "bench --best-sweeps 1"; fi
 grep -q "best-sweeps 2..1024" "$tmp/out" || fail "bench sweeps message: $(cat "$tmp/out")"
 echo "argument errors: ok"
 
@@ -38,8 +68,34 @@ fi
 
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
+# dot, one_layer and enriched follow the tutorial's protocol (seed 42, 10 epochs), so their
+# test RMSE is the one tutorial --model M reports with its defaults: the same models.
+# dot reads the directory from its argument, the other two from REC_DATA_DIR.
 for m in dot one_layer enriched; do
-    "$ex/$m" --epochs 2 --seed 7 --json "$tmp/$m.json" >"$tmp/$m.out" || fail "$m exited $?"
+    if [ $m = dot ]; then
+        "$ex/$m" "$REC_DATA_DIR" >"$tmp/$m-newcomer.out" || fail "$m exited $?"
+    else
+        "$ex/$m" >"$tmp/$m-newcomer.out" || fail "$m exited $?"
+    fi
+    grep -q "^Epoch 10/10$" "$tmp/$m-newcomer.out" || fail "$m printed no progress line"
+    "$exp/tutorial" --model $m --quiet --json "$tmp/$m-default.json" >/dev/null ||
+        fail "tutorial --model $m (defaults) exited $?"
+    "$py" - "$tmp/$m-newcomer.out" "$tmp/$m-default.json" <<'PY' || fail "$m output"
+import json, math, re, sys
+out = open(sys.argv[1]).read()
+rmse = re.search(r"^test RMSE (\S+), MAE (\S+)$", out, re.M)
+assert rmse, out
+want = json.load(open(sys.argv[2]))
+assert rmse.group(1) == "%.4f" % want["final_val_rmse"], (rmse.group(1), want)
+assert rmse.group(2) == "%.4f" % want["final_val_mae"], (rmse.group(2), want)
+pred = re.findall(r'^predicted rating of user 42 for ".+": (\S+)$', out, re.M)
+assert len(pred) == 2 and all(math.isfinite(float(p)) for p in pred), out
+print(sys.argv[2].rsplit("/", 1)[1].split("-")[0], "test RMSE", rmse.group(1))
+PY
+done
+for m in dot one_layer enriched; do
+    "$exp/tutorial" --model $m --epochs 2 --seed 7 --json "$tmp/$m.json" >"$tmp/$m.out" ||
+        fail "tutorial --model $m exited $?"
     grep -q "^Epoch 2/2" "$tmp/$m.out" || fail "$m printed no progress line"
     grep -q "density" "$tmp/$m.out" || fail "$m did not describe the data"
     grep -q "predicted rating of user 42" "$tmp/$m.out" || fail "$m did not predict"
@@ -55,8 +111,8 @@ assert abs(d["final_val_rmse"] - d["epochs"][-1]["val_rmse"]) < 1e-9
 print(sys.argv[2], "final_val_rmse", d["final_val_rmse"])
 PY
 done
-"$ex/dot" --epochs 1 --split u3 --quiet | grep -q "split u3" || fail "u3 fold"
-"$ex/compare" --epochs 2 --out "$tmp" --quiet >"$tmp/compare.out" || fail "compare exited"
+"$exp/tutorial" --model dot --epochs 1 --split u3 --quiet | grep -q "split u3" || fail "u3 fold"
+"$exp/compare" --epochs 2 --out "$tmp" --quiet >"$tmp/compare.out" || fail "compare exited"
 [ "$(wc -l < "$tmp/rmse_vs_epoch.csv")" -eq 3 ] || fail "CSV should have a header and 2 rows"
 head -n 1 "$tmp/rmse_vs_epoch.csv" | grep -q "^epoch,dot,one_layer,enriched$" || fail "CSV header"
 for m in dot one_layer enriched; do
@@ -86,14 +142,14 @@ PY
 if "$ex/recommend" --user 99999 >"$tmp/rec.out" 2>&1; then fail "recommend for an unknown user"; fi
 grep -q "has no ratings" "$tmp/rec.out" || fail "unknown user message"
 # deep (the exercise) and best (Gibbs-sampled FM): short runs, same JSON as the presets
-"$ex/deep" --epochs 2 --seed 7 --json "$tmp/deep.json" >"$tmp/deep.out" || fail "deep exited $?"
+"$exp/deep" --epochs 2 --seed 7 --json "$tmp/deep.json" >"$tmp/deep.out" || fail "deep exited $?"
 grep -q "dense_1 (Dense, relu)" "$tmp/deep.out" || fail "deep printed no summary"
-"$ex/deep" --epochs 3 --patience 1 --dropout 0.1 --l2 0.0001 --quiet --split u2 \
+"$exp/deep" --epochs 3 --patience 1 --dropout 0.1 --l2 0.0001 --quiet --split u2 \
     --json "$tmp/deep2.json" >/dev/null || fail "deep with early stopping"
-"$ex/best" --epochs 6 --burn-in 2 --split u1 --json "$tmp/best.json" >"$tmp/best.out" \
+"$exp/best" --epochs 6 --burn-in 2 --split u1 --json "$tmp/best.json" >"$tmp/best.out" \
     || fail "best exited $?"
 grep -q "^Sweep 6/6" "$tmp/best.out" || fail "best printed no progress line"
-"$ex/best" --epochs 4 --burn-in 1 --quiet --validate --likelihood gaussian \
+"$exp/best" --epochs 4 --burn-in 1 --quiet --validate --likelihood gaussian \
     --features history,day --json "$tmp/best2.json" >/dev/null || fail "best --validate"
 "$py" - "$tmp" <<'PY' || fail "deep/best JSON"
 import json, math, sys
@@ -113,10 +169,10 @@ assert d["validate"] is True and d["epochs"][-1]["val_rmse"] is None, d
 print("deep", "best", "ok")
 PY
 # factorize (gradient-trained biased MF and FM): short runs, early stopping on a slice
-"$ex/factorize" --model bmf --epochs 3 --split u1 --json "$tmp/bmf.json" >"$tmp/bmf.out" \
+"$exp/factorize" --model bmf --epochs 3 --split u1 --json "$tmp/bmf.json" >"$tmp/bmf.out" \
     || fail "factorize bmf exited $?"
 grep -q "kept the weights of epoch" "$tmp/bmf.out" || fail "factorize printed no best epoch"
-"$ex/factorize" --model fm --optimizer sgd --lr 0.1 --batch 32 --epochs 2 --quiet \
+"$exp/factorize" --model fm --optimizer sgd --lr 0.1 --batch 32 --epochs 2 --quiet \
     --features genres,history --json "$tmp/fm.json" >/dev/null || fail "factorize fm sgd"
 "$py" - "$tmp" <<'PY' || fail "factorize JSON"
 import json, math, sys
@@ -127,10 +183,10 @@ for name, n in (("bmf", 3), ("fm", 2)):
     assert d["final_val_rmse"] < 1.2, d
 print("factorize ok")
 PY
-if "$ex/factorize" --model fm --features nope >"$tmp/out" 2>&1; then fail "factorize nope"; fi
+if "$exp/factorize" --model fm --features nope >"$tmp/out" 2>&1; then fail "factorize nope"; fi
 grep -q "unknown feature 'nope'" "$tmp/out" || fail "factorize feature message: $(cat "$tmp/out")"
 # the bench on every model (a smoke run: one epoch, four sweeps; timings are not checked)
-"$ex/bench" --epochs 1 --repeats 1 --best-sweeps 4 --threads 1,2 --no-sgemm \
+"$exp/bench" --epochs 1 --repeats 1 --best-sweeps 4 --threads 1,2 --no-sgemm \
     --json "$tmp/bench.json" >"$tmp/bench.out" || fail "bench exited $?: $(cat "$tmp/bench.out")"
 "$py" - "$tmp/bench.json" <<'PY' || fail "bench JSON"
 import json, math, sys
@@ -149,6 +205,6 @@ for r in d["results"]:
     assert len(r["epoch_seconds"]) == (4 if r["model"] == "best" else 1), r
 print("bench ok")
 PY
-if "$ex/best" --features nope >"$tmp/out" 2>&1; then fail "best accepted --features nope"; fi
+if "$exp/best" --features nope >"$tmp/out" 2>&1; then fail "best accepted --features nope"; fi
 grep -q "unknown feature 'nope'" "$tmp/out" || fail "best bad feature message: $(cat "$tmp/out")"
 echo "examples: ok"

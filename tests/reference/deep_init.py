@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """The `deep` example's model before training, in librec and in the numpy reference.
 
-Builds the model of examples/deep.c through librec's Python binding (examples/python/librec.py)
-and deep_ref.py's DeepModel, each adapted on all 100,000 ratings, and compares what does not
-depend on the random draws: the parameter count, and statistics over seeds of the untrained
-model's predictions on u1.test (their mean and spread, and the RMSE). The two implementations
-cannot share an initialisation, so these are compared as distributions (Welch's t).
+Builds the model of examples/experiments/deep.c through librec's Python binding
+(examples/python/librec.py) and deep_ref.py's DeepModel, each adapted on all 100,000 ratings,
+and compares what does not depend on the random draws: the parameter count, and statistics
+over seeds of the untrained model's predictions on u1.test (their mean and spread, and the
+RMSE). The two implementations cannot share an initialisation, so these are compared as
+distributions (Welch's t).
 
     /usr/bin/python3 tests/reference/deep_init.py [--data DIR] [--seeds 20] [--first-seed 1]
         [--steps 0] [--exact] [--check]
@@ -56,7 +57,7 @@ def LIBREC_FEATURES(librec):  # noqa: N802 (a table)
 
 
 def build(librec, seed):
-    """examples/deep.c's description (unbuilt), through the binding."""
+    """examples/experiments/deep.c's description (unbuilt), through the binding."""
     m = librec.Model.create(seed=seed)
     for column, kind, side, dim in LIBREC_FEATURES(librec):
         m.add_feature(column, kind, side, dim)

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Independent numpy reference of librec's `deep` example (the tutorial's exercise).
 
-Written from examples/deep.c and the public headers (include/rec/model.h, movielens.h,
-normalization.h, embedding.h, dense.h, optimizer.h), not from librec's lib/ sources. float32
-throughout, hand-written backward, checked by a float64 finite-difference self-test.
+Written from examples/experiments/deep.c and the public headers (include/rec/model.h,
+movielens.h, normalization.h, embedding.h, dense.h, optimizer.h), not from librec's lib/
+sources. float32 throughout, hand-written backward, checked by a float64 finite-difference
+self-test.
 
 The model, as deep.c describes it (preprocessing adapted on all 100,000 ratings of u.data):
   user side: user_id    CATEGORICAL       StringLookup → Embedding(944, 32)

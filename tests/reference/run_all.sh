@@ -12,7 +12,7 @@ for m in dot one_layer enriched; do
   for s in "$@"; do
     /usr/bin/python3 "$here/keras_ref.py" --data "$data" --model $m --seed $s --split $split \
       --quiet --json "$out/ref_${split}_${m}_${s}.json"
-    OPENBLAS_NUM_THREADS=1 "$build/examples/$m" --data "$data" --seed $s --split $split \
-      --quiet --json "$out/librec_${split}_${m}_${s}.json"
+    OPENBLAS_NUM_THREADS=1 "$build/examples/experiments/tutorial" --model $m --data "$data" \
+      --seed $s --split $split --quiet --json "$out/librec_${split}_${m}_${s}.json"
   done
 done

@@ -6,30 +6,25 @@
 #include <string.h>
 #include <time.h>
 
-static const char *preset_name(rec_preset p)
-{
-    static const char *names[] = {"dot", "one_layer", "enriched"};
-    return names[p];
-}
-
 int experiment_fail(const char *what, int status)
 {
     fprintf(stderr, "error: %s: %s (%s)\n", what, rec_last_error(), rec_status_str(status));
     return 1;
 }
 
-/* compare: 1 for compare (--out), 2 for a described model (deep, best: the model flags).
- * o holds the program's defaults (best trains 350 sweeps on 2 threads, the others 10 epochs
- * on 1), shown in brackets. */
+/* compare: 0 for tutorial (--model), 1 for compare (--out), 2 for a described model (deep,
+ * best: the model flags). o holds the program's defaults (best trains 350 sweeps on 2
+ * threads, the others 10 epochs on 1), shown in brackets. */
 static void usage(const char *prog, int compare, const experiment_opts *o)
 {
     fprintf(stderr,
-            "usage: %s --data DIR [--epochs %u] [--seed 42] [--split random|u1|u2|u3|u4|u5]\n"
+            "usage: %s%s--data DIR [--epochs %u] [--seed 42] [--split random|u1|u2|u3|u4|u5]\n"
             "       [--json FILE]%s [--batch 2048] [--eval-batch 4096] [--lr 0.1] [--quiet]\n"
             "       [--threads %u] [--validate]%s\n"
             "  --data defaults to $REC_DATA_DIR (the unpacked ml-100k directory;\n"
             "  examples/get-movielens.sh downloads it).\n",
-            prog, o->epochs, compare == 1 ? " [--out DIR]" : "", o->threads,
+            prog, compare == 0 ? " --model dot|one_layer|enriched\n       " : " ", o->epochs,
+            compare == 1 ? " [--out DIR]" : "", o->threads,
             compare == 2 ? "\n       [--dropout 0] [--l2 0] [--patience 0] [--dim K] [--burn-in N]"
                            "\n       [--features LIST] [--likelihood probit|gaussian]"
                          : "");
@@ -106,6 +101,8 @@ static int parse_args(experiment_opts *o, int argc, char **argv, const char *pro
             o->split = v;
         } else if (!strcmp(a, "--json")) {
             o->json = v;
+        } else if (compare == 0 && !strcmp(a, "--model")) {
+            o->model = v;
         } else if (compare && !strcmp(a, "--out")) {
             o->out_dir = v;
         } else if (!strcmp(a, "--batch") && experiment_parse_uint(v, 1 << 24, &n) && n > 0) {
@@ -476,61 +473,6 @@ int experiment_write_json(const char *path, const char *model, const experiment_
         return 1;
     }
     return 0;
-}
-
-/* The tutorial's sanity check: ratings for user 42 and two titles, from raw strings. */
-static int predict_examples(const rec_model *m)
-{
-    const char *users[] = {"42", "42"};
-    const char *titles[] = {"One Flew Over the Cuckoo's Nest (1975)", "Strictly Ballroom (1992)"};
-    const double times[] = {879024327, 879024327};
-    rec_dataset *q = NULL;
-    float pred[2];
-    int rc = rec_dataset_create(&q, 2);
-    if (!rc)
-        rc = rec_dataset_add_strings(q, "user_id", users, 2);
-    if (!rc)
-        rc = rec_dataset_add_strings(q, "movie_title", titles, 2);
-    if (!rc)
-        rc = rec_dataset_add_numbers(q, "timestamp", times, 2);
-    if (!rc)
-        rc = rec_model_predict(m, q, pred, 2);
-    rec_dataset_free(q);
-    if (rc)
-        return experiment_fail("predicting", rc);
-    for (int i = 0; i < 2; i++)
-        printf("predicted rating of user %s for \"%s\": %.2f\n", users[i], titles[i], pred[i]);
-    return 0;
-}
-
-int experiment_main(int argc, char **argv, const char *prog, rec_preset preset)
-{
-    experiment_opts o;
-    if (experiment_parse(&o, argc, argv, prog, 0))
-        return 2;
-    experiment_data d;
-    if (experiment_load(&d, &o)) {
-        experiment_data_free(&d);
-        return 1;
-    }
-    if (!o.quiet)
-        experiment_describe_data(&d);
-    experiment_result r;
-    rec_model *m;
-    int rc = experiment_run(&r, &m, &d, &o, preset);
-    if (!rc) {
-        printf("%s: split %s, seed %llu: final validation RMSE %.4f, MAE %.4f\n",
-               preset_name(preset), o.split, o.seed, r.final_val_rmse, r.final_val_mae);
-        printf("RMSE: %.2f.\n", r.final_val_rmse);
-        if (!o.quiet)
-            rc = predict_examples(m);
-        if (!rc && o.json)
-            rc = experiment_write_json(o.json, preset_name(preset), &o, &r);
-    }
-    rec_model_free(m);
-    experiment_result_free(&r);
-    experiment_data_free(&d);
-    return rc ? 1 : 0;
 }
 
 int experiment_main_model(int argc, char **argv, const experiment_model *spec)

@@ -1,6 +1,7 @@
 /* Data-parallel training of the tutorial's enriched model over MPI (built with -Dmpi=enabled):
- *   mpirun -np 2 build/examples/mpi_train --data DIR [--epochs 3] [--json FILE] [--save FILE]
- *   mpirun -np 2 build/examples/mpi_train --synth 25000095,162541,62423 --epochs 1
+ *   mpirun -np 2 build/examples/experiments/mpi_train --data DIR [--epochs 3] [--json FILE]
+ *                                                     [--save FILE]
+ *   mpirun -np 2 build/examples/experiments/mpi_train --synth 25000095,162541,62423 --epochs 1
  * (as root, Open MPI also wants --allow-run-as-root; tests/mpi/run-mpi.sh adds what is needed.)
  * Every rank loads (or synthesizes) the same data and splits it with the seed, builds the
  * same model, then each epoch trains on its slice of every global batch of --batch rows

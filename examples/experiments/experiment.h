@@ -1,7 +1,7 @@
-/* Shared driver of the experiments (dot, one_layer, enriched, compare, deep, best): argument
- * parsing, data loading and splitting, progress printing and JSON output. Uses only <rec.h>.
- * The tutorial's presets run through experiment_main(); other models describe themselves in an
- * experiment_model (experiment_main_model()). */
+/* Shared driver of the experiments (tutorial, compare, deep, best, factorize; bench and
+ * mpi_train use parts of it): argument parsing, data loading and splitting, progress printing
+ * and JSON output. Uses only <rec.h>. The tutorial's presets run through experiment_run();
+ * other models describe themselves in an experiment_model (experiment_main_model()). */
 #ifndef REC_EXAMPLES_EXPERIMENT_H
 #define REC_EXAMPLES_EXPERIMENT_H
 
@@ -14,6 +14,7 @@ typedef struct experiment_opts {
     unsigned long long seed;/* --seed, default 42 */
     const char *split;      /* --split random|u1..u5, default random */
     const char *json;       /* --json FILE */
+    const char *model;      /* --model (tutorial only): dot, one_layer or enriched; no default */
     const char *out_dir;    /* --out DIR (compare only), default "." */
     size_t batch, eval_batch;
     float lr;
@@ -69,7 +70,8 @@ typedef struct experiment_model {
  * trailing characters, too large). */
 int experiment_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 
-/* Parse flags; returns 0 on success, 1 after printing usage (or an error) to stderr. */
+/* Parse flags; returns 0 on success, 1 after printing usage (or an error) to stderr.
+ * compare: 0 for tutorial (takes --model), 1 for compare (takes --out). */
 int experiment_parse(experiment_opts *o, int argc, char **argv, const char *prog, int compare);
 
 /* Load and split; prints a clear message and returns non-zero on failure. */
@@ -125,10 +127,7 @@ int experiment_write_json(const char *path, const char *model, const experiment_
 /* Print the librec error of a failed call and return 1. */
 int experiment_fail(const char *what, int status);
 
-/* The whole single-model program: parse, load, describe, train, predict two examples, JSON. */
-int experiment_main(int argc, char **argv, const char *prog, rec_preset preset);
-
-/* The same for a described model (no example predictions: its inputs are the model's own). */
+/* The whole single-model program for a described model: parse, load, train, JSON. */
 int experiment_main_model(int argc, char **argv, const experiment_model *spec);
 
 #endif
