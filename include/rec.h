@@ -11,11 +11,13 @@
  * Threads: librec has no global mutable state: no init/shutdown call, no global RNG (each
  * handle is seeded explicitly), no global logger, and no setlocale. Different handles may be
  * used from different threads at the same time. One handle may be shared only through
- * functions taking a const pointer (score, top-k, lookup, save), and only while no thread
- * mutates it; any other use of a handle must be serialized by the caller. rec_last_error() is
- * per thread. librec starts threads only where a handle is told to use them (a per-handle
- * thread-count setting, default 1) and joins them before the call returns; BLAS threading
- * belongs to OpenBLAS (OPENBLAS_NUM_THREADS).
+ * functions taking a const pointer (prediction, evaluation, recommendation, lookups and save:
+ * rec_model_predict(), rec_model_evaluate(), rec_model_recommend(), rec_vocab_lookup(),
+ * rec_model_save() and the like), and only while no thread mutates it; any other use of a
+ * handle must be serialized by the caller. rec_last_error() is per thread. librec starts
+ * threads only where a handle is told to use them (a per-handle thread-count setting, default
+ * 1) and joins them before the call returns; BLAS threading belongs to OpenBLAS
+ * (OPENBLAS_NUM_THREADS).
  */
 #ifndef REC_H
 #define REC_H

@@ -1,14 +1,15 @@
 #!/usr/bin/python3
-"""Interleaved A/B comparison of bench binaries (docs/BENCHMARKS.md, "Before and after").
+"""Interleaved A/B comparison of bench binaries (docs/BENCHMARKS.md, "Machine and method").
 
     tools/bench_ab.py [--data DIR] [--rounds 5] [--threads 1] [--models dot,one_layer,enriched]
         NAME=PATH/TO/bench NAME=PATH/TO/bench ...
 
-Runs each binary in turn, round after round (so that a change in the machine's load hits every
-binary alike), each with `--epochs 10 --repeats 1 --no-sgemm --no-predict --json`, and prints per
-model, thread count and binary: the median over rounds of the per-run median epoch (wall and
-CPU, ms), the fastest epoch, and the test RMSE. On a shared machine compare the CPU column with
-the wall column: where they differ, the run did not have the cores it asked for.
+Runs the binaries one after the other, --rounds times over (so that a change in the machine's
+load hits every binary alike), each with `--epochs 10 --repeats 1 --no-sgemm --no-predict
+--json`, and prints per model, thread count and binary: the median over the runs of each run's
+median epoch (wall and CPU, ms), the fastest epoch, and the test RMSE. On a shared machine
+compare the CPU column with the wall column: where they differ, the run did not have the cores
+it asked for.
 """
 import argparse
 import json

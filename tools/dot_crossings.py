@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """How many embedding rows a DOT batch needs on both cores of a two-thread split
-(docs/BENCHMARKS.md, "Where the remaining time goes").
+(docs/performance.md, "Where the remaining time goes").
 
 On two threads with exact mini-batch Adagrad, a row updated on one core and needed by the
 other in the next batch moves between the cores' caches. Split the users between two threads

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Compute-vs-bandwidth model of data-parallel speedup (docs/BENCHMARKS.md, "Data-parallel
-training over MPI"). One synchronous step on P ranks takes
+"""Compute-vs-bandwidth model of data-parallel speedup (docs/performance.md, "MPI speed
+model"). One synchronous step on P ranks takes
 
     t(P) = t_c / P                                    compute: the batch is split evenly
          + 3 * alpha * ceil(log2 P)                   latency of the three collectives

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""PyTorch side of the speed comparison with librec: the tutorial's three models (dot, one_layer,
-enriched) trained with PyTorch on MovieLens 100K, one thread, and their per-epoch training times.
+"""PyTorch side of the side-by-side comparison in docs/BENCHMARKS.md: the tutorial's three
+models (dot, one_layer, enriched) trained with PyTorch on MovieLens 100K, one thread, and their
+per-epoch training times.
 
 Same data, split, preprocessing and hyper-parameters as librec's examples: the preprocessing
 (StringLookup, 1000-boundary Discretization, Normalization, TextVectorization) is imported

@@ -1,8 +1,8 @@
-/* What one random record costs on this machine (docs/BENCHMARKS.md, "Where the remaining
- * time goes", 25M): 25 million 32-byte records (800 MB, the feature records of an
- * ML-25M-shaped set), visited in a random order, batch by batch, each record's six words
- * copied into per-feature columns as rec__featset_gather does, with a prefetch `ahead`
- * records ahead (0: none) and the array on 2 MB pages or not.
+/* What one random record costs on this machine (docs/performance.md, "Large tables"): 25
+ * million 32-byte records (800 MB, the feature records of an ML-25M-shaped set), visited in a
+ * random order, batch by batch, each record's six words copied into per-feature columns as the
+ * library's record gather does, with a prefetch `ahead` records ahead (0: none) and the array
+ * on 2 MB pages or not.
  *
  *     cc -O2 -o /tmp/random_gather tools/random_gather.c
  *     /tmp/random_gather AHEAD HUGE        e.g. /tmp/random_gather 48 1
