@@ -30,21 +30,8 @@ typedef struct gc {
 /* Every gradient of the model back to zero. */
 static void zero_all_grads(rec_model *m)
 {
-    for (size_t i = 0; i < m->n_feats; i++)
-        if (m->feats[i].emb)
-            rec__param_zero_grad(rec__embedding_param(m->feats[i].emb));
-    for (size_t l = 0; l < m->n_layers; l++) {
-        rec__param_zero_grad(rec__dense_kernel(m->layers[l].dense));
-        rec__param_zero_grad(rec__dense_bias(m->layers[l].dense));
-    }
-    if (m->w0)
-        rec__param_zero_grad(rec__embedding_param(m->w0));
-    for (size_t i = 0; i < m->n_feats; i++) {
-        if (m->feats[i].lin)
-            rec__param_zero_grad(rec__embedding_param(m->feats[i].lin));
-        if (m->feats[i].nvec)
-            rec__param_zero_grad(rec__embedding_param(m->feats[i].nvec));
-    }
+    for (size_t i = 0; i < m->params.n; i++)
+        rec__param_zero_grad(m->params.e[i].p);
 }
 
 static double loss_of(const gc *g)

@@ -335,64 +335,16 @@ static void encode_header(unsigned char *h, const writer *w, uint64_t file_size)
     put_le32(h + 28, crc32_of(h, 28));
 }
 
-/* The extension's parameters in file order: the global bias, then per feature its linear
- * table and (FM, NUMERIC) its factor vector. */
-static size_t n_ext_params(const rec_model *m)
-{
-    size_t n = m->w0 != NULL;
-    for (size_t i = 0; i < m->n_feats; i++)
-        n += (m->feats[i].lin != NULL) + (m->feats[i].nvec != NULL);
-    return n;
-}
-
-static rec__param *ext_param_at(const rec_model *m, size_t i)
-{
-    if (m->w0) {
-        if (i == 0)
-            return rec__embedding_param(m->w0);
-        i--;
-    }
-    for (size_t f = 0; f < m->n_feats; f++) {
-        if (m->feats[f].lin) {
-            if (i == 0)
-                return rec__embedding_param(m->feats[f].lin);
-            i--;
-        }
-        if (m->feats[f].nvec) {
-            if (i == 0)
-                return rec__embedding_param(m->feats[f].nvec);
-            i--;
-        }
-    }
-    return NULL;
-}
-
-/* The parameters that carry weights and optimizer slots, in file order: the embedding table
- * of every feature that has one (feature order), then each layer's kernel and bias, then the
- * extension's (ext_param_at). */
+/* The parameters that carry weights and optimizer slots, in file order: the model's parameter
+ * list (model/params.c), built in that order. Saving only reads them. */
 static size_t n_params(const rec_model *m)
 {
-    size_t n = 2 * m->n_layers + n_ext_params(m);
-    for (size_t i = 0; i < m->n_feats; i++)
-        n += m->feats[i].emb != NULL;
-    return n;
+    return m->params.n;
 }
 
-/* The i-th parameter in file order. Saving only reads it: the cast drops const because the
- * internal accessors serve optimizers too. */
 static rec__param *param_at(const rec_model *m, size_t i)
 {
-    for (size_t f = 0; f < m->n_feats; f++) {
-        if (!m->feats[f].emb)
-            continue;
-        if (i == 0)
-            return rec__embedding_param((rec_embedding *)m->feats[f].emb);
-        i--;
-    }
-    if (i >= 2 * m->n_layers)
-        return ext_param_at(m, i - 2 * m->n_layers);
-    rec_dense *d = m->layers[i / 2].dense;
-    return i % 2 == 0 ? rec__dense_kernel(d) : rec__dense_bias(d);
+    return m->params.e[i].p;
 }
 
 static void write_desc(writer *w, const rec_model *m)
@@ -474,7 +426,9 @@ static rec_status write_prep(writer *w, const rec_model *m, const char *fn)
 
 static void write_weights(writer *w, const rec_model *m)
 {
-    size_t n_emb = n_params(m) - 2 * m->n_layers - n_ext_params(m);
+    size_t n_emb = 0;
+    for (size_t i = 0; i < m->n_feats; i++)
+        n_emb += m->feats[i].emb != NULL;
     w_begin(w, TAG_EMBD);
     w_u32(w, (uint32_t)n_emb);
     for (size_t i = 0; i < m->n_feats; i++) {
@@ -1351,6 +1305,10 @@ static rec_status read_extn(reader *r, rec_model *m)
 
 static rec_status read_optm(reader *r, rec_model *m)
 {
+    /* every block exists now: list the parameters the slots belong to */
+    rec_status lrc = rec__params_build(m, "rec_model_load");
+    if (lrc)
+        return lrc;
     uint32_t np;
     rec_status rc = r_u32(r, &np, "parameter count");
     if (rc)
@@ -1577,6 +1535,8 @@ rec_status rec_model_load(rec_model **out, const char *path)
         }
     }
     rec__free(b);
+    if (!rc)
+        rc = rec__params_build(m, fn);
     if (rc) {
         rec_model_free(m);
         return rc;

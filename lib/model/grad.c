@@ -5,36 +5,12 @@
  *
  * Dense part: kernel then bias of each layer. Tables, in a fixed order that every process
  * building the same description agrees on: per feature its embedding, linear table and factor
- * vector (the last two only in BIASED_DOT / FM models), then the global bias. */
+ * vector (the last two only in BIASED_DOT / FM models), then the global bias (the parameter
+ * list's `tables`, model/params.c). */
 #include "model/model.h"
 
 #include <math.h>
 #include <string.h>
-
-/* The tables in their documented order; with `want` < count, returns that table's embedding
- * (else NULL) and always the count through *count. */
-static rec_embedding *table_walk(const rec_model *m, size_t want, size_t *count)
-{
-    rec_embedding *found = NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < m->n_feats; i++) {
-        rec_embedding *t[3] = {m->feats[i].emb, m->feats[i].lin, m->feats[i].nvec};
-        for (int k = 0; k < 3; k++)
-            if (t[k]) {
-                if (n == want)
-                    found = t[k];
-                n++;
-            }
-    }
-    if (m->w0) {
-        if (n == want)
-            found = m->w0;
-        n++;
-    }
-    if (count)
-        *count = n;
-    return found;
-}
 
 static rec_status table_param(rec__param **out, const rec_model *m, size_t table,
                               const char *fn)
@@ -42,21 +18,12 @@ static rec_status table_param(rec__param **out, const rec_model *m, size_t table
     rec_status rc = rec__model_check_built(m, fn);
     if (rc)
         return rc;
-    size_t n;
-    rec_embedding *e = table_walk(m, table, &n);
-    if (!e)
+    const rec__params *ps = &m->params;
+    if (table >= ps->n_tables)
         return rec__error(REC_EINVAL, "%s: table %zu out of range (the model has %zu)", fn,
-                          table, n);
-    *out = rec__embedding_param(e);
+                          table, ps->n_tables);
+    *out = ps->e[ps->tables[table]].p;
     return REC_OK;
-}
-
-static size_t dense_size(const rec_model *m)
-{
-    size_t n = 0;
-    for (size_t l = 0; l < m->n_layers; l++)
-        n += rec__dense_kernel(m->layers[l].dense)->n + rec__dense_bias(m->layers[l].dense)->n;
-    return n;
 }
 
 static rec_status check_dense(const rec_model *m, const void *buf, size_t n, const char *fn)
@@ -64,7 +31,7 @@ static rec_status check_dense(const rec_model *m, const void *buf, size_t n, con
     rec_status rc = rec__model_check_built(m, fn);
     if (rc)
         return rc;
-    size_t want = dense_size(m);
+    size_t want = rec__params_dense_floats(&m->params);
     if (n != want)
         return rec__error(REC_ESHAPE, "%s: n = %zu, the model's dense gradient has %zu values",
                           fn, n, want);
@@ -84,7 +51,7 @@ static size_t first_non_finite(const float *a, size_t n)
 
 size_t rec_model_grad_dense_size(const rec_model *m)
 {
-    return m && m->built ? dense_size(m) : 0;
+    return m && m->built ? rec__params_dense_floats(&m->params) : 0;
 }
 
 rec_status rec_model_grad_dense_get(float *out, size_t n, const rec_model *m)
@@ -92,11 +59,12 @@ rec_status rec_model_grad_dense_get(float *out, size_t n, const rec_model *m)
     rec_status rc = check_dense(m, out, n, "rec_model_grad_dense_get");
     if (rc)
         return rc;
-    for (size_t l = 0; l < m->n_layers; l++) {
-        const rec__param *p[2] = {rec__dense_kernel(m->layers[l].dense), rec__dense_bias(m->layers[l].dense)};
-        for (int k = 0; k < 2; k++) {
-            memcpy(out, p[k]->g, p[k]->n * sizeof *out);
-            out += p[k]->n;
+    const rec__params *ps = &m->params;
+    for (size_t i = 0; i < ps->n; i++) {
+        const rec__param *p = ps->e[i].p;
+        if (p->row_dim == 0) {
+            memcpy(out, p->g, p->n * sizeof *out);
+            out += p->n;
         }
     }
     return REC_OK;
@@ -112,11 +80,12 @@ rec_status rec_model_grad_dense_set(rec_model *m, const float *grad, size_t n)
     if (bad < n)
         return rec__error(REC_ENUMERIC, "%s: grad[%zu] = %g is not finite", fn, bad,
                           (double)grad[bad]);
-    for (size_t l = 0; l < m->n_layers; l++) {
-        rec__param *p[2] = {rec__dense_kernel(m->layers[l].dense), rec__dense_bias(m->layers[l].dense)};
-        for (int k = 0; k < 2; k++) {
-            memcpy(p[k]->g, grad, p[k]->n * sizeof *grad);
-            grad += p[k]->n;
+    const rec__params *ps = &m->params;
+    for (size_t i = 0; i < ps->n; i++) {
+        rec__param *p = ps->e[i].p;
+        if (p->row_dim == 0) {
+            memcpy(p->g, grad, p->n * sizeof *grad);
+            grad += p->n;
         }
     }
     return REC_OK;
@@ -124,10 +93,7 @@ rec_status rec_model_grad_dense_set(rec_model *m, const float *grad, size_t n)
 
 size_t rec_model_grad_n_tables(const rec_model *m)
 {
-    size_t n = 0;
-    if (m && m->built)
-        table_walk(m, (size_t)-1, &n);
-    return n;
+    return m && m->built ? m->params.n_tables : 0;
 }
 
 rec_status rec_model_grad_table_shape(uint32_t *n_rows_out, uint32_t *dim_out,

@@ -53,6 +53,7 @@ void rec__model_release_built(rec_model *m)
     }
     rec_embedding_free(m->w0);
     m->w0 = NULL;
+    rec__params_release(&m->params);
     rec__workspace_release(&m->ws, m);
     rec__posterior_forget(&m->post);
     m->built = 0;
@@ -253,7 +254,7 @@ rec_status rec_model_add_layer(rec_model *m, uint32_t units, rec_activation acti
         m->layers = nl;
         m->cap_layers = cap;
     }
-    m->layers[m->n_layers] = (rec__layer){units, activation, 0.0f, 0.0f, NULL};
+    m->layers[m->n_layers] = (rec__layer){units, activation, 0.0f, 0.0f, NULL, 0, 0};
     m->n_layers++;
     return REC_OK;
 }
@@ -682,6 +683,8 @@ rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
     /* drawn after every earlier block's seed, so the tutorial's models keep their weights */
     if (!rc)
         rc = build_linear(m, rec__rng_u64(&seeds), label_mean(adapt, m->label), fn);
+    if (!rc)
+        rc = rec__params_build(m, fn);
     if (rc) {
         rec__model_release_built(m);
         return rc;
@@ -739,24 +742,7 @@ size_t rec__feature_nontrainable(const rec__feature *f)
 
 size_t rec_model_n_params(const rec_model *m)
 {
-    if (!m || !m->built)
-        return 0;
-    size_t total = 0;
-    for (size_t i = 0; i < m->n_feats; i++)
-        total += rec__feature_params(&m->feats[i]);
-    for (size_t l = 0; l < m->n_layers; l++) {
-        size_t in = rec_dense_n_in(m->layers[l].dense), o = rec_dense_n_out(m->layers[l].dense);
-        total += in * o + o;
-    }
-    if (m->w0)
-        total += 1;
-    for (size_t i = 0; i < m->n_feats; i++) {
-        if (m->feats[i].lin)
-            total += rec_embedding_rows(m->feats[i].lin);
-        if (m->feats[i].nvec)
-            total += rec_embedding_dim(m->feats[i].nvec);
-    }
-    return total;
+    return m && m->built ? rec__params_floats(&m->params) : 0;
 }
 
 const rec_embedding *rec_model_feature_embedding(const rec_model *m, uint32_t feature)

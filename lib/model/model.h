@@ -41,6 +41,8 @@ typedef struct rec__feature {
                                 * NUMERIC), zeros at build */
     rec_embedding *nvec;       /* FM, NUMERIC only: its factor vector, 1 × k */
     uint32_t offset;           /* first column in the concatenated input */
+    uint32_t param_emb, param_lin, param_nvec; /* their entries in the parameter list, or
+                                                * REC__PARAM_NONE */
 } rec__feature;
 
 /* One dense layer of the MLP interaction: its description and, once built, the block. */
@@ -50,7 +52,42 @@ typedef struct rec__layer {
     float l2;                  /* rec_model_layer_set_l2: of the kernel */
     float dropout;             /* rec_model_layer_set_dropout: rate on its output */
     rec_dense *dense;          /* built, owned */
+    uint32_t param_kernel, param_bias; /* their entries in the parameter list */
 } rec__layer;
+
+/* ---- the parameter list (params.c) --------------------------------------------------------
+ * Every trainable array of a built model, listed once at build and at load, in the model
+ * file's order: the embedding of each feature that has one (feature order), each layer's kernel
+ * and bias, then the global bias w₀ and, feature by feature, the linear table and the numeric
+ * factor vector. The model file, the gradient API (in its own order, `tables`), optimizer
+ * application, L2, early stopping, the parameter count and the threaded training paths all
+ * iterate it. */
+typedef enum rec__param_role {
+    REC__PARAM_EMBEDDING,
+    REC__PARAM_KERNEL,
+    REC__PARAM_BIAS,
+    REC__PARAM_GLOBAL_BIAS,
+    REC__PARAM_LINEAR,
+    REC__PARAM_FACTORS
+} rec__param_role;
+
+#define REC__PARAM_NONE UINT32_MAX
+
+typedef struct rec__params_entry {
+    rec__param *p;
+    rec__param_role role;
+    uint32_t owner;          /* its feature, or its layer */
+    const float *l2;         /* its L2 factor (the setting, which may change), or NULL */
+    char what[64];           /* its name in messages: "'user_id' embedding", "layer 0 kernel" */
+} rec__params_entry;
+
+typedef struct rec__params {
+    rec__params_entry *e;
+    size_t n;
+    uint32_t *tables;        /* the gradient API's tables as entries: per feature its
+                              * embedding, linear table and factor vector, then w₀ */
+    size_t n_tables;
+} rec__params;
 
 /* The posterior samples rec_model_fit_mcmc keeps (lib/mcmc), from which predictions are the
  * posterior mean. */
@@ -207,6 +244,8 @@ struct rec_model {
     int built;
     uint32_t width, width_user, width_item;
     rec_embedding *w0;        /* BIASED_DOT, FM: the global bias, 1 × 1 */
+    uint32_t param_w0;        /* its entry in the parameter list, or REC__PARAM_NONE */
+    rec__params params;       /* every trainable array (params.c) */
     rec__rng order_rng;       /* batch order, derived from seed */
     rec__rng drop_rng;        /* dropout masks, derived from seed */
     rec__workspace ws;        /* training scratch */
@@ -291,6 +330,35 @@ REC_HIDDEN int rec__blas_threads(void);
 REC_HIDDEN size_t rec__feature_params(const rec__feature *f);
 REC_HIDDEN size_t rec__feature_nontrainable(const rec__feature *f);
 REC_HIDDEN const char *rec__feature_kind_name(rec_feature_kind k);
+
+/* ---- params.c: the parameter list ------------------------------------------------------ */
+
+/* (Re)build m's list from its built blocks (rec_model_build, rec_model_load). */
+REC_HIDDEN rec_status rec__params_build(rec_model *m, const char *fn);
+REC_HIDDEN void rec__params_release(rec__params *ps);
+/* Floats of every entry, and of the dense ones (kernels and biases). */
+REC_HIDDEN size_t rec__params_floats(const rec__params *ps);
+REC_HIDDEN size_t rec__params_dense_floats(const rec__params *ps);
+/* Every entry's weights, in list order, out to w / in from w (rec__params_floats of them). */
+REC_HIDDEN void rec__params_get(const rec__params *ps, float *w);
+REC_HIDDEN void rec__params_set(const rec__params *ps, const float *w);
+/* Whether every entry has optimizer state, which updates through views need. */
+REC_HIDDEN int rec__params_have_state(const rec__params *ps);
+/* The optimizer on every entry (each one, even after a failure: no gradient is left behind),
+ * the first failure reported as "fn: ...". */
+REC_HIDDEN rec_status rec__params_apply(const rec__params *ps, rec_optimizer *opt,
+                                        const char *fn);
+/* The optimizer on one whole entry, by the one thread that owns it; a failure goes to o. */
+REC_HIDDEN void rec__params_apply_entry(rec_optimizer *opt, const rec__params_entry *e,
+                                        rec__pool_out *o);
+/* The optimizer on floats [off, off + n) of a dense entry, or on rows[0..k) of a table, as
+ * views, so that threads update disjoint parts at once; a failure goes to o. Then, once per
+ * batch for each entry updated that way, rec__params_count_step. */
+REC_HIDDEN void rec__params_apply_range(rec_optimizer *opt, const rec__params_entry *e,
+                                        size_t off, size_t n, rec__pool_out *o);
+REC_HIDDEN void rec__params_apply_rows(rec_optimizer *opt, const rec__params_entry *e,
+                                       uint32_t *rows, size_t k, rec__pool_out *o);
+REC_HIDDEN void rec__params_count_step(const rec__params_entry *e, const rec_optimizer *opt);
 
 /* ---- regularize.c: L2 and dropout in training ------------------------------------------ */
 

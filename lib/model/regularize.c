@@ -71,8 +71,6 @@ void rec__regularize_drop_back(const rec_model *m, const rec__workspace *ws, siz
 /* g += 2λ·w over a table's touched rows. */
 static void l2_rows(rec__param *p, float lambda)
 {
-    if (!(lambda > 0.0f))
-        return;
     const float c = 2.0f * lambda;
     const uint32_t d = p->row_dim;
     for (size_t t = 0; t < p->n_touched; t++) {
@@ -84,22 +82,19 @@ static void l2_rows(rec__param *p, float lambda)
 
 void rec__regularize_l2(rec_model *m)
 {
-    for (size_t i = 0; i < m->n_feats; i++) {
-        const rec__feature *f = &m->feats[i];
-        if (f->emb)
-            l2_rows(rec__embedding_param(f->emb), f->l2_emb);
-        if (f->nvec)
-            l2_rows(rec__embedding_param(f->nvec), f->l2_emb);
-        if (f->lin)
-            l2_rows(rec__embedding_param(f->lin), f->l2_lin);
-    }
-    for (size_t l = 0; l < m->n_layers; l++) {
-        const float lambda = m->layers[l].l2;
+    const rec__params *ps = &m->params;
+    for (size_t i = 0; i < ps->n; i++) {
+        const rec__params_entry *e = &ps->e[i];
+        const float lambda = e->l2 ? *e->l2 : 0.0f;
         if (!(lambda > 0.0f))
             continue;
-        rec__param *k = rec__dense_kernel(m->layers[l].dense);
+        rec__param *p = e->p;
+        if (p->row_dim) {
+            l2_rows(p, lambda);
+            continue;
+        }
         const float c = 2.0f * lambda;
-        for (size_t i = 0; i < k->n; i++)
-            k->g[i] += c * k->w[i];
+        for (size_t k = 0; k < p->n; k++)
+            p->g[k] += c * p->w[k];
     }
 }

@@ -297,7 +297,6 @@ static void dot_round_c(void *ctx, uint32_t me, uint32_t n_pool)
     const dot_split *d = j->d;
     rec__tstate *ts = &m->ws.extra[me];
     for (int s = 0; s < 2; s++) {
-        rec__param *p = rec__embedding_param(m->feats[d->fe[s]].emb);
         uint32_t *owned = ts->owned[d->fe[s]];
         size_t k = ts->n_owned[d->fe[s]];
         uint8_t *seen = d->seen[s] + (size_t)me * d->rows[s];
@@ -305,7 +304,8 @@ static void dot_round_c(void *ctx, uint32_t me, uint32_t n_pool)
             seen[owned[i]] = 0;
         if (k == 0)
             continue;
-        rec__apply_rows(j->opt, p, owned, k, &j->out[me]);
+        rec__params_apply_rows(j->opt, &m->params.e[m->feats[d->fe[s]].param_emb], owned, k,
+                               &j->out[me]);
     }
 }
 
@@ -342,18 +342,18 @@ rec_status rec__dot_batch_step(rec_model *m, dot_split *d, rec__pool *pool, rec_
     *sse = rec__pool_sum_sse(out, T);
     if (!isfinite(*sse))
         return rec__diverged(fn);
-    int parallel_update = opt && rec__params_have_state(m);
+    int parallel_update = opt && rec__params_have_state(&m->params);
     j.opt = parallel_update ? opt : NULL;
     rec__pool_run(pool, dot_round_b, &j);
     if (!parallel_update) {
         dot_merge(&j);
-        return opt ? rec__apply_serial(m, opt) : REC_OK;
+        return opt ? rec__params_apply(&m->params, opt, fn) : REC_OK;
     }
     rec__pool_run(pool, dot_round_c, &j);
     for (int s = 0; s < 2; s++) {
-        rec__param *p = rec__embedding_param(m->feats[d->fe[s]].emb);
-        p->n_touched = 0; /* owners cleared all */
-        rec__count_step(p, opt);
+        const rec__params_entry *e = &m->params.e[m->feats[d->fe[s]].param_emb];
+        e->p->n_touched = 0; /* owners cleared all */
+        rec__params_count_step(e, opt);
     }
     return rec__pool_first_failure(out, T, fn);
 }

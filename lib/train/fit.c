@@ -592,36 +592,11 @@ static void dense_range(size_t n, uint32_t me, uint32_t T, size_t *lo, size_t *h
         *hi = n;
 }
 
-/* The optimizer sees a range (or a set of rows) as a parameter of its own (state already
- * exists: the callers checked), so the threads update disjoint ranges at once. */
-void rec__apply_range(rec_optimizer *opt, const rec__param *p, size_t off, size_t n,
-                      rec__pool_out *o)
-{
-    rec__param view = *p;
-    view.w += off;
-    view.g += off;
-    view.slot[0] = p->slot[0] ? p->slot[0] + off : NULL;
-    view.slot[1] = p->slot[1] ? p->slot[1] + off : NULL;
-    view.n = n;
-    rec_status rc = rec__optimizer_apply(opt, &view, "parameter");
-    if (rc)
-        rec__pool_fail(o, rc);
-}
-
-void rec__apply_rows(rec_optimizer *opt, const rec__param *p, uint32_t *rows, size_t k,
-                     rec__pool_out *o)
-{
-    rec__param view = *p;
-    view.touched = rows;
-    view.n_touched = k;
-    rec_status rc = rec__optimizer_apply(opt, &view, "parameter");
-    if (rc)
-        rec__pool_fail(o, rc);
-}
-
 /* Add threads 1..T−1's gradient of one dense parameter into its range, then update it. */
-static void reduce_dense(batch_job *j, rec__param *p, size_t layer, int is_bias, uint32_t me)
+static void reduce_dense(batch_job *j, const rec__params_entry *e, size_t layer, int is_bias,
+                         uint32_t me)
 {
+    rec__param *p = e->p;
     size_t lo, hi;
     dense_range(p->n, me, j->T, &lo, &hi);
     if (lo >= hi)
@@ -634,7 +609,7 @@ static void reduce_dense(batch_job *j, rec__param *p, size_t layer, int is_bias,
             g[i] += src[i];
     }
     if (j->opt)
-        rec__apply_range(j->opt, p, lo, hi - lo, &j->out[me]);
+        rec__params_apply_range(j->opt, e, lo, hi - lo, &j->out[me]);
 }
 
 /* Add threads 1..T−1's rows of feature fi that `me` owns into the table's gradient, then
@@ -642,7 +617,8 @@ static void reduce_dense(batch_job *j, rec__param *p, size_t layer, int is_bias,
 static void reduce_rows(batch_job *j, size_t fi, uint32_t me)
 {
     rec_model *m = j->m;
-    rec__param *p = rec__embedding_param(m->feats[fi].emb);
+    const rec__params_entry *e = &m->params.e[m->feats[fi].param_emb];
+    rec__param *p = e->p;
     const uint32_t T = j->T, dim = p->row_dim;
     rec__tstate *extra = m->ws.extra;
     uint32_t *owned = extra[me].owned[fi];
@@ -667,7 +643,7 @@ static void reduce_rows(batch_job *j, size_t fi, uint32_t me)
     }
     extra[me].n_owned[fi] = k;
     if (j->opt && k != 0)
-        rec__apply_rows(j->opt, p, owned, k, &j->out[me]);
+        rec__params_apply_rows(j->opt, e, owned, k, &j->out[me]);
 }
 
 /* Round B: reduce (and, with an optimizer, apply) what thread `me` owns. */
@@ -679,8 +655,8 @@ static void round_b(void *ctx, uint32_t me, uint32_t n_pool)
         return;
     rec_model *m = j->m;
     for (size_t l = 0; l < m->n_layers; l++) {
-        reduce_dense(j, rec__dense_kernel(m->layers[l].dense), l, 0, me);
-        reduce_dense(j, rec__dense_bias(m->layers[l].dense), l, 1, me);
+        reduce_dense(j, &m->params.e[m->layers[l].param_kernel], l, 0, me);
+        reduce_dense(j, &m->params.e[m->layers[l].param_bias], l, 1, me);
     }
     for (size_t fi = 0; fi < m->n_feats; fi++)
         if (m->feats[fi].emb)
@@ -723,49 +699,6 @@ static void discard_private(rec_model *m, uint32_t T)
         }
 }
 
-/* After a parallel update through views of p (copies of its struct, one per range or per
- * thread's rows): Adam's step count, which update() advanced only in the views, advances once
- * for the batch, as on one thread (the other optimizers keep no count). */
-void rec__count_step(rec__param *p, const rec_optimizer *opt)
-{
-    if (rec_optimizer_kind_of(opt) == REC_OPTIMIZER_ADAM)
-        p->steps++;
-}
-
-/* Whether every parameter already has optimizer state (created by the first, serial update),
- * which the parallel update needs: it cannot create state through a view of a range. */
-int rec__params_have_state(const rec_model *m)
-{
-    for (size_t fi = 0; fi < m->n_feats; fi++)
-        if (m->feats[fi].emb && !rec__embedding_param(m->feats[fi].emb)->slot_kind)
-            return 0;
-    for (size_t l = 0; l < m->n_layers; l++)
-        if (!rec__dense_kernel(m->layers[l].dense)->slot_kind ||
-            !rec__dense_bias(m->layers[l].dense)->slot_kind)
-            return 0;
-    return 1;
-}
-
-rec_status rec__apply_serial(rec_model *m, rec_optimizer *opt)
-{
-    rec_status rc = REC_OK;
-    for (size_t i = 0; i < m->n_feats && !rc; i++)
-        if (m->feats[i].emb)
-            rc = rec_optimizer_update_embedding(opt, m->feats[i].emb);
-    for (size_t l = 0; l < m->n_layers && !rc; l++)
-        rc = rec_optimizer_update_dense(opt, m->layers[l].dense);
-    /* the linear tables and the global bias of BIASED_DOT and FM */
-    if (!rc && m->w0)
-        rc = rec_optimizer_update_embedding(opt, m->w0);
-    for (size_t i = 0; i < m->n_feats && !rc; i++) {
-        if (m->feats[i].lin)
-            rc = rec_optimizer_update_embedding(opt, m->feats[i].lin);
-        if (!rc && m->feats[i].nvec)
-            rc = rec_optimizer_update_embedding(opt, m->feats[i].nvec);
-    }
-    return rc;
-}
-
 /* Threads, their buffers and per-thread results for training on batches of at most `batch`
  * rows of fs. */
 typedef struct trainer {
@@ -805,7 +738,7 @@ static rec_status batch_step(rec_model *m, trainer *tr, rec_optimizer *opt,
             if (rc)
                 return rc;
             rec__regularize_l2(m);
-            return opt ? rec__apply_serial(m, opt) : REC_OK;
+            return opt ? rec__params_apply(&m->params, opt, fn) : REC_OK;
         }
         const float *pred = forward(m, &m->ws, fs, idx, B, 1, B);
         rec__train_errors(pred, m->ws.by, B, sse, NULL);
@@ -813,7 +746,7 @@ static rec_status batch_step(rec_model *m, trainer *tr, rec_optimizer *opt,
             return rec__diverged(fn);
         backward(m, &m->ws, NULL, fs, B, B, pred);
         rec__regularize_l2(m); /* L2 penalties, if any (such models train on one thread) */
-        return opt ? rec__apply_serial(m, opt) : REC_OK;
+        return opt ? rec__params_apply(&m->params, opt, fn) : REC_OK;
     }
     rec__pool_run(pool, round_a, &j);
     *sse = rec__pool_sum_sse(out, T);
@@ -821,20 +754,15 @@ static rec_status batch_step(rec_model *m, trainer *tr, rec_optimizer *opt,
         discard_private(m, T);
         return rec__diverged(fn);
     }
-    int parallel_update = opt && rec__params_have_state(m);
+    int parallel_update = opt && rec__params_have_state(&m->params);
     j.opt = parallel_update ? opt : NULL;
     rec__pool_run(pool, round_b, &j);
     finish_round_b(&j);
-    for (size_t i = 0; parallel_update && i < m->n_feats; i++)
-        if (m->feats[i].emb)
-            rec__count_step(rec__embedding_param(m->feats[i].emb), opt);
-    for (size_t l = 0; parallel_update && l < m->n_layers; l++) {
-        rec__count_step(rec__dense_kernel(m->layers[l].dense), opt);
-        rec__count_step(rec__dense_bias(m->layers[l].dense), opt);
-    }
+    for (size_t i = 0; parallel_update && i < m->params.n; i++)
+        rec__params_count_step(&m->params.e[i], opt);
     rec_status rc = rec__pool_first_failure(out, T, fn);
     if (!rc && opt && !parallel_update)
-        rc = rec__apply_serial(m, opt);
+        rc = rec__params_apply(&m->params, opt, fn);
     return rc;
 }
 
@@ -941,7 +869,7 @@ rec_status rec_model_apply_gradients(rec_model *m, rec_optimizer *opt)
         return rc;
     if (!opt)
         return rec__error(REC_EINVAL, "%s: optimizer is NULL", fn);
-    return rec__apply_serial(m, opt);
+    return rec__params_apply(&m->params, opt, fn);
 }
 
 /* One epoch over a precomputed feature set, in a fresh permutation of 0..n−1 drawn from the
@@ -1234,67 +1162,6 @@ typedef struct snapshot {
     double best;
 } snapshot;
 
-/* Visit every parameter in a fixed order: feature tables, dense layers, the extension's. */
-typedef void (*param_fn)(rec__param *p, void *ctx);
-
-static void each_param(const rec_model *m, param_fn fn, void *ctx)
-{
-    for (size_t i = 0; i < m->n_feats; i++)
-        if (m->feats[i].emb)
-            fn(rec__embedding_param(m->feats[i].emb), ctx);
-    for (size_t l = 0; l < m->n_layers; l++) {
-        fn(rec__dense_kernel(m->layers[l].dense), ctx);
-        fn(rec__dense_bias(m->layers[l].dense), ctx);
-    }
-    if (m->w0)
-        fn(rec__embedding_param(m->w0), ctx);
-    for (size_t i = 0; i < m->n_feats; i++) {
-        if (m->feats[i].lin)
-            fn(rec__embedding_param(m->feats[i].lin), ctx);
-        if (m->feats[i].nvec)
-            fn(rec__embedding_param(m->feats[i].nvec), ctx);
-    }
-}
-
-static void count_fn(rec__param *p, void *ctx)
-{
-    *(size_t *)ctx += p->n;
-}
-
-typedef struct cursor {
-    float *w;
-    int out;
-} cursor;
-
-static void copy_fn(rec__param *p, void *ctx)
-{
-    cursor *c = ctx;
-    if (c->out)
-        memcpy(c->w, p->w, p->n * sizeof *p->w);
-    else
-        memcpy(p->w, c->w, p->n * sizeof *p->w);
-    c->w += p->n;
-}
-
-static size_t weights_count(const rec_model *m)
-{
-    size_t n = 0;
-    each_param(m, count_fn, &n);
-    return n;
-}
-
-static void weights_get(const rec_model *m, float *w)
-{
-    cursor c = {w, 1};
-    each_param(m, copy_fn, &c);
-}
-
-static void weights_set(rec_model *m, const float *w)
-{
-    cursor c = {(float *)w, 0};
-    each_param(m, copy_fn, &c);
-}
-
 static rec_status es_epoch(rec_model *m, snapshot *s, uint32_t epoch, double val_rmse,
                              int *stop, const char *fn)
 {
@@ -1302,7 +1169,7 @@ static rec_status es_epoch(rec_model *m, snapshot *s, uint32_t epoch, double val
     if (m->es_patience == 0 || !isfinite(val_rmse))
         return REC_OK;
     if (!s->w) {
-        s->n = weights_count(m);
+        s->n = rec__params_floats(&m->params);
         s->w = rec__malloc((s->n ? s->n : 1) * sizeof *s->w);
         if (!s->w)
             return rec__error(REC_ENOMEM, "%s: out of memory for the best weights", fn);
@@ -1311,7 +1178,7 @@ static rec_status es_epoch(rec_model *m, snapshot *s, uint32_t epoch, double val
     if (s->epoch == 0 || val_rmse < s->best - m->es_min_delta) {
         s->best = val_rmse;
         s->epoch = epoch;
-        weights_get(m, s->w);
+        rec__params_get(&m->params, s->w);
     } else if (epoch - s->epoch >= m->es_patience) {
         *stop = 1;
     }
@@ -1321,7 +1188,7 @@ static rec_status es_epoch(rec_model *m, snapshot *s, uint32_t epoch, double val
 static void es_finish(rec_model *m, snapshot *s)
 {
     if (s->w && s->epoch > 0)
-        weights_set(m, s->w);
+        rec__params_set(&m->params, s->w);
     rec__free(s->w);
     memset(s, 0, sizeof *s);
 }

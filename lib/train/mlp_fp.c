@@ -191,10 +191,10 @@ static void fp_round_c(void *ctx, uint32_t t, uint32_t n_pool)
 }
 
 /* The optimizer on rows [r0, r1) of a dense parameter with `cols` columns. */
-static void fp_update_rows(fp_job *j, rec__param *p, size_t r0, size_t r1, size_t cols,
-                           uint32_t t)
+static void fp_update_rows(fp_job *j, const rec__params_entry *e, size_t r0, size_t r1,
+                           size_t cols, uint32_t t)
 {
-    rec__apply_range(j->opt, p, r0 * cols, (r1 - r0) * cols, &j->out[t]);
+    rec__params_apply_range(j->opt, e, r0 * cols, (r1 - r0) * cols, &j->out[t]);
 }
 
 /* Round D's part for thread 0: the slices' sums of the small gradients, in slice order, and,
@@ -209,15 +209,16 @@ static void fp_small_params(fp_job *j)
         rec__layer0_put_sums(m, rec__thread_ws(m, s), b0->g, k0->g, k1->g, b1->g, 1);
     if (!j->opt)
         return;
-    rec__param *own[3] = {b0, k1, b1}; /* thread 0's alone: updated whole */
-    for (int k = 0; k < 3; k++) {
-        rec_status rc = rec__optimizer_apply(j->opt, own[k], "parameter");
-        if (rc)
-            rec__pool_fail(&j->out[0], rc);
-    }
+    const rec__params *ps = &m->params;
+    /* thread 0's alone: updated whole */
+    const uint32_t own[3] = {m->layers[0].param_bias, m->layers[1].param_kernel,
+                             m->layers[1].param_bias};
+    for (int k = 0; k < 3; k++)
+        rec__params_apply_entry(j->opt, &ps->e[own[k]], &j->out[0]);
     for (size_t i = 0; i < m->n_feats; i++)
         if (!m->feats[i].emb)
-            fp_update_rows(j, k0, m->feats[i].offset, m->feats[i].offset + 1, H, 0);
+            fp_update_rows(j, &ps->e[m->layers[0].param_kernel], m->feats[i].offset,
+                           m->feats[i].offset + 1, H, 0);
 }
 
 REC_CLONES
@@ -280,10 +281,9 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
                                      k0->g + (size_t)f->offset * H,
                                      k0->w + (size_t)f->offset * H, NULL);
         if (j->opt) {
-            rec_status rc = rec__optimizer_apply(j->opt, rec__embedding_param(f->emb), "parameter");
-            if (rc)
-                rec__pool_fail(&j->out[t], rc);
-            fp_update_rows(j, k0, f->offset, f->offset + f->dim, H, t);
+            rec__params_apply_entry(j->opt, &m->params.e[f->param_emb], &j->out[t]);
+            fp_update_rows(j, &m->params.e[m->layers[0].param_kernel], f->offset,
+                           f->offset + f->dim, H, t);
         }
         fp_cost_update(&j->cost[m->n_feats + i],
                        rec__clock_now() - t0 + (l->factored && j->relu ? shared : 0.0));
@@ -328,7 +328,7 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, rec__pool_out *out,
     *sse = rec__pool_sum_sse(out, T);
     if (!isfinite(*sse)) /* nothing was added to any gradient yet */
         return rec__diverged(fn);
-    int parallel_update = opt && rec__params_have_state(m);
+    int parallel_update = opt && rec__params_have_state(&m->params);
     j.opt = parallel_update ? opt : NULL;
     fp_assign(m, fs, owner, cost + m->n_feats, T);
     if (nx->next_idx)
@@ -339,9 +339,9 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, rec__pool_out *out,
         nx->ready_n = nx->next_n;
     }
     if (parallel_update) /* W₀ went by rows; the tables, b₀ and the head were updated whole */
-        rec__count_step(rec__dense_kernel(m->layers[0].dense), opt);
+        rec__params_count_step(&m->params.e[m->layers[0].param_kernel], opt);
     rec_status rc = rec__pool_first_failure(out, T, fn);
     if (!rc && opt && !parallel_update)
-        rc = rec__apply_serial(m, opt);
+        rc = rec__params_apply(&m->params, opt, fn);
     return rc;
 }

@@ -153,16 +153,6 @@ REC_HIDDEN rec_status rec__train_gradients(rec_model *m, const rec__featset *fs,
                                            const char *fn);
 /* REC_ENUMERIC for a batch whose loss is not finite. */
 REC_HIDDEN rec_status rec__diverged(const char *fn);
-REC_HIDDEN void rec__count_step(rec__param *p, const rec_optimizer *opt);
-REC_HIDDEN int rec__params_have_state(const rec_model *m);
-REC_HIDDEN rec_status rec__apply_serial(rec_model *m, rec_optimizer *opt);
-/* The optimizer on floats [off, off + n) of p (a view), failures into o. */
-REC_HIDDEN void rec__apply_range(rec_optimizer *opt, const rec__param *p, size_t off, size_t n,
-                                 rec__pool_out *o);
-/* The optimizer on rows[0..k) of table p (a view), failures into o. */
-REC_HIDDEN void rec__apply_rows(rec_optimizer *opt, const rec__param *p, uint32_t *rows,
-                                size_t k, rec__pool_out *o);
-
 /* ---- the DOT model (model_train_dot.c) ------------------------------------------------------ */
 
 /* One thread, no gradient pending: forward and backward in one pass. Returns 0 (and does
