@@ -399,7 +399,7 @@ END_TEST
  * training set's mean squared error whatever the order: a record gathered wrong, or left
  * over from another epoch's order, would change it by ~1e-4. 4,100 examples in batches of
  * 500 end with a 100-example batch, which runs on one thread (a slice would be below
- * MIN_SLICE), and two epochs reshuffle the order between them. */
+ * REC__TRAIN_MIN_SLICE), and two epochs reshuffle the order between them. */
 START_TEST(test_train_threads_records_gathered_ahead)
 {
     rec_dataset *ds = fx_synth(4100, 30, 40, 9);

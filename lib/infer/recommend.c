@@ -2,7 +2,7 @@
  * are broadcast next to every candidate's item features in a temporary dataset, which the
  * ordinary prediction path scores; a bounded selection then keeps the k best. Built on the
  * public API only, so it inherits prediction's validation and thread-safety (const model). */
-#include "model/model.h"
+#include "infer/infer.h"
 
 #include <stdlib.h>
 #include <string.h>

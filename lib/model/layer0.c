@@ -2,11 +2,11 @@
  * (rec__l0 in model_internal.h: the same gradient with a third of the multiply-adds on
  * MovieLens 100K), with a one-unit head fused into its passes over the examples. Used by the
  * slices of model_train.c and the feature-parallel rounds of model_train_mlp.c. */
-#include "train/train.h"
+#include "model/model.h"
 
 #include <string.h>
 
-uint32_t rec__group_keys(uint32_t *kslot, const uint32_t *keys, size_t n, uint32_t *ukeys,
+uint32_t rec__layer0_group_keys(uint32_t *kslot, const uint32_t *keys, size_t n, uint32_t *ukeys,
                          uint32_t *sidx)
 {
     uint32_t u = 0;
@@ -30,7 +30,7 @@ uint32_t rec__group_keys(uint32_t *kslot, const uint32_t *keys, size_t n, uint32
 void rec__layer0_plan(const rec_model *m, rec__workspace *ws, const rec__featset *fs, size_t n)
 {
     ws->by_feature = 0;
-    if (!ws->l0 || n < FACTOR_MIN)
+    if (!ws->l0 || n < REC__LAYER0_MIN)
         return;
     double whole = 0.0, split = 0.0;
     int any = 0;
@@ -43,11 +43,11 @@ void rec__layer0_plan(const rec_model *m, rec__workspace *ws, const rec__featset
         l->keys = keys;
         l->factored = 0;
         whole += (double)n * f->dim;
-        if (!l0_has_map(f, l, &fs->cols[i])) {
+        if (!rec__layer0_has_map(f, l, &fs->cols[i])) {
             split += 1.15 * (double)n * f->dim;
             continue;
         }
-        uint32_t u = rec__group_keys(l->kslot, keys, n, l->ukeys, l->sidx);
+        uint32_t u = rec__layer0_group_keys(l->kslot, keys, n, l->ukeys, l->sidx);
         l->n_unique = u;
         if (4 * (size_t)u <= 3 * n) {
             l->factored = 1;
@@ -74,7 +74,7 @@ layer0_row_in(const rec_model *m, const rec__workspace *sh, size_t e, float *zb,
             rec__row_axpy(zb, W + (size_t)f->offset * H,
                           rec__word_float(sh->bk[i * sh->cap + e]), H);
         else if (fp || sh->l0[i].factored) /* z_b += P[slot(b)] */
-            rec__row_add(zb, sh->l0[i].p + (size_t)sh->l0[i].sidx[e] * L0_LD(H), H);
+            rec__row_add(zb, sh->l0[i].p + (size_t)sh->l0[i].sidx[e] * REC__L0_LD(H), H);
     }
 }
 
@@ -100,7 +100,7 @@ layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace
     const rec_activation act0 = rec_dense_activation(m->layers[0].dense);
     const rec_activation act1 = rec_dense_activation(m->layers[1].dense);
     float *z = sh->act[0], *scr = pw->dact[0];
-    float *tmp = scr + FTMP * H, *agb = scr + FGB * H, *agk1 = scr + FGK1 * H;
+    float *tmp = scr + REC__L0_FTMP * H, *agb = scr + REC__L0_FGB * H, *agk1 = scr + REC__L0_FGK1 * H;
     float agb1 = 0.0f;
     const size_t ld = sh->cap;
     memset(agb, 0, H * sizeof *agb);
@@ -118,9 +118,9 @@ layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace
             for (size_t i = 0; i < m->n_feats; i++)
                 if (m->feats[i].emb && (fp || sh->l0[i].factored))
                     rec__row_prefetch(sh->l0[i].p +
-                                          (size_t)sh->l0[i].sidx[e + FUSED_AHEAD] * L0_LD(H),
-                                      (fp ? H : L0_LD(H)) * sizeof(float));
-        float *zb = dense ? z + e * H : scr + FZ * H;
+                                          (size_t)sh->l0[i].sidx[e + FUSED_AHEAD] * REC__L0_LD(H),
+                                      (fp ? H : REC__L0_LD(H)) * sizeof(float));
+        float *zb = dense ? z + e * H : scr + REC__L0_FZ * H;
         if (!dense)
             rec__row_copy(zb, bias, H);
         layer0_row_in(m, sh, e, zb, W, H, fp);
@@ -134,7 +134,7 @@ layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace
         rec__row_axpy(agk1, zb, g, H);
         agb1 += g;
         rec__row_scale(tmp, w1, g, H);
-        float *db = dense || fp ? sh->delta + e * H : scr + FD * H;
+        float *db = dense || fp ? sh->delta + e * H : scr + REC__L0_FD * H;
         rec__act_delta(act0, db, zb, tmp, H);
         rec__row_add(agb, db, H);
         for (size_t i = 0; i < m->n_feats; i++) {
@@ -146,7 +146,7 @@ layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace
             rec__l0 *l = &sh->l0[i];
             if (fp || !l->factored)
                 continue;
-            l0_delta_add(l->p + H, l->sidx[b], &l->n_seen, db, H, L0_LD(H));
+            rec__layer0_delta_add(l->p + H, l->sidx[b], &l->n_seen, db, H, REC__L0_LD(H));
         }
     }
     agk1[H] = agb1;
@@ -210,14 +210,14 @@ void rec__layer0_forward(const rec_model *m, rec__workspace *ws, const rec__feat
         if (l->factored) {
             /* P = U·W_f over the distinct keys */
             rec__feature_gather(m, fs, i, l->ukeys, l->n_unique, l->x);
-            l0_project(l->n_unique, f->dim, H, l->x, wf, l->p);
+            rec__layer0_project(l->n_unique, f->dim, H, l->x, wf, l->p);
         } else {
             /* z += X_f·W_f */
             rec__feature_gather(m, fs, i, l->keys, n, l->x);
             rec__blas_sgemm(0, 0, n, H, f->dim, 1.0f, l->x, f->dim, wf, H, 1.0f, z, H);
         }
     }
-    if (has_head(m)) {
+    if (rec__model_has_head(m)) {
         const float *w1 = rec__dense_kernel(m->layers[1].dense)->w;
         const float b1 = rec__dense_bias(m->layers[1].dense)->w[0];
         layer0_fused(m, ws, n, pred, scale, dense, w1, b1);
@@ -237,7 +237,7 @@ void rec__layer0_put_sums(const rec_model *m, const rec__workspace *pw, float *g
 {
     const uint32_t H = m->layers[0].units;
     const float *scr = pw->dact[0];
-    const float *agb = scr + FGB * H, *agk1 = scr + FGK1 * H;
+    const float *agb = scr + REC__L0_FGB * H, *agk1 = scr + REC__L0_FGK1 * H;
     if (acc) {
         rec__row_add(gb, agb, H);
         rec__row_add(gk1, agk1, H);
@@ -295,7 +295,7 @@ void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
     const int acc = ts == NULL;
     const float beta = acc ? 1.0f : 0.0f;
     float *delta = ws->delta;
-    if (has_head(m)) {
+    if (rec__model_has_head(m)) {
         /* the fused pass's sums: into the parameters (acc) or the thread's buffers */
         rec_dense *d1 = m->layers[1].dense;
         rec__layer0_put_sums(m, ws, gb, gk, ts ? ts->dk[1] : rec__dense_kernel(d1)->g,
@@ -323,7 +323,7 @@ void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
                 }
                 rec__l0 *l = &ws->l0[i];
                 if (l->factored)
-                    l0_delta_add(l->p + H, l->sidx[b], &l->n_seen, db, H, L0_LD(H));
+                    rec__layer0_delta_add(l->p + H, l->sidx[b], &l->n_seen, db, H, REC__L0_LD(H));
             }
         }
     }
@@ -338,7 +338,7 @@ void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
         const float *wf = W + (size_t)f->offset * H;
         if (l->factored)
             rec__layer0_feature_backward(m, fs, i, l, l->ukeys, l->n_unique, l->p + H,
-                                         L0_LD(H), beta, gw, wf, ts ? ts->rg : NULL);
+                                         REC__L0_LD(H), beta, gw, wf, ts ? ts->rg : NULL);
         else
             rec__layer0_feature_backward(m, fs, i, l, l->keys, n, delta, H, beta, gw, wf,
                                          ts ? ts->rg : NULL);

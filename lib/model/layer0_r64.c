@@ -7,7 +7,7 @@
  *
  * Multiply-adds are fused where the CPU has FMA (REC_CLONES_FMA, kernels/kernels.h), so its sums
  * have the bits of the generic pass only on CPUs without. Written in 16-float vectors. */
-#include "train/train.h"
+#include "model/model.h"
 #include "kernels/kernels.h"
 
 #include <string.h>
@@ -68,7 +68,7 @@ void rec__layer0_r64_delta(const rec__workspace *sh, rec__l0 *const *ls, size_t 
             REC_VST(db + 16 * c, d);
         }
         for (size_t i = 0; i < k; i++)
-            l0_delta_add(ls[i]->p + H, ls[i]->sidx[b], &seen[i], db, H, L0_LD(H));
+            rec__layer0_delta_add(ls[i]->p + H, ls[i]->sidx[b], &seen[i], db, H, REC__L0_LD(H));
     }
 }
 
@@ -123,8 +123,8 @@ fused_r64(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw,
         if (b + AHEAD < n)
             for (size_t i = 0; i < nf; i++)
                 if (m->feats[i].emb && (fp || sh->l0[i].factored))
-                    rec__row_prefetch(sh->l0[i].p + (size_t)sh->l0[i].sidx[e + AHEAD] * L0_LD(H),
-                                      (fp ? H : L0_LD(H)) * sizeof(float));
+                    rec__row_prefetch(sh->l0[i].p + (size_t)sh->l0[i].sidx[e + AHEAD] * REC__L0_LD(H),
+                                      (fp ? H : REC__L0_LD(H)) * sizeof(float));
         /* z_b = relu(b₀ + Σ_f [P_f[slot_f(b)] or X_f·W_f or v_b·W_f]) */
         rec__v16 zv[4];
         for (int c = 0; c < 4; c++) {
@@ -144,7 +144,7 @@ fused_r64(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw,
                     zv[c] += v * w;
                 }
             } else if (fp || sh->l0[i].factored) {
-                const float *pr = sh->l0[i].p + (size_t)sh->l0[i].sidx[e] * L0_LD(H);
+                const float *pr = sh->l0[i].p + (size_t)sh->l0[i].sidx[e] * REC__L0_LD(H);
                 for (int c = 0; c < 4; c++) {
                     rec__v16 p;
                     REC_VLD(p, pr + 16 * c);
@@ -200,7 +200,7 @@ fused_r64(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw,
             if (fp || !l->factored)
                 continue;
             const uint32_t slot = l->sidx[b];
-            float *dd = l->p + H + (size_t)slot * L0_LD(H);
+            float *dd = l->p + H + (size_t)slot * REC__L0_LD(H);
             if (slot == l->n_seen) {
                 for (int c = 0; c < 4; c++)
                     REC_VST(dd + 16 * c, dv[c]);
@@ -215,7 +215,7 @@ fused_r64(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw,
             }
         }
     }
-    float *agbr = scr + FGB * H, *agk1 = scr + FGK1 * H;
+    float *agbr = scr + REC__L0_FGB * H, *agk1 = scr + REC__L0_FGK1 * H;
     for (int c = 0; c < 4; c++) {
         REC_VST(agbr + 16 * c, agb[c]);
         REC_VST(agk1 + 16 * c, agk[c]);

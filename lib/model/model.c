@@ -770,3 +770,30 @@ const rec_dense *rec_model_layer(const rec_model *m, size_t i)
         return NULL;
     return m->layers[i].dense;
 }
+
+/* ---- threads ------------------------------------------------------------------------------- */
+
+rec_status rec_model_set_threads(rec_model *m, uint32_t n_threads)
+{
+    if (!m)
+        return rec__error(REC_EINVAL, "rec_model_set_threads: model is NULL");
+    if (n_threads == 0 || n_threads > REC__POOL_MAX)
+        return rec__error(REC_EINVAL, "rec_model_set_threads: n_threads = %u is outside 1..%u",
+                          n_threads, REC__POOL_MAX);
+    m->n_threads = n_threads;
+    return REC_OK;
+}
+
+uint32_t rec_model_threads(const rec_model *m)
+{
+    return m ? m->n_threads : 0;
+}
+
+/* The model's thread count, or 1 when the BLAS runs threads of its own: OpenBLAS called from
+ * two of these threads with OPENBLAS_NUM_THREADS=2 on two cores runs many times slower than
+ * one thread (the two pools spin against each other), so librec steps aside rather than
+ * change a process-wide BLAS setting (docs/threading.md). */
+uint32_t rec__model_threads(const rec_model *m)
+{
+    return m->n_threads > 1 && rec__blas_threads() > 1 ? 1 : m->n_threads;
+}

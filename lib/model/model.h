@@ -414,4 +414,163 @@ REC_HIDDEN const float *rec__fm_forward(const rec_model *m, rec__workspace *ws,
 REC_HIDDEN void rec__fm_backward(rec_model *m, rec__workspace *ws, const rec__featset *fs,
                                  size_t n, float scale, const float *pred);
 
+/* ---- the shapes with paths of their own ------------------------------------------------------ */
+
+/* The user and item features of a DOT model when each side is one plain lookup (the dot
+ * preset): then forward and backward read the two rows directly, with no concatenation. */
+static inline int rec__dot_pair(const rec_model *m, size_t *fu, size_t *fv)
+{
+    if (m->interaction != REC_INTERACTION_DOT || m->n_feats != 2)
+        return 0;
+    for (size_t i = 0; i < 2; i++)
+        if (m->feats[i].kind != REC_FEATURE_CATEGORICAL &&
+            m->feats[i].kind != REC_FEATURE_BUCKETIZED)
+            return 0;
+    *fu = m->feats[0].side == REC_SIDE_USER ? 0 : 1;
+    *fv = 1 - *fu;
+    return m->feats[*fu].side == REC_SIDE_USER && m->feats[*fv].side == REC_SIDE_ITEM;
+}
+
+/* Whether the model ends in hidden layer 0 and a one-unit layer (every preset): then the
+ * head is fused into layer 0's row passes (layer0.c). */
+static inline int rec__model_has_head(const rec_model *m)
+{
+    return m->n_layers == 2 && m->layers[1].units == 1;
+}
+
+/* The threads m uses: its setting, or 1 when the BLAS runs threads of its own (model.c). */
+REC_HIDDEN uint32_t rec__model_threads(const rec_model *m);
+
+/* ---- workspace.c ----------------------------------------------------------------------------- */
+
+/* Smallest slice for which layer 0 looks for repeated keys (rec__l0). */
+#define REC__LAYER0_MIN 128
+
+/* Room for batches of cap examples (grows only); train adds the backward pass's buffers, the
+ * dropout masks and those of layer 0 by feature, which only training uses. fn names the caller
+ * in messages. */
+REC_HIDDEN rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap,
+                                             int train, const char *fn);
+/* Room in ws's distinct-key maps for the bags of fs (TEXT features: one bag per distinct
+ * string of the dataset). */
+REC_HIDDEN rec_status rec__workspace_reserve_keys(rec__workspace *ws, const rec_model *m,
+                                                  const rec__featset *fs, const char *fn);
+/* Frees ws, including the per-thread training state hanging off the model's workspace. */
+REC_HIDDEN void rec__workspace_release(rec__workspace *ws, const rec_model *m);
+/* Per-thread state of m's workspace for T > 1 threads on slices of at most `slice`. */
+REC_HIDDEN rec_status rec__workspace_threads(rec_model *m, const rec__featset *fs, uint32_t T,
+                                             size_t slice, const char *fn);
+/* REC_ENOMEM "fn: out of memory for the training threads' buffers". */
+REC_HIDDEN rec_status rec__workspace_oom(const char *fn);
+
+/* Thread t's workspace: the model's own for thread 0, its private one for the others. */
+static inline rec__workspace *rec__workspace_of(rec_model *m, uint32_t t)
+{
+    return t ? &m->ws.extra[t].ws : &m->ws;
+}
+
+/* ---- pass.c: one forward and backward pass over a slice ------------------------------------ */
+
+/* Predictions of examples idx[0..n) of fs; returns the n predictions (inside ws). Training
+ * (train != 0, batch: the whole batch's size, which scales the gradient) may run layer 0
+ * feature by feature and draws dropout masks; evaluation and prediction never do. */
+REC_HIDDEN const float *rec__pass_forward(const rec_model *m, rec__workspace *ws,
+                                          const rec__featset *fs, const uint32_t *idx, size_t n,
+                                          int train, size_t batch);
+/* The gradient of the slice's loss (of a batch of B examples): into the parameters (ts NULL:
+ * thread 0, or training on one thread), or thread-private buffers. */
+REC_HIDDEN void rec__pass_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
+                                   const rec__featset *fs, size_t n, size_t B, const float *pred);
+/* Squared error sum (and, when sae is not NULL, absolute error sum) of n predictions. */
+REC_HIDDEN void rec__pass_errors(const float *pred, const float *labels, size_t n, double *sse,
+                                 double *sae);
+
+/* ---- layer 0 feature by feature (layer0.c) --------------------------------------------- */
+
+/* Scratch rows of the fused pass, in dact[0] (which the fused path does not otherwise use):
+ * z_b and δ_b when they need not be kept, act₁′·w₁ g, and the slice's sums of ∂b₀, ∂w₁, ∂b₁. */
+enum { REC__L0_FZ, REC__L0_FTMP, REC__L0_FD, REC__L0_FGB, REC__L0_FGK1, REC__L0_F_ROWS };
+
+/* Whether feature f (rec__l0 l, column c of the feature set) has a map for its distinct keys:
+ * CATEGORICAL_LIST features have none, and a TEXT feature's map may be smaller than the
+ * bags of a feature set it was not reserved for (rec__workspace_reserve_keys). */
+static inline int rec__layer0_has_map(const rec__feature *f, const rec__l0 *l, const rec__fcol *c)
+{
+    return l->kslot && !(f->kind == REC_FEATURE_TEXT && l->n_kslot < c->n_bags);
+}
+
+/* P_f and Δ_f of a keyed feature share l0[i].p, interleaved by slot: P row s at p + s·2H, Δ row
+ * s at p + s·2H + H. The fused pass reads P[s] and adds into Δ[s] for the same key, so the two
+ * are neighbouring lines of one miss stream (kept apart, each was a miss of its own: the
+ * pair of buffers of a batch outgrows L2). */
+#define REC__L0_LD(H) (2 * (size_t)(H))
+
+/* P = U·W_f over u distinct keys into P's interleaved rows(kernels/thin.c) for the presets' 32
+ * columns into 64 units, OpenBLAS otherwise. */
+static inline void rec__layer0_project(size_t u, uint32_t dim, uint32_t H, const float *x, const float *wf,
+                              float *p)
+{
+    if (dim == REC_THIN_K && H == REC_THIN_N)
+        rec__thin_nn(u, x, wf, p, REC__L0_LD(H));
+    else
+        rec__blas_sgemm(0, 0, u, H, dim, 1.0f, x, dim, wf, H, 0.0f, p, REC__L0_LD(H));
+}
+
+/* Δ[slot] += δ_b, Δ's rows ld floats apart. Slots were numbered in first-seen order, so a slot
+ * is new exactly when it is the next unseen one: copy it then (no zeroing pass), add later
+ * repeats. */
+static inline __attribute__((always_inline)) void rec__layer0_delta_add(float *delta_rows, uint32_t slot,
+                                                               uint32_t *n_seen, const float *db,
+                                                               size_t H, size_t ld)
+{
+    float *dd = delta_rows + (size_t)slot * ld;
+    if (slot == *n_seen) {
+        rec__row_copy(dd, db, H);
+        (*n_seen)++;
+    } else {
+        rec__row_add(dd, db, H);
+    }
+}
+
+/* The distinct values of keys[0..n) in first-seen order into ukeys, each example's slot among
+ * them into sidx; returns their count. kslot (1 + slot of a key during the pass, indexed by
+ * key) must be all zero, and is all zero again afterwards. */
+REC_HIDDEN uint32_t rec__layer0_group_keys(uint32_t *kslot, const uint32_t *keys, size_t n,
+                                    uint32_t *ukeys, uint32_t *sidx);
+/* Decide how layer 0 runs on a slice of n examples (sets ws->by_feature and each l0). */
+REC_HIDDEN void rec__layer0_plan(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
+                                 size_t n);
+/* Layer 0 (and a fused one-unit head into pred) forward, feature by feature. */
+REC_HIDDEN void rec__layer0_forward(const rec_model *m, rec__workspace *ws,
+                                    const rec__featset *fs, size_t n, float *pred, float scale);
+/* Layer 0 backward feature by feature: into the parameters (ts NULL) or ts's buffers. */
+REC_HIDDEN void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
+                                     const rec__featset *fs, size_t n);
+/* The fused pass of thread `pw` over examples [lo, lo + n) of the batch in sh. */
+REC_HIDDEN void rec__layer0_fused_slice(const rec_model *m, rec__workspace *sh, size_t lo,
+                                        rec__workspace *pw, size_t n, float *pred, float scale);
+/* Whether the fused pass has a register-resident twin for m (64 relu units, a linear head:
+ * every preset), and that twin (layer0_r64.c): the arguments of layer0_fused_h. */
+REC_HIDDEN int rec__layer0_r64_applies(const rec_model *m);
+REC_HIDDEN void rec__layer0_fused_r64(const rec_model *m, rec__workspace *sh, size_t lo,
+                                      rec__workspace *pw, size_t n, float *pred, float scale,
+                                      int dense, const float *w1, float b1, int fp);
+/* Round D of the feature-parallel MLP (lib/train/fast_mlp.c), with the hand-off of the r64 pass
+ * (sh->fp_g, fp_relu, fp_w1): Δ_f = Σ_{b: key(b) = k} δ_b in the batch's order for the
+ * factored features ls[0..k), k ≤ REC_R64_GROUP, δ_b rebuilt from the hand-off. */
+#define REC_R64_GROUP 16
+REC_HIDDEN void rec__layer0_r64_delta(const rec__workspace *sh, rec__l0 *const *ls, size_t k,
+                                      size_t B);
+/* The small gradients a fused pass summed in pw's scratch (∂b₀, ∂w₁, ∂b₁, numeric rows of
+ * ∂W₀) into gb, gk (layer 0's kernel), gk1, gb1: added (acc) or copied. */
+REC_HIDDEN void rec__layer0_put_sums(const rec_model *m, const rec__workspace *pw, float *gb,
+                                     float *gk, float *gk1, float *gb1, int acc);
+/* Backward of keyed feature i from Δ (dl, u rows ldd floats apart, for keys[0..u)):
+ * ∂W_f = βW_f + Uᵀ·Δ into gw, ∂U = Δ·W_fᵀ (in l->x) scattered to the embedding rows (into rg
+ * when not NULL). */
+REC_HIDDEN void rec__layer0_feature_backward(rec_model *m, const rec__featset *fs, size_t i,
+                                             rec__l0 *l, const uint32_t *keys, size_t u,
+                                             const float *dl, size_t ldd, float beta, float *gw,
+                                             const float *wf, rec__rowgrad *rg);
+
 #endif

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-rec_status rm_error(rec_status code, const char *fmt, ...)
+rec_status rec__mpi_error(rec_status code, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -19,7 +19,7 @@ rec_status rm_error(rec_status code, const char *fmt, ...)
     return rec_error_set(code, buf);
 }
 
-rec_status rm_mpi(int err, const char *call, const char *fn)
+rec_status rec__mpi_mpi(int err, const char *call, const char *fn)
 {
     if (err == MPI_SUCCESS)
         return REC_OK;
@@ -27,10 +27,10 @@ rec_status rm_mpi(int err, const char *call, const char *fn)
     int len = 0;
     if (MPI_Error_string(err, text, &len) != MPI_SUCCESS)
         snprintf(text, sizeof text, "MPI error %d", err);
-    return rm_error(REC_EIO, "%s: %s failed: %s", fn, call, text);
+    return rec__mpi_error(REC_EIO, "%s: %s failed: %s", fn, call, text);
 }
 
-int rm_reserve(void **p, size_t *cap, size_t n, size_t size)
+int rec__mpi_reserve(void **p, size_t *cap, size_t n, size_t size)
 {
     if (n <= *cap && *p)
         return 1;
@@ -47,12 +47,12 @@ int rm_reserve(void **p, size_t *cap, size_t n, size_t size)
     return 1;
 }
 
-rec_status rm_gather_status(rec_mpi *ctx, const double *local, size_t n, const char *fn)
+rec_status rec__mpi_gather_status(rec_mpi *ctx, const double *local, size_t n, const char *fn)
 {
     size_t total = (size_t)ctx->size * n;
-    if (!rm_reserve((void **)&ctx->gather, &ctx->gather_cap, total, sizeof(double)))
-        return rm_error(REC_ENOMEM, "%s: out of memory", fn); /* the others then wait: rare */
-    rec_status rc = rm_mpi(MPI_Allgather(local, (int)n, MPI_DOUBLE, ctx->gather, (int)n,
+    if (!rec__mpi_reserve((void **)&ctx->gather, &ctx->gather_cap, total, sizeof(double)))
+        return rec__mpi_error(REC_ENOMEM, "%s: out of memory", fn); /* the others then wait: rare */
+    rec_status rc = rec__mpi_mpi(MPI_Allgather(local, (int)n, MPI_DOUBLE, ctx->gather, (int)n,
                                          MPI_DOUBLE, ctx->comm), "MPI_Allgather", fn);
     if (rc)
         return rc;
@@ -62,7 +62,7 @@ rec_status rm_gather_status(rec_mpi *ctx, const double *local, size_t n, const c
         if (st != 0.0) {
             if (local[0] != 0.0)
                 return (rec_status)(int)local[0]; /* our own message stands */
-            return rm_error(REC_ERROR, "%s: rank %d failed (%s); its rec_last_error() has the "
+            return rec__mpi_error(REC_ERROR, "%s: rank %d failed (%s); its rec_last_error() has the "
                             "details", fn, r, rec_status_str((int)st));
         }
     }
@@ -73,36 +73,36 @@ rec_status rec_mpi_create(rec_mpi **out, MPI_Comm comm)
 {
     static const char fn[] = "rec_mpi_create";
     if (!out)
-        return rm_error(REC_EINVAL, "%s: out is NULL", fn);
+        return rec__mpi_error(REC_EINVAL, "%s: out is NULL", fn);
     *out = NULL;
     int init = 0, fin = 0;
     MPI_Initialized(&init);
     MPI_Finalized(&fin);
     if (!init || fin)
-        return rm_error(REC_ESTATE, "%s: MPI is %s; call it between MPI_Init and "
+        return rec__mpi_error(REC_ESTATE, "%s: MPI is %s; call it between MPI_Init and "
                         "MPI_Finalize", fn, fin ? "already finalized" : "not initialized");
     if (comm == MPI_COMM_NULL)
-        return rm_error(REC_EINVAL, "%s: comm is MPI_COMM_NULL", fn);
+        return rec__mpi_error(REC_EINVAL, "%s: comm is MPI_COMM_NULL", fn);
     rec_mpi *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
-        return rm_error(REC_ENOMEM, "%s: out of memory", fn);
-    rec_status rc = rm_mpi(MPI_Comm_dup(comm, &ctx->comm), "MPI_Comm_dup", fn);
+        return rec__mpi_error(REC_ENOMEM, "%s: out of memory", fn);
+    rec_status rc = rec__mpi_mpi(MPI_Comm_dup(comm, &ctx->comm), "MPI_Comm_dup", fn);
     if (rc) {
         free(ctx);
         return rc;
     }
-    rc = rm_mpi(MPI_Comm_set_errhandler(ctx->comm, MPI_ERRORS_RETURN),
+    rc = rec__mpi_mpi(MPI_Comm_set_errhandler(ctx->comm, MPI_ERRORS_RETURN),
                 "MPI_Comm_set_errhandler", fn);
     if (!rc)
-        rc = rm_mpi(MPI_Comm_rank(ctx->comm, &ctx->rank), "MPI_Comm_rank", fn);
+        rc = rec__mpi_mpi(MPI_Comm_rank(ctx->comm, &ctx->rank), "MPI_Comm_rank", fn);
     if (!rc)
-        rc = rm_mpi(MPI_Comm_size(ctx->comm, &ctx->size), "MPI_Comm_size", fn);
+        rc = rec__mpi_mpi(MPI_Comm_size(ctx->comm, &ctx->size), "MPI_Comm_size", fn);
     if (!rc) {
         ctx->recv_counts = calloc((size_t)ctx->size, sizeof(int));
         ctx->displs = calloc((size_t)ctx->size, sizeof(int));
         ctx->cursor = calloc((size_t)ctx->size, sizeof(int));
         if (!ctx->recv_counts || !ctx->displs || !ctx->cursor)
-            rc = rm_error(REC_ENOMEM, "%s: out of memory", fn);
+            rc = rec__mpi_error(REC_ENOMEM, "%s: out of memory", fn);
     }
     if (rc) {
         rec_mpi_free(ctx);
@@ -148,10 +148,10 @@ int rec_mpi_size(const rec_mpi *ctx)
 rec_status rec_mpi_set_exchange(rec_mpi *ctx, rec_mpi_exchange mode)
 {
     if (!ctx)
-        return rm_error(REC_EINVAL, "rec_mpi_set_exchange: ctx is NULL");
+        return rec__mpi_error(REC_EINVAL, "rec_mpi_set_exchange: ctx is NULL");
     if (mode != REC_MPI_EXCHANGE_AUTO && mode != REC_MPI_EXCHANGE_SPARSE &&
         mode != REC_MPI_EXCHANGE_DENSE)
-        return rm_error(REC_EINVAL, "rec_mpi_set_exchange: unknown mode %d", (int)mode);
+        return rec__mpi_error(REC_EINVAL, "rec_mpi_set_exchange: unknown mode %d", (int)mode);
     ctx->mode = mode;
     return REC_OK;
 }
@@ -161,7 +161,7 @@ rec_status rec_mpi_traffic(uint64_t *steps_out, uint64_t *dense_bytes_out,
                            double *seconds_out, const rec_mpi *ctx)
 {
     if (!ctx)
-        return rm_error(REC_EINVAL, "rec_mpi_traffic: ctx is NULL");
+        return rec__mpi_error(REC_EINVAL, "rec_mpi_traffic: ctx is NULL");
     if (steps_out)
         *steps_out = ctx->steps;
     if (dense_bytes_out)

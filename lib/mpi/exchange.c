@@ -49,7 +49,7 @@ static void clear_grads(rec_mpi *ctx, rec_model *m)
     if (!m || !rec_model_is_built(m))
         return;
     size_t D = rec_model_grad_dense_size(m);
-    if (D && rm_reserve((void **)&ctx->dense, &ctx->dense_cap, D, sizeof(float))) {
+    if (D && rec__mpi_reserve((void **)&ctx->dense, &ctx->dense_cap, D, sizeof(float))) {
         memset(ctx->dense, 0, D * sizeof(float));
         rec_model_grad_dense_set(m, ctx->dense, D);
     }
@@ -60,9 +60,9 @@ static void clear_grads(rec_mpi *ctx, rec_model *m)
 /* Room for `rows` rows of `dim` floats in ctx->ids / ctx->rows. */
 static rec_status reserve_rows(rec_mpi *ctx, size_t rows, size_t dim, const char *fn)
 {
-    if (!rm_reserve((void **)&ctx->ids, &ctx->ids_cap, rows, sizeof(uint32_t)) ||
-        !rm_reserve((void **)&ctx->rows, &ctx->rows_cap, rows * (dim ? dim : 1), sizeof(float)))
-        return rm_error(REC_ENOMEM, "%s: out of memory for %zu gradient rows", fn, rows);
+    if (!rec__mpi_reserve((void **)&ctx->ids, &ctx->ids_cap, rows, sizeof(uint32_t)) ||
+        !rec__mpi_reserve((void **)&ctx->rows, &ctx->rows_cap, rows * (dim ? dim : 1), sizeof(float)))
+        return rec__mpi_error(REC_ENOMEM, "%s: out of memory for %zu gradient rows", fn, rows);
     return REC_OK;
 }
 
@@ -115,7 +115,7 @@ static rec_status plan(rec_mpi *ctx, const rec_model *m, size_t D, size_t T, siz
         total += w;
     }
     if (n > INT_MAX || total > INT_MAX)
-        return rm_error(REC_ESHAPE, "%s: a step of %zu all-reduce floats and %.0f gathered "
+        return rec__mpi_error(REC_ESHAPE, "%s: a step of %zu all-reduce floats and %.0f gathered "
                         "words exceeds MPI's int counts; use smaller batches", fn, n, total);
     *len = n;
     *words = (size_t)total;
@@ -127,8 +127,8 @@ static rec_status plan(rec_mpi *ctx, const rec_model *m, size_t D, size_t T, siz
 static rec_status fill_dense(rec_mpi *ctx, rec_model *m, size_t D, size_t T, size_t len,
                              size_t n_local, float s, const char *fn)
 {
-    if (!rm_reserve((void **)&ctx->dense, &ctx->dense_cap, len, sizeof(float)))
-        return rm_error(REC_ENOMEM, "%s: out of memory for %zu floats", fn, len);
+    if (!rec__mpi_reserve((void **)&ctx->dense, &ctx->dense_cap, len, sizeof(float)))
+        return rec__mpi_error(REC_ENOMEM, "%s: out of memory for %zu floats", fn, len);
     memset(ctx->dense, 0, len * sizeof(float));
     if (n_local == 0)
         return REC_OK;
@@ -159,8 +159,8 @@ static rec_status fill_sparse(rec_mpi *ctx, rec_model *m, size_t T, size_t n_loc
                               const char *fn)
 {
     size_t words = (size_t)ctx->recv_counts[ctx->rank];
-    if (!rm_reserve((void **)&ctx->send, &ctx->send_cap, words, sizeof(uint32_t)))
-        return rm_error(REC_ENOMEM, "%s: out of memory for %zu words", fn, words);
+    if (!rec__mpi_reserve((void **)&ctx->send, &ctx->send_cap, words, sizeof(uint32_t)))
+        return rec__mpi_error(REC_ENOMEM, "%s: out of memory for %zu words", fn, words);
     uint32_t *w = ctx->send;
     for (size_t t = 0; t < T; t++) {
         if (ctx->is_dense[t] || n_local == 0)
@@ -172,7 +172,7 @@ static rec_status fill_sparse(rec_mpi *ctx, rec_model *m, size_t T, size_t n_loc
         if (rc)
             return rc;
         if ((double)k != ctx->counts[t]) /* the layout the others expect */
-            return rm_error(REC_ERROR, "%s: table %zu changed during the exchange", fn, t);
+            return rec__mpi_error(REC_ERROR, "%s: table %zu changed during the exchange", fn, t);
         memcpy(w, ctx->ids, k * sizeof(uint32_t));
         memcpy(w + k, ctx->rows, k * dim * sizeof(float));
         w += k * (1 + (size_t)dim);
@@ -244,27 +244,27 @@ static rec_status exchange(rec_mpi *ctx, rec_model *m, size_t n_local, rec_statu
     /* 1. headers */
     size_t D = 0, T = 0;
     if (!local_rc && !m)
-        local_rc = rm_error(REC_EINVAL, "%s: model is NULL", fn);
+        local_rc = rec__mpi_error(REC_EINVAL, "%s: model is NULL", fn);
     if (!local_rc && !rec_model_is_built(m))
-        local_rc = rm_error(REC_ESTATE, "%s: the model is not built; call rec_model_build() "
+        local_rc = rec__mpi_error(REC_ESTATE, "%s: the model is not built; call rec_model_build() "
                             "first", fn);
     if (!local_rc) {
         D = rec_model_grad_dense_size(m);
         T = rec_model_grad_n_tables(m);
-        if (!rm_reserve((void **)&ctx->counts, &ctx->counts_cap, T, sizeof(double)) ||
-            !rm_reserve((void **)&ctx->is_dense, &ctx->is_dense_cap, T, 1))
-            local_rc = rm_error(REC_ENOMEM, "%s: out of memory", fn);
+        if (!rec__mpi_reserve((void **)&ctx->counts, &ctx->counts_cap, T, sizeof(double)) ||
+            !rec__mpi_reserve((void **)&ctx->is_dense, &ctx->is_dense_cap, T, 1))
+            local_rc = rec__mpi_error(REC_ENOMEM, "%s: out of memory", fn);
     }
     double h[H_LEN] = {(double)local_rc, (double)n_local, n_local ? sse : 0.0, (double)D,
                        (double)T, local_rc ? 0.0 : shape_hash(m, T)};
-    rec_status rc = rm_gather_status(ctx, h, H_LEN, fn);
+    rec_status rc = rec__mpi_gather_status(ctx, h, H_LEN, fn);
     if (rc)
         return rc;
     double B = 0.0, total_sse = 0.0;
     for (int r = 0; r < ctx->size; r++) {
         const double *g = ctx->gather + (size_t)r * H_LEN;
         if (g[H_DENSE] != (double)D || g[H_TABLES] != (double)T || g[H_SHAPES] != h[H_SHAPES])
-            return rm_error(REC_ESHAPE, "%s: rank %d's model differs from rank %d's (%.0f dense "
+            return rec__mpi_error(REC_ESHAPE, "%s: rank %d's model differs from rank %d's (%.0f dense "
                             "values and %.0f tables vs %zu and %zu, or other table shapes); "
                             "build the same model on every rank", fn, r, ctx->rank,
                             g[H_DENSE], g[H_TABLES], D, T);
@@ -288,11 +288,11 @@ static rec_status exchange(rec_mpi *ctx, rec_model *m, size_t n_local, rec_statu
             rec_model_grad_table_shape(NULL, NULL, &k, m, t);
         ctx->counts[t] = (double)k;
     }
-    if (!rm_reserve((void **)&ctx->gather, &ctx->gather_cap, (size_t)ctx->size * (T ? T : 1),
+    if (!rec__mpi_reserve((void **)&ctx->gather, &ctx->gather_cap, (size_t)ctx->size * (T ? T : 1),
                     sizeof(double)))
-        return rm_error(REC_ENOMEM, "%s: out of memory", fn);
+        return rec__mpi_error(REC_ENOMEM, "%s: out of memory", fn);
     if (T) {
-        rc = rm_mpi(MPI_Allgather(ctx->counts, (int)T, MPI_DOUBLE, ctx->gather, (int)T,
+        rc = rec__mpi_mpi(MPI_Allgather(ctx->counts, (int)T, MPI_DOUBLE, ctx->gather, (int)T,
                                   MPI_DOUBLE, ctx->comm), "MPI_Allgather", fn);
         if (rc)
             return rc;
@@ -308,7 +308,7 @@ static rec_status exchange(rec_mpi *ctx, rec_model *m, size_t n_local, rec_statu
     if ((rc = fill_dense(ctx, m, D, T, len, n_local, s, fn)))
         return rc;
     if (len > 0) {
-        rc = rm_mpi(MPI_Allreduce(MPI_IN_PLACE, ctx->dense, (int)len, MPI_FLOAT, MPI_SUM,
+        rc = rec__mpi_mpi(MPI_Allreduce(MPI_IN_PLACE, ctx->dense, (int)len, MPI_FLOAT, MPI_SUM,
                                   ctx->comm), "MPI_Allreduce", fn);
         if (rc)
             return rc;
@@ -318,9 +318,9 @@ static rec_status exchange(rec_mpi *ctx, rec_model *m, size_t n_local, rec_statu
     if ((rc = fill_sparse(ctx, m, T, n_local, s, fn)))
         return rc;
     if (words > 0) {
-        if (!rm_reserve((void **)&ctx->recv, &ctx->recv_cap, words, sizeof(uint32_t)))
-            return rm_error(REC_ENOMEM, "%s: out of memory for %zu words", fn, words);
-        rc = rm_mpi(MPI_Allgatherv(ctx->send, ctx->recv_counts[ctx->rank], MPI_UINT32_T,
+        if (!rec__mpi_reserve((void **)&ctx->recv, &ctx->recv_cap, words, sizeof(uint32_t)))
+            return rec__mpi_error(REC_ENOMEM, "%s: out of memory for %zu words", fn, words);
+        rc = rec__mpi_mpi(MPI_Allgatherv(ctx->send, ctx->recv_counts[ctx->rank], MPI_UINT32_T,
                                    ctx->recv, ctx->recv_counts, ctx->displs, MPI_UINT32_T,
                                    ctx->comm), "MPI_Allgatherv", fn);
         if (rc)
@@ -335,7 +335,7 @@ static rec_status exchange(rec_mpi *ctx, rec_model *m, size_t n_local, rec_statu
     return unpack_sparse(ctx, m, T, ctx->gather, fn);
 }
 
-rec_status rm_exchange(rec_mpi *ctx, rec_model *model, size_t n_local, rec_status local_rc,
+rec_status rec__mpi_exchange(rec_mpi *ctx, rec_model *model, size_t n_local, rec_status local_rc,
                        double sse, double *sse_global, double *n_global, const char *fn)
 {
     double t0 = MPI_Wtime();
@@ -350,7 +350,7 @@ rec_status rec_mpi_allreduce_gradients(rec_mpi *ctx, rec_model *model, size_t n_
 {
     static const char fn[] = "rec_mpi_allreduce_gradients";
     if (!ctx)
-        return rm_error(REC_EINVAL, "%s: ctx is NULL", fn);
+        return rec__mpi_error(REC_EINVAL, "%s: ctx is NULL", fn);
     double sse, n;
-    return rm_exchange(ctx, model, n_local, REC_OK, 0.0, &sse, &n, fn);
+    return rec__mpi_exchange(ctx, model, n_local, REC_OK, 0.0, &sse, &n, fn);
 }

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RM_HIDDEN __attribute__((visibility("hidden")))
+#define REC__MPI_HIDDEN __attribute__((visibility("hidden")))
 
 struct rec_mpi {
     MPI_Comm comm;          /* our duplicate of the caller's communicator */
@@ -42,23 +42,23 @@ struct rec_mpi {
 };
 
 /* Set librec's per-thread message (printf-style) and return code. */
-RM_HIDDEN rec_status rm_error(rec_status code, const char *fmt, ...)
+REC__MPI_HIDDEN rec_status rec__mpi_error(rec_status code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* REC_EIO naming the MPI call and MPI's error string, when err is not MPI_SUCCESS. */
-RM_HIDDEN rec_status rm_mpi(int err, const char *call, const char *fn);
+REC__MPI_HIDDEN rec_status rec__mpi_mpi(int err, const char *call, const char *fn);
 /* Grow *p to hold n elements of size bytes (keeps the contents); 0 on failure. */
-RM_HIDDEN int rm_reserve(void **p, size_t *cap, size_t n, size_t size);
+REC__MPI_HIDDEN int rec__mpi_reserve(void **p, size_t *cap, size_t n, size_t size);
 
 /* All-gather n doubles per rank into ctx->gather (rank r's at gather[r·n]). When any rank's
  * local[0] (its status) is non-zero, every rank fails: the failing rank returns its own status
  * (its message already set), the others REC_ERROR naming the first failing rank. */
-RM_HIDDEN rec_status rm_gather_status(rec_mpi *ctx, const double *local, size_t n,
+REC__MPI_HIDDEN rec_status rec__mpi_gather_status(rec_mpi *ctx, const double *local, size_t n,
                                       const char *fn);
 
 /* The gradient sum (exchange.c): see rec_mpi_allreduce_gradients(). local_rc is this rank's
  * status so far (a non-zero one fails every rank, after the first all-gather); sse is this
  * rank's squared-error sum, returned summed over the ranks with the global row count. */
-RM_HIDDEN rec_status rm_exchange(rec_mpi *ctx, rec_model *model, size_t n_local,
+REC__MPI_HIDDEN rec_status rec__mpi_exchange(rec_mpi *ctx, rec_model *model, size_t n_local,
                                  rec_status local_rc, double sse, double *sse_global,
                                  double *n_global, const char *fn);
 

@@ -19,11 +19,11 @@ static rec_status finish_step(double *loss_out, rec_mpi *ctx, rec_model *model,
                               const char *fn)
 {
     double sse = mse * (double)n_local, sse_all = 0.0, n_all = 0.0;
-    rc = rm_exchange(ctx, model, n_local, rc, sse, &sse_all, &n_all, fn);
+    rc = rec__mpi_exchange(ctx, model, n_local, rc, sse, &sse_all, &n_all, fn);
     if (rc)
         return rc;
     if (n_all == 0.0)
-        return rm_error(REC_EINVAL, "%s: the global batch is empty (n_local is 0 on every "
+        return rec__mpi_error(REC_EINVAL, "%s: the global batch is empty (n_local is 0 on every "
                         "rank)", fn);
     /* every rank applies the same sum to the same state: the same result everywhere */
     rc = rec_model_apply_gradients(model, opt);
@@ -38,13 +38,13 @@ rec_status rec_mpi_train_step(double *loss_out, rec_mpi *ctx, rec_model *model,
 {
     static const char fn[] = "rec_mpi_train_step";
     if (!ctx)
-        return rm_error(REC_EINVAL, "%s: ctx is NULL", fn);
+        return rec__mpi_error(REC_EINVAL, "%s: ctx is NULL", fn);
     rec_status rc = REC_OK;
     double mse = 0.0;
     if (!opt)
-        rc = rm_error(REC_EINVAL, "%s: optimizer is NULL", fn);
+        rc = rec__mpi_error(REC_EINVAL, "%s: optimizer is NULL", fn);
     else if (n_local > 0 && (!ds || !rows))
-        rc = rm_error(REC_EINVAL, "%s: ds and rows must be non-NULL when n_local > 0", fn);
+        rc = rec__mpi_error(REC_EINVAL, "%s: ds and rows must be non-NULL when n_local > 0", fn);
     else if (n_local > 0 && model)
         rc = rec_model_compute_gradients(model, ds, rows, n_local, &mse);
     return finish_step(loss_out, ctx, model, opt, n_local, rc, mse, fn);
@@ -58,21 +58,21 @@ rec_status rec_mpi_train_epoch(double *loss_out, double *rmse_out, rec_mpi *ctx,
 {
     static const char fn[] = "rec_mpi_train_epoch";
     if (!ctx)
-        return rm_error(REC_EINVAL, "%s: ctx is NULL", fn);
+        return rec__mpi_error(REC_EINVAL, "%s: ctx is NULL", fn);
     rec_status rc = REC_OK;
     size_t n = ds ? rec_dataset_size(ds) : 0;
     uint32_t *order = NULL;
     rec_features *feats = NULL;
     if (!model || !opt || !ds)
-        rc = rm_error(REC_EINVAL, "%s: model, opt and ds must be non-NULL", fn);
+        rc = rec__mpi_error(REC_EINVAL, "%s: model, opt and ds must be non-NULL", fn);
     else if (n == 0)
-        rc = rm_error(REC_EINVAL, "%s: the training dataset is empty", fn);
+        rc = rec__mpi_error(REC_EINVAL, "%s: the training dataset is empty", fn);
     else if (n > UINT32_MAX)
-        rc = rm_error(REC_EINVAL, "%s: %zu rows exceed 2^32 − 1", fn, n);
+        rc = rec__mpi_error(REC_EINVAL, "%s: %zu rows exceed 2^32 − 1", fn, n);
     else if (batch_size == 0 || batch_size > (1u << 24))
-        rc = rm_error(REC_EINVAL, "%s: batch_size %zu is outside 1..2^24", fn, batch_size);
+        rc = rec__mpi_error(REC_EINVAL, "%s: batch_size %zu is outside 1..2^24", fn, batch_size);
     else if (!(order = malloc(n * sizeof *order)))
-        rc = rm_error(REC_ENOMEM, "%s: out of memory for %zu rows", fn, n);
+        rc = rec__mpi_error(REC_ENOMEM, "%s: out of memory for %zu rows", fn, n);
     if (!rc) {
         /* the same permutation on every rank: rec_rng's algorithm is fixed */
         rec_rng *rng = NULL;
@@ -89,12 +89,12 @@ rec_status rec_mpi_train_epoch(double *loss_out, double *rmse_out, rec_mpi *ctx,
         rc = rec_features_create(&feats, model, ds);
     double h[E_LEN] = {(double)rc, (double)n, (double)batch_size,
                        (double)(seed >> 32), (double)(seed & 0xffffffffu)};
-    rec_status grc = rm_gather_status(ctx, h, E_LEN, fn);
+    rec_status grc = rec__mpi_gather_status(ctx, h, E_LEN, fn);
     for (int r = 0; r < ctx->size && !grc; r++) {
         const double *g = ctx->gather + (size_t)r * E_LEN;
         if (g[E_ROWS] != h[E_ROWS] || g[E_BATCH] != h[E_BATCH] ||
             g[E_SEED_HI] != h[E_SEED_HI] || g[E_SEED_LO] != h[E_SEED_LO])
-            grc = rm_error(REC_EINVAL, "%s: rank %d has %.0f rows, batch_size %.0f and another "
+            grc = rec__mpi_error(REC_EINVAL, "%s: rank %d has %.0f rows, batch_size %.0f and another "
                            "or the same seed; rank %d has %zu rows, batch_size %zu: every rank "
                            "must pass the same dataset, batch size and seed", fn, r,
                            g[E_ROWS], g[E_BATCH], ctx->rank, n, batch_size);
@@ -141,7 +141,7 @@ static rec_status evaluate_range(double *sse, double *sae, const rec_model *mode
         return REC_OK;
     uint32_t *rows = malloc((hi - lo) * sizeof *rows);
     if (!rows)
-        return rm_error(REC_ENOMEM, "%s: out of memory", fn);
+        return rec__mpi_error(REC_ENOMEM, "%s: out of memory", fn);
     for (size_t i = lo; i < hi; i++)
         rows[i - lo] = (uint32_t)i;
     rec_dataset *part = NULL;
@@ -164,16 +164,16 @@ rec_status rec_mpi_evaluate(double *rmse_out, double *mae_out, rec_mpi *ctx,
 {
     static const char fn[] = "rec_mpi_evaluate";
     if (!ctx)
-        return rm_error(REC_EINVAL, "%s: ctx is NULL", fn);
+        return rec__mpi_error(REC_EINVAL, "%s: ctx is NULL", fn);
     rec_status rc = REC_OK;
     size_t n = ds ? rec_dataset_size(ds) : 0, lo = 0, hi = 0;
     double sse = 0.0, sae = 0.0;
     if (!model || !ds)
-        rc = rm_error(REC_EINVAL, "%s: model and ds must be non-NULL", fn);
+        rc = rec__mpi_error(REC_EINVAL, "%s: model and ds must be non-NULL", fn);
     else if (n == 0)
-        rc = rm_error(REC_EINVAL, "%s: the dataset is empty", fn);
+        rc = rec__mpi_error(REC_EINVAL, "%s: the dataset is empty", fn);
     else if (n > UINT32_MAX)
-        rc = rm_error(REC_EINVAL, "%s: %zu rows exceed 2^32 − 1", fn, n);
+        rc = rec__mpi_error(REC_EINVAL, "%s: %zu rows exceed 2^32 − 1", fn, n);
     if (!rc) {
         size_t P = (size_t)ctx->size, me = (size_t)ctx->rank;
         lo = n * me / P;
@@ -181,14 +181,14 @@ rec_status rec_mpi_evaluate(double *rmse_out, double *mae_out, rec_mpi *ctx,
         rc = evaluate_range(&sse, &sae, model, ds, lo, hi, batch_size, fn);
     }
     double h[V_LEN] = {(double)rc, (double)n, (double)(hi - lo), sse, sae};
-    rc = rm_gather_status(ctx, h, V_LEN, fn);
+    rc = rec__mpi_gather_status(ctx, h, V_LEN, fn);
     if (rc)
         return rc;
     double rows = 0.0, tse = 0.0, tae = 0.0;
     for (int r = 0; r < ctx->size; r++) {
         const double *g = ctx->gather + (size_t)r * V_LEN;
         if (g[V_TOTAL] != (double)n)
-            return rm_error(REC_EINVAL, "%s: rank %d has %.0f rows, rank %d has %zu: every rank "
+            return rec__mpi_error(REC_EINVAL, "%s: rank %d has %.0f rows, rank %d has %zu: every rank "
                             "must pass the same dataset", fn, r, g[V_TOTAL], ctx->rank, n);
         rows += g[V_ROWS];
         tse += g[V_SSE];
@@ -206,7 +206,7 @@ rec_status rec_mpi_save(rec_mpi *ctx, const rec_model *model, const char *path,
 {
     static const char fn[] = "rec_mpi_save";
     if (!ctx)
-        return rm_error(REC_EINVAL, "%s: ctx is NULL", fn);
+        return rec__mpi_error(REC_EINVAL, "%s: ctx is NULL", fn);
     /* rank 0 writes; its status and message go to everyone */
     int st = 0;
     char msg[512] = "";
@@ -215,13 +215,13 @@ rec_status rec_mpi_save(rec_mpi *ctx, const rec_model *model, const char *path,
         if (st)
             snprintf(msg, sizeof msg, "%s", rec_last_error());
     }
-    rec_status rc = rm_mpi(MPI_Bcast(&st, 1, MPI_INT, 0, ctx->comm), "MPI_Bcast", fn);
+    rec_status rc = rec__mpi_mpi(MPI_Bcast(&st, 1, MPI_INT, 0, ctx->comm), "MPI_Bcast", fn);
     if (!rc && st)
-        rc = rm_mpi(MPI_Bcast(msg, (int)sizeof msg, MPI_CHAR, 0, ctx->comm), "MPI_Bcast", fn);
+        rc = rec__mpi_mpi(MPI_Bcast(msg, (int)sizeof msg, MPI_CHAR, 0, ctx->comm), "MPI_Bcast", fn);
     if (rc)
         return rc;
     if (st && ctx->rank != 0)
-        return rm_error((rec_status)st, "%s: rank 0 failed to save: %s", fn, msg);
+        return rec__mpi_error((rec_status)st, "%s: rank 0 failed to save: %s", fn, msg);
     if (st)
         return rec_error_set((rec_status)st, msg);
     return REC_OK;

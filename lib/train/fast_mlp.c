@@ -1,5 +1,5 @@
 /* An MLP with a one-unit head on T > 1 threads: layer 0 feature by feature, each keyed feature
- * owned by one thread (see below; the layer itself is in model_layer0.c). */
+ * owned by one thread (see below; the layer itself is in model/layer0.c). */
 #include "train/train.h"
 
 #include <math.h>
@@ -20,7 +20,7 @@ layer 0 goes feature by feature, each keyed feature owned by one thread (round-r
            other finishes its features, and a round saved is a synchronization saved);
   round B  owner of f: distinct keys of f over the whole batch, U_f, P_f = U_f·W_f (a feature
            whose keys barely repeat takes one slot per example: X_f·W_f);
-  round C  thread t, slice t: the fused pass (model_layer0.c), the slice's sums of the small
+  round C  thread t, slice t: the fused pass (model/layer0.c), the slice's sums of the small
            gradients (∂b₀, ∂w₁, ∂b₁, numeric rows of ∂W₀) and, per example, what round D
            needs of δ_b: with the presets' shape the hand-off ∂L/∂ŷ_b and relu′(z_b) as bits
            (12 bytes; rec__layer0_r64_delta rebuilds δ_b), else, and for features that were not
@@ -35,9 +35,30 @@ Each table and each row of W₀ is written by one thread, in an order fixed by T
 given T gives the same bits every run; Δ_f, ∂W_f and ∂U_f have the bits of one thread, and
 the small sums differ from one thread's by rounding only. */
 
-int rec__fp_applies(const rec_model *m)
+/* The next batch's records, gathered by the threads at the end of a batch's round D (where
+ * one of them would wait for the other) instead of in a round of their own: a second pair
+ * of record buffers, shaped like the workspace's bk and by, swapped with them when the batch
+ * they hold comes. */
+typedef struct fp_next {
+    uint32_t *bk;               /* n_feats × cap, as rec__workspace.bk */
+    float *by;                  /* cap */
+    const uint32_t *next_idx;   /* the batch after this one, or NULL */
+    size_t next_n;
+    const uint32_t *ready_idx;  /* the batch bk and by hold, or NULL */
+    size_t ready_n;
+    uint64_t ready_gen;         /* the trainer's ahead_gen when they were gathered */
+} fp_next;
+
+/* The path's state in the trainer. */
+typedef struct fp_state {
+    uint32_t *owner;            /* thread of each feature */
+    double *cost;               /* seconds per feature in rounds B and D (fp_assign) */
+    fp_next nx;
+} fp_state;
+
+static int fp_shape(const rec_model *m)
 {
-    return m->interaction == REC_INTERACTION_MLP && m->n_layers && has_head(m) &&
+    return m->interaction == REC_INTERACTION_MLP && m->n_layers && rec__model_has_head(m) &&
            !rec__regularize_has_dropout(m) && !rec__model_has_linear(m);
 }
 
@@ -52,7 +73,7 @@ typedef struct fp_job {
     uint32_t *owner;    /* per feature, from fp_assign */
     int relu;           /* round D rebuilds δ from the hand-off (fp_g, fp_relu, fp_w1) */
     double *cost;       /* per feature: seconds of round B, then of round D (2 × n_feats) */
-    rec__fp_next *next; /* round D gathers the next batch into it, or NULL */
+    fp_next *next;      /* round D gathers the next batch into it, or NULL */
     atomic_size_t next_chunk; /* the next chunk of it to take */
 } fp_job;
 
@@ -63,7 +84,7 @@ typedef struct fp_job {
  * left. A copy: which thread takes which chunk changes no bit. */
 static void fp_gather_next(fp_job *j)
 {
-    const rec__fp_next *nx = j->next;
+    const fp_next *nx = j->next;
     if (!nx)
         return;
     const size_t ld = j->m->ws.cap;
@@ -159,8 +180,8 @@ static void fp_round_b(void *ctx, uint32_t t, uint32_t n_pool)
         const uint32_t *keys = sh->bk + i * sh->cap;
         l->keys = keys;
         l->factored = 0;
-        if (l0_has_map(f, l, &j->fs->cols[i])) {
-            l->n_unique = rec__group_keys(l->kslot, keys, B, l->ukeys, l->sidx);
+        if (rec__layer0_has_map(f, l, &j->fs->cols[i])) {
+            l->n_unique = rec__layer0_group_keys(l->kslot, keys, B, l->ukeys, l->sidx);
             l->factored = 4 * (size_t)l->n_unique <= 3 * B;
         }
         const float *wf = W + (size_t)f->offset * H;
@@ -172,7 +193,7 @@ static void fp_round_b(void *ctx, uint32_t t, uint32_t n_pool)
             l->n_unique = B;
             rec__feature_gather(m, j->fs, i, keys, B, l->x);
         }
-        l0_project(l->n_unique, f->dim, H, l->x, wf, l->p);
+        rec__layer0_project(l->n_unique, f->dim, H, l->x, wf, l->p);
         fp_cost_update(&j->cost[i], rec__clock_now() - t0);
     }
 }
@@ -186,8 +207,8 @@ static void fp_round_c(void *ctx, uint32_t t, uint32_t n_pool)
     rec__workspace *sh = &j->m->ws;
     size_t lo = rec__pool_slice(j->B, t, j->T), n = rec__pool_slice(j->B, t + 1, j->T) - lo;
     float *pred = sh->act[1] + lo;
-    rec__layer0_fused_slice(j->m, sh, lo, rec__thread_ws(j->m, t), n, pred, 2.0f / (float)j->B);
-    rec__train_errors(pred, sh->by + lo, n, &j->out[t].sse, NULL);
+    rec__layer0_fused_slice(j->m, sh, lo, rec__workspace_of(j->m, t), n, pred, 2.0f / (float)j->B);
+    rec__pass_errors(pred, sh->by + lo, n, &j->out[t].sse, NULL);
 }
 
 /* The optimizer on rows [r0, r1) of a dense parameter with `cols` columns. */
@@ -206,7 +227,7 @@ static void fp_small_params(fp_job *j)
     rec__param *k0 = rec__dense_kernel(m->layers[0].dense), *b0 = rec__dense_bias(m->layers[0].dense);
     rec__param *k1 = rec__dense_kernel(m->layers[1].dense), *b1 = rec__dense_bias(m->layers[1].dense);
     for (uint32_t s = 0; s < j->T; s++)
-        rec__layer0_put_sums(m, rec__thread_ws(m, s), b0->g, k0->g, k1->g, b1->g, 1);
+        rec__layer0_put_sums(m, rec__workspace_of(m, s), b0->g, k0->g, k1->g, b1->g, 1);
     if (!j->opt)
         return;
     const rec__params *ps = &m->params;
@@ -265,16 +286,16 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
         const uint32_t *keys = l->keys;
         if (l->factored && j->relu) {
             dl = l->p + H;
-            ldd = L0_LD(H);
+            ldd = REC__L0_LD(H);
             keys = l->ukeys;
         } else if (l->factored) {
             /* Δ_k = Σ_{b: key(b) = k} δ_b, in the batch's order */
             float *d = l->p + H;
             uint32_t seen = 0;
             for (size_t b = 0; b < B; b++)
-                l0_delta_add(d, l->sidx[b], &seen, sh->delta + b * H, H, L0_LD(H));
+                rec__layer0_delta_add(d, l->sidx[b], &seen, sh->delta + b * H, H, REC__L0_LD(H));
             dl = d;
-            ldd = L0_LD(H);
+            ldd = REC__L0_LD(H);
             keys = l->ukeys;
         }
         rec__layer0_feature_backward(m, j->fs, i, l, keys, l->n_unique, dl, ldd, 1.0f,
@@ -293,15 +314,22 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
     fp_gather_next(j);
 }
 
-rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, rec__pool_out *out, uint32_t *owner,
-                              double *cost, rec__fp_next *nx, rec_optimizer *opt,
-                              const rec__featset *fs, const uint32_t *idx, size_t B, uint32_t T,
-                              double *sse, const char *fn)
+static rec_status fp_step(rec__trainer *tr, rec_optimizer *opt, const rec__featset *fs,
+                          const uint32_t *idx, size_t B, uint32_t T, double *sse, const char *fn)
 {
+    rec_model *m = tr->m;
+    rec__pool *pool = tr->pool;
+    rec__pool_out *out = tr->out;
+    fp_state *st = tr->state;
+    uint32_t *owner = st->owner;
+    double *cost = st->cost;
+    fp_next *nx = &st->nx;
+    nx->next_idx = tr->next;
+    nx->next_n = tr->next_n;
     fp_job j = {m, fs, idx, B, T, NULL, out, owner, 0, cost, NULL, 0};
     atomic_init(&j.next_chunk, 0);
     rec__workspace *sh = &m->ws;
-    if (nx->ready_idx == idx && nx->ready_n == B) {
+    if (nx->ready_idx == idx && nx->ready_n == B && nx->ready_gen == tr->ahead_gen) {
         /* gathered in the previous batch's round D: swap the buffers in */
         uint32_t *bk = sh->bk;
         float *by = sh->by;
@@ -315,7 +343,7 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, rec__pool_out *out,
     nx->ready_idx = NULL;
     fp_assign(m, fs, owner, cost, T);
     rec__pool_run(pool, fp_round_b, &j);
-    /* the hand-off needs the presets' fused pass (model_layer0_r64.c); δ rows are still
+    /* the hand-off needs the presets' fused pass (model/layer0_r64.c); δ rows are still
      * stored for the features that were not factored, which read them directly */
     const uint32_t H = m->layers[0].units;
     j.relu = rec__layer0_r64_applies(m);
@@ -327,7 +355,7 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, rec__pool_out *out,
     rec__pool_run(pool, fp_round_c, &j);
     *sse = rec__pool_sum_sse(out, T);
     if (!isfinite(*sse)) /* nothing was added to any gradient yet */
-        return rec__diverged(fn);
+        return rec__train_diverged(fn);
     int parallel_update = opt && rec__params_have_state(&m->params);
     j.opt = parallel_update ? opt : NULL;
     fp_assign(m, fs, owner, cost + m->n_feats, T);
@@ -337,6 +365,7 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, rec__pool_out *out,
     if (j.next) {
         nx->ready_idx = nx->next_idx;
         nx->ready_n = nx->next_n;
+        nx->ready_gen = tr->ahead_gen;
     }
     if (parallel_update) /* W₀ went by rows; the tables, b₀ and the head were updated whole */
         rec__params_count_step(&m->params.e[m->layers[0].param_kernel], opt);
@@ -345,3 +374,50 @@ rec_status rec__fp_batch_step(rec_model *m, rec__pool *pool, rec__pool_out *out,
         rc = rec__params_apply(&m->params, opt, fn);
     return rc;
 }
+
+/* On T > 1 threads, for an MLP ending in a one-unit layer, without dropout (which needs each
+ * layer's output on its own), with batches large enough for layer 0 to look for repeated keys
+ * (every thread's workspace then has layer 0's buffers). */
+static uint32_t fp_applies(const rec_model *m, uint32_t T, size_t batch)
+{
+    return T > 1 && fp_shape(m) && batch >= REC__LAYER0_MIN ? T : 0;
+}
+
+static void fp_stop(rec__trainer *tr)
+{
+    fp_state *st = tr->state;
+    if (st) {
+        rec__free(st->owner);
+        rec__free(st->cost);
+        rec__free(st->nx.bk);
+        rec__free(st->nx.by);
+        rec__free(st);
+    }
+    tr->state = NULL;
+}
+
+static rec_status fp_start(rec__trainer *tr, const rec__featset *fs, size_t batch,
+                           const char *fn)
+{
+    rec_model *m = tr->m;
+    /* layer 0 feature by feature keeps the whole batch in thread 0's workspace */
+    rec_status rc = rec__train_prepare(tr, fs, rec__train_slice_cap(batch, tr->T), batch, fn);
+    if (rc)
+        return rc;
+    fp_state *st = rec__calloc(1, sizeof *st);
+    tr->state = st;
+    const size_t nf = m->n_feats ? m->n_feats : 1;
+    if (st) {
+        st->owner = rec__calloc(nf, sizeof *st->owner);
+        st->cost = rec__calloc(2 * nf, sizeof *st->cost);
+        /* shaped as the workspace's bk and by, with which they are swapped */
+        st->nx.bk = rec__malloc(m->ws.cap * nf * sizeof *st->nx.bk);
+        st->nx.by = rec__malloc(m->ws.cap * sizeof *st->nx.by);
+    }
+    if (!st || !st->owner || !st->cost || !st->nx.bk || !st->nx.by)
+        return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+    return REC_OK;
+}
+
+const rec__path rec__fast_mlp_path = {"feature-parallel MLP", fp_applies, fp_start, fp_step,
+                                      fp_stop};

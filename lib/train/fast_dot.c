@@ -1,5 +1,7 @@
-/* The DOT model's training steps: on one thread, forward and backward in one pass; on T > 1
- * threads, each embedding row's gradient accumulated by the thread that owns the row. */
+/* The training paths of the user-item dot product (the dot preset: one plain lookup per side,
+ * rec__dot_pair): on one thread, forward and backward in one pass; on T > 1 threads, each
+ * embedding row's gradient accumulated by the thread that owns the row. Both give the bits of
+ * the generic path. */
 #include "train/train.h"
 
 #include <math.h>
@@ -12,12 +14,16 @@ reading each row pair once instead of once in forward() and again in backward().
 are those of the two-pass path in the same order, so the bits are the same. A batch whose loss
 is not finite must leave no gradient behind (it is refused): the pass runs only when no gradient
 is pending, so clearing the rows it touched restores the state exactly. */
+static int dot_small(const rec_model *m);
+
+/* One thread, no gradient pending: forward and backward in one pass. Returns 0 (and does
+ * nothing) when it does not apply; otherwise 1, with *rc and *sse set. */
 REC_CLONES
-int rec__dot_fused_step(rec_model *m, const rec__featset *fs, const uint32_t *idx, size_t B,
-                        double *sse, rec_status *rc, const char *fn)
+static int fused_pass(rec_model *m, const rec__featset *fs, const uint32_t *idx, size_t B,
+                      double *sse, rec_status *rc, const char *fn)
 {
     size_t fu, fv;
-    if (!dot_pair(m, &fu, &fv) || !fs->has_labels)
+    if (!rec__dot_pair(m, &fu, &fv) || !fs->has_labels)
         return 0;
     rec__param *pu = rec__embedding_param(m->feats[fu].emb);
     rec__param *pv = rec__embedding_param(m->feats[fv].emb);
@@ -34,7 +40,7 @@ int rec__dot_fused_step(rec_model *m, const rec__featset *fs, const uint32_t *id
     const float *wu = pu->w, *wv = pv->w;
     const float scale = 2.0f / (float)B; /* as in backward() */
     const size_t rb = d * sizeof(float);
-    const int ahead = !rec__dot_small(m);
+    const int ahead = !dot_small(m);
     double s2 = 0.0;
     for (size_t b = 0; b < B; b++) {
         if (ahead && b + REC_AHEAD < B) {
@@ -46,7 +52,7 @@ int rec__dot_fused_step(rec_model *m, const rec__featset *fs, const uint32_t *id
         }
         const float *u = wu + (size_t)iu[b] * d, *v = wv + (size_t)iv[b] * d;
         float pred = rec__row_dot(u, v, d);
-        double e = (double)pred - (double)y[b]; /* as rec__train_errors */
+        double e = (double)pred - (double)y[b]; /* as rec__pass_errors */
         s2 += e * e;
         const float g = scale * (pred - y[b]);
         rec__row_axpy(gu + (size_t)iu[b] * d, v, g, d);
@@ -56,12 +62,51 @@ int rec__dot_fused_step(rec_model *m, const rec__featset *fs, const uint32_t *id
     if (!isfinite(s2)) {
         rec__param_zero_grad(pu);
         rec__param_zero_grad(pv);
-        *rc = rec__diverged(fn);
+        *rc = rec__train_diverged(fn);
     } else {
         *rc = REC_OK;
     }
     return 1;
 }
+
+/* The one-thread path: the fused pass, or the generic step when a gradient is pending (the
+ * fused pass could not then undo a diverged batch) or the rows have no labels. */
+static rec_status fused_step(rec__trainer *tr, rec_optimizer *opt, const rec__featset *fs,
+                             const uint32_t *idx, size_t B, uint32_t T, double *sse,
+                             const char *fn)
+{
+    (void)T;
+    rec_model *m = tr->m;
+    rec_status rc;
+    if (!fused_pass(m, fs, idx, B, sse, &rc, fn))
+        return rec__parallel_serial_step(tr, opt, fs, idx, B, sse, fn);
+    if (rc)
+        return rc;
+    rec__regularize_l2(m);
+    return opt ? rec__params_apply(&m->params, opt, fn) : REC_OK;
+}
+
+/* On one thread, or on any when the tables are small (dot_small). */
+static uint32_t fused_applies(const rec_model *m, uint32_t T, size_t batch)
+{
+    size_t fu, fv;
+    (void)batch;
+    return rec__dot_pair(m, &fu, &fv) && (T == 1 || dot_small(m)) ? 1 : 0;
+}
+
+static rec_status fused_start(rec__trainer *tr, const rec__featset *fs, size_t batch,
+                              const char *fn)
+{
+    return rec__train_prepare(tr, fs, batch, batch, fn);
+}
+
+static void fused_stop(rec__trainer *tr)
+{
+    (void)tr;
+}
+
+const rec__path rec__fast_dot_path = {"dot", fused_applies, fused_start, fused_step,
+                                      fused_stop};
 
 /* ---- the DOT model on T > 1 threads --------------------------------------------------------
 
@@ -82,6 +127,8 @@ update have exactly the bits of the one-thread path, for every T. Rows are owned
 threads; the first-touch flags are per thread, so no flag line is shared either. */
 
 #define DOT_BLOCK_SHIFT 4
+
+typedef struct dot_split dot_split;
 
 typedef struct dot_entry {
     uint32_t row;   /* row of this side's table */
@@ -104,7 +151,7 @@ static inline uint32_t dot_owner(uint32_t row, uint32_t T)
     return (uint32_t)(((uint64_t)h * T) >> 32);
 }
 
-void rec__dot_split_free(dot_split *d)
+static void split_free(dot_split *d)
 {
     if (!d)
         return;
@@ -115,18 +162,17 @@ void rec__dot_split_free(dot_split *d)
     rec__free(d);
 }
 
-/* The lists and flags for T threads and slices of at most `slice` examples; *out stays NULL
- * when the model is not a plain DOT pair or T is 1. */
-rec_status rec__dot_split_create(dot_split **out, const rec_model *m, uint32_t T, size_t slice,
-                                 const char *fn)
+/* The lists and flags for T threads and slices of at most `slice` examples. */
+static rec_status split_create(dot_split **out, const rec_model *m, uint32_t T, size_t slice,
+                               const char *fn)
 {
     size_t fu, fv;
     *out = NULL;
-    if (T <= 1 || !dot_pair(m, &fu, &fv))
+    if (!rec__dot_pair(m, &fu, &fv))
         return REC_OK;
     dot_split *d = rec__calloc(1, sizeof *d);
     if (!d)
-        return rec__train_oom(fn);
+        return rec__workspace_oom(fn);
     d->fe[0] = fu;
     d->fe[1] = fv;
     d->cap = slice;
@@ -138,8 +184,8 @@ rec_status rec__dot_split_create(dot_split **out, const rec_model *m, uint32_t T
         d->seen[s] = rec__calloc((size_t)T * d->rows[s], 1);
     }
     if (!d->e || !d->n || !d->seen[0] || !d->seen[1]) {
-        rec__dot_split_free(d);
-        return rec__train_oom(fn);
+        split_free(d);
+        return rec__workspace_oom(fn);
     }
     *out = d;
     return REC_OK;
@@ -155,10 +201,10 @@ rec_status rec__dot_split_create(dot_split **out, const rec_model *m, uint32_t T
  * choice changes no result. */
 #define DOT_PARALLEL_BYTES ((size_t)2 << 20)
 
-int rec__dot_small(const rec_model *m)
+static int dot_small(const rec_model *m)
 {
     size_t fu, fv;
-    if (!dot_pair(m, &fu, &fv))
+    if (!rec__dot_pair(m, &fu, &fv))
         return 0;
     size_t rows = (size_t)rec_embedding_rows(m->feats[fu].emb) +
                   rec_embedding_rows(m->feats[fv].emb);
@@ -195,7 +241,7 @@ static void dot_round_a(void *ctx, uint32_t t, uint32_t n_pool)
     const dot_split *d = j->d;
     const uint32_t T = j->T;
     size_t lo = rec__pool_slice(j->B, t, T), n = rec__pool_slice(j->B, t + 1, T) - lo;
-    rec__workspace *ws = rec__thread_ws(m, t);
+    rec__workspace *ws = rec__workspace_of(m, t);
     rec__featset_gather(m, j->fs, j->idx + lo, n, ws->bk, ws->cap, ws->by);
     const uint32_t dim = m->feats[d->fe[0]].dim;
     const float *wu = rec_embedding_row(m->feats[d->fe[0]].emb, 0);
@@ -333,15 +379,19 @@ static void dot_merge(dot_job *j)
     }
 }
 
-rec_status rec__dot_batch_step(rec_model *m, dot_split *d, rec__pool *pool, rec__pool_out *out,
-                               rec_optimizer *opt, const rec__featset *fs, const uint32_t *idx,
-                               size_t B, uint32_t T, double *sse, const char *fn)
+static rec_status owner_step(rec__trainer *tr, rec_optimizer *opt, const rec__featset *fs,
+                             const uint32_t *idx, size_t B, uint32_t T, double *sse,
+                             const char *fn)
 {
+    rec_model *m = tr->m;
+    rec__pool *pool = tr->pool;
+    rec__pool_out *out = tr->out;
+    dot_split *d = tr->state;
     dot_job j = {m, d, fs, idx, B, T, NULL, out};
     rec__pool_run(pool, dot_round_a, &j);
     *sse = rec__pool_sum_sse(out, T);
     if (!isfinite(*sse))
-        return rec__diverged(fn);
+        return rec__train_diverged(fn);
     int parallel_update = opt && rec__params_have_state(&m->params);
     j.opt = parallel_update ? opt : NULL;
     rec__pool_run(pool, dot_round_b, &j);
@@ -357,3 +407,32 @@ rec_status rec__dot_batch_step(rec_model *m, dot_split *d, rec__pool *pool, rec_
     }
     return rec__pool_first_failure(out, T, fn);
 }
+
+/* On T > 1 threads when the tables outgrow a core's cache (dot_small). */
+static uint32_t owner_applies(const rec_model *m, uint32_t T, size_t batch)
+{
+    size_t fu, fv;
+    (void)batch;
+    return T > 1 && rec__dot_pair(m, &fu, &fv) && !dot_small(m) ? T : 0;
+}
+
+static rec_status owner_start(rec__trainer *tr, const rec__featset *fs, size_t batch,
+                              const char *fn)
+{
+    const size_t slice = rec__train_slice_cap(batch, tr->T);
+    rec_status rc = rec__train_prepare(tr, fs, slice, slice, fn);
+    dot_split *d = NULL;
+    if (!rc)
+        rc = split_create(&d, tr->m, tr->T, slice, fn);
+    tr->state = d;
+    return rc;
+}
+
+static void owner_stop(rec__trainer *tr)
+{
+    split_free(tr->state);
+    tr->state = NULL;
+}
+
+const rec__path rec__fast_dot_owner_path = {"dot owner", owner_applies, owner_start,
+                                            owner_step, owner_stop};

@@ -1,0 +1,235 @@
+/* The generic training path: any model, on one thread or cut into T contiguous slices.
+ *
+ * On one thread a batch runs forward, backward, L2 and the update over the parameter list.
+ * On T > 1 threads (rec_model_set_threads), round A: thread t runs forward and backward on its
+ * slice with its own workspace; thread 0 adds its gradient straight into the parameters,
+ * threads t ≥ 1 into private buffers (dense gradients of their slice, and packed embedding
+ * rows, rec__rowgrad). Round B: the private buffers are reduced into the parameters, each row
+ * and each dense range by exactly one thread, always in the order thread 1, 2, ..., T − 1 after
+ * thread 0's contribution, so a given T gives the same bits every run; in the same round, when
+ * training, the owner of a row or range applies the optimizer to it. Embedding rows are owned
+ * by blocks of 64 (a cache line of the touched flags) hashed over the threads. This path is
+ * the reference the fast paths are tested against. */
+#include "train/train.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Owner of an embedding row among T threads: blocks of 64 rows (one cache line of touched
+ * flags) spread by a multiplicative hash. */
+static inline uint32_t row_owner(uint32_t row, uint32_t T)
+{
+    uint32_t h = (row >> 6) * 0x9E3779B1u;
+    return (uint32_t)(((uint64_t)h * T) >> 32);
+}
+
+typedef struct batch_job {
+    rec_model *m;
+    const rec__featset *fs;
+    const uint32_t *idx;
+    size_t B;
+    uint32_t T;          /* threads with a slice of this batch */
+    rec_optimizer *opt;  /* round B also applies the update; NULL: reduce only */
+    rec__pool_out *out;
+} batch_job;
+
+/* Round A: forward and backward of thread t's slice. A non-finite loss skips the backward;
+ * the caller reports it. */
+static void round_a(void *ctx, uint32_t t, uint32_t n_pool)
+{
+    (void)n_pool;
+    batch_job *j = ctx;
+    if (t >= j->T)
+        return;
+    rec_model *m = j->m;
+    size_t lo = rec__pool_slice(j->B, t, j->T), n = rec__pool_slice(j->B, t + 1, j->T) - lo;
+    rec__tstate *ts = t ? &m->ws.extra[t] : NULL;
+    rec__workspace *ws = rec__workspace_of(m, t);
+    const float *pred = rec__pass_forward(m, ws, j->fs, j->idx + lo, n, 1, j->B);
+    rec__pass_errors(pred, ws->by, n, &j->out[t].sse, NULL);
+    if (isfinite(j->out[t].sse))
+        rec__pass_backward(m, ws, ts, j->fs, n, j->B, pred);
+}
+
+/* A dense parameter's range [lo, hi) for thread `me` of T, cut at multiples of 16 floats so
+ * that two threads never write the same cache line. */
+static void dense_range(size_t n, uint32_t me, uint32_t T, size_t *lo, size_t *hi)
+{
+    size_t blocks = (n + 15) / 16;
+    *lo = blocks * me / T * 16;
+    *hi = blocks * (me + 1) / T * 16;
+    if (*lo > n)
+        *lo = n;
+    if (*hi > n)
+        *hi = n;
+}
+
+/* Add threads 1..T−1's gradient of one dense parameter into its range, then update it. */
+static void reduce_dense(batch_job *j, const rec__params_entry *e, size_t layer, int is_bias,
+                         uint32_t me)
+{
+    rec__param *p = e->p;
+    size_t lo, hi;
+    dense_range(p->n, me, j->T, &lo, &hi);
+    if (lo >= hi)
+        return;
+    rec__tstate *extra = j->m->ws.extra;
+    for (uint32_t t = 1; t < j->T; t++) {
+        const float *src = (is_bias ? extra[t].db[layer] : extra[t].dk[layer]) + lo;
+        float *restrict g = p->g + lo;
+        for (size_t i = 0; i < hi - lo; i++)
+            g[i] += src[i];
+    }
+    if (j->opt)
+        rec__params_apply_range(j->opt, e, lo, hi - lo, &j->out[me]);
+}
+
+/* Add threads 1..T−1's rows of feature fi that `me` owns into the table's gradient, then
+ * update every touched row `me` owns. */
+static void reduce_rows(batch_job *j, size_t fi, uint32_t me)
+{
+    rec_model *m = j->m;
+    const rec__params_entry *e = &m->params.e[m->feats[fi].param_emb];
+    rec__param *p = e->p;
+    const uint32_t T = j->T, dim = p->row_dim;
+    rec__tstate *extra = m->ws.extra;
+    uint32_t *owned = extra[me].owned[fi];
+    size_t k = 0;
+    if (j->opt)
+        for (size_t i = 0; i < p->n_touched; i++)
+            if (row_owner(p->touched[i], T) == me)
+                owned[k++] = p->touched[i];
+    for (uint32_t t = 1; t < T; t++) {
+        rec__rowgrad *r = &extra[t].rg[fi];
+        for (size_t i = 0; i < r->n; i++) {
+            uint32_t row = r->rows[i];
+            if (row_owner(row, T) != me)
+                continue;
+            if (!p->is_touched[row]) {
+                p->is_touched[row] = 1;
+                owned[k++] = row;
+            }
+            rec__row_add(p->g + (size_t)row * dim, r->g + i * dim, dim);
+            r->slot[row] = 0;
+        }
+    }
+    extra[me].n_owned[fi] = k;
+    if (j->opt && k != 0)
+        rec__params_apply_rows(j->opt, e, owned, k, &j->out[me]);
+}
+
+/* Round B: reduce (and, with an optimizer, apply) what thread `me` owns. */
+static void round_b(void *ctx, uint32_t me, uint32_t n_pool)
+{
+    (void)n_pool;
+    batch_job *j = ctx;
+    if (me >= j->T)
+        return;
+    rec_model *m = j->m;
+    for (size_t l = 0; l < m->n_layers; l++) {
+        reduce_dense(j, &m->params.e[m->layers[l].param_kernel], l, 0, me);
+        reduce_dense(j, &m->params.e[m->layers[l].param_bias], l, 1, me);
+    }
+    for (size_t fi = 0; fi < m->n_feats; fi++)
+        if (m->feats[fi].emb)
+            reduce_rows(j, fi, me);
+}
+
+/* After round B: the tables' touched lists agree with their flags again, and the private
+ * row buffers are empty. */
+static void finish_round_b(batch_job *j)
+{
+    rec_model *m = j->m;
+    for (size_t fi = 0; fi < m->n_feats; fi++) {
+        if (!m->feats[fi].emb)
+            continue;
+        rec__param *p = rec__embedding_param(m->feats[fi].emb);
+        if (j->opt) {
+            p->n_touched = 0; /* every owner cleared its rows */
+        } else {
+            for (uint32_t t = 0; t < j->T; t++) {
+                const rec__tstate *ts = &m->ws.extra[t];
+                memcpy(p->touched + p->n_touched, ts->owned[fi],
+                       ts->n_owned[fi] * sizeof(uint32_t));
+                p->n_touched += ts->n_owned[fi];
+            }
+        }
+        for (uint32_t t = 1; t < j->T; t++)
+            m->ws.extra[t].rg[fi].n = 0;
+    }
+}
+
+/* Forget threads 1..T−1's private rows (after a failed round A). */
+static void discard_private(rec_model *m, uint32_t T)
+{
+    for (uint32_t t = 1; t < T; t++)
+        for (size_t fi = 0; fi < m->n_feats; fi++) {
+            rec__rowgrad *r = &m->ws.extra[t].rg[fi];
+            for (size_t i = 0; i < r->n; i++)
+                r->slot[r->rows[i]] = 0;
+            r->n = 0;
+        }
+}
+
+rec_status rec__parallel_serial_step(rec__trainer *tr, rec_optimizer *opt,
+                                     const rec__featset *fs, const uint32_t *idx, size_t B,
+                                     double *sse, const char *fn)
+{
+    rec_model *m = tr->m;
+    const float *pred = rec__pass_forward(m, &m->ws, fs, idx, B, 1, B);
+    rec__pass_errors(pred, m->ws.by, B, sse, NULL);
+    if (!isfinite(*sse))
+        return rec__train_diverged(fn);
+    rec__pass_backward(m, &m->ws, NULL, fs, B, B, pred);
+    rec__regularize_l2(m);
+    return opt ? rec__params_apply(&m->params, opt, fn) : REC_OK;
+}
+
+static rec_status parallel_step(rec__trainer *tr, rec_optimizer *opt, const rec__featset *fs,
+                                const uint32_t *idx, size_t B, uint32_t T, double *sse,
+                                const char *fn)
+{
+    if (T == 1)
+        return rec__parallel_serial_step(tr, opt, fs, idx, B, sse, fn);
+    rec_model *m = tr->m;
+    rec__pool_out *out = tr->out;
+    batch_job j = {m, fs, idx, B, T, NULL, out};
+    rec__pool_run(tr->pool, round_a, &j);
+    *sse = rec__pool_sum_sse(out, T);
+    if (!isfinite(*sse)) {
+        discard_private(m, T);
+        return rec__train_diverged(fn);
+    }
+    int parallel_update = opt && rec__params_have_state(&m->params);
+    j.opt = parallel_update ? opt : NULL;
+    rec__pool_run(tr->pool, round_b, &j);
+    finish_round_b(&j);
+    for (size_t i = 0; parallel_update && i < m->params.n; i++)
+        rec__params_count_step(&m->params.e[i], opt);
+    rec_status rc = rec__pool_first_failure(out, T, fn);
+    if (!rc && opt && !parallel_update)
+        rc = rec__params_apply(&m->params, opt, fn);
+    return rc;
+}
+
+static uint32_t parallel_applies(const rec_model *m, uint32_t T, size_t batch)
+{
+    (void)m;
+    (void)batch;
+    return T;
+}
+
+static rec_status parallel_start(rec__trainer *tr, const rec__featset *fs, size_t batch,
+                                 const char *fn)
+{
+    const size_t slice = tr->T > 1 ? rec__train_slice_cap(batch, tr->T) : batch;
+    return rec__train_prepare(tr, fs, slice, slice, fn);
+}
+
+static void parallel_stop(rec__trainer *tr)
+{
+    (void)tr;
+}
+
+const rec__path rec__parallel_path = {"parallel", parallel_applies, parallel_start,
+                                      parallel_step, parallel_stop};
