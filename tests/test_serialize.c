@@ -4,11 +4,12 @@
  * future versions, crafted counts behind valid checksums, unwritable destinations.
  * Fixture files are written into a mkdtemp directory and removed. */
 #include "rec_check.h"
-#include "synth.h"
+#include "model_fixtures.h"
 
 #include <dirent.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -217,7 +218,7 @@ static rec_model *every_kind_model(uint64_t seed)
 {
     rec_model *m;
     uint32_t b, t, e;
-    const double bounds[] = {875000000.0, 880000000.0, 885000000.0};
+    const double bounds[] = {900000000.0, 1100000000.0, 1300000000.0};
     ck_assert_rec_ok(rec_model_create(&m, seed));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 3));
@@ -246,8 +247,7 @@ static rec_model *every_kind_model(uint64_t seed)
 /* A trained every-kind model saved with optimizer state; returns the file bytes. */
 static unsigned char *saved_every_kind(const char *path, size_t *n)
 {
-    rec_dataset *ds = synth_dataset(12, 15, 120, 5, 3.0, 1.0);
-    ck_assert_ptr_nonnull(ds);
+    rec_dataset *ds = fx_synth_with_age(120, 12, 15, 5);
     rec_model *m = every_kind_model(9);
     ck_assert_rec_ok(rec_model_build(m, ds));
     train_epochs(m, ds, 1);
@@ -262,11 +262,9 @@ static unsigned char *saved_every_kind(const char *path, size_t *n)
 START_TEST(test_serialize_roundtrip_presets)
 {
     make_tmpdir();
-    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
-    /* users u30.. and titles 40.. are unknown to the model: their rows are the OOV ones */
-    rec_dataset *other = synth_dataset(40, 60, 300, 8, 3.0, 1.5);
-    ck_assert_ptr_nonnull(ds);
-    ck_assert_ptr_nonnull(other);
+    rec_dataset *ds = fx_synth(400, 30, 40, 7);
+    /* users 31.. and the titles of another seed are unknown to the model: OOV rows */
+    rec_dataset *other = fx_synth(300, 40, 60, 8);
     for (int p = REC_PRESET_DOT; p <= REC_PRESET_ENRICHED; p++) {
         rec_model *m, *l;
         char path[128], s1[4096], s2[4096];
@@ -298,8 +296,8 @@ START_TEST(test_serialize_roundtrip_every_feature_kind)
     make_tmpdir();
     char path[128];
     path_in_tmp(path, sizeof path, "kinds.rec");
-    rec_dataset *ds = synth_dataset(12, 15, 120, 5, 3.0, 1.0);
-    rec_dataset *other = synth_dataset(20, 30, 90, 6, 3.0, 1.0);
+    rec_dataset *ds = fx_synth_with_age(120, 12, 15, 5);
+    rec_dataset *other = fx_synth_with_age(90, 20, 30, 6);
     rec_model *m = every_kind_model(9), *l;
     ck_assert_rec_ok(rec_model_build(m, ds));
     train_epochs(m, ds, 2);
@@ -367,7 +365,7 @@ START_TEST(test_serialize_resume_equals_uninterrupted)
     char with[128], without[128];
     path_in_tmp(with, sizeof with, "with.rec");
     path_in_tmp(without, sizeof without, "without.rec");
-    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
+    rec_dataset *ds = fx_synth_with_age(400, 30, 40, 7);
     const rec_optimizer_kind kinds[] = {REC_OPTIMIZER_ADAGRAD, REC_OPTIMIZER_ADAM,
                                         REC_OPTIMIZER_SGD};
     for (int p = REC_PRESET_DOT; p <= REC_PRESET_ENRICHED; p++) {
@@ -414,7 +412,7 @@ START_TEST(test_serialize_resume_through_fit)
     make_tmpdir();
     char path[128];
     path_in_tmp(path, sizeof path, "fit.rec");
-    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
+    rec_dataset *ds = fx_synth_with_age(400, 30, 40, 7);
     rec_model *full, *half, *resumed;
     rec_optimizer *o1, *o2, *o3;
     ck_assert_rec_ok(rec_optimizer_create_adagrad(&o1, 0.1f));
@@ -449,7 +447,7 @@ START_TEST(test_serialize_resume_with_model_threads)
     make_tmpdir();
     char path[128];
     path_in_tmp(path, sizeof path, "ckpt.rec");
-    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
+    rec_dataset *ds = fx_synth_with_age(400, 30, 40, 7);
     rec_model *full, *half, *resumed;
     ck_assert_rec_ok(rec_model_create_preset(&full, REC_PRESET_ENRICHED, 5));
     ck_assert_rec_ok(rec_model_set_threads(full, 3));
@@ -508,7 +506,7 @@ START_TEST(test_serialize_fm_and_biased_dot_resume)
     make_tmpdir();
     char with[128];
     path_in_tmp(with, sizeof with, "with.rec");
-    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
+    rec_dataset *ds = fx_synth_with_age(400, 30, 40, 7);
     for (int kind = 0; kind < 2; kind++) {
         rec_model *full, *half, *resumed;
         for (int k = 0; k < 2; k++) {
@@ -554,7 +552,7 @@ START_TEST(test_serialize_mcmc_samples_roundtrip)
     make_tmpdir();
     char path[128];
     path_in_tmp(path, sizeof path, "mcmc.rec");
-    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
+    rec_dataset *ds = fx_synth_with_age(400, 30, 40, 7);
     rec_model *m = fm_every_kind(9), *l;
     ck_assert_rec_ok(rec_model_build(m, ds));
     ck_assert_rec_ok(rec_model_fit_mcmc(m, ds, 12, 4, NULL, NULL, NULL));
@@ -581,10 +579,10 @@ START_TEST(test_serialize_dropout_l2_early_stopping)
     make_tmpdir();
     char path[128];
     path_in_tmp(path, sizeof path, "mlp.rec");
-    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
+    rec_dataset *ds = fx_synth_with_age(400, 30, 40, 7);
     static const uint32_t hidden[] = {8, 4};
-    rec_model *full = synth_rich_model(4, REC_ACTIVATION_RELU, 10, 50, hidden, 2);
-    rec_model *half = synth_rich_model(4, REC_ACTIVATION_RELU, 10, 50, hidden, 2), *resumed;
+    rec_model *full = fx_rich_model(4, REC_ACTIVATION_RELU, 10, 50, hidden, 2);
+    rec_model *half = fx_rich_model(4, REC_ACTIVATION_RELU, 10, 50, hidden, 2), *resumed;
     for (int k = 0; k < 2; k++) {
         rec_model *m = k ? half : full;
         ck_assert_rec_ok(rec_model_layer_set_dropout(m, 1, 0.25f));
@@ -763,7 +761,7 @@ START_TEST(test_serialize_optimizer_section_size)
     char with[128], without[128];
     path_in_tmp(with, sizeof with, "with.rec");
     path_in_tmp(without, sizeof without, "without.rec");
-    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
+    rec_dataset *ds = fx_synth_with_age(400, 30, 40, 7);
     rec_model *m;
     ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ONE_LAYER, 3));
     ck_assert_rec_ok(rec_model_build(m, ds));
@@ -1083,7 +1081,7 @@ START_TEST(test_serialize_failed_save_keeps_old_file)
     const unsigned char old[] = "the previous model file";
     write_file(path, old, sizeof old);
 
-    rec_dataset *ds = synth_dataset(30, 40, 400, 7, 3.0, 1.5);
+    rec_dataset *ds = fx_synth_with_age(400, 30, 40, 7);
     rec_model *m;
     ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ENRICHED, 1));
     ck_assert_rec_ok(rec_model_build(m, ds));
