@@ -1,7 +1,8 @@
 /* Model and dataset fixtures shared by the suites that train models on
- * rec_dataset_synthesize() data and compare their weights (test_gradient, test_train_threads,
- * tests/mpi/test_mpi). Header-only: every function is static inline, so a suite that does not
- * use one gets no unused-function warning. */
+ * rec_dataset_synthesize() data (test_model, test_gradcheck, test_serialize, test_threads,
+ * test_gradient, test_train_threads, test_features, tests/mpi/test_mpi). Header-only: every
+ * function is static inline, so a suite that does not use one gets no unused-function
+ * warning. */
 #ifndef REC_TEST_MODEL_FIXTURES_H
 #define REC_TEST_MODEL_FIXTURES_H
 
@@ -16,6 +17,57 @@ static inline rec_dataset *fx_synth(size_t n, uint32_t users, uint32_t movies, u
     rec_dataset *ds = NULL;
     ck_assert_rec_ok(rec_dataset_synthesize(&ds, n, users, movies, seed));
     return ds;
+}
+
+/* fx_synth with a raw_user_age column as well, 18 + (user id mod 50), the same on all of a
+ * user's rows as in MovieLens: rec_dataset_synthesize has no age, and the models below with a
+ * second NUMERIC feature (fx_rich_model and others) read one. */
+static inline rec_dataset *fx_synth_with_age(size_t n, uint32_t users, uint32_t movies,
+                                             uint64_t seed)
+{
+    rec_dataset *ds = fx_synth(n, users, movies, seed);
+    uint32_t c;
+    ck_assert_rec_ok(rec_dataset_column(&c, ds, "user_id"));
+    double *age = malloc(n * sizeof *age);
+    ck_assert_ptr_nonnull(age);
+    for (size_t r = 0; r < n; r++)
+        age[r] = 18.0 + (double)(strtoul(rec_dataset_string(ds, c, r), NULL, 10) % 50);
+    ck_assert_rec_ok(rec_dataset_add_numbers(ds, "raw_user_age", age, n));
+    free(age);
+    return ds;
+}
+
+/* A model with every feature kind on both sides — user: id, timestamp buckets, normalized
+ * timestamp, age; item: title, title words, genres — and an MLP of the given hidden widths
+ * (activation act) ending in Dense(1). Not built; it needs fx_synth_with_age's columns. */
+static inline rec_model *fx_rich_model(uint64_t seed, rec_activation act, uint32_t buckets,
+                                       uint32_t max_tokens, const uint32_t *hidden,
+                                       size_t n_hidden)
+{
+    rec_model *m;
+    uint32_t f;
+    ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(&f, m, "timestamp", REC_FEATURE_BUCKETIZED,
+                                           REC_SIDE_USER, 3));
+    ck_assert_rec_ok(rec_model_feature_set_bucket_count(m, f, buckets));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
+                                           REC_SIDE_USER, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "raw_user_age", REC_FEATURE_NUMERIC,
+                                           REC_SIDE_USER, 1));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 4));
+    ck_assert_rec_ok(rec_model_add_feature(&f, m, "movie_title", REC_FEATURE_TEXT,
+                                           REC_SIDE_ITEM, 3));
+    ck_assert_rec_ok(rec_model_feature_set_max_tokens(m, f, max_tokens));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_genres",
+                                           REC_FEATURE_CATEGORICAL_LIST, REC_SIDE_ITEM, 2));
+    ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_MLP));
+    for (size_t l = 0; l < n_hidden; l++)
+        ck_assert_rec_ok(rec_model_add_layer(m, hidden[l], act));
+    ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
+    return m;
 }
 
 /* The ENRICHED preset, built on ds. */

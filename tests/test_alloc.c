@@ -1,11 +1,12 @@
 /* Suite "alloc" (internal): allocation-failure injection over a whole life cycle.
  *
- * The cycle loads a MovieLens fixture and a CSV, splits, describes and builds a model that uses
- * every feature kind, fits it, trains another epoch, evaluates, predicts, saves it with its
- * optimizer state, loads it back and predicts again (bit-identical), then does the same for a
- * DOT model over the CSV. It is run once to count its allocations (T), then once for every
- * N = 1..T with the N-th allocation failing (rec__alloc_fail_at, effective when the internal
- * library is built with -Dalloc_testing=true; otherwise the suite reports a skip).
+ * The cycle loads the MovieLens fixture of movielens_tiny.h and a CSV, splits, describes and
+ * builds a model that uses every feature kind, fits it, trains another epoch, evaluates,
+ * predicts, saves it with its optimizer state, loads it back and predicts again
+ * (bit-identical), then does the same for a DOT model over the CSV. It is run once to count
+ * its allocations (T), then once for every N = 1..T with the N-th allocation failing
+ * (rec__alloc_fail_at, effective when the internal library is built with
+ * -Dalloc_testing=true; otherwise the suite reports a skip).
  *
  * Every step that fails must return REC_ENOMEM with a message and a NULL output, and leave its
  * handles usable: the step is then retried (only the N-th allocation fails, so the retry runs
@@ -33,20 +34,8 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-static const char GENRE[] = "unknown|0\nAction|1\nComedy|2\nDrama|3\n\n";
-static const char OCCUPATION[] = "administrator\nartist\nother\n";
-static const char USER[] = "1|31|M|artist|10001\n"
-                           "2|52|F|other|9902X\n"
-                           "3|17|M|administrator|A1B2C\n";
-static const char ITEM[] = "1|Toy Film (1995)|01-Jan-1995||http://example.com/1|0|1|1|0\n"
-                           "2|Caf\xe9 Cr\xe8me (1996)|4-Feb-1996||http://example.com/2|0|0|0|1\n"
-                           "3|unknown||||1|0|0|0\n";
-static const char DATA[] = "1\t1\t5\t874000001\n"
-                           "2\t2\t3\t874000002\n"
-                           "3\t3\t1\t874000003\n"
-                           "1\t2\t4\t874000100\n"
-                           "2\t3\t2\t874000200\n"
-                           "3\t1\t4\t874000300\n";
+#include "movielens_tiny.h"
+
 static const char CSV[] = "user,item,rating,ts\n"
                           "u1,i1,4.5,10\nu2,i2,1.5,20\nu1,i2,3,30\nu3,i1,2,40\n";
 
@@ -75,11 +64,8 @@ static void fixture_setup(void)
     snprintf(dir, sizeof dir, "%s/rec_test_alloc_XXXXXX",
              access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    write_text("u.genre", GENRE);
-    write_text("u.occupation", OCCUPATION);
-    write_text("u.user", USER);
-    write_text("u.item", ITEM);
-    write_text("u.data", DATA);
+    for (size_t i = 0; i < ML_TINY_N_FILES; i++)
+        write_text(ML_TINY_FILES[i].name, ML_TINY_FILES[i].text);
     write_text("ratings.csv", CSV);
 }
 

@@ -4,6 +4,7 @@
  * rec_model_evaluate (L = RMSE²), or, with dropout, through a training pass replaying the same
  * masks. The L2 penalties' gradients, the FM's forward pass, and RMSE / MAE are checked against
  * hand-computed values. */
+#include "model_fixtures.h"
 #include "rec_check.h"
 #include "synth.h"
 #include "model/model.h"
@@ -220,7 +221,7 @@ END_TEST
 static rec_model *mlp(rec_activation act, uint64_t seed)
 {
     static const uint32_t hidden[] = {6, 5};
-    return synth_rich_model(seed, act, 10, 30, hidden, 2);
+    return fx_rich_model(seed, act, 10, 30, hidden, 2);
 }
 
 START_TEST(test_gradcheck_mlp_every_activation)
@@ -380,9 +381,9 @@ START_TEST(test_gradcheck_l2_adds_two_lambda_w)
         rows[i] = i;
     for (int fm = 0; fm < 2; fm++) {
         rec_model *a = fm ? fm_model(3, REC_POOLING_MEAN)
-                          : synth_rich_model(3, REC_ACTIVATION_RELU, 10, 30, hidden, 1);
+                          : fx_rich_model(3, REC_ACTIVATION_RELU, 10, 30, hidden, 1);
         rec_model *b = fm ? fm_model(3, REC_POOLING_MEAN)
-                          : synth_rich_model(3, REC_ACTIVATION_RELU, 10, 30, hidden, 1);
+                          : fx_rich_model(3, REC_ACTIVATION_RELU, 10, 30, hidden, 1);
         /* feature 0 (user_id): λ 0.25 on the embedding, 0.5 on the linear table */
         ck_assert_rec_ok(rec_model_feature_set_l2(b, 0, 0.25f, 0.5f));
         if (!fm)

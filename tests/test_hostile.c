@@ -4,9 +4,10 @@
  * failing call must also set its output handle to NULL. The row ids (H01, ...) are the ones in
  * the document. Under the sanitizer pass the same rows prove there is no crash and no leak.
  *
- * The MovieLens rows damage one file of a small valid ml-100k fixture (written into a mkdtemp
- * directory), the delimited rows a CSV file, the model-file rows a small saved model. */
+ * The MovieLens rows damage one file of the valid fixture of movielens_tiny.h (written into a
+ * mkdtemp directory), the delimited rows a CSV file, the model-file rows a small saved model. */
 #include "rec_check.h"
+#include "movielens_tiny.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,18 +17,6 @@
 #include <unistd.h>
 
 /* ---- fixture ------------------------------------------------------------------------------ */
-
-static const char GENRE[] = "unknown|0\nAction|1\nComedy|2\nDrama|3\n\n";
-static const char OCCUPATION[] = "administrator\nartist\nother\n";
-static const char USER[] = "1|31|M|artist|10001\n"
-                           "2|52|F|other|9902X\n"
-                           "3|17|M|administrator|A1B2C\n";
-static const char ITEM[] = "1|Toy Film (1995)|01-Jan-1995||http://example.com/1|0|1|1|0\n"
-                           "2|Caf\xe9 Cr\xe8me (1996)|4-Feb-1996||http://example.com/2|0|0|0|1\n"
-                           "3|unknown||||1|0|0|0\n";
-static const char DATA[] = "1\t1\t5\t874000001\n"
-                           "2\t2\t3\t874000002\n"
-                           "3\t3\t1\t874000003\n";
 
 static const char *const FILES[] = {"u.genre", "u.occupation", "u.user", "u.item", "u.data",
                                     "ratings.csv", "model.rec", "model.rec.tmp"};
@@ -52,11 +41,8 @@ static void fixture_setup(void)
 {
     strcpy(dir, "/tmp/rec_test_hostile_XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    write_file("u.genre", GENRE, sizeof GENRE - 1);
-    write_file("u.occupation", OCCUPATION, sizeof OCCUPATION - 1);
-    write_file("u.user", USER, sizeof USER - 1);
-    write_file("u.item", ITEM, sizeof ITEM - 1);
-    write_file("u.data", DATA, sizeof DATA - 1);
+    for (size_t i = 0; i < ML_TINY_N_FILES; i++)
+        write_file(ML_TINY_FILES[i].name, ML_TINY_FILES[i].text, strlen(ML_TINY_FILES[i].text));
 }
 
 static void fixture_teardown(void)
@@ -288,6 +274,16 @@ START_TEST(test_hostile_file_rows)
     ck_assert_msg(ds == NULL, "%s: failed load left a dataset", r->id);
     /* the table in docs/RELIABILITY.md quotes these lines */
     printf("%s %s: %s\n", r->id, rec_status_str(rc), rec_last_error());
+}
+END_TEST
+
+/* The undamaged fixture loads: the damage is what makes the MovieLens rows fail. */
+START_TEST(test_hostile_fixture_loads)
+{
+    rec_dataset *ds = NULL;
+    ck_assert_rec_ok(load(&ds, ML_DATA));
+    ck_assert_uint_eq(rec_dataset_size(ds), 6);
+    rec_dataset_free(ds);
 }
 END_TEST
 
@@ -819,6 +815,7 @@ int main(void)
     Suite *s = suite_create("hostile");
     TCase *tc = tcase_create("files");
     tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+    tcase_add_test(tc, test_hostile_fixture_loads);
     tcase_add_loop_test(tc, test_hostile_file_rows, 0, (int)N_ROWS);
     tcase_add_test(tc, test_hostile_latin1_title_becomes_utf8);
     tcase_add_test(tc, test_hostile_csv_byte_order_mark_skipped);

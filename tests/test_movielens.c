@@ -1,7 +1,8 @@
-/* Suite "movielens": the ml-100k loader on a tiny synthetic directory in the GroupLens format
- * (written here into a mkdtemp directory: the real files may not be redistributed), its
- * malformed-file errors, and, only when REC_DATA_DIR names an unpacked ml-100k, the real data. */
+/* Suite "movielens": the ml-100k loader on the invented fixture of movielens_tiny.h (written
+ * into a mkdtemp directory: the real files may not be redistributed), its malformed-file
+ * errors, and, only when REC_DATA_DIR names an unpacked ml-100k, the real data. */
 #include "rec_check.h"
+#include "movielens_tiny.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -12,21 +13,7 @@
 
 /* ---- the fixture -------------------------------------------------------------------------- */
 
-/* Four genres (u.genre ends with an empty line, like the real one), three occupations, three
- * users, three movies with 5 + 4 fields. Movie 2's title is ISO-8859-1: "Caf\xe9 Cr\xe8me";
- * movie 3 is like ml-100k's movie 267: title "unknown", no dates. */
-static const char GENRE[] = "unknown|0\nAction|1\nComedy|2\nDrama|3\n\n";
-static const char OCCUPATION[] = "administrator\nartist\nother\n";
-static const char USER[] = "1|31|M|artist|10001\n"
-                           "2|52|F|other|9902X\n"
-                           "3|17|M|administrator|A1B2C\n";
-static const char ITEM[] = "1|Toy Film (1995)|01-Jan-1995||http://example.com/1|0|1|1|0\n"
-                           "2|Caf\xe9 Cr\xe8me (1996)|4-Feb-1996||http://example.com/2|0|0|0|1\n"
-                           "3|unknown||||1|0|0|0\n";
-static const char DATA[] = "1\t1\t5\t874000001\n"
-                           "2\t2\t3\t874000002\n"
-                           "3\t3\t1\t874000003\n"
-                           "1\t2\t4\t100\n";
+/* u1.base, a fold file: rows 1 and 3 of the fixture's u.data. */
 static const char BASE[] = "2\t2\t3\t874000002\n"
                            "1\t2\t4\t100\n";
 
@@ -53,11 +40,8 @@ static void fixture_setup(void)
 {
     strcpy(dir, "/tmp/rec_test_movielens_XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    write_text("u.genre", GENRE);
-    write_text("u.occupation", OCCUPATION);
-    write_text("u.user", USER);
-    write_text("u.item", ITEM);
-    write_text("u.data", DATA);
+    for (size_t i = 0; i < ML_TINY_N_FILES; i++)
+        write_text(ML_TINY_FILES[i].name, ML_TINY_FILES[i].text);
     write_text("u1.base", BASE);
 }
 
@@ -110,7 +94,7 @@ START_TEST(test_movielens_columns_in_documented_order)
     static const int types[] = {0, 0, 1, 1, 0, 2, 0, 1, 1, 1, 0, 0, 1, 0, 0};
     rec_dataset *ds;
     ck_assert_rec_ok(rec_dataset_load_movielens(&ds, dir, NULL));
-    ck_assert_uint_eq(rec_dataset_size(ds), 4);
+    ck_assert_uint_eq(rec_dataset_size(ds), 6);
     ck_assert_uint_eq(rec_dataset_n_columns(ds), 15);
     for (uint32_t c = 0; c < 15; c++) {
         ck_assert_str_eq(rec_dataset_column_name(ds, c), names[c]);
@@ -180,6 +164,14 @@ START_TEST(test_movielens_row_values)
     ck_assert_double_eq(num(ds, "timestamp", 3), 100.0);
     ck_assert_str_eq(str(ds, "user_zip_code", 3), "10001");
     ck_assert_double_eq(num(ds, "release_year", 3), 1996.0);
+
+    /* rows 4 and 5: users 2 and 3 again, with movies 3 and 1 */
+    ck_assert_str_eq(str(ds, "movie_title", 4), "unknown");
+    ck_assert_double_eq(num(ds, "raw_user_age", 4), 52.0);
+    ck_assert_double_eq(num(ds, "user_rating", 5), 4.0);
+    ck_assert_double_eq(num(ds, "timestamp", 5), 874000300.0);
+    ck_assert_str_eq(str(ds, "movie_title", 5), "Toy Film (1995)");
+    ck_assert_str_eq(str(ds, "user_zip_code", 5), "A1B2C");
     rec_dataset_free(ds);
 }
 END_TEST
@@ -201,8 +193,8 @@ START_TEST(test_movielens_distinct_strings)
     const char *out[8];
     size_t n;
     ck_assert_rec_ok(rec_dataset_load_movielens(&ds, dir, NULL));
-    /* users 1 2 3 1 → {1, 2, 3}; titles of movies 1 2 3 2 → 3 titles, byte-sorted: 'C' < 'T' <
-     * 'u'; genres used: Action Comedy Drama unknown */
+    /* users 1 2 3 1 2 3 → {1, 2, 3}; titles of movies 1 2 3 2 3 1 → 3 titles, byte-sorted:
+     * 'C' < 'T' < 'u'; genres used: Action Comedy Drama unknown */
     ck_assert_rec_ok(rec_dataset_unique_strings(out, 8, &n, ds, col(ds, "user_id")));
     ck_assert_uint_eq(n, 3);
     ck_assert_rec_ok(rec_dataset_unique_strings(out, 8, &n, ds, col(ds, "movie_title")));
@@ -261,7 +253,7 @@ START_TEST(test_movielens_missing_file)
     ck_assert_msg(strstr(rec_last_error(), path) != NULL, "full path %s not in: %s", path,
                   rec_last_error());
     expect_failure("u9.base", REC_EIO, "u.user"); /* the tables are read first */
-    write_text("u.user", USER);
+    write_text("u.user", ML_TINY_USER);
     expect_failure("u9.base", REC_EIO, "/u9.base: No such file or directory");
 }
 END_TEST
@@ -324,7 +316,7 @@ START_TEST(test_movielens_empty_file)
 {
     write_text("u.data", "");
     expect_failure(NULL, REC_EFORMAT, "u.data:1: empty file");
-    write_text("u.data", DATA);
+    write_text("u.data", ML_TINY_DATA);
     write_text("u.item", "");
     expect_failure(NULL, REC_EFORMAT, "u.item:1: empty file");
 }
@@ -341,7 +333,7 @@ START_TEST(test_movielens_bad_tables)
     expect_failure(NULL, REC_EFORMAT, "u.item:1: genre flag 3 ('2') is not 0 or 1");
     write_text("u.item", "1|A|||u|0|1|0|0\n1|B|||u|0|1|0|0\n");
     expect_failure(NULL, REC_EFORMAT, "movie 1 appears twice");
-    write_text("u.item", ITEM);
+    write_text("u.item", ML_TINY_ITEM);
 
     write_text("u.user", "1|31|M|artist|10001\n2|52|F|pilot|9902X\n");
     expect_failure(NULL, REC_EFORMAT, "u.user:2: occupation 'pilot' is not in u.occupation");
@@ -349,13 +341,13 @@ START_TEST(test_movielens_bad_tables)
     expect_failure(NULL, REC_EFORMAT, "u.user:1: age 'old' is not a number");
     write_text("u.user", "1|31|M|artist\n");
     expect_failure(NULL, REC_EFORMAT, "u.user:1: expected 5 '|'-separated fields, found 4");
-    write_text("u.user", USER);
+    write_text("u.user", ML_TINY_USER);
 
     write_text("u.genre", "unknown|0\nAction|1\nComedy|7\nDrama|3\n");
     expect_failure(NULL, REC_EFORMAT, "u.genre:3: genre index '7' is not in 0..3");
     write_text("u.genre", "unknown|0\n\nAction|1\n");
     expect_failure(NULL, REC_EFORMAT, "u.genre:2: empty line");
-    write_text("u.genre", GENRE);
+    write_text("u.genre", ML_TINY_GENRE);
 
     write_text("u.occupation", "administrator\nartist\nartist\n");
     expect_failure(NULL, REC_EFORMAT, "u.occupation:3: occupation 'artist' appears twice");

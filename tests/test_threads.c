@@ -6,9 +6,10 @@
  * - rec_last_error() is per thread.
  * Run it under -fsanitize=thread too (docs/threading.md says how). */
 #include "rec_check.h"
-#include "synth.h"
+#include "model_fixtures.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,8 +57,7 @@ static void *train_job_run(void *arg)
 
 START_TEST(test_threads_two_models_train_at_once)
 {
-    rec_dataset *ds = synth_dataset(40, 60, 1500, 3, 3.0, 1.5);
-    ck_assert_ptr_nonnull(ds);
+    rec_dataset *ds = fx_synth(1500, 40, 60, 3);
     size_t n = rec_dataset_size(ds);
     train_job seq[2], par[2];
     const rec_preset presets[2] = {REC_PRESET_ENRICHED, REC_PRESET_ONE_LAYER};
@@ -94,6 +94,7 @@ typedef struct share_job {
     const rec_dataset *ds; /* shared, const */
     const float *want;     /* single-threaded predictions */
     double want_rmse;
+    const char *known;     /* a user of ds, in the model's vocabulary */
     const char *save_path; /* each thread saves to its own file */
     int ok;
     char msg[256];
@@ -119,7 +120,8 @@ static void *share_job_run(void *arg)
         }
         /* lookups in the model's vocabulary (borrowed const handle) */
         const rec_vocab *v = rec_model_feature_vocab(j->m, 0);
-        if (j->ok && (rec_vocab_index(v, "u3") == 0 || rec_vocab_index(v, "nobody") != 0)) {
+        if (j->ok &&
+            (rec_vocab_index(v, j->known) == 0 || rec_vocab_index(v, "nobody") != 0)) {
             snprintf(j->msg, sizeof j->msg, "vocabulary lookup");
             j->ok = 0;
         }
@@ -165,7 +167,7 @@ static void shared_model_round(rec_model *m, const rec_dataset *ds, uint32_t n_t
     for (int i = 0; i < N_PREDICTORS; i++) {
         snprintf(paths[i], sizeof paths[i], "%s/m%d.rec", dir, i);
         jobs[i] = (share_job){.m = m, .ds = ds, .want = want, .want_rmse = want_rmse,
-                              .save_path = paths[i]};
+                              .known = rec_dataset_string(ds, 0, 0), .save_path = paths[i]};
         ck_assert_int_eq(pthread_create(&th[i], NULL, share_job_run, &jobs[i]), 0);
     }
     for (int i = 0; i < N_PREDICTORS; i++)
@@ -194,7 +196,7 @@ static void shared_model_round(rec_model *m, const rec_dataset *ds, uint32_t n_t
 
 START_TEST(test_threads_shared_model_const_calls)
 {
-    rec_dataset *ds = synth_dataset(40, 60, 1500, 4, 3.0, 1.5);
+    rec_dataset *ds = fx_synth(1500, 40, 60, 4);
     rec_model *m;
     rec_optimizer *opt;
     ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ENRICHED, 5));

@@ -9,9 +9,9 @@
  * A failed load must follow the contract (documented code, NULL output, message naming
  * rec_model_load). A successful one must give a built model that describes itself (summary,
  * Graphviz), whose tables can be read, and that saves and reloads to a byte-identical file. */
-/* Finding F4 (docs/RELIABILITY.md): rec_model_load now refuses strings that are not UTF-8, but
- * a valid-UTF-8 column name may still hold control characters, which later messages quote
- * unescaped; until names are escaped in messages the message-bytes check stays off here. */
+/* Finding F4 (docs/RELIABILITY.md): rec_model_load refuses strings that are not UTF-8, but a
+ * valid-UTF-8 column name may hold control characters, which later messages quote unescaped;
+ * until names are escaped in messages the message-bytes check stays off here. */
 #define FUZZ_SKIP_MESSAGE_BYTES 1
 #include "fuzz_common.h"
 

@@ -1,6 +1,6 @@
 /* Fuzz target for rec_dataset_load_movielens(), compiled once per fuzzed file (meson passes
  * -DFUZZ_ML=...):
- *   FUZZ_ML_RATINGS  the input is u.data; the four tables are a fixed valid fixture
+ *   FUZZ_ML_RATINGS  the input is u.data; the four tables are those of movielens_tiny.h
  *   FUZZ_ML_ITEM     the input is u.item; the others are fixed
  *   FUZZ_ML_USER     the input is u.user; the others are fixed
  *   FUZZ_ML_ALL      the input holds all five files separated by NUL bytes, in the order
@@ -9,6 +9,7 @@
  * types, integer ratings in 1..5, integer timestamps in 0..2^53, ids in 1..2^32−1 written in
  * plain decimal, every string valid UTF-8 (the loader converts ISO-8859-1), ages 0..1000. */
 #include "fuzz_common.h"
+#include "../movielens_tiny.h"
 
 #include <math.h>
 
@@ -19,18 +20,6 @@
 #ifndef FUZZ_ML
 #define FUZZ_ML FUZZ_ML_RATINGS
 #endif
-
-static const char GENRE[] = "unknown|0\nAction|1\nComedy|2\nDrama|3\n\n";
-static const char OCCUPATION[] = "administrator\nartist\nother\n";
-static const char USER[] = "1|31|M|artist|10001\n"
-                           "2|52|F|other|9902X\n"
-                           "3|17|M|administrator|A1B2C\n";
-static const char ITEM[] = "1|Toy Film (1995)|01-Jan-1995||http://example.com/1|0|1|1|0\n"
-                           "2|Caf\xe9 Cr\xe8me (1996)|4-Feb-1996||http://example.com/2|0|0|0|1\n"
-                           "3|unknown||||1|0|0|0\n";
-static const char DATA[] = "1\t1\t5\t874000001\n"
-                           "2\t2\t3\t874000002\n"
-                           "3\t3\t1\t874000003\n";
 
 static const char *const NAMES[] = {"user_id", "movie_id", "user_rating", "timestamp",
                                     "movie_title", "movie_genres", "release_date",
@@ -141,11 +130,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int written;
     if (!written && FUZZ_ML != FUZZ_ML_ALL) {
-        fuzz_write("u.genre", GENRE, sizeof GENRE - 1, NULL, 0);
-        fuzz_write("u.occupation", OCCUPATION, sizeof OCCUPATION - 1, NULL, 0);
-        fuzz_write("u.user", USER, sizeof USER - 1, NULL, 0);
-        fuzz_write("u.item", ITEM, sizeof ITEM - 1, NULL, 0);
-        fuzz_write("u.data", DATA, sizeof DATA - 1, NULL, 0);
+        for (size_t i = 0; i < ML_TINY_N_FILES; i++)
+            fuzz_write(ML_TINY_FILES[i].name, ML_TINY_FILES[i].text,
+                       strlen(ML_TINY_FILES[i].text), NULL, 0);
         written = 1;
     }
 #if FUZZ_ML == FUZZ_ML_RATINGS
