@@ -1,7 +1,7 @@
 /* The BIASED_DOT and FM interactions (model.h) over a slice of a batch: forward from the
- * concatenated features x (rec__features_forward), backward into the linear tables, the global
+ * concatenated features x (rec__embed_forward), backward into the linear tables, the global
  * bias, the numeric factor vectors, and ∂L/∂x for the embedding tables (which
- * rec__features_backward then spreads over their rows, bags included).
+ * rec__embed_backward then spreads over their rows, bags included).
  *
  * For example b, with g_b = ∂L/∂ŷ_b:
  *   linear term b_f: CATEGORICAL/BUCKETIZED lin[key]; TEXT/LIST the pooled lin over the bag
@@ -11,8 +11,8 @@
  *   BIASED_DOT: the dot product of the two halves u, v of x: ∂L/∂u = g·v, ∂L/∂v = g·u.
  *   FM: S_k = Σ_f e_fk, ŷ ∋ ½ Σ_k (S_k² − Σ_f e_fk²), so ∂ŷ/∂e_fk = S_k − e_fk; for NUMERIC
  *     e_f = x_f v_f, ∂ŷ/∂v_fk = x_f (S_k − e_fk).
- * Training runs on one thread for these interactions, so gradients go straight into the
- * parameters. */
+ * The gradients of w₀, the linear tables and the numeric factor vectors go straight into the
+ * parameters on thread 0 (or one thread), into the thread's private rows on the others. */
 #include "model/model.h"
 
 static float linear_term(const rec_model *m, const rec__featset *fs, size_t i, uint32_t key)
@@ -76,9 +76,13 @@ static uint32_t fm_dim(const rec_model *m)
     return 0;
 }
 
-const float *rec__fm_forward(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
-                             size_t n)
+REC_CLONES
+static const float *fm_forward(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
+                               size_t n, int train, size_t batch)
 {
+    (void)train;
+    (void)batch;
+    rec__embed_forward(m, fs, ws->bk, ws->cap, n, ws->x);
     const size_t W = m->width, Wu = m->width_user, ld = ws->cap;
     const float w0 = rec_embedding_row(m->w0, 0)[0];
     const int fm = m->interaction == REC_INTERACTION_FM;
@@ -107,30 +111,46 @@ const float *rec__fm_forward(const rec_model *m, rec__workspace *ws, const rec__
     return ws->pred;
 }
 
-void rec__fm_backward(rec_model *m, rec__workspace *ws, const rec__featset *fs, size_t n,
-                      float scale, const float *pred)
+/* ∂L/∂ of one row of a 1-wide table (a linear weight, w₀): into the parameter (r NULL) or the
+ * thread's private rows. */
+static inline void add_weight(rec__param *p, rec__rowgrad *r, uint32_t row, float g)
+{
+    if (r)
+        rec__rowgrad_add1(r, row, g);
+    else
+        rec__param_row(p, row)[0] += g;
+}
+
+REC_CLONES
+static void fm_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
+                        const rec__featset *fs, size_t n, float scale, const float *pred)
 {
     const size_t W = m->width, Wu = m->width_user, ld = ws->cap;
     const int fm = m->interaction == REC_INTERACTION_FM;
     const uint32_t K = fm ? fm_dim(m) : 0;
     rec__param *pw0 = rec__embedding_param(m->w0);
-    float *gw0 = rec__param_row(pw0, 0);
+    rec__rowgrad *rw0 = ts ? &ts->rg[m->param_w0] : NULL;
+    float *gw0 = rw0 ? NULL : rec__param_row(pw0, 0);
     for (size_t b = 0; b < n; b++) {
         const float g = scale * (pred[b] - ws->by[b]);
         const float *xb = ws->x + b * W;
         float *dxb = ws->dx + b * W;
-        gw0[0] += g;
+        if (rw0)
+            rec__rowgrad_add1(rw0, 0, g);
+        else
+            gw0[0] += g;
         for (size_t i = 0; i < m->n_feats; i++) {
             const rec__feature *f = &m->feats[i];
-            rec__param *pl = rec__embedding_param(m->feats[i].lin);
+            rec__param *pl = rec__embedding_param(f->lin);
+            rec__rowgrad *rl = ts ? &ts->rg[f->param_lin] : NULL;
             const uint32_t key = ws->bk[i * ld + b];
             switch (f->kind) {
             case REC_FEATURE_CATEGORICAL:
             case REC_FEATURE_BUCKETIZED:
-                rec__param_row(pl, key)[0] += g;
+                add_weight(pl, rl, key, g);
                 break;
             case REC_FEATURE_NUMERIC:
-                rec__param_row(pl, 0)[0] += g * rec__word_float(key);
+                add_weight(pl, rl, 0, g * rec__word_float(key));
                 break;
             case REC_FEATURE_TEXT:
             case REC_FEATURE_CATEGORICAL_LIST: {
@@ -140,7 +160,7 @@ void rec__fm_backward(rec_model *m, rec__workspace *ws, const rec__featset *fs, 
                     break;
                 const float gw = g * rec__bag_weight(f, hi - lo);
                 for (size_t j = lo; j < hi; j++)
-                    rec__param_row(pl, fc->bag_ids[j])[0] += gw;
+                    add_weight(pl, rl, fc->bag_ids[j], gw);
                 break;
             }
             }
@@ -163,13 +183,27 @@ void rec__fm_backward(rec_model *m, rec__workspace *ws, const rec__featset *fs, 
                     de[k] = g * (sk[k] - e[k]);
             } else {
                 const float v = rec__word_float(ws->bk[i * ld + b]);
-                rec__param *pn = rec__embedding_param(m->feats[i].nvec);
+                rec__param *pn = rec__embedding_param(f->nvec);
                 const float *nv = pn->w;
-                float *gn = rec__param_row(pn, 0);
-                for (uint32_t k = 0; k < K; k++)
-                    gn[k] += g * v * (sk[k] - v * nv[k]);
+                if (ts) {
+                    /* the row's terms, then added as one row */
+                    float t[REC__FM_MAX_DIM];
+                    for (uint32_t k = 0; k < K; k++)
+                        t[k] = g * v * (sk[k] - v * nv[k]);
+                    rec__rowgrad_axpy(&ts->rg[f->param_nvec], 0, t, 1.0f);
+                } else {
+                    float *gn = rec__param_row(pn, 0);
+                    for (uint32_t k = 0; k < K; k++)
+                        gn[k] += g * v * (sk[k] - v * nv[k]);
+                }
                 dxb[f->offset] = 0.0f; /* nothing upstream of a normalized value */
             }
         }
     }
+    if (ts)
+        rec__embed_backward_private(m, fs, ws->bk, ws->cap, n, ws->dx, ts->rg);
+    else
+        rec__embed_backward(m, fs, ws->bk, ws->cap, n, ws->dx);
 }
+
+const rec__interaction rec__fm_ops = {"BIASED_DOT / FM", fm_forward, fm_backward};

@@ -209,11 +209,11 @@ void rec__layer0_forward(const rec_model *m, rec__workspace *ws, const rec__feat
         const float *wf = W + (size_t)f->offset * H;
         if (l->factored) {
             /* P = U·W_f over the distinct keys */
-            rec__feature_gather(m, fs, i, l->ukeys, l->n_unique, l->x);
+            rec__embed_gather(m, fs, i, l->ukeys, l->n_unique, l->x);
             rec__layer0_project(l->n_unique, f->dim, H, l->x, wf, l->p);
         } else {
             /* z += X_f·W_f */
-            rec__feature_gather(m, fs, i, l->keys, n, l->x);
+            rec__embed_gather(m, fs, i, l->keys, n, l->x);
             rec__blas_sgemm(0, 0, n, H, f->dim, 1.0f, l->x, f->dim, wf, H, 1.0f, z, H);
         }
     }
@@ -272,7 +272,7 @@ void rec__layer0_feature_backward(rec_model *m, const rec__featset *fs, size_t i
         rec__blas_sgemm(1, 0, dim, H, u, 1.0f, l->x, dim, dl, ldd, beta, gw, H);
         rec__blas_sgemm(0, 1, u, dim, H, 1.0f, dl, ldd, wf, H, 0.0f, l->x, dim);
     }
-    rec__feature_scatter(m, fs, i, keys, u, l->x, rg);
+    rec__embed_scatter(m, fs, i, keys, u, l->x, rg);
 }
 
 /* Backward of layer 0 feature by feature (into the parameters when ts is NULL, else the
@@ -290,16 +290,16 @@ void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
     const uint32_t H = m->layers[0].units;
     const float *W = rec__dense_kernel(d0)->w;
     const rec_activation act0 = rec_dense_activation(d0);
-    float *gk = ts ? ts->dk[0] : rec__dense_kernel(d0)->g;
-    float *gb = ts ? ts->db[0] : rec__dense_bias(d0)->g;
+    float *gk = ts ? ts->dg[m->layers[0].param_kernel] : rec__dense_kernel(d0)->g;
+    float *gb = ts ? ts->dg[m->layers[0].param_bias] : rec__dense_bias(d0)->g;
     const int acc = ts == NULL;
     const float beta = acc ? 1.0f : 0.0f;
     float *delta = ws->delta;
     if (rec__model_has_head(m)) {
         /* the fused pass's sums: into the parameters (acc) or the thread's buffers */
         rec_dense *d1 = m->layers[1].dense;
-        rec__layer0_put_sums(m, ws, gb, gk, ts ? ts->dk[1] : rec__dense_kernel(d1)->g,
-                             ts ? ts->db[1] : rec__dense_bias(d1)->g, acc);
+        rec__layer0_put_sums(m, ws, gb, gk, ts ? ts->dg[m->layers[1].param_kernel] : rec__dense_kernel(d1)->g,
+                             ts ? ts->dg[m->layers[1].param_bias] : rec__dense_bias(d1)->g, acc);
     } else {
         if (!acc)
             memset(gb, 0, H * sizeof *gb);

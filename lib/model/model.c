@@ -593,6 +593,15 @@ rec_status rec__model_layout(rec_model *m, const char *fn)
             return rec__error(REC_EINVAL, "%s: an MLP interaction must end in a layer of 1 "
                               "unit (rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR))", fn);
     }
+    size_t fu, fv;
+    if (rec__dot_pair(m, &fu, &fv))
+        m->ops = &rec__dot_pair_ops;
+    else if (m->interaction == REC_INTERACTION_DOT)
+        m->ops = &rec__dot_ops;
+    else if (m->interaction == REC_INTERACTION_MLP)
+        m->ops = &rec__mlp_ops;
+    else
+        m->ops = &rec__fm_ops;
     return REC_OK;
 }
 

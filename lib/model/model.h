@@ -214,19 +214,40 @@ typedef struct rec__rowgrad {
     uint32_t n_rows;
 } rec__rowgrad;
 
-/* Training state of thread t of T > 1 (model_train.c, model_train_mlp.c). Threads t ≥ 1 compute the gradient of
- * their slice of a batch into their own buffers: the dense gradients (per layer, overwritten
- * each batch) and the embedding rows (rg); thread 0 uses the model's workspace and writes
- * straight into the parameters. Then every thread t reduces and updates the embedding rows
- * it owns (owned: per feature, rows collected for the current batch). */
+/* Training state of thread t of T > 1 (the generic path, lib/train/parallel.c, and the fast
+ * paths). Threads t ≥ 1 compute the gradient of their slice of a batch into their own buffers,
+ * one per entry of the parameter list: a dense entry's gradient (overwritten each batch) and a
+ * table's touched rows (rg); thread 0 uses the model's workspace and writes straight into the
+ * parameters. Then every thread reduces and updates the rows of each table it owns (owned:
+ * rows collected for the current batch). */
 typedef struct rec__tstate {
     rec__workspace ws;   /* t ≥ 1 */
-    float **dk;          /* t ≥ 1, per layer: n_in × n_out */
-    float **db;          /* t ≥ 1, per layer: n_out */
-    rec__rowgrad *rg;    /* t ≥ 1, per feature (empty for NUMERIC) */
-    uint32_t **owned;    /* per feature: capacity n_rows */
-    size_t *n_owned;     /* per feature */
+    size_t n_entries;    /* of the parameter list these buffers follow */
+    float **dg;          /* t ≥ 1, per dense entry: its gradient of the slice */
+    rec__rowgrad *rg;    /* t ≥ 1, per table entry (empty for dense ones) */
+    uint32_t **owned;    /* per table entry: capacity n_rows */
+    size_t *n_owned;     /* per table entry */
+    rec__rng drop_rng;   /* t ≥ 1: this thread's dropout generator, seeded per batch */
 } rec__tstate;
+
+/* An interaction's passes over a slice whose records are gathered in ws->bk and ws->by:
+ * forward returns the n predictions (inside ws; train: see rec__pass_forward); backward adds
+ * the gradient of the slice's loss, from g_b = scale·(ŷ_b − y_b), into the parameters (ts
+ * NULL) or thread ts's private buffers, down to the embedding tables. Chosen at build and at
+ * load (rec__model_layout): dot.c (a pair of lookups, or over the concatenation), mlp.c, fm.c
+ * (BIASED_DOT and FM). */
+typedef struct rec__interaction {
+    const char *name;
+    const float *(*forward)(const rec_model *m, rec__workspace *ws, const rec__featset *fs,
+                            size_t n, int train, size_t batch);
+    void (*backward)(rec_model *m, rec__workspace *ws, rec__tstate *ts, const rec__featset *fs,
+                     size_t n, float scale, const float *pred);
+} rec__interaction;
+
+extern const rec__interaction rec__dot_pair_ops;
+extern const rec__interaction rec__dot_ops;
+extern const rec__interaction rec__mlp_ops;
+extern const rec__interaction rec__fm_ops;
 
 struct rec_model {
     uint64_t seed;
@@ -243,6 +264,7 @@ struct rec_model {
     /* built state */
     int built;
     uint32_t width, width_user, width_item;
+    const rec__interaction *ops; /* the interaction's passes (rec__model_layout) */
     rec_embedding *w0;        /* BIASED_DOT, FM: the global bias, 1 × 1 */
     uint32_t param_w0;        /* its entry in the parameter list, or REC__PARAM_NONE */
     rec__params params;       /* every trainable array (params.c) */
@@ -268,6 +290,20 @@ static inline void rec__rowgrad_axpy(rec__rowgrad *r, uint32_t row, const float 
     rec__row_axpy(r->g + (size_t)(slot - 1) * r->dim, src, s, r->dim);
 }
 
+/* The same for a table of 1-wide rows (a linear table, w₀): += g. */
+static inline void rec__rowgrad_add1(rec__rowgrad *r, uint32_t row, float g)
+{
+    uint32_t slot = r->slot[row];
+    if (slot == 0) {
+        r->rows[r->n] = row;
+        slot = (uint32_t)++r->n;
+        r->slot[row] = slot;
+        r->g[slot - 1] = g;
+        return;
+    }
+    r->g[slot - 1] += g;
+}
+
 /* model.c: REC_EINVAL "fn: model is NULL" or REC_ESTATE "fn: the model is not built; call
  * rec_model_build() first" (the calls that train, evaluate or read gradients). */
 REC_HIDDEN rec_status rec__model_check_built(const rec_model *m, const char *fn);
@@ -289,22 +325,22 @@ REC_HIDDEN void rec__featset_gather(const rec_model *m, const rec__featset *fs,
                                     const uint32_t *idx, size_t n, uint32_t *bk, size_t ld,
                                     float *by);
 /* x[b] ← concatenated features of the gathered example b < count. */
-REC_HIDDEN void rec__features_forward(const rec_model *m, const rec__featset *fs,
+REC_HIDDEN void rec__embed_forward(const rec_model *m, const rec__featset *fs,
                                       const uint32_t *bk, size_t ld, size_t count, float *x);
 /* Accumulate ∂loss/∂x into the embedding tables' sparse gradients. */
-REC_HIDDEN void rec__features_backward(rec_model *m, const rec__featset *fs, const uint32_t *bk,
+REC_HIDDEN void rec__embed_backward(rec_model *m, const rec__featset *fs, const uint32_t *bk,
                                        size_t ld, size_t count, const float *dx);
 /* Accumulate ∂loss/∂x of a slice into private row gradients (threads other than 0). */
-REC_HIDDEN void rec__features_backward_private(const rec_model *m, const rec__featset *fs,
+REC_HIDDEN void rec__embed_backward_private(const rec_model *m, const rec__featset *fs,
                                                const uint32_t *bk, size_t ld, size_t count,
                                                const float *dx, rec__rowgrad *rg);
 
 /* Vectors of feature fi for keys[0..k) (embedding rows, or bag means) into rows of x, and
  * the gradient rows g[0..k) back to the keys' embedding rows: into the parameter when rg is
  * NULL, else into the thread's private rows rg[fi]. */
-REC_HIDDEN void rec__feature_gather(const rec_model *m, const rec__featset *fs, size_t fi,
+REC_HIDDEN void rec__embed_gather(const rec_model *m, const rec__featset *fs, size_t fi,
                                     const uint32_t *keys, size_t k, float *x);
-REC_HIDDEN void rec__feature_scatter(rec_model *m, const rec__featset *fs, size_t fi,
+REC_HIDDEN void rec__embed_scatter(rec_model *m, const rec__featset *fs, size_t fi,
                                      const uint32_t *keys, size_t k, const float *g,
                                      rec__rowgrad *rg);
 
@@ -377,6 +413,12 @@ REC_HIDDEN void rec__regularize_drop_back(const rec_model *m, const rec__workspa
 /* Add the L2 penalty's gradient: 2λ·w on the touched rows of each table, 2λ·W on each
  * regularized kernel. */
 REC_HIDDEN void rec__regularize_l2(rec_model *m);
+/* The same for one entry of the parameter list, by the thread that owns a part of it once the
+ * threads' gradients are summed: floats [lo, hi) of a dense entry, or rows[0..k) of a table
+ * (the same operations on the same sums as rec__regularize_l2 on one thread). */
+REC_HIDDEN void rec__regularize_l2_range(const rec__params_entry *e, size_t lo, size_t hi);
+REC_HIDDEN void rec__regularize_l2_rows(const rec__params_entry *e, const uint32_t *rows,
+                                        size_t k);
 
 /* ---- posterior.c ------------------------------------------------------------------------- */
 
@@ -403,16 +445,6 @@ static inline int rec__model_has_linear(const rec_model *m)
     return m->interaction == REC_INTERACTION_BIASED_DOT ||
            m->interaction == REC_INTERACTION_FM;
 }
-
-/* ---- fm.c: the BIASED_DOT and FM interactions over a slice ------------------------------ */
-
-/* Predictions of the n gathered examples (keys in ws->bk, features in ws->x) into ws->pred. */
-REC_HIDDEN const float *rec__fm_forward(const rec_model *m, rec__workspace *ws,
-                                        const rec__featset *fs, size_t n);
-/* From g_b = scale·(ŷ_b − y_b): the gradients of w₀, the linear tables and the numeric factor
- * vectors (into the parameters), and ∂L/∂x into ws->dx for the embedding tables. */
-REC_HIDDEN void rec__fm_backward(rec_model *m, rec__workspace *ws, const rec__featset *fs,
-                                 size_t n, float scale, const float *pred);
 
 /* ---- the shapes with paths of their own ------------------------------------------------------ */
 

@@ -68,33 +68,42 @@ void rec__regularize_drop_back(const rec_model *m, const rec__workspace *ws, siz
         dact[i] *= mask[i];
 }
 
-/* g += 2λ·w over a table's touched rows. */
-static void l2_rows(rec__param *p, float lambda)
-{
-    const float c = 2.0f * lambda;
-    const uint32_t d = p->row_dim;
-    for (size_t t = 0; t < p->n_touched; t++) {
-        size_t off = (size_t)p->touched[t] * d;
-        for (uint32_t k = 0; k < d; k++)
-            p->g[off + k] += c * p->w[off + k];
-    }
-}
-
 void rec__regularize_l2(rec_model *m)
 {
     const rec__params *ps = &m->params;
     for (size_t i = 0; i < ps->n; i++) {
         const rec__params_entry *e = &ps->e[i];
-        const float lambda = e->l2 ? *e->l2 : 0.0f;
-        if (!(lambda > 0.0f))
-            continue;
-        rec__param *p = e->p;
-        if (p->row_dim) {
-            l2_rows(p, lambda);
-            continue;
-        }
-        const float c = 2.0f * lambda;
-        for (size_t k = 0; k < p->n; k++)
-            p->g[k] += c * p->w[k];
+        if (e->p->row_dim)
+            rec__regularize_l2_rows(e, e->p->touched, e->p->n_touched);
+        else
+            rec__regularize_l2_range(e, 0, e->p->n);
+    }
+}
+
+/* g += 2λ·w */
+void rec__regularize_l2_range(const rec__params_entry *e, size_t lo, size_t hi)
+{
+    const float lambda = e->l2 ? *e->l2 : 0.0f;
+    if (!(lambda > 0.0f))
+        return;
+    const float c = 2.0f * lambda;
+    rec__param *p = e->p;
+    for (size_t i = lo; i < hi; i++)
+        p->g[i] += c * p->w[i];
+}
+
+void rec__regularize_l2_rows(const rec__params_entry *e, const uint32_t *rows, size_t k)
+{
+    const float lambda = e->l2 ? *e->l2 : 0.0f;
+    if (!(lambda > 0.0f))
+        return;
+    const float c = 2.0f * lambda;
+    rec__param *p = e->p;
+    const uint32_t d = p->row_dim;
+    for (size_t i = 0; i < k; i++) {
+        float *g = p->g + (size_t)rows[i] * d;
+        const float *w = p->w + (size_t)rows[i] * d;
+        for (uint32_t j = 0; j < d; j++)
+            g[j] += c * w[j];
     }
 }

@@ -190,20 +190,15 @@ static void rowgrad_release(rec__rowgrad *r)
 static void tstate_release(rec__tstate *ts, const rec_model *m)
 {
     rec__workspace_release(&ts->ws, m);
-    for (size_t l = 0; l < m->n_layers; l++) {
-        if (ts->dk)
-            rec__free(ts->dk[l]);
-        if (ts->db)
-            rec__free(ts->db[l]);
-    }
-    for (size_t i = 0; i < m->n_feats; i++) {
+    for (size_t e = 0; e < ts->n_entries; e++) {
+        if (ts->dg)
+            rec__free(ts->dg[e]);
         if (ts->rg)
-            rowgrad_release(&ts->rg[i]);
+            rowgrad_release(&ts->rg[e]);
         if (ts->owned)
-            rec__free(ts->owned[i]);
+            rec__free(ts->owned[e]);
     }
-    rec__free(ts->dk);
-    rec__free(ts->db);
+    rec__free(ts->dg);
     rec__free(ts->rg);
     rec__free(ts->owned);
     rec__free(ts->n_owned);
@@ -215,41 +210,43 @@ rec_status rec__workspace_oom(const char *fn)
     return rec__error(REC_ENOMEM, "%s: out of memory for the training threads' buffers", fn);
 }
 
-/* Allocate thread t's fixed-size buffers (everything but the workspace and row capacity). */
+/* Allocate thread t's fixed-size buffers (everything but the workspace and row capacity), one
+ * per entry of the parameter list: the rows of a table it owns, and for t ≥ 1 a private
+ * gradient of each dense entry and a private row gradient of each table. */
 static rec_status tstate_init(rec__tstate *ts, const rec_model *m, uint32_t t, const char *fn)
 {
-    size_t nf = m->n_feats ? m->n_feats : 1, nl = m->n_layers ? m->n_layers : 1;
-    ts->owned = rec__calloc(nf, sizeof *ts->owned);
-    ts->n_owned = rec__calloc(nf, sizeof *ts->n_owned);
+    const rec__params *ps = &m->params;
+    const size_t ne = ps->n ? ps->n : 1;
+    ts->n_entries = ps->n;
+    ts->owned = rec__calloc(ne, sizeof *ts->owned);
+    ts->n_owned = rec__calloc(ne, sizeof *ts->n_owned);
     if (!ts->owned || !ts->n_owned)
         return rec__workspace_oom(fn);
-    for (size_t i = 0; i < m->n_feats; i++) {
-        if (!m->feats[i].emb)
+    for (size_t e = 0; e < ps->n; e++) {
+        const rec__param *p = ps->e[e].p;
+        if (!p->row_dim)
             continue;
-        ts->owned[i] = rec__malloc(rec_embedding_rows(m->feats[i].emb) * sizeof(uint32_t));
-        if (!ts->owned[i])
+        ts->owned[e] = rec__malloc((p->n / p->row_dim) * sizeof(uint32_t));
+        if (!ts->owned[e])
             return rec__workspace_oom(fn);
     }
     if (t == 0)
         return REC_OK;
-    ts->dk = rec__calloc(nl, sizeof *ts->dk);
-    ts->db = rec__calloc(nl, sizeof *ts->db);
-    ts->rg = rec__calloc(nf, sizeof *ts->rg);
-    if (!ts->dk || !ts->db || !ts->rg)
+    ts->dg = rec__calloc(ne, sizeof *ts->dg);
+    ts->rg = rec__calloc(ne, sizeof *ts->rg);
+    if (!ts->dg || !ts->rg)
         return rec__workspace_oom(fn);
-    for (size_t l = 0; l < m->n_layers; l++) {
-        const rec_dense *d = m->layers[l].dense;
-        ts->dk[l] = rec__malloc((size_t)rec_dense_n_in(d) * rec_dense_n_out(d) * sizeof(float));
-        ts->db[l] = rec__malloc((size_t)rec_dense_n_out(d) * sizeof(float));
-        if (!ts->dk[l] || !ts->db[l])
-            return rec__workspace_oom(fn);
-    }
-    for (size_t i = 0; i < m->n_feats; i++) {
-        if (!m->feats[i].emb)
+    for (size_t e = 0; e < ps->n; e++) {
+        const rec__param *p = ps->e[e].p;
+        if (!p->row_dim) {
+            ts->dg[e] = rec__malloc(p->n * sizeof(float));
+            if (!ts->dg[e])
+                return rec__workspace_oom(fn);
             continue;
-        rec__rowgrad *r = &ts->rg[i];
-        r->n_rows = rec_embedding_rows(m->feats[i].emb);
-        r->dim = m->feats[i].dim;
+        }
+        rec__rowgrad *r = &ts->rg[e];
+        r->n_rows = (uint32_t)(p->n / p->row_dim);
+        r->dim = p->row_dim;
         r->slot = rec__calloc(r->n_rows, sizeof *r->slot);
         if (!r->slot)
             return rec__workspace_oom(fn);
@@ -258,16 +255,23 @@ static rec_status tstate_init(rec__tstate *ts, const rec_model *m, uint32_t t, c
 }
 
 /* Room in thread t's private row buffers for every row a slice of `slice` examples of fs can
- * touch: at most slice × (longest bag), and never more than the table. */
+ * touch: for a feature's embedding or linear table at most slice × (its longest bag, at least
+ * one row), and never more than the table. */
 static rec_status rowgrad_reserve(rec__tstate *ts, const rec_model *m, const rec__featset *fs,
                                   size_t slice, const char *fn)
 {
-    for (size_t i = 0; i < m->n_feats; i++) {
-        rec__rowgrad *r = &ts->rg[i];
-        if (!m->feats[i].emb)
+    const rec__params *ps = &m->params;
+    for (size_t e = 0; e < ps->n; e++) {
+        rec__rowgrad *r = &ts->rg[e];
+        if (!ps->e[e].p->row_dim)
             continue;
+        uint32_t bag = 1;
+        if (ps->e[e].role == REC__PARAM_EMBEDDING || ps->e[e].role == REC__PARAM_LINEAR) {
+            bag = fs->cols[ps->e[e].owner].max_bag;
+            bag = bag ? bag : 1;
+        }
         size_t need = slice;
-        if (!rec__alloc_mul(slice, fs->cols[i].max_bag, &need) || need > r->n_rows)
+        if (!rec__alloc_mul(slice, bag, &need) || need > r->n_rows)
             need = r->n_rows;
         if (need <= r->cap)
             continue;
@@ -292,7 +296,7 @@ rec_status rec__workspace_threads(rec_model *m, const rec__featset *fs, uint32_t
 {
     rec__workspace *ws = &m->ws;
     rec_status rc = REC_OK;
-    if (ws->n_extra != T) {
+    if (ws->n_extra != T || (ws->extra && ws->extra[0].n_entries != m->params.n)) {
         for (uint32_t t = 0; ws->extra && t < ws->n_extra; t++)
             tstate_release(&ws->extra[t], m);
         rec__free(ws->extra);

@@ -186,12 +186,12 @@ static void fp_round_b(void *ctx, uint32_t t, uint32_t n_pool)
         }
         const float *wf = W + (size_t)f->offset * H;
         if (l->factored) {
-            rec__feature_gather(m, j->fs, i, l->ukeys, l->n_unique, l->x);
+            rec__embed_gather(m, j->fs, i, l->ukeys, l->n_unique, l->x);
         } else { /* one slot per example */
             for (size_t b = 0; b < B; b++)
                 l->sidx[b] = (uint32_t)b;
             l->n_unique = B;
-            rec__feature_gather(m, j->fs, i, keys, B, l->x);
+            rec__embed_gather(m, j->fs, i, keys, B, l->x);
         }
         rec__layer0_project(l->n_unique, f->dim, H, l->x, wf, l->p);
         fp_cost_update(&j->cost[i], rec__clock_now() - t0);

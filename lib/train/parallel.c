@@ -64,10 +64,11 @@ static void dense_range(size_t n, uint32_t me, uint32_t T, size_t *lo, size_t *h
         *hi = n;
 }
 
-/* Add threads 1..T−1's gradient of one dense parameter into its range, then update it. */
-static void reduce_dense(batch_job *j, const rec__params_entry *e, size_t layer, int is_bias,
-                         uint32_t me)
+/* Add threads 1..T−1's gradient of dense entry ei into `me`'s range of it, then (training)
+ * add L2 and update the range. */
+static void reduce_dense(batch_job *j, size_t ei, uint32_t me)
 {
+    const rec__params_entry *e = &j->m->params.e[ei];
     rec__param *p = e->p;
     size_t lo, hi;
     dense_range(p->n, me, j->T, &lo, &hi);
@@ -75,32 +76,34 @@ static void reduce_dense(batch_job *j, const rec__params_entry *e, size_t layer,
         return;
     rec__tstate *extra = j->m->ws.extra;
     for (uint32_t t = 1; t < j->T; t++) {
-        const float *src = (is_bias ? extra[t].db[layer] : extra[t].dk[layer]) + lo;
+        const float *src = extra[t].dg[ei] + lo;
         float *restrict g = p->g + lo;
         for (size_t i = 0; i < hi - lo; i++)
             g[i] += src[i];
     }
-    if (j->opt)
+    if (j->opt) {
+        rec__regularize_l2_range(e, lo, hi);
         rec__params_apply_range(j->opt, e, lo, hi - lo, &j->out[me]);
+    }
 }
 
-/* Add threads 1..T−1's rows of feature fi that `me` owns into the table's gradient, then
- * update every touched row `me` owns. */
-static void reduce_rows(batch_job *j, size_t fi, uint32_t me)
+/* Add threads 1..T−1's rows of table entry ei that `me` owns into the table's gradient, then
+ * (training) add L2 and update every touched row `me` owns. */
+static void reduce_rows(batch_job *j, size_t ei, uint32_t me)
 {
     rec_model *m = j->m;
-    const rec__params_entry *e = &m->params.e[m->feats[fi].param_emb];
+    const rec__params_entry *e = &m->params.e[ei];
     rec__param *p = e->p;
     const uint32_t T = j->T, dim = p->row_dim;
     rec__tstate *extra = m->ws.extra;
-    uint32_t *owned = extra[me].owned[fi];
+    uint32_t *owned = extra[me].owned[ei];
     size_t k = 0;
     if (j->opt)
         for (size_t i = 0; i < p->n_touched; i++)
             if (row_owner(p->touched[i], T) == me)
                 owned[k++] = p->touched[i];
     for (uint32_t t = 1; t < T; t++) {
-        rec__rowgrad *r = &extra[t].rg[fi];
+        rec__rowgrad *r = &extra[t].rg[ei];
         for (size_t i = 0; i < r->n; i++) {
             uint32_t row = r->rows[i];
             if (row_owner(row, T) != me)
@@ -113,9 +116,11 @@ static void reduce_rows(batch_job *j, size_t fi, uint32_t me)
             r->slot[row] = 0;
         }
     }
-    extra[me].n_owned[fi] = k;
-    if (j->opt && k != 0)
+    extra[me].n_owned[ei] = k;
+    if (j->opt && k != 0) {
+        rec__regularize_l2_rows(e, owned, k);
         rec__params_apply_rows(j->opt, e, owned, k, &j->out[me]);
+    }
 }
 
 /* Round B: reduce (and, with an optimizer, apply) what thread `me` owns. */
@@ -125,14 +130,13 @@ static void round_b(void *ctx, uint32_t me, uint32_t n_pool)
     batch_job *j = ctx;
     if (me >= j->T)
         return;
-    rec_model *m = j->m;
-    for (size_t l = 0; l < m->n_layers; l++) {
-        reduce_dense(j, &m->params.e[m->layers[l].param_kernel], l, 0, me);
-        reduce_dense(j, &m->params.e[m->layers[l].param_bias], l, 1, me);
+    const rec__params *ps = &j->m->params;
+    for (size_t e = 0; e < ps->n; e++) {
+        if (ps->e[e].p->row_dim)
+            reduce_rows(j, e, me);
+        else
+            reduce_dense(j, e, me);
     }
-    for (size_t fi = 0; fi < m->n_feats; fi++)
-        if (m->feats[fi].emb)
-            reduce_rows(j, fi, me);
 }
 
 /* After round B: the tables' touched lists agree with their flags again, and the private
@@ -140,35 +144,53 @@ static void round_b(void *ctx, uint32_t me, uint32_t n_pool)
 static void finish_round_b(batch_job *j)
 {
     rec_model *m = j->m;
-    for (size_t fi = 0; fi < m->n_feats; fi++) {
-        if (!m->feats[fi].emb)
+    const rec__params *ps = &m->params;
+    for (size_t e = 0; e < ps->n; e++) {
+        rec__param *p = ps->e[e].p;
+        if (!p->row_dim)
             continue;
-        rec__param *p = rec__embedding_param(m->feats[fi].emb);
         if (j->opt) {
             p->n_touched = 0; /* every owner cleared its rows */
         } else {
             for (uint32_t t = 0; t < j->T; t++) {
                 const rec__tstate *ts = &m->ws.extra[t];
-                memcpy(p->touched + p->n_touched, ts->owned[fi],
-                       ts->n_owned[fi] * sizeof(uint32_t));
-                p->n_touched += ts->n_owned[fi];
+                memcpy(p->touched + p->n_touched, ts->owned[e],
+                       ts->n_owned[e] * sizeof(uint32_t));
+                p->n_touched += ts->n_owned[e];
             }
         }
         for (uint32_t t = 1; t < j->T; t++)
-            m->ws.extra[t].rg[fi].n = 0;
+            m->ws.extra[t].rg[e].n = 0;
     }
 }
 
 /* Forget threads 1..T−1's private rows (after a failed round A). */
 static void discard_private(rec_model *m, uint32_t T)
 {
+    const rec__params *ps = &m->params;
     for (uint32_t t = 1; t < T; t++)
-        for (size_t fi = 0; fi < m->n_feats; fi++) {
-            rec__rowgrad *r = &m->ws.extra[t].rg[fi];
+        for (size_t e = 0; e < ps->n; e++) {
+            if (!ps->e[e].p->row_dim)
+                continue;
+            rec__rowgrad *r = &m->ws.extra[t].rg[e];
             for (size_t i = 0; i < r->n; i++)
                 r->slot[r->rows[i]] = 0;
             r->n = 0;
         }
+}
+
+/* Threads 1..T−1 draw their slices' dropout masks from generators of their own, seeded for
+ * each batch from the model's generator as it stands before thread 0 draws from it: a given
+ * T gives the same masks every run, and one thread draws exactly as before. */
+static void seed_dropout(rec_model *m, uint32_t T)
+{
+    for (uint32_t t = 1; t < T; t++) {
+        rec__tstate *ts = &m->ws.extra[t];
+        uint64_t s = m->drop_rng.s[0] ^ (m->drop_rng.s[1] << 1) ^ m->drop_rng.s[2] ^
+                     (m->drop_rng.s[3] >> 1);
+        rec__rng_seed(&ts->drop_rng, s ^ (0x9E3779B97F4A7C15ull * t));
+        ts->ws.drop_rng = &ts->drop_rng;
+    }
 }
 
 rec_status rec__parallel_serial_step(rec__trainer *tr, rec_optimizer *opt,
@@ -194,6 +216,8 @@ static rec_status parallel_step(rec__trainer *tr, rec_optimizer *opt, const rec_
     rec_model *m = tr->m;
     rec__pool_out *out = tr->out;
     batch_job j = {m, fs, idx, B, T, NULL, out};
+    if (rec__regularize_has_dropout(m))
+        seed_dropout(m, T);
     rec__pool_run(tr->pool, round_a, &j);
     *sse = rec__pool_sum_sse(out, T);
     if (!isfinite(*sse)) {
@@ -207,8 +231,12 @@ static rec_status parallel_step(rec__trainer *tr, rec_optimizer *opt, const rec_
     for (size_t i = 0; parallel_update && i < m->params.n; i++)
         rec__params_count_step(&m->params.e[i], opt);
     rec_status rc = rec__pool_first_failure(out, T, fn);
-    if (!rc && opt && !parallel_update)
-        rc = rec__params_apply(&m->params, opt, fn);
+    if (!parallel_update) {
+        /* the whole gradient is in the parameters: L2 and the update as on one thread */
+        rec__regularize_l2(m);
+        if (!rc && opt)
+            rc = rec__params_apply(&m->params, opt, fn);
+    }
     return rc;
 }
 
