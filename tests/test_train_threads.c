@@ -359,6 +359,224 @@ static float *table_grad_by_row(const rec_model *m, size_t t, size_t *n_out, uin
     return out;
 }
 
+/* ---- L2, dropout and the factorized interactions on T threads ------------------------------ */
+
+/* Every accumulated gradient through the gradient API, which covers every parameter (the linear
+ * tables, factor vectors and global bias included): the dense part, then each table's touched
+ * rows by row id. *n gets the count; *rows the touched rows of all tables. */
+static float *api_grads(const rec_model *m, size_t *n, size_t *rows)
+{
+    size_t nd = rec_model_grad_dense_size(m), total = nd, at = nd;
+    *rows = 0;
+    float *g = malloc((nd ? nd : 1) * sizeof *g);
+    ck_assert_ptr_nonnull(g);
+    ck_assert_rec_ok(rec_model_grad_dense_get(g, nd, m));
+    for (size_t t = 0; t < rec_model_grad_n_tables(m); t++) {
+        size_t k;
+        uint32_t dim;
+        float *tg = table_grad_by_row(m, t, &k, &dim);
+        total += k * dim;
+        g = realloc(g, (total ? total : 1) * sizeof *g);
+        ck_assert_ptr_nonnull(g);
+        memcpy(g + at, tg, k * dim * sizeof *g);
+        at = total;
+        *rows += k;
+        free(tg);
+    }
+    *n = total;
+    return g;
+}
+
+/* The models that trained on one thread only before their parameters joined the threaded
+ * paths: L2 on the generic path (a two-hidden-layer MLP), on the feature-parallel MLP (one
+ * hidden layer) and on the DOT pair with tables too large for one core's cache (the owner
+ * path); BIASED_DOT and FM (with a numeric factor vector, text and a list) on the generic
+ * path. */
+static rec_model *regularized(int kind, uint64_t seed)
+{
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create(&m, seed));
+    switch (kind) {
+    case 0: /* generic path: two hidden layers */
+        ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                               REC_SIDE_USER, 8));
+        ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
+                                               REC_SIDE_USER, 1));
+        ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_TEXT,
+                                               REC_SIDE_ITEM, 8));
+        ck_assert_rec_ok(rec_model_set_interaction(m, REC_INTERACTION_MLP));
+        ck_assert_rec_ok(rec_model_add_layer(m, 16, REC_ACTIVATION_RELU));
+        ck_assert_rec_ok(rec_model_add_layer(m, 8, REC_ACTIVATION_TANH));
+        ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
+        ck_assert_rec_ok(rec_model_feature_set_l2(m, 0, 1e-2f, 0.0f));
+        ck_assert_rec_ok(rec_model_feature_set_l2(m, 2, 2e-2f, 0.0f));
+        ck_assert_rec_ok(rec_model_layer_set_l2(m, 0, 1e-2f));
+        ck_assert_rec_ok(rec_model_layer_set_l2(m, 2, 1e-2f));
+        break;
+    case 1: /* the feature-parallel MLP: the one_layer preset's shape */
+        rec_model_free(m);
+        ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ONE_LAYER, seed));
+        ck_assert_rec_ok(rec_model_feature_set_l2(m, 0, 1e-2f, 0.0f));
+        ck_assert_rec_ok(rec_model_feature_set_l2(m, 1, 2e-2f, 0.0f));
+        ck_assert_rec_ok(rec_model_layer_set_l2(m, 0, 1e-2f));
+        ck_assert_rec_ok(rec_model_layer_set_l2(m, 1, 3e-2f));
+        break;
+    case 2: /* the DOT pair */
+        rec_model_free(m);
+        ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_DOT, seed));
+        ck_assert_rec_ok(rec_model_feature_set_l2(m, 0, 1e-2f, 0.0f));
+        ck_assert_rec_ok(rec_model_feature_set_l2(m, 1, 2e-2f, 0.0f));
+        break;
+    case 3:
+    case 4: /* BIASED_DOT, FM */
+        ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                               REC_SIDE_USER, 8));
+        if (kind == 4) {
+            ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC,
+                                                   REC_SIDE_USER, 1));
+            ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_TEXT,
+                                                   REC_SIDE_ITEM, 8));
+        } else {
+            ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title",
+                                                   REC_FEATURE_CATEGORICAL, REC_SIDE_ITEM, 8));
+        }
+        ck_assert_rec_ok(rec_model_set_interaction(m, kind == 4 ? REC_INTERACTION_FM
+                                                                : REC_INTERACTION_BIASED_DOT));
+        ck_assert_rec_ok(rec_model_feature_set_l2(m, 0, 1e-2f, 2e-2f));
+        break;
+    }
+    return m;
+}
+
+static const char *const regularized_name[] = {"L2, generic path", "L2, feature-parallel MLP",
+                                               "L2, DOT owner path", "BIASED_DOT", "FM"};
+
+/* On 2 and 3 threads, these models' gradients (L2 included, every parameter through the
+ * gradient API) equal one thread's up to rounding, over the same rows, and two runs on the same
+ * thread count give the same bits. */
+START_TEST(test_train_threads_regularized_and_factorized_match_one_thread)
+{
+    rec_dataset *small = fx_synth(3000, 40, 60, 5);
+    /* the owner path needs tables beyond a core's cache: ~50k users and movies */
+    rec_dataset *large = fx_synth(12000, 30000, 20000, 5);
+    uint32_t rows[1200];
+    for (int kind = 0; kind < 5; kind++) {
+        const rec_dataset *ds = kind == 2 ? large : small;
+        const uint32_t n = (uint32_t)rec_dataset_size(ds);
+        for (uint32_t i = 0; i < 1200; i++)
+            rows[i] = (i * 7) % n;
+        float *g1 = NULL;
+        size_t n1 = 0, r1 = 0;
+        for (uint32_t t = 1; t <= 3; t++) {
+            float *g[2];
+            size_t ng[2], nr[2];
+            for (int run = 0; run < 2; run++) {
+                rec_model *m = built(regularized(kind, 9), ds, t);
+                /* a second call adds to the first, L2 included */
+                ck_assert_rec_ok(rec_model_compute_gradients(m, ds, rows, 700, NULL));
+                ck_assert_rec_ok(rec_model_compute_gradients(m, ds, rows + 700, 500, NULL));
+                g[run] = api_grads(m, &ng[run], &nr[run]);
+                rec_model_free(m);
+            }
+            ck_assert_uint_eq(ng[0], ng[1]);
+            ck_assert_msg(memcmp(g[0], g[1], ng[0] * sizeof(float)) == 0,
+                          "%s: two runs on %u threads differ", regularized_name[kind], t);
+            if (t == 1) {
+                g1 = g[0];
+                n1 = ng[0];
+                r1 = nr[0];
+            } else {
+                ck_assert_uint_eq(nr[0], r1);
+                ck_assert_uint_eq(ng[0], n1);
+                double d = scaled_diff(g[0], g1, n1);
+                /* the owner path adds each row's terms in the order of one thread */
+                ck_assert_msg(kind == 2 ? d == 0.0 : d < 1e-5, "%s: the gradient on %u "
+                              "threads differs from one thread's by %.3g",
+                              regularized_name[kind], t, d);
+                free(g[0]);
+            }
+            free(g[1]);
+        }
+        free(g1);
+    }
+    rec_dataset_free(small);
+    rec_dataset_free(large);
+}
+END_TEST
+
+/* Training with these models on 2 and 3 threads follows one thread: the weights after two
+ * epochs (through the saved file's predictions) are close, and two runs are identical. */
+START_TEST(test_train_threads_regularized_training_follows_one_thread)
+{
+    rec_dataset *ds = fx_synth(4000, 50, 80, 3);
+    for (int kind = 0; kind < 5; kind++) {
+        if (kind == 2)
+            continue; /* the DOT pair's owner path is bitwise equal to one thread (below) */
+        float *p1 = NULL;
+        for (uint32_t t = 1; t <= 3; t++) {
+            float *p[2];
+            for (int run = 0; run < 2; run++) {
+                rec_model *m = built(regularized(kind, 4), ds, t);
+                rec_optimizer *opt;
+                ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.05f));
+                ck_assert_rec_ok(rec_model_fit(m, opt, ds, NULL, 2, 512, 0, NULL, NULL));
+                p[run] = fx_predictions(m, ds);
+                rec_optimizer_free(opt);
+                rec_model_free(m);
+            }
+            ck_assert_msg(memcmp(p[0], p[1], rec_dataset_size(ds) * sizeof(float)) == 0,
+                          "%s: two trainings on %u threads differ", regularized_name[kind], t);
+            free(p[1]);
+            if (t == 1) {
+                p1 = p[0];
+                continue;
+            }
+            double d = fx_max_abs_diff(p[0], p1, rec_dataset_size(ds));
+            ck_assert_msg(d < 1e-3, "%s: predictions after training on %u threads differ from "
+                          "one thread's by %.3g", regularized_name[kind], t, d);
+            free(p[0]);
+        }
+        free(p1);
+    }
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* Dropout on T threads: each thread draws its slice's masks from a generator seeded per batch
+ * from the model's, so a thread count gives the same training every run, and the training
+ * still learns (its masks are not those of one thread, so the bits are not one thread's). */
+START_TEST(test_train_threads_dropout)
+{
+    rec_dataset *ds = fx_synth(4000, 50, 80, 3);
+    for (uint32_t t = 2; t <= 3; t++) {
+        double loss[2][3];
+        float *p[2];
+        for (int run = 0; run < 2; run++) {
+            rec_model *m = regularized(0, 4);
+            ck_assert_rec_ok(rec_model_layer_set_dropout(m, 0, 0.3f));
+            ck_assert_rec_ok(rec_model_layer_set_dropout(m, 1, 0.2f));
+            m = built(m, ds, t);
+            rec_optimizer *opt;
+            ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.05f));
+            for (int e = 0; e < 3; e++)
+                ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 256, &loss[run][e], NULL));
+            p[run] = fx_predictions(m, ds);
+            rec_optimizer_free(opt);
+            rec_model_free(m);
+        }
+        ck_assert_msg(memcmp(p[0], p[1], rec_dataset_size(ds) * sizeof(float)) == 0,
+                      "dropout: two trainings on %u threads differ", t);
+        for (int e = 0; e < 3; e++)
+            ck_assert(loss[0][e] == loss[1][e]);
+        ck_assert_msg(loss[0][2] < loss[0][0], "dropout on %u threads: loss %g then %g", t,
+                      loss[0][0], loss[0][2]);
+        free(p[0]);
+        free(p[1]);
+    }
+    rec_dataset_free(ds);
+}
+END_TEST
+
 /* On 2 and 3 threads, the presets' shape goes feature by feature with each keyed feature's Δ
  * rebuilt by its owner from the fused pass's hand-off (∂L/∂ŷ and relu′ bits,
  * model_train_mlp.c): the embedding tables' gradients are then the very bits of one thread. */
@@ -713,6 +931,9 @@ static Suite *train_threads_suite(void)
     tcase_add_test(tc, test_train_threads_gradients_match_one_thread);
     tcase_add_test(tc, test_train_threads_keyed_layer0_gradient);
     tcase_add_test(tc, test_train_threads_feature_parallel_tables_bitwise);
+    tcase_add_test(tc, test_train_threads_regularized_and_factorized_match_one_thread);
+    tcase_add_test(tc, test_train_threads_regularized_training_follows_one_thread);
+    tcase_add_test(tc, test_train_threads_dropout);
     tcase_add_test(tc, test_train_threads_records_gathered_ahead);
     tcase_add_test(tc, test_train_threads_steps_match_one_thread);
     tcase_add_test(tc, test_train_threads_divergence_is_reported);

@@ -302,7 +302,7 @@ static void dot_round_b(void *ctx, uint32_t me, uint32_t n_pool)
         const uint32_t dim = p->row_dim;
         const size_t rb = dim * sizeof(float);
         uint8_t *seen = d->seen[s] + (size_t)me * d->rows[s];
-        uint32_t *owned = ts->owned[d->fe[s]];
+        uint32_t *owned = ts->owned[m->feats[d->fe[s]].param_emb];
         size_t k = 0;
         /* rows left by an earlier rec_model_compute_gradients: the update takes them too */
         if (j->opt)
@@ -329,7 +329,7 @@ static void dot_round_b(void *ctx, uint32_t me, uint32_t n_pool)
                               dim);
             }
         }
-        ts->n_owned[d->fe[s]] = k;
+        ts->n_owned[m->feats[d->fe[s]].param_emb] = k;
     }
 }
 
@@ -343,15 +343,16 @@ static void dot_round_c(void *ctx, uint32_t me, uint32_t n_pool)
     const dot_split *d = j->d;
     rec__tstate *ts = &m->ws.extra[me];
     for (int s = 0; s < 2; s++) {
-        uint32_t *owned = ts->owned[d->fe[s]];
-        size_t k = ts->n_owned[d->fe[s]];
+        uint32_t *owned = ts->owned[m->feats[d->fe[s]].param_emb];
+        size_t k = ts->n_owned[m->feats[d->fe[s]].param_emb];
         uint8_t *seen = d->seen[s] + (size_t)me * d->rows[s];
         for (size_t i = 0; i < k; i++)
             seen[owned[i]] = 0;
         if (k == 0)
             continue;
-        rec__params_apply_rows(j->opt, &m->params.e[m->feats[d->fe[s]].param_emb], owned, k,
-                               &j->out[me]);
+        const rec__params_entry *e = &m->params.e[m->feats[d->fe[s]].param_emb];
+        rec__regularize_l2_rows(e, owned, k);
+        rec__params_apply_rows(j->opt, e, owned, k, &j->out[me]);
     }
 }
 
@@ -365,9 +366,9 @@ static void dot_merge(dot_job *j)
         rec__param *p = rec__embedding_param(m->feats[d->fe[s]].emb);
         for (uint32_t t = 0; t < j->T; t++) {
             const rec__tstate *ts = &m->ws.extra[t];
-            const uint32_t *owned = ts->owned[d->fe[s]];
+            const uint32_t *owned = ts->owned[m->feats[d->fe[s]].param_emb];
             uint8_t *seen = d->seen[s] + (size_t)t * d->rows[s];
-            for (size_t i = 0; i < ts->n_owned[d->fe[s]]; i++) {
+            for (size_t i = 0; i < ts->n_owned[m->feats[d->fe[s]].param_emb]; i++) {
                 uint32_t row = owned[i];
                 seen[row] = 0;
                 if (!p->is_touched[row]) {
@@ -397,6 +398,7 @@ static rec_status owner_step(rec__trainer *tr, rec_optimizer *opt, const rec__fe
     rec__pool_run(pool, dot_round_b, &j);
     if (!parallel_update) {
         dot_merge(&j);
+        rec__regularize_l2(m);
         return opt ? rec__params_apply(&m->params, opt, fn) : REC_OK;
     }
     rec__pool_run(pool, dot_round_c, &j);

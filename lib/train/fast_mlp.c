@@ -212,9 +212,11 @@ static void fp_round_c(void *ctx, uint32_t t, uint32_t n_pool)
 }
 
 /* The optimizer on rows [r0, r1) of a dense parameter with `cols` columns. */
+/* L2 and the optimizer on rows [r0, r1) of a dense entry with `cols` columns. */
 static void fp_update_rows(fp_job *j, const rec__params_entry *e, size_t r0, size_t r1,
                            size_t cols, uint32_t t)
 {
+    rec__regularize_l2_range(e, r0 * cols, r1 * cols);
     rec__params_apply_range(j->opt, e, r0 * cols, (r1 - r0) * cols, &j->out[t]);
 }
 
@@ -234,8 +236,10 @@ static void fp_small_params(fp_job *j)
     /* thread 0's alone: updated whole */
     const uint32_t own[3] = {m->layers[0].param_bias, m->layers[1].param_kernel,
                              m->layers[1].param_bias};
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 3; k++) {
+        rec__regularize_l2_range(&ps->e[own[k]], 0, ps->e[own[k]].p->n);
         rec__params_apply_entry(j->opt, &ps->e[own[k]], &j->out[0]);
+    }
     for (size_t i = 0; i < m->n_feats; i++)
         if (!m->feats[i].emb)
             fp_update_rows(j, &ps->e[m->layers[0].param_kernel], m->feats[i].offset,
@@ -302,7 +306,9 @@ static void fp_round_d(void *ctx, uint32_t t, uint32_t n_pool)
                                      k0->g + (size_t)f->offset * H,
                                      k0->w + (size_t)f->offset * H, NULL);
         if (j->opt) {
-            rec__params_apply_entry(j->opt, &m->params.e[f->param_emb], &j->out[t]);
+            const rec__params_entry *e = &m->params.e[f->param_emb];
+            rec__regularize_l2_rows(e, e->p->touched, e->p->n_touched);
+            rec__params_apply_entry(j->opt, e, &j->out[t]);
             fp_update_rows(j, &m->params.e[m->layers[0].param_kernel], f->offset,
                            f->offset + f->dim, H, t);
         }
@@ -370,8 +376,12 @@ static rec_status fp_step(rec__trainer *tr, rec_optimizer *opt, const rec__feats
     if (parallel_update) /* W₀ went by rows; the tables, b₀ and the head were updated whole */
         rec__params_count_step(&m->params.e[m->layers[0].param_kernel], opt);
     rec_status rc = rec__pool_first_failure(out, T, fn);
-    if (!rc && opt && !parallel_update)
-        rc = rec__params_apply(&m->params, opt, fn);
+    if (!parallel_update) {
+        /* the whole gradient is in the parameters: L2 and the update as on one thread */
+        rec__regularize_l2(m);
+        if (!rc && opt)
+            rc = rec__params_apply(&m->params, opt, fn);
+    }
     return rc;
 }
 

@@ -43,11 +43,7 @@ rec_status rec__train_start(rec__trainer *tr, rec_model *m, const rec__featset *
     tr->m = m;
     /* gradient training moves the weights away from any posterior samples */
     rec__posterior_forget(&m->post);
-    /* the linear tables, L2 and dropout masks are kept on the model's own buffers only */
-    const int serial = rec__model_has_linear(m) || rec__regularize_has_dropout(m) ||
-                       rec__regularize_has_l2(m);
-    uint32_t T = serial ? 1 : rec__pool_threads_for(batch, rec__model_threads(m),
-                                                    REC__TRAIN_MIN_SLICE);
+    uint32_t T = rec__pool_threads_for(batch, rec__model_threads(m), REC__TRAIN_MIN_SLICE);
     uint32_t used1;
     tr->path = choose(m, T, batch, &tr->T);
     tr->path1 = choose(m, 1, batch, &used1);
