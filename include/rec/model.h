@@ -261,8 +261,9 @@ REC_API rec_status rec_model_set_label(rec_model *model, const char *column);
  * batch touched (its embedding, and a NUMERIC feature's FM factor vector, with l2_embedding;
  * its linear table with l2_linear), so each touched weight gets 2λ·w added to its gradient.
  * 0 (the default) turns it off. May be set before or after build; ignored by
- * rec_model_fit_mcmc(), whose priors are learned. Training with any L2, dropout, BIASED_DOT or
- * FM runs on one thread (evaluation and prediction use the model's threads).
+ * rec_model_fit_mcmc(), whose priors are learned. Like every model, one with L2, dropout,
+ * BIASED_DOT or FM trains on the model's threads (rec_model_set_threads()), with results
+ * that a given thread count repeats bit for bit.
  * @param model the model (built or not)
  * @param feature id of the feature (from rec_model_add_feature())
  * @param l2_embedding λ of the embedding (and FM factor vector), ≥ 0
