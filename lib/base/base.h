@@ -1,9 +1,9 @@
 /*
  * lib/base: generic C with no recommender concept, the bottom layer (tools/check-layers.py):
- * errors, allocation, clock, random numbers and distributions, the per-call thread pool and
- * its result protocol, and reading text files. Never installed; everything here is hidden
+ * errors, allocation, clock, random numbers and probability distributions, the per-call thread
+ * pool and its result protocol, and reading text files. Never installed; everything here is hidden
  * (visibility and version script). A cross-file name starts with its file's name:
- * rec__pool_* is in pool.c, rec__text_* in text.c; the allocation functions are named after
+ * rec__pool_* is in pool.c, rec__text_* in text.c, rec__dist_* in distributions.c; the allocation functions are named after
  * the C functions they wrap (rec__malloc, rec__free, ...).
  */
 #ifndef REC_LIB_BASE_H
@@ -68,6 +68,43 @@ REC_HIDDEN uint64_t rec__rng_u64(rec__rng *r);
 REC_HIDDEN float rec__rng_uniform(rec__rng *r);
 REC_HIDDEN uint32_t rec__rng_below(rec__rng *r, uint32_t bound);
 REC_HIDDEN void rec__rng_shuffle_u32(rec__rng *r, uint32_t *a, size_t n);
+
+/* ---- probability distributions (distributions.c) ------------------------------------------ */
+
+/* Uniform in (0, 1): 53 random bits, offset by half a step so 0 never comes out. */
+static inline double rec__dist_unif01(rec__rng *r)
+{
+    return ((double)(rec__rng_u64(r) >> 11) + 0.5) * 0x1p-53;
+}
+
+/* Standard normals by Marsaglia and Tsang's ziggurat (2000) with 128 layers: one 64-bit draw
+ * gives the layer (its low 7 bits) and a signed 32-bit abscissa (its high half, so the two are
+ * independent); 98.8% of draws return at once, the others fall back to the exact tail and
+ * wedge tests. The tables are computed once per sampler, so the draws are reproducible. */
+typedef struct rec__dist_ziggurat {
+    uint32_t kn[128];
+    double wn[128], fn[128];
+} rec__dist_ziggurat;
+
+typedef struct rec__dist_gen {
+    rec__rng r;
+    const rec__dist_ziggurat *z;
+} rec__dist_gen;
+
+/* The tables of the ziggurat (computed once; then the draws are reproducible). */
+REC_HIDDEN void rec__dist_ziggurat_init(rec__dist_ziggurat *z);
+/* N(0, 1). */
+REC_HIDDEN double rec__dist_normal(rec__dist_gen *g);
+/* Gamma(shape, rate): Marsaglia–Tsang for shape ≥ 1, boosted by U^(1/shape) below 1. */
+REC_HIDDEN double rec__dist_gamma(rec__dist_gen *g, double shape, double rate);
+/* Φ(x), the standard normal distribution function (through erfc). */
+REC_HIDDEN double rec__dist_phi(double x);
+/* Φ⁻¹(p) for 0 < p < 1: Wichura's AS 241 (PPND16), relative accuracy about 1e-16. */
+REC_HIDDEN double rec__dist_phi_inv(double p);
+/* P(lo < Z ≤ hi) for Z ~ N(0, 1), from the tail that keeps precision, floored at 1e-300. */
+REC_HIDDEN double rec__dist_interval(double lo, double hi);
+/* A draw of N(0, 1) restricted to (lo, hi]. */
+REC_HIDDEN double rec__dist_trunc_normal(rec__dist_gen *g, double lo, double hi);
 
 /* ---- the thread pool of one call (pool.c) --------------------------------------------------
  * A fork-join pool that lives for one library call (rec_model_fit, _evaluate, ...): the

@@ -5,11 +5,11 @@
 
 void rec__phi_table_init(rec__phi_table *t)
 {
-    /* 1/√2 and 1/√(2π) */
-    const double r2 = 0.70710678118654752440, r2pi = 0.39894228040143267794;
+    /* 1/√(2π) */
+    const double r2pi = 0.39894228040143267794;
     for (size_t i = 0; i < REC__PHI_NODES; i++) {
         const double x = (double)i / REC__PHI_PER_UNIT - REC__PHI_HALF_RANGE;
-        t->cdf[i] = 0.5 * erfc(-x * r2);
+        t->cdf[i] = rec__dist_phi(x);
         t->pdf[i] = r2pi * exp(-0.5 * x * x);
     }
 }
