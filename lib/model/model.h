@@ -307,6 +307,9 @@ static inline void rec__rowgrad_add1(rec__rowgrad *r, uint32_t row, float g)
 /* model.c: REC_EINVAL "fn: model is NULL" or REC_ESTATE "fn: the model is not built; call
  * rec_model_build() first" (the calls that train, evaluate or read gradients). */
 REC_HIDDEN rec_status rec__model_check_built(const rec_model *m, const char *fn);
+/* model.c: REC_EINVAL "fn: model is NULL" or REC_ESTATE "fn: the model is already built" (the
+ * calls that describe a model). */
+REC_HIDDEN rec_status rec__model_check_unbuilt(const rec_model *m, const char *fn);
 
 /* model_features.c */
 REC_HIDDEN rec_status rec__featset_build(rec__featset *fs, const rec_model *m,
@@ -353,7 +356,7 @@ REC_HIDDEN rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model
 REC_HIDDEN void rec__workspace_release(rec__workspace *ws, const rec_model *m);
 
 
-/* model.c: build steps shared with rec_model_load() (serialize.c). rec__model_layout computes
+/* build.c: build steps shared with rec_model_load() (lib/io). rec__model_layout computes
  * the feature offsets and side widths and checks the description (REC_EINVAL, message
  * prefixed with fn); rec__model_release_built frees the built state, keeping the description. */
 REC_HIDDEN rec_status rec__model_layout(rec_model *m, const char *fn);
@@ -362,7 +365,7 @@ REC_HIDDEN void rec__model_release_built(rec_model *m);
 /* blas.c: threads the BLAS itself runs per call (OpenBLAS's setting; 1 for other BLAS). */
 REC_HIDDEN int rec__blas_threads(void);
 
-/* model.c: parameter counts as Keras reports them */
+/* model.c: parameter counts as Keras reports them (describe.c's summary) */
 REC_HIDDEN size_t rec__feature_params(const rec__feature *f);
 REC_HIDDEN size_t rec__feature_nontrainable(const rec__feature *f);
 REC_HIDDEN const char *rec__feature_kind_name(rec_feature_kind k);
