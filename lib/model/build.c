@@ -7,6 +7,40 @@
 #include <math.h>
 #include <string.h>
 
+/* ---- the built state ---------------------------------------------------------------------- */
+
+rec_status rec__model_check_unbuilt(const rec_model *m, const char *fn)
+{
+    if (!m)
+        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
+    if (m->built)
+        return rec__error(REC_ESTATE, "%s: the model is already built; describe it before "
+                          "rec_model_build()", fn);
+    return REC_OK;
+}
+
+rec_status rec__model_check_built(const rec_model *m, const char *fn)
+{
+    if (!m)
+        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
+    if (!m->built)
+        return rec__error(REC_ESTATE, "%s: the model is not built; call rec_model_build() "
+                          "first", fn);
+    return REC_OK;
+}
+
+const char *rec__feature_kind_name(rec_feature_kind k)
+{
+    switch (k) {
+    case REC_FEATURE_CATEGORICAL: return "CATEGORICAL";
+    case REC_FEATURE_BUCKETIZED: return "BUCKETIZED";
+    case REC_FEATURE_NUMERIC: return "NUMERIC";
+    case REC_FEATURE_TEXT: return "TEXT";
+    case REC_FEATURE_CATEGORICAL_LIST: return "CATEGORICAL_LIST";
+    }
+    return "unknown";
+}
+
 /* Free the built state (preprocessing, weights, workspace); the description stays. */
 void rec__model_release_built(rec_model *m)
 {

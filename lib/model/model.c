@@ -46,15 +46,6 @@ void rec_model_free(rec_model *m)
     rec__free(m);
 }
 
-rec_status rec__model_check_unbuilt(const rec_model *m, const char *fn)
-{
-    if (!m)
-        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
-    if (m->built)
-        return rec__error(REC_ESTATE, "%s: the model is already built; describe it before "
-                          "rec_model_build()", fn);
-    return REC_OK;
-}
 
 rec_status rec_model_add_feature(uint32_t *id_out, rec_model *m, const char *column,
                                  rec_feature_kind kind, rec_side side, uint32_t dim)
@@ -332,15 +323,6 @@ rec_status rec_model_set_early_stopping(rec_model *m, uint32_t patience, double 
 
 /* ---- accessors ------------------------------------------------------------------------------ */
 
-rec_status rec__model_check_built(const rec_model *m, const char *fn)
-{
-    if (!m)
-        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
-    if (!m->built)
-        return rec__error(REC_ESTATE, "%s: the model is not built; call rec_model_build() "
-                          "first", fn);
-    return REC_OK;
-}
 
 int rec_model_is_built(const rec_model *m)
 {
@@ -352,17 +334,6 @@ size_t rec_model_n_features(const rec_model *m)
     return m ? m->n_feats : 0;
 }
 
-const char *rec__feature_kind_name(rec_feature_kind k)
-{
-    switch (k) {
-    case REC_FEATURE_CATEGORICAL: return "CATEGORICAL";
-    case REC_FEATURE_BUCKETIZED: return "BUCKETIZED";
-    case REC_FEATURE_NUMERIC: return "NUMERIC";
-    case REC_FEATURE_TEXT: return "TEXT";
-    case REC_FEATURE_CATEGORICAL_LIST: return "CATEGORICAL_LIST";
-    }
-    return "unknown";
-}
 
 size_t rec__feature_params(const rec__feature *f)
 {
