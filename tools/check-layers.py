@@ -15,9 +15,9 @@ lib/ is a stack of folders (LAYERS below, bottom first). The rules:
   3. No circle between files: the graph "A includes B's header or uses a name that only B
      defines" has no cycle, within a folder or across folders.
   4. A name that one file defines and another uses (a private cross-file name, hidden from
-     the shared library) starts with rec__ and then its folder's name, its file's name or
-     a prefix its folder declares below (PREFIXES): rec__model_*, rec__featset_* in
-     model/featset.c. rec__malloc and its kin are named after the C functions they wrap.
+     the shared library) starts with rec__ and then its folder's name or its file's name
+     (misnamed() below): rec__model_* in model/, rec__featset_* in model/featset.c.
+     rec__malloc and its kin are named after the C functions they wrap.
 
 Rules 2 to 4 need a build (default: build/, made by `meson setup build && ninja -C build`);
 without one only rule 1 is checked, and the script says so. Exit status 1 on any violation,
@@ -37,26 +37,8 @@ RANK = {f: i for i, f in enumerate(LAYERS)}
 # folders of equal standing that must not use each other (io is not above infer)
 PEERS = {("infer", "io"), ("io", "infer")}
 
-# Extra prefixes a folder's files may give their cross-file names (rule 4), beyond the
-# folder's own name and the defining file's name.
-PREFIXES = {
-    "base": ["error", "malloc", "calloc", "realloc", "free", "strdup", "mul", "advise",
-             "alloc", "now", "version", "rng", "pool", "lines", "text", "split", "utf8",
-             "quote", "parse", "line", "dist"],
-    "kernels": ["thin", "rows", "sgemm", "blas", "phi"],
-    "blocks": ["param", "vocab", "embedding", "dense", "discretization", "normalization",
-               "textvec", "optimizer"],
-    "data": ["dataset", "dict", "column", "batches", "delimited", "movielens", "synth",
-             "history"],
-    "model": ["model", "feature", "featset", "features", "embed", "layer0", "workspace",
-              "tstate", "rowgrad", "params", "posterior", "fm", "dot", "mlp", "regularize",
-              "dropout", "interaction", "forward", "backward", "group"],
-    "mcmc": ["mcmc"],
-    "infer": ["infer", "predict", "evaluate", "recommend"],
-    "io": ["io", "model_file", "container"],
-    "train": ["train", "fit", "paths", "parallel", "dot", "fp", "features"],
-    "mpi": ["mpi"],
-}
+# The allocation functions, named after the C library functions they wrap (base/alloc.c).
+LIBC_NAMES = {"malloc", "calloc", "realloc", "free", "strdup"}
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 LIB = os.path.join(ROOT, "lib")
@@ -214,20 +196,31 @@ def check_symbols(build, files, problems, edges):
                 if sym in public:
                     continue
                 # rule 4: a private cross-file name says where it lives
-                m = re.match(r"rec__([a-z0-9]+(?:_[a-z0-9]+)?)", sym)
-                stem = os.path.splitext(os.path.basename(owner))[0]
-                ok_words = set(PREFIXES.get(fb, [])) | {fb, stem}
-                if not m:
-                    problems.append(f"lib/{orel}: {sym}, used by lib/{rel}, is not named "
-                                    f"rec__<{fb}|{stem}|...>_...")
-                    continue
-                first = m.group(1).split("_")[0]
-                two = m.group(1)
-                if first not in ok_words and two not in ok_words:
-                    problems.append(f"lib/{orel}: {sym}, used by lib/{rel}, should start with "
-                                    f"rec__{fb}_ or rec__{stem}_ (or a prefix listed for "
-                                    f"'{fb}' in tools/check-layers.py)")
+                problem = misnamed(sym, owner)
+                if problem:
+                    problems.append(f"lib/{orel}: {sym}, used by lib/{rel}, {problem}")
     return True
+
+
+def misnamed(sym, owner):
+    """Why a private name defined in `owner` does not say where it lives, or None: its first
+    word after rec__ must be the folder, the file's name, the file name's first word
+    (rec__layer0_* in model/layer0_r64.c) or its first four letters or more (rec__dist_* in
+    base/distributions.c), or for base/alloc.c a C library function's name."""
+    folder = folder_of(owner)
+    stem = os.path.splitext(os.path.basename(owner))[0]
+    m = re.match(r"rec__([a-z0-9]+)", sym)
+    if not m:
+        return f"is not named rec__<{folder}|{stem}>_..."
+    first = m.group(1)
+    ok = {folder, stem, stem.split("_")[0]}
+    if stem == "alloc":
+        ok |= LIBC_NAMES
+    if first in ok or sym.startswith(f"rec__{stem}_") or sym == f"rec__{stem}":
+        return None
+    if len(first) >= 4 and stem.startswith(first):  # an abbreviation: rec__dist_* in distributions.c
+        return None
+    return f"should start with rec__{folder}_ or rec__{stem}_"
 
 
 def map_headers(edges, files):

@@ -29,7 +29,7 @@ rec_status rec__model_check_built(const rec_model *m, const char *fn)
     return REC_OK;
 }
 
-const char *rec__feature_kind_name(rec_feature_kind k)
+const char *rec__model_kind_name(rec_feature_kind k)
 {
     switch (k) {
     case REC_FEATURE_CATEGORICAL: return "CATEGORICAL";
@@ -144,7 +144,7 @@ static rec_status adapt_feature(rec__feature *f, const rec_dataset *ds, uint64_t
         rc = column_of_type(&col, ds, f->column,
                             f->kind == REC_FEATURE_CATEGORICAL ? REC_COLUMN_STRING
                                                                : REC_COLUMN_STRING_LIST,
-                            rec__feature_kind_name(f->kind));
+                            rec__model_kind_name(f->kind));
         if (!rc)
             rc = distinct_strings(&strings, &n, ds, f->column);
         if (!rc)

@@ -91,7 +91,7 @@ rec_status rec_model_summary(char *out, size_t cap, size_t *len_out, const rec_m
     put(&s, " %-46s %-20s %s\n%s", "Layer (type)", "Output Shape", "Param #", dbl);
     for (size_t i = 0; i < m->n_feats; i++) {
         const rec__feature *f = &m->feats[i];
-        size_t p = rec__feature_params(f);
+        size_t p = rec__model_feature_params(f);
         snprintf(shape, sizeof shape, "(None, %u)", f->dim);
         switch (f->kind) {
         case REC_FEATURE_CATEGORICAL:
@@ -108,7 +108,7 @@ rec_status rec_model_summary(char *out, size_t cap, size_t *len_out, const rec_m
             break;
         case REC_FEATURE_NUMERIC:
             snprintf(name, sizeof name, "%s_normalization", f->column);
-            row(&s, name, "Normalization", "(None, 1)", rec__feature_nontrainable(f));
+            row(&s, name, "Normalization", "(None, 1)", rec__model_feature_nontrainable(f));
             break;
         case REC_FEATURE_TEXT:
             snprintf(name, sizeof name, "%s_vectorizer", f->column);
@@ -132,7 +132,7 @@ rec_status rec_model_summary(char *out, size_t cap, size_t *len_out, const rec_m
             break;
         }
         trainable += p;
-        frozen += rec__feature_nontrainable(f);
+        frozen += rec__model_feature_nontrainable(f);
         const rec__feature *fx = &m->feats[i];
         if (fx->nvec) {
             /* FM: a numeric value's own factor vector, x·v */

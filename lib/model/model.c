@@ -101,8 +101,8 @@ static rec_status feature_of_kind(rec__feature **f, rec_model *m, uint32_t featu
                           feature, m->n_feats);
     if (m->feats[feature].kind != kind)
         return rec__error(REC_EINVAL, "%s: feature %u ('%s') is %s, not %s", fn, feature,
-                          m->feats[feature].column, rec__feature_kind_name(m->feats[feature].kind),
-                          rec__feature_kind_name(kind));
+                          m->feats[feature].column, rec__model_kind_name(m->feats[feature].kind),
+                          rec__model_kind_name(kind));
     *f = &m->feats[feature];
     return REC_OK;
 }
@@ -179,7 +179,7 @@ rec_status rec_model_feature_set_pooling(rec_model *m, uint32_t feature, rec_poo
     if (f->kind != REC_FEATURE_TEXT && f->kind != REC_FEATURE_CATEGORICAL_LIST)
         return rec__error(REC_EINVAL, "%s: feature %u ('%s') is %s; pooling applies to TEXT and "
                           "CATEGORICAL_LIST features", fn, feature, f->column,
-                          rec__feature_kind_name(f->kind));
+                          rec__model_kind_name(f->kind));
     if ((unsigned)pooling > REC_POOLING_SQRTN)
         return rec__error(REC_EINVAL, "%s: unknown pooling %d", fn, (int)pooling);
     f->pooling = pooling;
@@ -335,7 +335,7 @@ size_t rec_model_n_features(const rec_model *m)
 }
 
 
-size_t rec__feature_params(const rec__feature *f)
+size_t rec__model_feature_params(const rec__feature *f)
 {
     if (!f->emb)
         return 0;
@@ -343,7 +343,7 @@ size_t rec__feature_params(const rec__feature *f)
 }
 
 /* Keras's Normalization keeps mean, variance and count as non-trainable weights. */
-size_t rec__feature_nontrainable(const rec__feature *f)
+size_t rec__model_feature_nontrainable(const rec__feature *f)
 {
     return f->kind == REC_FEATURE_NUMERIC ? 3 : 0;
 }

@@ -366,9 +366,9 @@ REC_HIDDEN void rec__model_release_built(rec_model *m);
 REC_HIDDEN int rec__blas_threads(void);
 
 /* model.c: parameter counts as Keras reports them (describe.c's summary) */
-REC_HIDDEN size_t rec__feature_params(const rec__feature *f);
-REC_HIDDEN size_t rec__feature_nontrainable(const rec__feature *f);
-REC_HIDDEN const char *rec__feature_kind_name(rec_feature_kind k);
+REC_HIDDEN size_t rec__model_feature_params(const rec__feature *f);
+REC_HIDDEN size_t rec__model_feature_nontrainable(const rec__feature *f);
+REC_HIDDEN const char *rec__model_kind_name(rec_feature_kind k);
 
 /* ---- params.c: the parameter list ------------------------------------------------------ */
 
