@@ -1,11 +1,11 @@
-/* Suite "kernels" (internal): gemm_thin.c's three products against sums in double precision,
- * on every count of rows a block leaves over (the kernels take rows 4 or 8 at a time), with
- * the interleaved row stride layer 0 uses, and β = 0 over a matrix of NaN (which must be
- * ignored, as BLAS does), β = 1 and β = 0.5; the row-exact product of evaluation, whose rows
- * must not depend on the rows beside them; and the ordered probit's fast Φ (normal_cdf.h)
- * against erfc. */
+/* Suite "kernels" (internal): thin.c's three products against sums in double precision, on
+ * every count of rows a block leaves over (the kernels take rows 2 to 8 at a time), with the
+ * interleaved row stride layer 0 uses, and β = 0 over a matrix of NaN (which must be ignored,
+ * as BLAS does), β = 1 and β = 0.5; every vector width's variant of them and of rows.c bit for
+ * bit against the order of operations kernels.h documents; the row-exact product of
+ * evaluation, whose rows must not depend on the rows beside them; and the ordered probit's
+ * fast Φ (phi.c) against erfc. */
 #include "rec_check.h"
-#include "kernels/kernels.h"
 #include "kernels/kernels.h"
 
 #include <math.h>
@@ -117,9 +117,6 @@ START_TEST(test_kernels_thin_nt)
 }
 END_TEST
 
-/* rec__phi (normal_cdf.h) against 0.5 erfc(−x/√2) within 1e-13 absolute: on a grid of step
- * 1/1024 over [−12, 12] (nodes, midpoints between nodes and every point between), beyond
- * the table's ±9, at ±∞ and NaN. */
 /* rec__rows_nn: every shape's tails (columns in 32s, 16s and one by one; rows in 3s), against
  * double sums, and each row's bits the same whatever rows share the call: alone, at another
  * place in a larger call, or in a call cut elsewhere. */
@@ -165,6 +162,85 @@ START_TEST(test_kernels_rows_nn_rows_independent)
 }
 END_TEST
 
+/* One multiply-add as the variant does it: fused (one rounding) or a product then a sum. The
+ * test itself is ISO C, which contracts nothing. */
+static float madd(int fused, float a, float b, float c)
+{
+    return fused ? fmaf(a, b, c) : a * b + c;
+}
+
+/* The bits of every variant the CPU runs, for all four products on shapes that reach every
+ * block and tail, against the order kernels.h documents: each output element summed over its
+ * index in increasing order from 0 (or from β∂W), one multiply-add per term. Identical bits
+ * across the variants of one machine follow when they fuse alike. */
+START_TEST(test_kernels_every_width_follows_the_order)
+{
+    size_t nv = 0;
+    const rec__kernel_variant *v = rec__kernel_variants(&nv);
+    ck_assert(nv >= 1 && v[nv - 1].width == 4);
+    uint32_t st = 5;
+    enum { U = 131, LDP = 2 * N, LDD = N + 8 };
+    float *x = malloc(U * K * sizeof *x), *d = malloc(U * LDD * sizeof *d);
+    float *got = malloc(U * LDP * sizeof *got), w[K * N], wt[N * K], g0[K * N];
+    fill(x, U * K, &st);
+    fill(d, U * LDD, &st);
+    fill(w, K * N, &st);
+    fill(g0, K * N, &st);
+    rec__thin_transpose(w, wt);
+    for (size_t vi = 0; vi < nv; vi++) {
+        const int f = v[vi].fused, wd = v[vi].width;
+        /* P = U·W */
+        v[vi].thin_nn(U, x, w, got, LDP);
+        for (size_t r = 0; r < U; r++)
+            for (size_t c = 0; c < N; c++) {
+                float s = 0.0f;
+                for (size_t k = 0; k < K; k++)
+                    s = madd(f, x[r * K + k], w[k * N + c], s);
+                ck_assert_msg(got[r * LDP + c] == s, "width %d: P[%zu][%zu] = %.9g, want %.9g",
+                              wd, r, c, got[r * LDP + c], s);
+            }
+        /* ∂W = β∂W + Uᵀ·Δ with β = 0.5 (the product rounded first) */
+        memcpy(got, g0, sizeof g0);
+        v[vi].thin_tn(U, x, d, LDD, 0.5f, got);
+        for (size_t k = 0; k < K; k++)
+            for (size_t c = 0; c < N; c++) {
+                float s = 0.5f * g0[k * N + c];
+                for (size_t r = 0; r < U; r++)
+                    s = madd(f, x[r * K + k], d[r * LDD + c], s);
+                ck_assert_msg(got[k * N + c] == s, "width %d: dW[%zu][%zu] = %.9g, want %.9g",
+                              wd, k, c, got[k * N + c], s);
+            }
+        /* ∂U = Δ·Wᵀ */
+        v[vi].thin_nt(U, d, LDD, wt, got);
+        for (size_t r = 0; r < U; r++)
+            for (size_t k = 0; k < K; k++) {
+                float s = 0.0f;
+                for (size_t j = 0; j < N; j++)
+                    s = madd(f, d[r * LDD + j], w[k * N + j], s);
+                ck_assert_msg(got[r * K + k] == s, "width %d: dU[%zu][%zu] = %.9g, want %.9g",
+                              wd, r, k, got[r * K + k], s);
+            }
+        /* Y = X·W for a shape with every tail: 70 columns, 11 rows, 33 terms */
+        enum { RN = 11, RK = 33, RM = 70 };
+        v[vi].rows_nn(RN, RK, RM, x, RK, d, got, RM);
+        for (size_t r = 0; r < RN; r++)
+            for (size_t c = 0; c < RM; c++) {
+                float s = 0.0f;
+                for (size_t i = 0; i < RK; i++)
+                    s = madd(f, x[r * RK + i], d[i * RM + c], s);
+                ck_assert_msg(got[r * RM + c] == s, "width %d: Y[%zu][%zu] = %.9g, want %.9g",
+                              wd, r, c, got[r * RM + c], s);
+            }
+    }
+    free(x);
+    free(d);
+    free(got);
+}
+END_TEST
+
+/* rec__phi (phi.c) against 0.5 erfc(−x/√2) within 1e-13 absolute: on a grid of step 1/1024
+ * over [−12, 12] (nodes, midpoints between nodes and every point between), beyond the table's
+ * ±9, at ±∞ and NaN. */
 START_TEST(test_kernels_phi_matches_erfc)
 {
     static rec__phi_table t;
@@ -194,6 +270,7 @@ static Suite *kernels_suite(void)
     tcase_add_test(tc, test_kernels_thin_tn);
     tcase_add_test(tc, test_kernels_thin_nt);
     tcase_add_test(tc, test_kernels_rows_nn_rows_independent);
+    tcase_add_test(tc, test_kernels_every_width_follows_the_order);
     tcase_add_test(tc, test_kernels_phi_matches_erfc);
     suite_add_tcase(s, tc);
     return s;

@@ -19,17 +19,16 @@
  * needs eight. Every version gives the same bits: the loops are element-wise or keep a fixed
  * summation order, and ISO C mode does not contract a·b + c into an FMA.
  *
- * REC_CLONES_FMA: the dense-product kernels (thin.c, rows.c, model/layer0_r64.c) fuse each
- * multiply-add into one rounding where the CPU has FMA, and are built for x86-64-v4 and -v3
- * (AVX-512 or AVX2, both with FMA) instead of the avx512f / avx2 levels, which do not include
- * FMA. Those files, and only those, are compiled with -ffp-contract=fast (lib/meson.build,
- * which defines REC_FMA_KERNELS for them). They compute what OpenBLAS computed before them,
- * whose last bits already depended on the CPU; on one machine they stay reproducible: a fixed
- * order of additions, the same clone every run.
+ * The dense-product kernels (thin.c, rows.c, model/layer0_r64.c) are the exception: they fuse
+ * each multiply-add into one rounding where the CPU has FMA, and come in one variant per vector
+ * width (below). Those files, and only those, are compiled with -ffp-contract=fast
+ * (lib/meson.build, which defines REC_FMA_KERNELS for them). They compute what OpenBLAS
+ * computed before them, whose last bits already depend on the CPU; on one machine they stay
+ * reproducible: a fixed order of additions, the same variant every run.
  *
- * Both are off under ThreadSanitizer and MemorySanitizer (the clones' resolvers run before
- * the sanitizer's runtime starts, and crash) and with compilers other than GCC (clang 14 does
- * not resolve target_clones functions called from another translation unit: undefined
+ * Clones and variants are off under ThreadSanitizer and MemorySanitizer (their resolvers run
+ * before the sanitizer's runtime starts, and crash) and with compilers other than GCC (clang 14
+ * does not resolve target_clones functions called from another translation unit: undefined
  * references at link time). */
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
@@ -43,30 +42,75 @@
     !defined(__clang__) && !defined(REC_NO_CLONES)
 #if __has_attribute(target_clones)
 #define REC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#define REC_CLONES_FMA_ON                                                                      \
-    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #endif
 #endif
 #ifndef REC_CLONES
 #define REC_CLONES
-#define REC_CLONES_FMA_ON
 #endif
+
+/* ---- FMA kernels by vector width -----------------------------------------------------------
+ *
+ * GCC's generic vectors are wider than the registers on some clones (64 bytes without
+ * AVX-512), and an operation on such a vector is lowered through memory: a kernel written in
+ * 16-float vectors runs an order of magnitude slower on an AVX2 machine than in registers. So
+ * the dense-product kernels are written once for a vector of REC__W floats (a body header,
+ * included once per width) and built three times: REC__W 16 for x86-64-v4 (AVX-512), 8 for
+ * x86-64-v3 (AVX2 with FMA), 4 for the baseline (SSE2, and every other target), each with its
+ * own register blocking. REC__BY_WIDTH then defines the kernel itself as an ifunc that picks
+ * the variant when the library loads (as target_clones does), or as the baseline variant where
+ * clones are off; x86-64-v4 and -v3 rather than REC_CLONES's avx512f and avx2, which do not
+ * include FMA. Each output element gets the same operations in the same order in every
+ * variant (variants.c lists them for the tests). */
 #if defined(REC_FMA_KERNELS)
-#define REC_CLONES_FMA REC_CLONES_FMA_ON
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(REC_NO_CLONES)
+#define REC__WTARGET16 __attribute__((target("arch=x86-64-v4")))
+#define REC__WTARGET8 __attribute__((target("arch=x86-64-v3")))
+#define REC__BY_WIDTH(ret, name, params, args)                                                \
+    static ret (*name##_pick(void)) params                                                    \
+    {                                                                                         \
+        __builtin_cpu_init();                                                                 \
+        if (__builtin_cpu_supports("x86-64-v4"))                                              \
+            return name##_w16;                                                                \
+        if (__builtin_cpu_supports("x86-64-v3"))                                              \
+            return name##_w8;                                                                 \
+        return name##_w4;                                                                     \
+    }                                                                                         \
+    ret name params __attribute__((ifunc(#name "_pick")));
+#define REC__WIDTHS_ALL 1
 #else
-/* a file that is not built with -ffp-contract=fast cannot hold an FMA kernel */
-#define REC_CLONES_FMA _Static_assert(0, "REC_CLONES_FMA outside the FMA kernels' build");
+#define REC__BY_WIDTH(ret, name, params, args)                                                \
+    ret name params                                                                           \
+    {                                                                                         \
+        return name##_w4 args;                                                                \
+    }
+#endif
 #endif
 
-/* 16 floats as one value of GCC's generic vector extension, the FMA kernels' unit: one
- * AVX-512 register in the v4 clone, two AVX2 or four SSE registers in the others. */
+/* 16, 8 and 4 floats (and int32s) as one value of GCC's generic vector extension: the
+ * registers of AVX-512, AVX2 and SSE, the FMA kernels' units. */
 typedef float rec__v16 __attribute__((vector_size(64)));
+typedef float rec__v8 __attribute__((vector_size(32)));
+typedef float rec__v4 __attribute__((vector_size(16)));
+typedef int32_t rec__i16 __attribute__((vector_size(64)));
+typedef int32_t rec__i8 __attribute__((vector_size(32)));
+typedef int32_t rec__i4 __attribute__((vector_size(16)));
 
-/* Load and store of 16 floats at any float alignment (memcpy makes the unaligned access
- * explicit). Macros, not functions: a function passing a 64-byte vector by value would have
- * an ABI that depends on the clone's instruction set. */
-#define REC_VLD(v, p) memcpy(&(v), (p), sizeof(rec__v16))
-#define REC_VST(p, v) memcpy((p), &(v), sizeof(rec__v16))
+/* Load and store of a vector at any float alignment, through a copy of its type that is
+ * aligned to a float and may alias one (what the AVX intrinsics' __m256_u is). Macros, not
+ * functions: a function passing a 64-byte vector by value would have an ABI that depends on
+ * the clone's instruction set. Not memcpy: GCC folds a 32-byte memcpy under x86-64-v3 into
+ * a loop of 16-byte moves through the stack, and the kernel's vectors then live in memory. */
+#define REC_VLD(v, p)                                                                          \
+    __extension__({                                                                            \
+        typedef __typeof__(v) rec__vu_ __attribute__((aligned(4), may_alias));                 \
+        (v) = *(const rec__vu_ *)(const void *)(p);                                            \
+    })
+#define REC_VST(p, v)                                                                          \
+    __extension__({                                                                            \
+        typedef __typeof__(v) rec__vu_ __attribute__((aligned(4), may_alias));                 \
+        *(rec__vu_ *)(void *)(p) = (v);                                                        \
+    })
 
 /* ---- row kernels of the hot loops ------------------------------------------------------------ */
 
@@ -209,6 +253,40 @@ REC_HIDDEN void rec__thin_transpose(const float *w, float *wt);
  * apart; Y n×m, rows ldy apart. */
 REC_HIDDEN void rec__rows_nn(size_t n, size_t k, size_t m, const float *x, size_t ldx,
                              const float *w, float *y, size_t ldy);
+
+/* ---- the variants by width (variants.c) ----------------------------------------------------
+ * Each FMA kernel above is an ifunc over one function per vector width (kernels.h, "FMA
+ * kernels by vector width"); the tests call every variant the CPU can run and check it
+ * against the documented order of operations bit for bit. */
+
+#define REC__THIN_NN_PARAMS (size_t u, const float *x, const float *w, float *p, size_t ldp)
+#define REC__THIN_TN_PARAMS                                                                    \
+    (size_t u, const float *x, const float *d, size_t ldd, float beta, float *g)
+#define REC__THIN_NT_PARAMS (size_t u, const float *d, size_t ldd, const float *wt, float *y)
+#define REC__ROWS_NN_PARAMS                                                                    \
+    (size_t n, size_t k, size_t m, const float *x, size_t ldx, const float *w, float *y,        \
+     size_t ldy)
+#define REC__VARIANTS_OF(w)                                                                    \
+    REC_HIDDEN void rec__thin_nn_##w REC__THIN_NN_PARAMS;                                      \
+    REC_HIDDEN void rec__thin_tn_##w REC__THIN_TN_PARAMS;                                      \
+    REC_HIDDEN void rec__thin_nt_##w REC__THIN_NT_PARAMS;                                      \
+    REC_HIDDEN void rec__rows_nn_##w REC__ROWS_NN_PARAMS;
+REC__VARIANTS_OF(w16)
+REC__VARIANTS_OF(w8)
+REC__VARIANTS_OF(w4)
+
+typedef struct rec__kernel_variant {
+    int width; /* floats per vector: 16, 8 or 4 */
+    int fused; /* whether a·b + c is one fused multiply-add (one rounding) */
+    void(*thin_nn) REC__THIN_NN_PARAMS;
+    void(*thin_tn) REC__THIN_TN_PARAMS;
+    void(*thin_nt) REC__THIN_NT_PARAMS;
+    void(*rows_nn) REC__ROWS_NN_PARAMS;
+} rec__kernel_variant;
+
+/* The variants this build has and this CPU runs, widest first (the first is the one the
+ * kernels pick); *n of them. */
+REC_HIDDEN const rec__kernel_variant *rec__kernel_variants(size_t *n);
 
 /* ---- Φ fast (phi.c) -------------------------------------------------------------------------
  * Φ, the standard normal distribution function, fast enough to call four times per row and

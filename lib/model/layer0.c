@@ -86,7 +86,7 @@ layer0_row_in(const rec_model *m, const rec__workspace *sh, size_t e, float *zb,
  *     ∂b₀ += δ_b;  ∂W₀[numeric f] += v_b δ_b;  Δ_f[slot_f(b)] += δ_b
  * The sums go to the workspace; rec__layer0_backward adds them to the gradients only when the
  * slice's loss is finite, so a diverged batch leaves every gradient as it was. The presets'
- * case (64 relu units, a linear head) has a register-resident twin in model_layer0_r64.c. */
+ * case (64 relu units, a linear head) has a register-resident twin in layer0_r64.c. */
 static inline __attribute__((always_inline)) void
 layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw, size_t n,
                float *pred, float scale, int dense, const float *w1, float b1, const uint32_t H,
