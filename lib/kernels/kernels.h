@@ -66,8 +66,12 @@
     !defined(REC_NO_CLONES)
 #define REC__WTARGET16 __attribute__((target("arch=x86-64-v4")))
 #define REC__WTARGET8 __attribute__((target("arch=x86-64-v3")))
-#define REC__BY_WIDTH(ret, name, params, args)                                                \
-    static ret (*name##_pick(void)) params                                                    \
+/* The resolver runs while the dynamic linker relocates the library, before a sanitizer's
+ * runtime is ready: instrumented code there crashes (as GCC's own clone resolvers are not
+ * instrumented). */
+#define REC__NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
+#define REC__BY_WIDTH(name, params, args)                                                     \
+    REC__NO_SANITIZE static void (*name##_pick(void)) params                                   \
     {                                                                                         \
         __builtin_cpu_init();                                                                 \
         if (__builtin_cpu_supports("x86-64-v4"))                                              \
@@ -76,13 +80,13 @@
             return name##_w8;                                                                 \
         return name##_w4;                                                                     \
     }                                                                                         \
-    ret name params __attribute__((ifunc(#name "_pick")));
+    void name params __attribute__((ifunc(#name "_pick")));
 #define REC__WIDTHS_ALL 1
 #else
-#define REC__BY_WIDTH(ret, name, params, args)                                                \
-    ret name params                                                                           \
+#define REC__BY_WIDTH(name, params, args)                                                     \
+    void name params                                                                          \
     {                                                                                         \
-        return name##_w4 args;                                                                \
+        name##_w4 args;                                                                       \
     }
 #endif
 #endif

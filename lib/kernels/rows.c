@@ -52,7 +52,4 @@
 #define REC__RC 4
 #include "kernels/rows_body.h"
 
-REC__BY_WIDTH(void, rec__rows_nn,
-              (size_t n, size_t k, size_t m, const float *x, size_t ldx, const float *w, float *y,
-               size_t ldy),
-              (n, k, m, x, ldx, w, y, ldy))
+REC__BY_WIDTH(rec__rows_nn, REC__ROWS_NN_PARAMS, (n, k, m, x, ldx, w, y, ldy))

@@ -79,14 +79,9 @@ enum { K = 32, N = 64 };
 #define REC__NT_C 4
 #include "kernels/thin_body.h"
 
-REC__BY_WIDTH(void, rec__thin_nn, (size_t u, const float *x, const float *w, float *p, size_t ldp),
-              (u, x, w, p, ldp))
-REC__BY_WIDTH(void, rec__thin_tn,
-              (size_t u, const float *x, const float *d, size_t ldd, float beta, float *g),
-              (u, x, d, ldd, beta, g))
-REC__BY_WIDTH(void, rec__thin_nt,
-              (size_t u, const float *d, size_t ldd, const float *wt, float *y),
-              (u, d, ldd, wt, y))
+REC__BY_WIDTH(rec__thin_nn, REC__THIN_NN_PARAMS, (u, x, w, p, ldp))
+REC__BY_WIDTH(rec__thin_tn, REC__THIN_TN_PARAMS, (u, x, d, ldd, beta, g))
+REC__BY_WIDTH(rec__thin_nt, REC__THIN_NT_PARAMS, (u, d, ldd, wt, y))
 
 void rec__thin_transpose(const float *w, float *wt)
 {

@@ -65,11 +65,11 @@ int rec__layer0_r64_applies(const rec_model *m)
            rec_dense_activation(m->layers[1].dense) == REC_ACTIVATION_LINEAR;
 }
 
-REC__BY_WIDTH(void, rec__layer0_r64_delta,
+REC__BY_WIDTH(rec__layer0_r64_delta,
               (const rec__workspace *sh, rec__l0 *const *ls, size_t k, size_t B),
               (sh, ls, k, B))
 
-REC__BY_WIDTH(void, rec__layer0_fused_r64,
+REC__BY_WIDTH(rec__layer0_fused_r64,
               (const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace *pw, size_t n,
                float *pred, float scale, int dense, const float *w1, float b1, int fp),
               (m, sh, lo, pw, n, pred, scale, dense, w1, b1, fp))
