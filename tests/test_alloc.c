@@ -282,8 +282,9 @@ START_TEST(test_alloc_every_failure_in_the_cycle)
 END_TEST
 
 /* Training on two threads allocates more on the calling thread: DOT's per-owner lists, an
- * MLP's feature assignment and timings (model_train.c). Each of those allocations, failing,
- * makes rec_model_train_epoch return REC_ENOMEM with a message, and the next call succeeds. */
+ * MLP's feature assignment and timings (lib/train/fast_dot.c, fast_mlp.c). Each of those
+ * allocations, failing, makes rec_model_train_epoch return REC_ENOMEM with a message, and the
+ * next call succeeds. */
 START_TEST(test_alloc_two_thread_training)
 {
     /* tables of > 2 MB, or DOT would train on one thread whatever the setting */
@@ -370,7 +371,7 @@ static void fail_each_allocation(const alloc_call *c)
 }
 
 /* Evaluation and prediction on two threads start their pool before the feature set, which is
- * built on it (model_train.c, forward_prepare; model_features.c, build_parallel): each
+ * built on it (lib/infer/predict.c, forward_prepare; lib/model/featset.c, build_parallel): each
  * allocation of the calling thread, failing, makes the call return REC_ENOMEM with a message
  * naming it, leaks nothing, and the next call succeeds. */
 START_TEST(test_alloc_two_thread_evaluation)
@@ -392,7 +393,7 @@ START_TEST(test_alloc_two_thread_evaluation)
 END_TEST
 
 /* A Gibbs-sampled FM predicting 9,000 rows on two threads splits each sample's sums between
- * them (model_mcmc.c, predictor_split); fail_each_allocation as above. */
+ * them (lib/mcmc/predict.c, predictor_split); fail_each_allocation as above. */
 START_TEST(test_alloc_two_thread_mcmc_prediction)
 {
     rec_dataset *ds = NULL;

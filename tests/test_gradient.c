@@ -466,8 +466,8 @@ END_TEST
 
 /* A DOT batch whose loss is not finite (labels of ±1e300: finite doubles, infinite floats)
  * leaves the gradient exactly as it was: empty when none was pending, unchanged when one was.
- * (This guards the one-pass DOT step, rec__dot_fused_step, which must clear the rows it
- * touched, as well as the two-pass path.) */
+ * (This guards the one-pass DOT step, the fused path of lib/train/fast_dot.c, which must clear
+ * the rows it touched, as well as the two-pass path.) */
 START_TEST(test_gradient_dot_diverged_batch_leaves_gradient)
 {
     rec_dataset *good = fx_synth(200, 30, 40, 5);

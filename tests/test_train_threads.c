@@ -266,7 +266,7 @@ START_TEST(test_train_threads_gradients_match_one_thread)
     ck_assert_uint_eq(n[0], n[1]);
     ck_assert_uint_eq(touched[0], touched[1]);
     /* up to rounding: on 2 threads layer 0 goes feature by feature over the whole batch, one
-     * thread may take one product over the concatenated features (model_train.c) */
+     * thread may take one product over the concatenated features (lib/model/layer0.c) */
     ck_assert_double_eq_tol(loss[0], loss[1], 1e-6 * loss[0]);
     double d = scaled_diff(g[1], g[0], n[0]);
     ck_assert_msg(d < 1e-5, "2-thread gradient differs from 1 thread by %.3g", d);
@@ -277,7 +277,7 @@ START_TEST(test_train_threads_gradients_match_one_thread)
 END_TEST
 
 /* The enriched preset's shape (32-wide embeddings, 64 relu units, a linear head: the
- * register-resident fused pass and gemm_thin.c's products) with a numeric feature as well. */
+ * register-resident fused pass and kernels/thin.c's products) with a numeric feature as well. */
 static rec_model *preset_shaped_model(uint64_t seed)
 {
     static const feat_spec f[] = {
@@ -579,7 +579,7 @@ END_TEST
 
 /* On 2 and 3 threads, the presets' shape goes feature by feature with each keyed feature's Δ
  * rebuilt by its owner from the fused pass's hand-off (∂L/∂ŷ and relu′ bits,
- * model_train_mlp.c): the embedding tables' gradients are then the very bits of one thread. */
+ * lib/train/fast_mlp.c): the embedding tables' gradients are then the very bits of one thread. */
 START_TEST(test_train_threads_feature_parallel_tables_bitwise)
 {
     rec_dataset *ds = fx_synth(4000, 30, 40, 6);
@@ -612,7 +612,7 @@ START_TEST(test_train_threads_feature_parallel_tables_bitwise)
 END_TEST
 
 /* In an epoch on 2 and 3 threads the feature-parallel path gathers each batch's records at
- * the end of the previous batch (model_train_mlp.c). With a learning rate too small to move
+ * the end of the previous batch (lib/train/fast_mlp.c). With a learning rate too small to move
  * a weight, every batch's loss is that of fixed weights, so an epoch's loss must be the
  * training set's mean squared error whatever the order: a record gathered wrong, or left
  * over from another epoch's order, would change it by ~1e-4. 4,100 examples in batches of
@@ -719,7 +719,7 @@ START_TEST(test_train_threads_divergence_is_reported)
 END_TEST
 
 /* The DOT model on T threads accumulates each embedding row on the thread that owns it, in
- * the batch's order (model_train.c): gradients, touched rows and weights are then the very
+ * the batch's order (lib/train/fast_dot.c): gradients, touched rows and weights are then the very
  * bits of one thread, for every T, through fit and through compute + apply. */
 START_TEST(test_train_threads_dot_bitwise_equal_across_threads)
 {
@@ -854,7 +854,7 @@ static rec_dataset *enriched_copy(const rec_dataset *ds, size_t bad, int no_titl
 }
 
 /* On two threads evaluation and prediction build the feature set on both (the titles are
- * tokenized by thread 1 while thread 0 makes the other columns, model_features.c): the same
+ * tokenized by thread 1 while thread 0 makes the other columns, lib/model/featset.c): the same
  * predictions as one thread, bit for bit, and the same errors, raised on the caller's thread. */
 START_TEST(test_train_threads_feature_set_on_two_threads)
 {

@@ -1,10 +1,10 @@
 /*
  * lib/base: generic C with no recommender concept, the bottom layer (tools/check-layers.py):
  * errors, allocation, clock, random numbers and probability distributions, the per-call thread
- * pool and its result protocol, and reading text files. Never installed; everything here is hidden
- * (visibility and version script). A cross-file name starts with its file's name:
- * rec__pool_* is in pool.c, rec__text_* in text.c, rec__dist_* in distributions.c; the allocation functions are named after
- * the C functions they wrap (rec__malloc, rec__free, ...).
+ * pool and its result protocol, and reading text files. Never installed; everything here is
+ * hidden (visibility and version script). A cross-file name starts with its file's name:
+ * rec__pool_* is in pool.c, rec__text_* in text.c, rec__dist_* in distributions.c; the
+ * allocation functions are named after the C functions they wrap (rec__malloc, rec__free, ...).
  */
 #ifndef REC_LIB_BASE_H
 #define REC_LIB_BASE_H

@@ -130,7 +130,8 @@ int rec__text_lines_next(rec__text_lines *it, const char **line, size_t *len, in
     return 1;
 }
 
-size_t rec__text_split(rec__text_field *fields, size_t cap, const char *line, size_t len, char delim)
+size_t rec__text_split(rec__text_field *fields, size_t cap, const char *line, size_t len,
+                       char delim)
 {
     size_t count = 0;
     const char *p = line, *end = line + len;

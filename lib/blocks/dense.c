@@ -1,5 +1,5 @@
 /* Keras Dense: y = act(x·W + b). The kernel and bias are dense rec__param (row_dim 0) so an
- * optimizer updates them like any other parameter. Both passes go through rec__sgemm; the
+ * optimizer updates them like any other parameter. Both passes go through rec__blas_sgemm; the
  * per-element work (bias, activation, its derivative) is one pass over the batch each. */
 #include "blocks/blocks.h"
 #include "kernels/kernels.h"

@@ -179,7 +179,8 @@ static rec_status adagrad_init_state(rec_optimizer *opt, rec__param *p, const ch
         return rec__error(REC_ENOMEM, "%s%s%zu accumulators overflow", FN(fn), p->n);
     float *a = rec__malloc_lines(bytes);
     if (!a)
-        return rec__error(REC_ENOMEM, "%s%sout of memory for %zu Adagrad accumulators", FN(fn), p->n);
+        return rec__error(REC_ENOMEM, "%s%sout of memory for %zu Adagrad accumulators",
+                          FN(fn), p->n);
     rec__alloc_advise_hugepages(a, bytes);
     for (size_t i = 0; i < p->n; i++)
         a[i] = opt->initial_accumulator;
@@ -241,7 +242,7 @@ typedef struct step {
  * version computes the same element-wise IEEE operations, so the same bits. With `lanes`
  * (n flags), the flag of weight i is ORed into lanes[i] instead and 0 returned: the caller
  * updating many short rows then tests the flags once, not once per row (the horizontal OR of
- * a vector of flags cost a third of the row update). */
+ * a vector of flags costs about a third of a short row's update). */
 static inline uint32_t non_finite(float x)
 {
     uint32_t bits;
@@ -354,9 +355,8 @@ static size_t first_non_finite(const float *w, size_t n)
 
 /* Rows ahead of the current one whose weights, gradient and state are prefetched: on large
  * tables (MovieLens-25M-shaped data: 20 MB per array) every touched row is a miss to memory,
- * and the rows of a batch are independent, so their loads can overlap. 12 rather than 6:
- * ~15 ns of sqrt and division per row cover less than a miss (10M-shaped DOT, 1 thread:
- * 735–759 → 696–719 ms per epoch; no change on MovieLens 100K). */
+ * and the rows of a batch are independent, so their loads can overlap. Twelve rows, because
+ * the ~15 ns of sqrt and division per row cover far less than a miss. */
 #define PREFETCH_ROWS 12
 
 static inline void prefetch_row(const float *base, size_t d)
@@ -398,7 +398,7 @@ rows_loop(int kind, const step *k, rec__param *p, size_t *bad_at)
             diverged = 1;
             *bad_at = off + first_non_finite(w + off, d);
         }
-        /* read before writing: a thread updating the rows it owns (model_train.c) then never
+        /* read before writing: a thread updating the rows it owns (lib/train) then never
          * writes a flag line another thread's rows share, unless the flag was set */
         if (p->is_touched[row])
             p->is_touched[row] = 0;

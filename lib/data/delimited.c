@@ -16,7 +16,7 @@ typedef struct loaded {
     size_t n;
 } loaded;
 
-/* REC_EFORMAT naming this loader, the file and the line (linereader.c). */
+/* REC_EFORMAT naming this loader, the file and the line (base/text.c). */
 #define bad_line(path, line, ...) rec__text_line_error(FN, (path), (line), __VA_ARGS__)
 
 /* Fields at positions want[0..N_WANTED) of a line (REC_NO_COLUMN: not wanted); returns the

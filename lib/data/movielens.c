@@ -79,7 +79,7 @@ static rec_status nomem(void)
     return rec__error(REC_ENOMEM, "%s: out of memory", FN);
 }
 
-/* REC_EFORMAT naming this loader, the file and the line (linereader.c). */
+/* REC_EFORMAT naming this loader, the file and the line (base/text.c). */
 #define bad_line(path, line, ...) rec__text_line_error(FN, (path), (line), __VA_ARGS__)
 
 /* dir + "/" + name (no doubled '/'). */

@@ -349,7 +349,7 @@ static int column_init(rec__column *c, const char *name, int type)
     return c->name != NULL;
 }
 
-/* Pass 1: draw every rating; user and movie columns hold raw indices for now. */
+/* Pass 1: draw every rating; user and movie columns hold raw indices until pass 2. */
 static void draw_ratings(const world *w, rec__rng *rng, columns *c, size_t n, size_t *n_genre_out)
 {
     size_t n_genre = 0;

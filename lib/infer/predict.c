@@ -15,9 +15,9 @@
 #define MIN_CHUNK_DOT 65536
 /* Rows a thread's forward pass takes at a time, at most (the caller's batch size may be
  * smaller). A prediction does not depend on the rows beside it, so this changes no result;
- * it bounds the workspace that every call allocates and faults in page by page (ML-100K
- * enriched, batches of 4,096: a fifth of an evaluation went to page faults) and keeps a
- * pass's rows in L2. */
+ * it bounds the workspace that every call allocates and faults in page by page (a workspace
+ * sized for batches of 4,096 would spend a fifth of an ML-100K enriched evaluation in page
+ * faults) and keeps a pass's rows in L2. */
 #define EVAL_ROWS 512
 
 /* Threads for a forward pass over n rows, at most avail. A DOT prediction is 10 ns: its
@@ -25,7 +25,8 @@
 static uint32_t forward_threads(const rec_model *m, size_t n, uint32_t avail)
 {
     size_t fu, fv;
-    return rec__pool_threads_for(n, avail ? avail : 1, rec__dot_pair(m, &fu, &fv) ? MIN_CHUNK_DOT : MIN_CHUNK);
+    return rec__pool_threads_for(n, avail ? avail : 1,
+                                 rec__dot_pair(m, &fu, &fv) ? MIN_CHUNK_DOT : MIN_CHUNK);
 }
 
 /* The feature set of all rows of ds, and a pool of the threads a forward pass over them will
@@ -91,7 +92,7 @@ static rec_status run_forward(const rec_model *m, rec__pool *pool, const rec__fe
                               size_t batch, float *pred_out, double *sse, double *sae,
                               const char *fn)
 {
-    if (rec__posterior_active(m)) /* the posterior mean over the stored samples (model_mcmc.c) */
+    if (rec__posterior_active(m)) /* the posterior mean over the stored samples (lib/mcmc) */
         return rec__mcmc_forward(m, fs, pred_out, sse, sae, fn);
     uint32_t avail = pool ? rec__pool_size(pool) : rec__model_threads(m);
     uint32_t T = forward_threads(m, fs->n, avail);

@@ -321,7 +321,8 @@ rec_status rec__io_r_f64(rec__io_reader *r, double *v, const char *what)
 
 /* A count of items of at least item_bytes bytes each: it cannot exceed what remains. This is
  * what keeps a crafted count from driving an allocation. */
-rec_status rec__io_r_count(rec__io_reader *r, uint64_t *n, size_t item_bytes, int wide, const char *what)
+rec_status rec__io_r_count(rec__io_reader *r, uint64_t *n, size_t item_bytes, int wide,
+                           const char *what)
 {
     uint32_t v32 = 0;
     rec_status rc = wide ? rec__io_r_u64(r, n, what) : rec__io_r_u32(r, &v32, what);
@@ -546,7 +547,8 @@ static rec_status check(const unsigned char *b, size_t size, const char *path,
     size_t table_end = REC__IO_HEADER_SIZE + (size_t)n * REC__IO_ENTRY_SIZE;
     if (table_end > size)
         return rec__error(REC_EFORMAT, "%s: %s: truncated in the section table", fn, path);
-    if (rec__io_crc32(b + REC__IO_HEADER_SIZE, (size_t)n * REC__IO_ENTRY_SIZE) != rec__io_get_le32(b + 24))
+    if (rec__io_crc32(b + REC__IO_HEADER_SIZE, (size_t)n * REC__IO_ENTRY_SIZE) !=
+        rec__io_get_le32(b + 24))
         return rec__error(REC_EFORMAT, "%s: %s: section table checksum mismatch (the file is "
                           "corrupted)", fn, path);
     /* the layout's order, contiguous, ending the file; optional sections may be absent */

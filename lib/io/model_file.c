@@ -285,7 +285,8 @@ static rec_status read_desc(rec__io_reader *r, rec_model **out)
     uint64_t seed, n_feats, n_layers;
     uint32_t interaction;
     rec_status rc;
-    if ((rc = rec__io_r_u64(r, &seed, "seed")) || (rc = rec__io_r_u32(r, &interaction, "interaction")))
+    if ((rc = rec__io_r_u64(r, &seed, "seed")) ||
+        (rc = rec__io_r_u32(r, &interaction, "interaction")))
         return rc;
     /* a feature takes at least 28 bytes: a name's length + 6 u32 fields (kind, side, dim,
      * buckets, max_tokens, boundaries flag) */
@@ -298,8 +299,9 @@ static rec_status read_desc(rec__io_reader *r, rec_model **out)
         char *column = NULL;
         uint32_t kind, side, dim, n_boundaries, max_tokens, given;
         rc = rec__io_r_str(r, &column, "column name");
-        if (!rc && !(rc = rec__io_r_u32(r, &kind, "feature kind")) && !(rc = rec__io_r_u32(r, &side, "side")) &&
-            !(rc = rec__io_r_u32(r, &dim, "dim")) && !(rc = rec__io_r_u32(r, &n_boundaries, "bucket count")) &&
+        if (!rc && !(rc = rec__io_r_u32(r, &kind, "feature kind")) &&
+            !(rc = rec__io_r_u32(r, &side, "side")) && !(rc = rec__io_r_u32(r, &dim, "dim")) &&
+            !(rc = rec__io_r_u32(r, &n_boundaries, "bucket count")) &&
             !(rc = rec__io_r_u32(r, &max_tokens, "max_tokens")) &&
             !(rc = rec__io_r_u32(r, &given, "boundaries flag"))) {
             /* the public setters validate kind, side, dim and the ranges */
@@ -341,7 +343,8 @@ static rec_status read_desc(rec__io_reader *r, rec_model **out)
     if (!rc && !(rc = rec__io_r_count(r, &n_layers, 8, 0, "layer count"))) {
         for (uint64_t l = 0; l < n_layers && !rc; l++) {
             uint32_t units, act;
-            if (!(rc = rec__io_r_u32(r, &units, "units")) && !(rc = rec__io_r_u32(r, &act, "activation")) &&
+            if (!(rc = rec__io_r_u32(r, &units, "units")) &&
+                !(rc = rec__io_r_u32(r, &act, "activation")) &&
                 (rc = rec_model_add_layer(m, units, (rec_activation)act)))
                 rc = rec__io_refused(r, rc);
         }
@@ -351,7 +354,8 @@ static rec_status read_desc(rec__io_reader *r, rec_model **out)
     if (!rc && (rc = rec_model_set_interaction(m, (rec_interaction)interaction)))
         rc = rec__io_refused(r, rc);
     char *label = NULL, *name = NULL;
-    if (!rc && !(rc = rec__io_r_str(r, &label, "label")) && !(rc = rec__io_r_str(r, &name, "name"))) {
+    if (!rc && !(rc = rec__io_r_str(r, &label, "label")) &&
+        !(rc = rec__io_r_str(r, &name, "name"))) {
         if ((rc = rec_model_set_label(m, label)))
             rc = rec__io_refused(r, rc);
         else if (!*name)
@@ -446,7 +450,8 @@ static rec_status read_prep(rec__io_reader *r, rec_model *m)
         }
         case REC_FEATURE_NUMERIC: {
             double mean, var;
-            if (!(rc = rec__io_r_f64(r, &mean, "mean")) && !(rc = rec__io_r_f64(r, &var, "variance")) &&
+            if (!(rc = rec__io_r_f64(r, &mean, "mean")) &&
+                !(rc = rec__io_r_f64(r, &var, "variance")) &&
                 (rc = rec_normalization_create(&f->norm, mean, var)))
                 rc = rec__io_refused(r, rc);
             break;
@@ -494,8 +499,8 @@ static rec_status read_embd(rec__io_reader *r, rec_model *m)
         if (f->kind == REC_FEATURE_NUMERIC)
             continue;
         uint32_t fi, rows, dim;
-        if ((rc = rec__io_r_u32(r, &fi, "feature index")) || (rc = rec__io_r_u32(r, &rows, "rows")) ||
-            (rc = rec__io_r_u32(r, &dim, "dim")))
+        if ((rc = rec__io_r_u32(r, &fi, "feature index")) ||
+            (rc = rec__io_r_u32(r, &rows, "rows")) || (rc = rec__io_r_u32(r, &dim, "dim")))
             return rc;
         if (fi != i)
             return rec__io_bad(r, "feature index %u is out of order (expected %zu)", fi, i);
@@ -569,7 +574,8 @@ static rec_status read_extn(rec__io_reader *r, rec_model *m)
     if (rc)
         return rc;
     if (nf != m->n_feats)
-        return rec__io_bad(r, "feature count %u differs from the description's %zu", nf, m->n_feats);
+        return rec__io_bad(r, "feature count %u differs from the description's %zu", nf,
+                           m->n_feats);
     for (uint32_t i = 0; i < nf; i++) {
         uint32_t pooling;
         float l2e, l2l;
@@ -597,7 +603,8 @@ static rec_status read_extn(rec__io_reader *r, rec_model *m)
         if (rate != 0.0f && (rc = rec_model_layer_set_dropout(m, l, rate)))
             return rec__io_refused(r, rc);
     }
-    if ((rc = rec__io_r_u32(r, &patience, "patience")) || (rc = rec__io_r_f64(r, &min_delta, "min_delta")))
+    if ((rc = rec__io_r_u32(r, &patience, "patience")) ||
+        (rc = rec__io_r_f64(r, &min_delta, "min_delta")))
         return rc;
     if ((rc = rec_model_set_early_stopping(m, patience, min_delta)))
         return rec__io_refused(r, rc);
@@ -655,8 +662,10 @@ static rec_status read_extn(rec__io_reader *r, rec_model *m)
         if (m->interaction != REC_INTERACTION_FM)
             return rec__io_bad(r, "%u posterior samples for a model that is not an FM", ns);
         uint32_t nc;
-        if ((rc = rec__io_r_u64(r, &len, "sample length")) || (rc = rec__io_r_f32(r, &lo, "label minimum")) ||
-            (rc = rec__io_r_f32(r, &hi, "label maximum")) || (rc = rec__io_r_u32(r, &nc, "class count")))
+        if ((rc = rec__io_r_u64(r, &len, "sample length")) ||
+            (rc = rec__io_r_f32(r, &lo, "label minimum")) ||
+            (rc = rec__io_r_f32(r, &hi, "label maximum")) ||
+            (rc = rec__io_r_u32(r, &nc, "class count")))
             return rc;
         if (nc == 1 || nc > REC__MAX_CLASSES)
             return rec__io_bad(r, "class count %u is neither 0 nor in 2..%u", nc, REC__MAX_CLASSES);
@@ -695,7 +704,7 @@ static rec_status read_extn(rec__io_reader *r, rec_model *m)
 
 static rec_status read_optm(rec__io_reader *r, rec_model *m)
 {
-    /* every block exists now: list the parameters the slots belong to */
+    /* every block exists here: list the parameters the slots belong to */
     rec_status lrc = rec__params_build(m, "rec_model_load");
     if (lrc)
         return lrc;
@@ -709,8 +718,10 @@ static rec_status read_optm(rec__io_reader *r, rec_model *m)
         rec__param *p = param_at(m, i);
         uint32_t kind, ns;
         uint64_t steps, n;
-        if ((rc = rec__io_r_u32(r, &kind, "optimizer kind")) || (rc = rec__io_r_u32(r, &ns, "slot count")) ||
-            (rc = rec__io_r_u64(r, &steps, "step count")) || (rc = rec__io_r_u64(r, &n, "slot length")))
+        if ((rc = rec__io_r_u32(r, &kind, "optimizer kind")) ||
+            (rc = rec__io_r_u32(r, &ns, "slot count")) ||
+            (rc = rec__io_r_u64(r, &steps, "step count")) ||
+            (rc = rec__io_r_u64(r, &n, "slot length")))
             return rc;
         int want = slots_of_kind(kind);
         if (want < 0)
@@ -721,7 +732,8 @@ static rec_status read_optm(rec__io_reader *r, rec_model *m)
             return rec__io_bad(r, "slot length %llu differs from the parameter's size %zu",
                        (unsigned long long)n, p->n);
         if (kind == 0 && steps != 0)
-            return rec__io_bad(r, "step count %llu without optimizer state", (unsigned long long)steps);
+            return rec__io_bad(r, "step count %llu without optimizer state",
+                               (unsigned long long)steps);
         if (ns > 0 && n > rec__io_left(r) / 4 / ns)
             return rec__io_short_read(r, "optimizer slots");
         for (uint32_t s = 0; s < ns; s++) {

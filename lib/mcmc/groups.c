@@ -108,8 +108,8 @@ static uint32_t feature_cols(const rec_model *m, size_t i)
 }
 
 /* Groups of feature i over the rows of fs. */
-static rec_status build_feat(rec__mcmc_feat *mf, const rec_model *m, const rec__featset *fs, size_t i,
-                             const char *fn)
+static rec_status build_feat(rec__mcmc_feat *mf, const rec_model *m, const rec__featset *fs,
+                             size_t i, const char *fn)
 {
     const size_t n = fs->n;
     const rec__feature *f = &m->feats[i];
@@ -221,8 +221,8 @@ static rec_status build_csc(rec__mcmc_feat *mf, const char *fn)
     return REC_OK;
 }
 
-rec_status rec__mcmc_data_build(rec__mcmc_data *d, const rec_model *m, const rec__featset *fs, int train,
-                             const char *fn)
+rec_status rec__mcmc_data_build(rec__mcmc_data *d, const rec_model *m, const rec__featset *fs,
+                                int train, const char *fn)
 {
     memset(d, 0, sizeof *d);
     d->n = fs->n;

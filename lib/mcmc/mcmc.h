@@ -65,7 +65,7 @@ typedef struct rec__mcmc_blocks {
 /* Scratch of predictions over one rec__mcmc_data. A categorical feature's groups are its whole
  * table's rows, but a prediction needs only the groups its rows use: per sample, the sums run
  * over those alone (one user against every movie: 1 user group of 943; one row: 1 group of
- * each feature, where summing every group cost 3 ms per prediction with 20 samples). */
+ * each feature, where summing every group would take milliseconds with 20 samples). */
 typedef struct rec__mcmc_predictor {
     rec__mcmc_blocks bs;
     double **gs;        /* per feature */

@@ -11,7 +11,7 @@
 
 /* Σ_q x_q v[j_q][k0 + w] for w < W over one group's entries, into o[k0 + w]: W is a constant
  * where this is inlined (group_span), so the W sums stay in registers; with K unknown, o[k]
- * went through memory, a store-to-load chain per entry. Each sum still adds its terms in the
+ * would go through memory, a store-to-load chain per entry. Each sum still adds its terms in the
  * order of q, so the bits are those of one loop over k. */
 static inline __attribute__((always_inline)) void
 group_chunk(double *o, const float *v, uint32_t K, uint32_t k0, const float *gx,
@@ -304,8 +304,9 @@ static void block_round(void *ctx, uint32_t t, uint32_t n_pool)
 /* Predictions of d's rows from parameters par, added to acc (clipped to [lo, hi]) or written to
  * out, on p->T threads of pool. Every group, key and row is summed by one thread in the order
  * one thread uses, so the bits do not depend on T. */
-void rec__mcmc_predict_params(rec__mcmc_predictor *p, const rec__mcmc_data *d, const rec__mcmc_params *par,
-                           rec__pool *pool, float lo, float hi, double *acc, float *out)
+void rec__mcmc_predict_params(rec__mcmc_predictor *p, const rec__mcmc_data *d,
+                              const rec__mcmc_params *par, rec__pool *pool, float lo, float hi,
+                              double *acc, float *out)
 {
     /* a block's keys with rows are its key feature's used groups; the members' groups of
      * those keys are the members' used groups (a member is a function of the key on d) */

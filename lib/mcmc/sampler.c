@@ -112,7 +112,8 @@ static void row_pass(void *ctx, uint32_t t, uint32_t n_pool)
     sampler *s = j->s;
     if (t >= s->T)
         return;
-    const size_t n = s->d->n, lo = rec__pool_slice(n, t, s->T), hi = rec__pool_slice(n, t + 1, s->T);
+    const size_t n = s->d->n, lo = rec__pool_slice(n, t, s->T),
+                 hi = rec__pool_slice(n, t + 1, s->T);
     const uint32_t K = s->K;
     const int has_p = j->p.b != SIZE_MAX, has_a = j->a.b != SIZE_MAX;
     const uint32_t *pk = has_p ? s->d->f[s->bs.b[j->p.b].key].grp : NULL;

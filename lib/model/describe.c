@@ -277,8 +277,8 @@ rec_status rec_model_graphviz(char *out, size_t cap, size_t *len_out, const rec_
             snprintf(cur, sizeof cur, "dense%zu", l);
             if (m->layers[l].dropout > 0.0f)
                 put(&s, "  %s [label=\"Dense(%u, %s)\\nDropout(%g)\"];\n  %s -> %s;\n", cur,
-                    m->layers[l].units, rec_activation_name(m->layers[l].act), (double)m->layers[l].dropout,
-                    prev, cur);
+                    m->layers[l].units, rec_activation_name(m->layers[l].act),
+                    (double)m->layers[l].dropout, prev, cur);
             else
                 put(&s, "  %s [label=\"Dense(%u, %s)\"];\n  %s -> %s;\n", cur, m->layers[l].units,
                     rec_activation_name(m->layers[l].act), prev, cur);

@@ -43,7 +43,8 @@ static void pair_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
     rec__param *pv = rec__embedding_param(m->feats[fv].emb);
     const uint32_t *iu = ws->bk + fu * ws->cap, *iv = ws->bk + fv * ws->cap;
     if (ts) {
-        rec__rowgrad *ru_g = &ts->rg[m->feats[fu].param_emb], *rv_g = &ts->rg[m->feats[fv].param_emb];
+        rec__rowgrad *ru_g = &ts->rg[m->feats[fu].param_emb],
+                     *rv_g = &ts->rg[m->feats[fv].param_emb];
         for (size_t b = 0; b < n; b++) {
             uint32_t ru = iu[b], rv = iv[b];
             const float g = scale * (pred[b] - ws->by[b]);

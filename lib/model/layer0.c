@@ -1,7 +1,7 @@
 /* The first dense layer of an MLP in training, feature by feature over a slice's distinct keys
- * (rec__l0 in model_internal.h: the same gradient with a third of the multiply-adds on
- * MovieLens 100K), with a one-unit head fused into its passes over the examples. Used by the
- * slices of model_train.c and the feature-parallel rounds of model_train_mlp.c. */
+ * (rec__l0 in model.h: the same gradient with a third of the multiply-adds on MovieLens 100K),
+ * with a one-unit head fused into its passes over the examples. Used by the slices of the
+ * training paths (pass.c) and the feature-parallel rounds of lib/train/fast_mlp.c. */
 #include "model/model.h"
 
 #include <string.h>
@@ -26,7 +26,7 @@ uint32_t rec__layer0_group_keys(uint32_t *kslot, const uint32_t *keys, size_t n,
 
 /* Decide how layer 0 runs on this slice (rec__l0): find each keyed feature's distinct keys,
  * and go feature by feature when the multiply-adds saved outweigh running four thin
- * products instead of one (measured: per-feature products cost ~15% more per FLOP). */
+ * products instead of one (per-feature products cost ~15% more per FLOP). */
 void rec__layer0_plan(const rec_model *m, rec__workspace *ws, const rec__featset *fs, size_t n)
 {
     ws->by_feature = 0;
@@ -80,7 +80,7 @@ layer0_row_in(const rec_model *m, const rec__workspace *sh, size_t e, float *zb,
 
 /* Layer 0 and a one-unit head, forward and the per-example part of backward in one pass, so
  * that z_b, δ_b and the rest of an example stay in registers and L1 (a pass per quantity
- * over 2048 × 64 floats runs from L2; fusing them took a third off a one_layer epoch):
+ * over 2048 × 64 floats would run from L2):
  *     z_b = act₀(b₀ + Σ_f [P_f[slot_f(b)] or X_f·W_f or v_b·W_f]),  ŷ_b = act₁(z_b·w₁ + b₁)
  *     g = 2 (ŷ_b − y_b)/B ∘ act₁′;  ∂w₁ += g z_b;  ∂b₁ += g;  δ_b = (g w₁) ∘ act₀′(z_b)
  *     ∂b₀ += δ_b;  ∂W₀[numeric f] += v_b δ_b;  Δ_f[slot_f(b)] += δ_b
@@ -94,13 +94,15 @@ layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace
 {
     /* sh holds the slice's keys, labels, P and δ (at lo); pw the scratch rows and the sums.
      * One thread (fp = 0): sh = pw, lo = 0, and Δ is summed here. Feature-parallel (fp = 1,
-     * see "MLP on T > 1 threads"): every keyed feature has slots, δ_b goes to sh->delta and
+     * see lib/train/fast_mlp.c): every keyed feature has slots, δ_b goes to sh->delta and
      * the owner of each feature sums Δ later. */
-    const float *W = rec__dense_kernel(m->layers[0].dense)->w, *bias = rec__dense_bias(m->layers[0].dense)->w;
+    const float *W = rec__dense_kernel(m->layers[0].dense)->w,
+                *bias = rec__dense_bias(m->layers[0].dense)->w;
     const rec_activation act0 = rec_dense_activation(m->layers[0].dense);
     const rec_activation act1 = rec_dense_activation(m->layers[1].dense);
     float *z = sh->act[0], *scr = pw->dact[0];
-    float *tmp = scr + REC__L0_FTMP * H, *agb = scr + REC__L0_FGB * H, *agk1 = scr + REC__L0_FGK1 * H;
+    float *tmp = scr + REC__L0_FTMP * H, *agb = scr + REC__L0_FGB * H,
+          *agk1 = scr + REC__L0_FGK1 * H;
     float agb1 = 0.0f;
     const size_t ld = sh->cap;
     memset(agb, 0, H * sizeof *agb);
@@ -167,7 +169,7 @@ static void layer0_fused(const rec_model *m, rec__workspace *ws, size_t n, float
 }
 
 /* The fused pass of thread `pw` over examples [lo, lo + n) of the batch in sh (see
- * "MLP on T > 1 threads"). */
+ * lib/train/fast_mlp.c). */
 REC_CLONES
 void rec__layer0_fused_slice(const rec_model *m, rec__workspace *sh, size_t lo,
                              rec__workspace *pw, size_t n, float *pred, float scale)
@@ -298,7 +300,8 @@ void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
     if (rec__model_has_head(m)) {
         /* the fused pass's sums: into the parameters (acc) or the thread's buffers */
         rec_dense *d1 = m->layers[1].dense;
-        rec__layer0_put_sums(m, ws, gb, gk, ts ? ts->dg[m->layers[1].param_kernel] : rec__dense_kernel(d1)->g,
+        rec__layer0_put_sums(m, ws, gb, gk,
+                             ts ? ts->dg[m->layers[1].param_kernel] : rec__dense_kernel(d1)->g,
                              ts ? ts->dg[m->layers[1].param_bias] : rec__dense_bias(d1)->g, acc);
     } else {
         if (!acc)

@@ -236,7 +236,7 @@ rec_status rec_model_set_label(rec_model *m, const char *column)
     return REC_OK;
 }
 
-/* ---- regularization, likelihood and early stopping -------------------------------------------------------------------------- */
+/* ---- regularization, likelihood and early stopping ------------------------------------------ */
 
 static rec_status check_lambda(float v, const char *what, const char *fn)
 {

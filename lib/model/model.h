@@ -96,7 +96,8 @@ typedef struct rec__posterior {
     float *samples;            /* n_samples × sample_len: the FM's weights, flattened */
     uint32_t n_samples;
     size_t sample_len;
-    float y_min, y_max;        /* each sample's prediction is clipped to the training labels' range */
+    float y_min, y_max;        /* each sample's prediction is clipped to the training labels'
+                                * range */
     uint32_t n_classes;        /* ordered probit: the classes' values (sorted), else 0 */
     float *classes;
 } rec__posterior;
@@ -145,7 +146,7 @@ static inline float rec__word_float(uint32_t w)
     return v;
 }
 
-/* The first dense layer of an MLP, one feature at a time (model_layer0.c). Its input is the
+/* The first dense layer of an MLP, one feature at a time (layer0.c). Its input is the
  * concatenation of the features, so z = b + Σ_f x_f·W_f with W_f the rows of the kernel that
  * feature f meets. A feature whose value comes from a key (an embedding row, or a bag of
  * rows) takes only as many distinct values as the slice has distinct keys, u ≤ n: then
@@ -188,7 +189,7 @@ typedef struct rec__workspace {
     float **mask;
     float **drop;
     rec__rng *drop_rng;
-    /* Feature-parallel training of the presets' shape (model_train_mlp.c): per example of the
+    /* Feature-parallel training of the presets' shape (lib/train/fast_mlp.c): per example of the
      * batch, ∂L/∂ŷ (fp_g, cap) and relu′ of z as the bits of its 64 units (fp_relu, cap), from
      * which δ_b = ∂L/∂ŷ_b · w₁ ∘ relu′ is rebuilt with the head's weights of the batch
      * (fp_w1, units); fp_delta: δ rows are stored too (a keyed feature is not factored). */
@@ -197,7 +198,7 @@ typedef struct rec__workspace {
     float *fp_w1;
     int fp_delta;
     /* Training with T > 1 threads (the model's own workspace only): rec__tstate of threads
-     * 0..n_extra − 1, see model_train.c. */
+     * 0..n_extra − 1, see workspace.c. */
     struct rec__tstate *extra;
     uint32_t n_extra;
 } rec__workspace;
@@ -304,18 +305,18 @@ static inline void rec__rowgrad_add1(rec__rowgrad *r, uint32_t row, float g)
     r->g[slot - 1] += g;
 }
 
-/* model.c: REC_EINVAL "fn: model is NULL" or REC_ESTATE "fn: the model is not built; call
+/* build.c: REC_EINVAL "fn: model is NULL" or REC_ESTATE "fn: the model is not built; call
  * rec_model_build() first" (the calls that train, evaluate or read gradients). */
 REC_HIDDEN rec_status rec__model_check_built(const rec_model *m, const char *fn);
-/* model.c: REC_EINVAL "fn: model is NULL" or REC_ESTATE "fn: the model is already built" (the
+/* build.c: REC_EINVAL "fn: model is NULL" or REC_ESTATE "fn: the model is already built" (the
  * calls that describe a model). */
 REC_HIDDEN rec_status rec__model_check_unbuilt(const rec_model *m, const char *fn);
 
-/* model_features.c */
+/* featset.c: the feature set of a dataset's rows */
 REC_HIDDEN rec_status rec__featset_build(rec__featset *fs, const rec_model *m,
                                          const rec_dataset *ds, const uint32_t *rows, size_t n,
                                          int with_labels, const char *fn);
-/* The same, with a pool of threads (NULL: this thread alone): see build_job. */
+/* The same, with a pool of threads (NULL: this thread alone): see featset.c's build_job. */
 struct rec__pool;
 REC_HIDDEN rec_status rec__featset_build_on(rec__featset *fs, const rec_model *m,
                                             const rec_dataset *ds, const uint32_t *rows,
@@ -327,7 +328,7 @@ REC_HIDDEN void rec__featset_release(rec__featset *fs, const rec_model *m);
 REC_HIDDEN void rec__featset_gather(const rec_model *m, const rec__featset *fs,
                                     const uint32_t *idx, size_t n, uint32_t *bk, size_t ld,
                                     float *by);
-/* x[b] ← concatenated features of the gathered example b < count. */
+/* embed.c: the feature layer. x[b] ← concatenated features of the gathered example b < count. */
 REC_HIDDEN void rec__embed_forward(const rec_model *m, const rec__featset *fs,
                                       const uint32_t *bk, size_t ld, size_t count, float *x);
 /* Accumulate ∂loss/∂x into the embedding tables' sparse gradients. */
@@ -347,7 +348,7 @@ REC_HIDDEN void rec__embed_scatter(rec_model *m, const rec__featset *fs, size_t 
                                      const uint32_t *keys, size_t k, const float *g,
                                      rec__rowgrad *rg);
 
-/* model_train.c */
+/* workspace.c (declared again with the rest of workspace.c below) */
 /* Room for batches of cap examples (grows only); train adds the backward pass's buffers and
  * those of layer 0 by feature, which only training uses. fn names the caller in messages. */
 REC_HIDDEN rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap,
@@ -365,7 +366,8 @@ REC_HIDDEN void rec__model_release_built(rec_model *m);
 /* blas.c: threads the BLAS itself runs per call (OpenBLAS's setting; 1 for other BLAS). */
 REC_HIDDEN int rec__blas_threads(void);
 
-/* model.c: parameter counts as Keras reports them (describe.c's summary) */
+/* model.c: parameter counts as Keras reports them (describe.c's summary); build.c: a kind's
+ * name */
 REC_HIDDEN size_t rec__model_feature_params(const rec__feature *f);
 REC_HIDDEN size_t rec__model_feature_nontrainable(const rec__feature *f);
 REC_HIDDEN const char *rec__model_kind_name(rec_feature_kind k);
@@ -536,14 +538,14 @@ static inline int rec__layer0_has_map(const rec__feature *f, const rec__l0 *l, c
 
 /* P_f and Δ_f of a keyed feature share l0[i].p, interleaved by slot: P row s at p + s·2H, Δ row
  * s at p + s·2H + H. The fused pass reads P[s] and adds into Δ[s] for the same key, so the two
- * are neighbouring lines of one miss stream (kept apart, each was a miss of its own: the
- * pair of buffers of a batch outgrows L2). */
+ * are neighbouring lines of one miss stream (in two buffers each would be a miss of its own:
+ * the pair of buffers of a batch outgrows L2). */
 #define REC__L0_LD(H) (2 * (size_t)(H))
 
-/* P = U·W_f over u distinct keys into P's interleaved rows(kernels/thin.c) for the presets' 32
- * columns into 64 units, OpenBLAS otherwise. */
-static inline void rec__layer0_project(size_t u, uint32_t dim, uint32_t H, const float *x, const float *wf,
-                              float *p)
+/* P = U·W_f over u distinct keys into P's interleaved rows (kernels/thin.c) for the presets'
+ * 32 columns into 64 units, OpenBLAS otherwise. */
+static inline void rec__layer0_project(size_t u, uint32_t dim, uint32_t H, const float *x,
+                                       const float *wf, float *p)
 {
     if (dim == REC_THIN_K && H == REC_THIN_N)
         rec__thin_nn(u, x, wf, p, REC__L0_LD(H));
@@ -554,9 +556,9 @@ static inline void rec__layer0_project(size_t u, uint32_t dim, uint32_t H, const
 /* Δ[slot] += δ_b, Δ's rows ld floats apart. Slots were numbered in first-seen order, so a slot
  * is new exactly when it is the next unseen one: copy it then (no zeroing pass), add later
  * repeats. */
-static inline __attribute__((always_inline)) void rec__layer0_delta_add(float *delta_rows, uint32_t slot,
-                                                               uint32_t *n_seen, const float *db,
-                                                               size_t H, size_t ld)
+static inline __attribute__((always_inline)) void
+rec__layer0_delta_add(float *delta_rows, uint32_t slot, uint32_t *n_seen, const float *db, size_t H,
+                      size_t ld)
 {
     float *dd = delta_rows + (size_t)slot * ld;
     if (slot == *n_seen) {

@@ -6,10 +6,11 @@
  * Loss over a batch of B examples: L = (1/B) Σ_b (ŷ_b − y_b)², so ∂L/∂ŷ_b = 2 (ŷ_b − y_b) / B.
  * DOT:  ŷ_b = Σ_k u_bk v_bk  →  ∂L/∂u_bk = ∂L/∂ŷ_b · v_bk,  ∂L/∂v_bk = ∂L/∂ŷ_b · u_bk.
  * MLP:  ŷ_b = last layer's output; each dense layer back-propagates (rec__dense_backward_raw).
- * BIASED_DOT, FM: fm.c. Each interaction's passes are an ops table (model.h). Then ∂L/∂x reaches the embedding tables as sparse row gradients
- * (embed.c). In training the first dense layer of an MLP works per feature over the slice's
- * distinct keys when keys repeat (layer0.c: the same gradient with a third of the multiply-adds
- * on MovieLens 100K), and a one-unit head is fused into its passes over the examples.
+ * BIASED_DOT, FM: fm.c. Each interaction's passes are an ops table (model.h). Then ∂L/∂x
+ * reaches the embedding tables as sparse row gradients (embed.c). In training the first dense
+ * layer of an MLP works per feature over the slice's distinct keys when keys repeat (layer0.c:
+ * the same gradient with a third of the multiply-adds on MovieLens 100K), and a one-unit head
+ * is fused into its passes over the examples.
  * Evaluation and prediction keep the plain layer-by-layer path, with products whose rows do
  * not depend on each other (rec__rows_nn), so that a prediction does not depend, even in the
  * last bit, on the other examples of its batch. */

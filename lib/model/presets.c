@@ -29,7 +29,8 @@ rec_status rec_model_create_preset(rec_model **out, rec_preset preset, uint64_t 
     static const char *names[] = {"dot", "one_layer", "enriched"};
     rc = set_name(m, names[preset]);
     if (!rc)
-        rc = rec_model_add_feature(NULL, m, REC__COL_USER, REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 32);
+        rc = rec_model_add_feature(NULL, m, REC__COL_USER, REC_FEATURE_CATEGORICAL, REC_SIDE_USER,
+                                   32);
     if (!rc && preset == REC_PRESET_ENRICHED) {
         rc = rec_model_add_feature(NULL, m, REC__COL_TIME, REC_FEATURE_BUCKETIZED, REC_SIDE_USER,
                                    32);

@@ -48,7 +48,7 @@ void rec__workspace_release(rec__workspace *ws, const rec_model *m)
     ws->drop_rng = rng;
 }
 
-/* Whether ws has a dropout mask for every layer that has a rate now (rates may be set after
+/* Whether ws has a dropout mask for every layer that has a rate (rates may be set after
  * the workspace was made). */
 static int masks_ready(const rec__workspace *ws, const rec_model *m)
 {
@@ -130,7 +130,7 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
         for (size_t i = 0; ok && i < m->n_feats; i++) {
             const rec__feature *f = &m->feats[i];
             rec__l0 *l = &ws->l0[i];
-            if (!f->emb) { /* NUMERIC: its row of ∂W₀, summed over a slice (model_layer0.c) */
+            if (!f->emb) { /* NUMERIC: its row of ∂W₀, summed over a slice (layer0.c) */
                 l->p = rec__malloc(m->layers[0].units * sizeof *l->p);
                 ok = l->p != NULL;
                 continue;
@@ -160,8 +160,8 @@ rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t
 /* Room in ws's distinct-key maps for the bags of fs (TEXT features: one bag per distinct
  * string of the dataset). CATEGORICAL_LIST bags are per example and never repeat, so they
  * take no map and always the per-example path. */
-rec_status rec__workspace_reserve_keys(rec__workspace *ws, const rec_model *m, const rec__featset *fs,
-                                  const char *fn)
+rec_status rec__workspace_reserve_keys(rec__workspace *ws, const rec_model *m,
+                                       const rec__featset *fs, const char *fn)
 {
     for (size_t i = 0; ws->l0 && i < m->n_feats; i++) {
         rec__l0 *l = &ws->l0[i];

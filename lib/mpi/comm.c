@@ -62,8 +62,8 @@ rec_status rec__mpi_gather_status(rec_mpi *ctx, const double *local, size_t n, c
         if (st != 0.0) {
             if (local[0] != 0.0)
                 return (rec_status)(int)local[0]; /* our own message stands */
-            return rec__mpi_error(REC_ERROR, "%s: rank %d failed (%s); its rec_last_error() has the "
-                            "details", fn, r, rec_status_str((int)st));
+            return rec__mpi_error(REC_ERROR, "%s: rank %d failed (%s); its rec_last_error() has "
+                                  "the details", fn, r, rec_status_str((int)st));
         }
     }
     return REC_OK;

@@ -61,7 +61,8 @@ static void clear_grads(rec_mpi *ctx, rec_model *m)
 static rec_status reserve_rows(rec_mpi *ctx, size_t rows, size_t dim, const char *fn)
 {
     if (!rec__mpi_reserve((void **)&ctx->ids, &ctx->ids_cap, rows, sizeof(uint32_t)) ||
-        !rec__mpi_reserve((void **)&ctx->rows, &ctx->rows_cap, rows * (dim ? dim : 1), sizeof(float)))
+        !rec__mpi_reserve((void **)&ctx->rows, &ctx->rows_cap, rows * (dim ? dim : 1),
+                          sizeof(float)))
         return rec__mpi_error(REC_ENOMEM, "%s: out of memory for %zu gradient rows", fn, rows);
     return REC_OK;
 }
@@ -264,10 +265,10 @@ static rec_status exchange(rec_mpi *ctx, rec_model *m, size_t n_local, rec_statu
     for (int r = 0; r < ctx->size; r++) {
         const double *g = ctx->gather + (size_t)r * H_LEN;
         if (g[H_DENSE] != (double)D || g[H_TABLES] != (double)T || g[H_SHAPES] != h[H_SHAPES])
-            return rec__mpi_error(REC_ESHAPE, "%s: rank %d's model differs from rank %d's (%.0f dense "
-                            "values and %.0f tables vs %zu and %zu, or other table shapes); "
-                            "build the same model on every rank", fn, r, ctx->rank,
-                            g[H_DENSE], g[H_TABLES], D, T);
+            return rec__mpi_error(REC_ESHAPE, "%s: rank %d's model differs from rank %d's (%.0f "
+                                  "dense values and %.0f tables vs %zu and %zu, or other table "
+                                  "shapes); build the same model on every rank", fn, r,
+                                  ctx->rank, g[H_DENSE], g[H_TABLES], D, T);
         B += g[H_ROWS];
         total_sse += g[H_SSE];
     }

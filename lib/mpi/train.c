@@ -83,8 +83,8 @@ rec_status rec_mpi_train_epoch(double *loss_out, double *rmse_out, rec_mpi *ctx,
             rc = rec_rng_shuffle_u32(rng, order, n);
         rec_rng_free(rng);
     }
-    /* the model's inputs for every row, computed once rather than per step (which cost
-     * three quarters of an epoch: docs/BENCHMARKS.md); its failure is gathered with the rest */
+    /* the model's inputs for every row, computed once rather than per step (docs/BENCHMARKS.md
+     * compares the two: --single against one rank); its failure is gathered with the rest */
     if (!rc)
         rc = rec_features_create(&feats, model, ds);
     double h[E_LEN] = {(double)rc, (double)n, (double)batch_size,
@@ -94,10 +94,10 @@ rec_status rec_mpi_train_epoch(double *loss_out, double *rmse_out, rec_mpi *ctx,
         const double *g = ctx->gather + (size_t)r * E_LEN;
         if (g[E_ROWS] != h[E_ROWS] || g[E_BATCH] != h[E_BATCH] ||
             g[E_SEED_HI] != h[E_SEED_HI] || g[E_SEED_LO] != h[E_SEED_LO])
-            grc = rec__mpi_error(REC_EINVAL, "%s: rank %d has %.0f rows, batch_size %.0f and another "
-                           "or the same seed; rank %d has %zu rows, batch_size %zu: every rank "
-                           "must pass the same dataset, batch size and seed", fn, r,
-                           g[E_ROWS], g[E_BATCH], ctx->rank, n, batch_size);
+            grc = rec__mpi_error(REC_EINVAL, "%s: rank %d has %.0f rows, batch_size %.0f and "
+                                 "another or the same seed; rank %d has %zu rows, batch_size "
+                                 "%zu: every rank must pass the same dataset, batch size and "
+                                 "seed", fn, r, g[E_ROWS], g[E_BATCH], ctx->rank, n, batch_size);
     }
     if (grc) {
         rec_features_free(feats);
@@ -114,7 +114,7 @@ rec_status rec_mpi_train_epoch(double *loss_out, double *rmse_out, rec_mpi *ctx,
         rec_status lrc = REC_OK;
         if (hi > lo)
             lrc = rec_model_compute_gradients_features(model, feats, order + lo, hi - lo, &mse);
-        /* named as the step it replaces, so messages read as before */
+        /* named as the step it stands for, so messages read as rec_mpi_train_step's */
         rc = finish_step(&loss, ctx, model, opt, hi - lo, lrc, mse, "rec_mpi_train_step");
         sse += loss * (double)B;
     }
@@ -188,8 +188,9 @@ rec_status rec_mpi_evaluate(double *rmse_out, double *mae_out, rec_mpi *ctx,
     for (int r = 0; r < ctx->size; r++) {
         const double *g = ctx->gather + (size_t)r * V_LEN;
         if (g[V_TOTAL] != (double)n)
-            return rec__mpi_error(REC_EINVAL, "%s: rank %d has %.0f rows, rank %d has %zu: every rank "
-                            "must pass the same dataset", fn, r, g[V_TOTAL], ctx->rank, n);
+            return rec__mpi_error(REC_EINVAL, "%s: rank %d has %.0f rows, rank %d has %zu: every "
+                                  "rank must pass the same dataset", fn, r, g[V_TOTAL], ctx->rank,
+                                  n);
         rows += g[V_ROWS];
         tse += g[V_SSE];
         tae += g[V_SAE];

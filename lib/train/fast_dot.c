@@ -10,10 +10,10 @@
 
 The weights do not move within a batch, so example b's gradient can be added as soon as its
 prediction is known:  ŷ_b = u·v,  g_b = 2 (ŷ_b − y_b) / B,  ∂E_u[u_b] += g_b v,  ∂E_v[v_b] += g_b u,
-reading each row pair once instead of once in forward() and again in backward(). The additions
-are those of the two-pass path in the same order, so the bits are the same. A batch whose loss
-is not finite must leave no gradient behind (it is refused): the pass runs only when no gradient
-is pending, so clearing the rows it touched restores the state exactly. */
+reading each row pair once instead of once in rec__pass_forward and again in rec__pass_backward.
+The additions are those of the two-pass path in the same order, so the bits are the same. A
+batch whose loss is not finite must leave no gradient behind (it is refused): the pass runs only
+when no gradient is pending, so clearing the rows it touched restores the state exactly. */
 static int dot_small(const rec_model *m);
 
 /* One thread, no gradient pending: forward and backward in one pass. Returns 0 (and does
@@ -38,7 +38,7 @@ static int fused_pass(rec_model *m, const rec__featset *fs, const uint32_t *idx,
     rec__param_mark_rows(pv, iv, B);
     float *restrict gu = pu->g, *restrict gv = pv->g;
     const float *wu = pu->w, *wv = pv->w;
-    const float scale = 2.0f / (float)B; /* as in backward() */
+    const float scale = 2.0f / (float)B; /* as in rec__pass_backward */
     const size_t rb = d * sizeof(float);
     const int ahead = !dot_small(m);
     double s2 = 0.0;
@@ -194,11 +194,10 @@ static rec_status split_create(dot_split **out, const rec_model *m, uint32_t T, 
 /* Tables below this many bytes (weights, gradient and Adagrad state of both) train DOT on one
  * thread whatever the setting: they fit in a core's L2, where one thread moves a row in a few
  * nanoseconds, while on two threads each row a thread updates and the other reads next batch
- * crosses between the cores at ~75 ns (MovieLens 100K, 1 MB: 2.1 ms per epoch on one thread,
- * 3.0 ms on two, of which 1.3 ms without the crossings; docs/BENCHMARKS.md). Larger tables
- * miss the cache on either path, and two threads then overlap the misses (MovieLens-25M-
- * shaped, 86 MB: 2.2–2.4 s against 2.6 s on one). The two paths give the same bits, so the
- * choice changes no result. */
+ * crosses between the cores at ~75 ns, so MovieLens 100K's tables (1 MB) train slower on two
+ * threads than on one. Larger tables miss the cache on either path, and two threads then
+ * overlap the misses (MovieLens-25M-shaped, 86 MB: 1.03–1.15× on two; docs/BENCHMARKS.md).
+ * The two paths give the same bits, so the choice changes no result. */
 #define DOT_PARALLEL_BYTES ((size_t)2 << 20)
 
 static int dot_small(const rec_model *m)
@@ -247,10 +246,10 @@ static void dot_round_a(void *ctx, uint32_t t, uint32_t n_pool)
     const float *wu = rec_embedding_row(m->feats[d->fe[0]].emb, 0);
     const float *wv = rec_embedding_row(m->feats[d->fe[1]].emb, 0);
     const uint32_t *iu = ws->bk + d->fe[0] * ws->cap, *iv = ws->bk + d->fe[1] * ws->cap;
-    const float scale = 2.0f / (float)j->B; /* as in backward() */
+    const float scale = 2.0f / (float)j->B; /* as in rec__pass_backward */
     /* The lengths are counted here and stored once at the end: the threads' lengths share
-     * cache lines, and a bump per example in memory fetched the line from the other core
-     * every time (a 1,024-example slice took 50 µs instead of 29). */
+     * cache lines, and a bump per example in memory would fetch the line from the other core
+     * every time. */
     size_t nl[2][REC__POOL_MAX];
     dot_entry *l[2][REC__POOL_MAX];
     for (uint32_t o = 0; o < T; o++)
@@ -259,7 +258,7 @@ static void dot_round_a(void *ctx, uint32_t t, uint32_t n_pool)
             l[s][o] = dot_list(d, T, t, s, o, &len);
             nl[s][o] = 0;
         }
-    /* only tables larger than L2 come here (rec__dot_small): ask for the rows ahead */
+    /* only tables larger than L2 come here (dot_small): ask for the rows ahead */
     const size_t rb = dim * sizeof(float);
     double sse = 0.0;
     for (size_t b = 0; b < n; b++) {

@@ -211,7 +211,6 @@ static void fp_round_c(void *ctx, uint32_t t, uint32_t n_pool)
     rec__pass_errors(pred, sh->by + lo, n, &j->out[t].sse, NULL);
 }
 
-/* The optimizer on rows [r0, r1) of a dense parameter with `cols` columns. */
 /* L2 and the optimizer on rows [r0, r1) of a dense entry with `cols` columns. */
 static void fp_update_rows(fp_job *j, const rec__params_entry *e, size_t r0, size_t r1,
                            size_t cols, uint32_t t)
@@ -226,8 +225,10 @@ static void fp_small_params(fp_job *j)
 {
     rec_model *m = j->m;
     const uint32_t H = m->layers[0].units;
-    rec__param *k0 = rec__dense_kernel(m->layers[0].dense), *b0 = rec__dense_bias(m->layers[0].dense);
-    rec__param *k1 = rec__dense_kernel(m->layers[1].dense), *b1 = rec__dense_bias(m->layers[1].dense);
+    rec__param *k0 = rec__dense_kernel(m->layers[0].dense),
+               *b0 = rec__dense_bias(m->layers[0].dense);
+    rec__param *k1 = rec__dense_kernel(m->layers[1].dense),
+               *b1 = rec__dense_bias(m->layers[1].dense);
     for (uint32_t s = 0; s < j->T; s++)
         rec__layer0_put_sums(m, rec__workspace_of(m, s), b0->g, k0->g, k1->g, b1->g, 1);
     if (!j->opt)

@@ -4,7 +4,7 @@
  * rec__featset_build would have made for its rows, and goes through the same trainer
  * (rec__train_gradients). Copying rather than indexing the prepared set directly is what makes
  * the result bit-identical: a batch of fewer rows than a TEXT column's distinct strings gets a
- * bag per example (model_features.c), so layer 0 never groups its repeated titles, while
+ * bag per example (model/featset.c), so layer 0 never groups its repeated titles, while
  * the prepared set has a bag per string and would group them, summing in another order. The
  * copy costs n records and the batch's bag contents: no lookup, no tokenization. */
 #include "rec/features.h"

@@ -181,7 +181,8 @@ static void discard_private(rec_model *m, uint32_t T)
 
 /* Threads 1..T−1 draw their slices' dropout masks from generators of their own, seeded for
  * each batch from the model's generator as it stands before thread 0 draws from it: a given
- * T gives the same masks every run, and one thread draws exactly as before. */
+ * T gives the same masks every run, and thread 0 draws from the model's generator as training
+ * on one thread does. */
 static void seed_dropout(rec_model *m, uint32_t T)
 {
     for (uint32_t t = 1; t < T; t++) {

@@ -17,7 +17,7 @@ jobs=${FUZZ_JOBS:-1}
 
 if [ ! -f "$build/build.ninja" ]; then
     setup_log=$(mktemp)
-    # REC_NO_CLONES: no function multi-versioning (lib/rec_internal.h); the fuzzers need one
+    # REC_NO_CLONES: no function multi-versioning (lib/kernels/kernels.h); the fuzzers need one
     # instrumented copy of each loop, not one per instruction set
     if ! CC=clang meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined \
         -Db_lundef=false -Dbuildtype=debugoptimized -Dexamples=false \

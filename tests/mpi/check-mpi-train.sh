@@ -47,7 +47,7 @@ grep -q "2 ranks" "$tmp/two.out" || fail "2-rank run did not run on 2 ranks"
 # gradients agree to ~1e-6 relative, but over 80 steps that rounding can move a
 # pre-activation across relu's kink, a discrete change: with the same code, the largest
 # difference is 1.5e-7 under OpenBLAS's SkylakeX kernel and 1.34e-4 under its Haswell and Zen
-# kernels (OPENBLAS_CORETYPE), and 1.34e-4 with gemm_thin.c's products.
+# kernels (OPENBLAS_CORETYPE), and 1.34e-4 with lib/kernels/thin.c's products.
 "$compare" "$tmp/two.rec" "$tmp/one.rec" 1e-3 || fail "weights differ from --single"
 
 py=/usr/bin/python3
