@@ -47,7 +47,8 @@ static rec_dataset *synth_dataset(size_t n_users, size_t n_items, size_t n, uint
         itf[k] = rec_rng_uniform(rng) * 2 - 1;
     size_t ng = 0;
     for (size_t r = 0; r < n; r++) {
-        uint32_t u = rec_rng_below(rng, (uint32_t)n_users), i = rec_rng_below(rng, (uint32_t)n_items);
+        uint32_t u = rec_rng_below(rng, (uint32_t)n_users);
+        uint32_t i = rec_rng_below(rng, (uint32_t)n_items);
         users[r] = malloc(16);
         snprintf(users[r], 16, "u%u", u);
         titles[r] = malloc(64);

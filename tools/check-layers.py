@@ -107,7 +107,8 @@ def check_includes(files, problems, edges):
                 continue
             if kind == "<":
                 if name == "cblas.h" and rel != "kernels/blas.c":
-                    problems.append(f"lib/{rel}: includes <cblas.h>; only kernels/blas.c calls CBLAS")
+                    problems.append(
+                        f"lib/{rel}: includes <cblas.h>; only kernels/blas.c calls CBLAS")
                 continue
             target = resolve(f, name)
             if target is None:
@@ -218,7 +219,8 @@ def misnamed(sym, owner):
         ok |= LIBC_NAMES
     if first in ok or sym.startswith(f"rec__{stem}_") or sym == f"rec__{stem}":
         return None
-    if len(first) >= 4 and stem.startswith(first):  # an abbreviation: rec__dist_* in distributions.c
+    # an abbreviation: rec__dist_* in distributions.c
+    if len(first) >= 4 and stem.startswith(first):
         return None
     return f"should start with rec__{folder}_ or rec__{stem}_"
 

@@ -57,7 +57,8 @@ static void add_tags(rec_dataset *ds)
     size_t k = 0;
     for (size_t r = 0; r < n; r++) {
         off[r] = k;
-        uint64_t h = fnv(FNV0, rec_dataset_string(ds, ct, r), strlen(rec_dataset_string(ds, ct, r)));
+        const char *str = rec_dataset_string(ds, ct, r);
+        uint64_t h = fnv(FNV0, str, strlen(str));
         v[k++] = tok[h % 7];
         v[k++] = tok[(h >> 8) % 7];
         if (h & 0x10000)
@@ -123,7 +124,8 @@ static rec_model *make_model(int kind, const rec_dataset *adapt, uint64_t seed)
     case M_DROPOUT: {
         uint32_t f;
         CHECK(rec_model_create(&m, seed));
-        CHECK(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 16));
+        CHECK(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER,
+                                    16));
         CHECK(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC, REC_SIDE_USER, 1));
         CHECK(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_TEXT, REC_SIDE_ITEM, 8));
         CHECK(rec_model_add_feature(&f, m, "tags", REC_FEATURE_CATEGORICAL_LIST, REC_SIDE_ITEM, 4));
@@ -143,8 +145,10 @@ static rec_model *make_model(int kind, const rec_dataset *adapt, uint64_t seed)
         CHECK(rec_model_create(&m, seed));
         CHECK(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 8));
         if (kind == M_FM) {
-            CHECK(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC, REC_SIDE_USER, 1));
-            CHECK(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_TEXT, REC_SIDE_ITEM, 8));
+            CHECK(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC, REC_SIDE_USER,
+                                        1));
+            CHECK(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_TEXT, REC_SIDE_ITEM,
+                                        8));
             CHECK(rec_model_add_feature(NULL, m, "tags", REC_FEATURE_CATEGORICAL_LIST,
                                         REC_SIDE_ITEM, 8));
             CHECK(rec_model_feature_set_l2(m, 0, 1e-3f, 1e-3f));

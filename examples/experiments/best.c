@@ -10,8 +10,8 @@
  * every feature with K = 14 factors (--dim), 350 sweeps of which the first 40 are burn-in
  * (--epochs, --burn-in); ratings as ordered classes (--likelihood probit, the default) or as a
  * Gaussian (--likelihood gaussian). The implicit-feedback lists come from the training ratings
- * only (also for the test rows), the vocabularies and buckets are adapted on the training set only: the
- * test set is read for nothing but the final score. --features takes a subset of
+ * only (also for the test rows), the vocabularies and buckets are adapted on the training set
+ * only: the test set is read for nothing but the final score. --features takes a subset of
  * "history,raters,day,gender,occupation,age,zip,genres,year,title" (default all but zip, year
  * and title: the zip code's first character, the release year in 20 buckets, the title's
  * words), or "none" for the ids alone (Bayesian biased MF); --validate

@@ -117,11 +117,14 @@ static int parse_args(experiment_opts *o, int argc, char **argv, const char *pro
             o->dropout = (float)x;
         } else if (compare == 2 && !strcmp(a, "--l2") && parse_real(v, 0, 1e6, 0, &x)) {
             o->l2 = (float)x;
-        } else if (compare == 2 && !strcmp(a, "--patience") && experiment_parse_uint(v, 100000, &n)) {
+        } else if (compare == 2 && !strcmp(a, "--patience") &&
+                   experiment_parse_uint(v, 100000, &n)) {
             o->patience = (unsigned)n;
-        } else if (compare == 2 && !strcmp(a, "--dim") && experiment_parse_uint(v, 256, &n) && n > 0) {
+        } else if (compare == 2 && !strcmp(a, "--dim") && experiment_parse_uint(v, 256, &n) &&
+                   n > 0) {
             o->dim = (unsigned)n;
-        } else if (compare == 2 && !strcmp(a, "--burn-in") && experiment_parse_uint(v, 100000, &n)) {
+        } else if (compare == 2 && !strcmp(a, "--burn-in") &&
+                   experiment_parse_uint(v, 100000, &n)) {
             o->burn_in = (unsigned)n;
         } else if (compare == 2 && !strcmp(a, "--features")) {
             o->features = v;
@@ -141,7 +144,8 @@ static int parse_args(experiment_opts *o, int argc, char **argv, const char *pro
         return 1;
     }
     if (strcmp(o->split, "random") != 0 &&
-        !(strlen(o->split) == 2 && o->split[0] == 'u' && o->split[1] >= '1' && o->split[1] <= '5')) {
+        !(strlen(o->split) == 2 && o->split[0] == 'u' && o->split[1] >= '1' &&
+          o->split[1] <= '5')) {
         fprintf(stderr, "%s: --split must be random or u1..u5, not '%s'\n", prog, o->split);
         return 1;
     }

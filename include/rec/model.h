@@ -47,7 +47,8 @@ typedef enum rec_side {
 
 /** Feature kinds; values fixed. */
 typedef enum rec_feature_kind {
-    /** string column → StringLookup (sorted unique adapt values, unknown → 0) → Embedding(n+1, dim) */
+    /** string column → StringLookup (sorted unique adapt values, unknown → 0) →
+     *  Embedding(n+1, dim) */
     REC_FEATURE_CATEGORICAL = 0,
     /** number column → Discretization (default: 1000 boundaries evenly spaced from the adapt
      * minimum to maximum) → Embedding(boundaries + 1, dim) */
@@ -91,7 +92,8 @@ typedef enum rec_interaction {
 /** The tutorial's models; values fixed. */
 typedef enum rec_preset {
     REC_PRESET_DOT = 0,       /**< user_id(32) · movie_title(32) */
-    REC_PRESET_ONE_LAYER = 1, /**< concat(user_id 32, movie_title 32) → Dense(64, relu) → Dense(1) */
+    /** concat(user_id 32, movie_title 32) → Dense(64, relu) → Dense(1) */
+    REC_PRESET_ONE_LAYER = 1,
     /** concat(user_id 32, timestamp buckets 32, normalized timestamp 1, movie_title 32,
      * title text 32) → Dense(64, relu) → Dense(1) */
     REC_PRESET_ENRICHED = 2
@@ -404,7 +406,8 @@ REC_API const rec_dense *rec_model_layer(const rec_model *model, size_t i);
  * Compute the gradients of the batch-mean squared error (plus the L2 penalties set with
  * rec_model_feature_set_l2() / rec_model_layer_set_l2(), and through the dropout masks of a
  * training pass) over the given rows and accumulate them in the model's parameters (dense
- * buffers for layers, sparse rows for embeddings), without changing any weight. Pair with rec_model_apply_gradients().
+ * buffers for layers, sparse rows for embeddings), without changing any weight. Pair with
+ * rec_model_apply_gradients().
  * @param model a built model; its gradient buffers are added to
  * @param ds dataset holding the feature and label columns (borrowed for the call)
  * @param rows n row indices of ds making up the batch (repeats allowed)

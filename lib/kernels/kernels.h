@@ -22,9 +22,9 @@
  * The dense-product kernels (thin.c, rows.c, model/layer0_r64.c) are the exception: they fuse
  * each multiply-add into one rounding where the CPU has FMA, and come in one variant per vector
  * width (below). Those files, and only those, are compiled with -ffp-contract=fast
- * (lib/meson.build, which defines REC_FMA_KERNELS for them). They compute what OpenBLAS
- * computed before them, whose last bits already depend on the CPU; on one machine they stay
- * reproducible: a fixed order of additions, the same variant every run.
+ * (lib/meson.build, which defines REC_FMA_KERNELS for them). Their last bits depend on the
+ * CPU, as OpenBLAS's own kernels' do; on one machine they are reproducible: a fixed order of
+ * additions, the same variant every run.
  *
  * Clones and variants are off under ThreadSanitizer and MemorySanitizer (their resolvers run
  * before the sanitizer's runtime starts, and crash) and with compilers other than GCC (clang 14

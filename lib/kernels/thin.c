@@ -1,10 +1,10 @@
 /* The three products of layer 0 feature by feature (model/layer0.c) for the presets' shape, an
  * embedding of 32 columns into 64 units, over the u distinct keys of a batch:
  *     P = U·W_f (u×32 · 32×64),  ∂W_f = β∂W_f + Uᵀ·Δ (32×u · u×64),  ∂U = Δ·W_fᵀ (u×64 · 64×32).
- * With K or N as small as 32, OpenBLAS spends a third of its time outside its kernel: packing
- * both operands into its panel layout, and a separate pass that zeroes C for β = 0 (on
- * MovieLens 100K, one_layer: kernel 28% of the epoch, packing and zeroing 16%). These are
- * register-blocked loops over the operands as they lie, every W_f (8 KB) read from L1.
+ * With K or N as small as 32, OpenBLAS spends a large part of its time outside its kernel:
+ * packing both operands into its panel layout, and a separate pass that zeroes C for β = 0.
+ * These are register-blocked loops over the operands as they lie, every W_f (8 KB) read from
+ * L1.
  *
  * Order of additions: each output element sums over k (or over the keys, for ∂W_f) in
  * increasing order, starting from 0 (or from β∂W_f) — fixed, so results are reproducible on a

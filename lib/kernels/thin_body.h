@@ -8,7 +8,8 @@
 /* P = U·W: rows of P in blocks of REC__R, columns in blocks of REC__C vectors, W's row k read
  * once per block. */
 REC__WTARGET
-REC_HIDDEN void REC__WFN(rec__thin_nn)(size_t u, const float *x, const float *w, float *p, size_t ldp)
+REC_HIDDEN void REC__WFN(rec__thin_nn)(size_t u, const float *x, const float *w, float *p,
+                                       size_t ldp)
 {
     for (int j0 = 0; j0 < N; j0 += REC__C * REC__W) {
         size_t r = 0;
@@ -49,8 +50,8 @@ REC_HIDDEN void REC__WFN(rec__thin_nn)(size_t u, const float *x, const float *w,
  * a chunk of keys, then the next chunk, each output summing the keys in increasing order
  * (chunking changes no bit: a partial sum is stored and reloaded, not rounded differently). */
 REC__WTARGET
-REC_HIDDEN void REC__WFN(rec__thin_tn)(size_t u, const float *x, const float *d, size_t ldd, float beta,
-                            float *g)
+REC_HIDDEN void REC__WFN(rec__thin_tn)(size_t u, const float *x, const float *d, size_t ldd,
+                                       float beta, float *g)
 {
     if (beta == 0.0f) {
         memset(g, 0, K * N * sizeof *g);
@@ -88,7 +89,8 @@ REC_HIDDEN void REC__WFN(rec__thin_tn)(size_t u, const float *x, const float *d,
  * REC__NT_R against REC__NT_C vectors of its 32 columns (enough independent chains to keep
  * both FMA units busy). */
 REC__WTARGET
-REC_HIDDEN void REC__WFN(rec__thin_nt)(size_t u, const float *d, size_t ldd, const float *wt, float *y)
+REC_HIDDEN void REC__WFN(rec__thin_nt)(size_t u, const float *d, size_t ldd, const float *wt,
+                                       float *y)
 {
     for (int j0 = 0; j0 < K; j0 += REC__NT_C * REC__W) {
         size_t r = 0;

@@ -88,7 +88,7 @@ static void REC__WFN(rec__layer0_r64_delta)(const rec__workspace *sh, rec__l0 *c
 
 /* z·w₁ for the head, in the order of 16-float parts at every width: t = (z₀w₀ + z₁w₁) +
  * (z₂w₂ + z₃w₃) over the four 16-unit parts, then t's 16 lanes halved three times. A fixed
- * order (reproducible) with a short dependency chain, where dot_row's eight running sums make
+ * order (reproducible) with a short dependency chain, where rec__row_dot's eight running sums make
  * a chain of eight dependent additions per example. With S = 16 / W vectors per 16-unit part,
  * vector s of t takes vectors s, S + s, 2S + s, 3S + s of z. */
 REC__WTARGET

@@ -348,23 +348,11 @@ REC_HIDDEN void rec__embed_scatter(rec_model *m, const rec__featset *fs, size_t 
                                      const uint32_t *keys, size_t k, const float *g,
                                      rec__rowgrad *rg);
 
-/* workspace.c (declared again with the rest of workspace.c below) */
-/* Room for batches of cap examples (grows only); train adds the backward pass's buffers and
- * those of layer 0 by feature, which only training uses. fn names the caller in messages. */
-REC_HIDDEN rec_status rec__workspace_reserve(rec__workspace *ws, const rec_model *m, size_t cap,
-                                             int train, const char *fn);
-/* Frees ws, including the per-thread training state hanging off the model's workspace. */
-REC_HIDDEN void rec__workspace_release(rec__workspace *ws, const rec_model *m);
-
-
 /* build.c: build steps shared with rec_model_load() (lib/io). rec__model_layout computes
  * the feature offsets and side widths and checks the description (REC_EINVAL, message
  * prefixed with fn); rec__model_release_built frees the built state, keeping the description. */
 REC_HIDDEN rec_status rec__model_layout(rec_model *m, const char *fn);
 REC_HIDDEN void rec__model_release_built(rec_model *m);
-
-/* blas.c: threads the BLAS itself runs per call (OpenBLAS's setting; 1 for other BLAS). */
-REC_HIDDEN int rec__blas_threads(void);
 
 /* model.c: parameter counts as Keras reports them (describe.c's summary); build.c: a kind's
  * name */
