@@ -19,7 +19,7 @@
 #include <stdio.h>
 
 /* Spin before sleeping for up to this long, in seconds (wait_gen); the clock is read every
- * SPIN_CHECK pause hints (27 ns each on the Xeon of docs/BENCHMARKS.md). */
+ * SPIN_CHECK pause hints (a pause takes from a few to tens of nanoseconds, by CPU). */
 #define SPIN_S 150e-6
 #define SPIN_CHECK 64
 

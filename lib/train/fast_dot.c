@@ -194,9 +194,10 @@ static rec_status split_create(dot_split **out, const rec_model *m, uint32_t T, 
 /* Tables below this many bytes (weights, gradient and Adagrad state of both) train DOT on one
  * thread whatever the setting: they fit in a core's L2, where one thread moves a row in a few
  * nanoseconds, while on two threads each row a thread updates and the other reads next batch
- * crosses between the cores at ~75 ns, so MovieLens 100K's tables (1 MB) train slower on two
- * threads than on one. Larger tables miss the cache on either path, and two threads then
- * overlap the misses (MovieLens-25M-shaped, 86 MB: 1.03–1.15× on two; docs/BENCHMARKS.md).
+ * crosses between the cores, at many times that cost, so MovieLens 100K's tables (1 MB) train
+ * slower on two threads than on one. Larger tables miss the cache on either path, and two
+ * threads then overlap the misses (MovieLens-25M-shaped, 86 MB: docs/BENCHMARKS.md, "Thread
+ * scaling").
  * The two paths give the same bits, so the choice changes no result. */
 #define DOT_PARALLEL_BYTES ((size_t)2 << 20)
 
