@@ -89,6 +89,16 @@
         name##_w4 args;                                                                       \
     }
 #endif
+#define REC__WTARGET4 /* the baseline: no target attribute */
+
+/* A body header reads REC__W (16, 8 or 4) and its register blocking, and undefines them at
+ * its end; these name the width's vector types, its variant of a function and its target. */
+#define REC__CAT2(a, b) a##b
+#define REC__CAT(a, b) REC__CAT2(a, b)
+#define REC__VF REC__CAT(rec__v, REC__W)
+#define REC__VI REC__CAT(rec__i, REC__W)
+#define REC__WFN(name) REC__CAT(name, REC__CAT(_w, REC__W))
+#define REC__WTARGET REC__CAT(REC__WTARGET, REC__W)
 #endif
 
 /* 16, 8 and 4 floats (and int32s) as one value of GCC's generic vector extension: the

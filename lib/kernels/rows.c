@@ -14,40 +14,19 @@
 #if defined(REC__WIDTHS_ALL)
 /* AVX-512: 3 rows against 32 columns (6 accumulators). */
 #define REC__W 16
-#define REC__VF rec__v16
-#define REC__WFN(name) name##_w16
-#define REC__WTARGET REC__WTARGET16
 #define REC__RR 3
 #define REC__RC 2
 #include "kernels/rows_body.h"
-#undef REC__W
-#undef REC__VF
-#undef REC__WFN
-#undef REC__WTARGET
-#undef REC__RR
-#undef REC__RC
 
 /* AVX2: 3 rows against 32 columns (12 accumulators of 16 registers). */
 #define REC__W 8
-#define REC__VF rec__v8
-#define REC__WFN(name) name##_w8
-#define REC__WTARGET REC__WTARGET8
 #define REC__RR 3
 #define REC__RC 4
 #include "kernels/rows_body.h"
-#undef REC__W
-#undef REC__VF
-#undef REC__WFN
-#undef REC__WTARGET
-#undef REC__RR
-#undef REC__RC
 #endif
 
 /* SSE2 and everything else: 2 rows against 16 columns. */
 #define REC__W 4
-#define REC__VF rec__v4
-#define REC__WFN(name) name##_w4
-#define REC__WTARGET
 #define REC__RR 2
 #define REC__RC 4
 #include "kernels/rows_body.h"

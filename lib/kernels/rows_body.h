@@ -1,8 +1,8 @@
 /* The row-exact product of rows.c for one vector width, included once per width (kernels.h,
  * "FMA kernels by vector width"): REC__W floats per vector of type REC__VF, blocks of REC__RR
  * rows against REC__RC vectors of columns, then one vector of columns at a time, then the
- * last columns. Every width computes each output element with the same operations in the same
- * order. Private to lib/kernels. */
+ * last columns; all undefined again at the end. Every width computes each output element with
+ * the same operations in the same order. Private to lib/kernels. */
 
 REC__WTARGET
 REC_HIDDEN void REC__WFN(rec__rows_nn)(size_t n, size_t k, size_t m, const float *x, size_t ldx,
@@ -69,3 +69,6 @@ REC_HIDDEN void REC__WFN(rec__rows_nn)(size_t n, size_t k, size_t m, const float
             memcpy(y + r * ldy + j, acc, t * sizeof *acc);
         }
 }
+#undef REC__W
+#undef REC__RR
+#undef REC__RC

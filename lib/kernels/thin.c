@@ -26,52 +26,25 @@ enum { K = 32, N = 64 };
 /* AVX-512: rows of P by 4 against all 64 columns (16 accumulators); ∂W by 4 rows; ∂U by 8 rows
  * against its 32 columns. */
 #define REC__W 16
-#define REC__VF rec__v16
-#define REC__WFN(name) name##_w16
-#define REC__WTARGET REC__WTARGET16
 #define REC__R 4
 #define REC__C 4
 #define REC__TN_R 4
 #define REC__NT_R 8
 #define REC__NT_C 2
 #include "kernels/thin_body.h"
-#undef REC__W
-#undef REC__VF
-#undef REC__WFN
-#undef REC__WTARGET
-#undef REC__R
-#undef REC__C
-#undef REC__TN_R
-#undef REC__NT_R
-#undef REC__NT_C
 
 /* AVX2: 16 registers, so blocks of 3 × 4 (P), 2 × 4 (∂W) and 3 × 4 (∂U) vectors of 8. */
 #define REC__W 8
-#define REC__VF rec__v8
-#define REC__WFN(name) name##_w8
-#define REC__WTARGET REC__WTARGET8
 #define REC__R 3
 #define REC__C 4
 #define REC__TN_R 2
 #define REC__NT_R 3
 #define REC__NT_C 4
 #include "kernels/thin_body.h"
-#undef REC__W
-#undef REC__VF
-#undef REC__WFN
-#undef REC__WTARGET
-#undef REC__R
-#undef REC__C
-#undef REC__TN_R
-#undef REC__NT_R
-#undef REC__NT_C
 #endif
 
 /* SSE2 and everything else: blocks of 2 × 4 vectors of 4. */
 #define REC__W 4
-#define REC__VF rec__v4
-#define REC__WFN(name) name##_w4
-#define REC__WTARGET
 #define REC__R 2
 #define REC__C 4
 #define REC__TN_R 2

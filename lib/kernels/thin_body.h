@@ -1,9 +1,9 @@
 /* The thin products of thin.c for one vector width, included once per width (kernels.h,
  * "FMA kernels by vector width"): REC__W floats per vector of type REC__VF, the register blocks
- * (REC__R rows by REC__C vectors of columns, REC__TN_R, REC__NT_R by REC__NT_C), REC__WFN(name)
- * the variant's name, REC__WTARGET its target.
- * Every width computes each output element with the same operations in the same order, so the
- * variants differ only in speed. Private to lib/kernels. */
+ * (REC__R rows by REC__C vectors of columns, REC__TN_R, REC__NT_R by REC__NT_C), all
+ * undefined again at the end. Every width computes each output element with the same
+ * operations in the same order, so the variants differ only in speed. Private to
+ * lib/kernels. */
 
 /* P = U·W: rows of P in blocks of REC__R, columns in blocks of REC__C vectors, W's row k read
  * once per block. */
@@ -125,3 +125,10 @@ REC_HIDDEN void REC__WFN(rec__thin_nt)(size_t u, const float *d, size_t ldd, con
         }
     }
 }
+
+#undef REC__W
+#undef REC__R
+#undef REC__C
+#undef REC__TN_R
+#undef REC__NT_R
+#undef REC__NT_C

@@ -27,35 +27,13 @@
 
 #if defined(REC__WIDTHS_ALL)
 #define REC__W 16
-#define REC__VF rec__v16
-#define REC__VI rec__i16
-#define REC__WFN(name) name##_w16
-#define REC__WTARGET REC__WTARGET16
 #include "model/layer0_r64_body.h"
-#undef REC__W
-#undef REC__VF
-#undef REC__VI
-#undef REC__WFN
-#undef REC__WTARGET
 
 #define REC__W 8
-#define REC__VF rec__v8
-#define REC__VI rec__i8
-#define REC__WFN(name) name##_w8
-#define REC__WTARGET REC__WTARGET8
 #include "model/layer0_r64_body.h"
-#undef REC__W
-#undef REC__VF
-#undef REC__VI
-#undef REC__WFN
-#undef REC__WTARGET
 #endif
 
 #define REC__W 4
-#define REC__VF rec__v4
-#define REC__VI rec__i4
-#define REC__WFN(name) name##_w4
-#define REC__WTARGET
 #include "model/layer0_r64_body.h"
 
 int rec__layer0_r64_applies(const rec_model *m)

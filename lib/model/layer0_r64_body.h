@@ -1,6 +1,7 @@
 /* The fused pass of layer0_r64.c for one vector width, included once per width (kernels.h,
  * "FMA kernels by vector width"): the 64 units as REC__NP vectors of REC__W floats (type
- * REC__VF, masks REC__VI). A unit's float index is also its bit in the hand-off's integer.
+ * REC__VF, masks REC__VI; REC__W is undefined again at the end). A unit's float index is also
+ * its bit in the hand-off's integer.
  * Every width computes each value with the same operations in the same order. Private to
  * layer0_r64.c. */
 
@@ -253,3 +254,4 @@ static void REC__WFN(rec__layer0_fused_r64)(const rec_model *m, rec__workspace *
 }
 
 #undef REC__NP
+#undef REC__W
