@@ -376,14 +376,7 @@ static rec_status fp_step(rec__trainer *tr, rec_optimizer *opt, const rec__feats
     }
     if (parallel_update) /* W₀ went by rows; the tables, b₀ and the head were updated whole */
         rec__params_count_step(&m->params.e[m->layers[0].param_kernel], opt);
-    rec_status rc = rec__pool_first_failure(out, T, fn);
-    if (!parallel_update) {
-        /* the whole gradient is in the parameters: L2 and the update as on one thread */
-        rec__regularize_l2(m);
-        if (!rc && opt)
-            rc = rec__params_apply(&m->params, opt, fn);
-    }
-    return rc;
+    return rec__parallel_finish(m, opt, parallel_update, out, T, fn);
 }
 
 /* On T > 1 threads, for an MLP ending in a one-unit layer, without dropout (which needs each

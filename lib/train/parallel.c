@@ -231,8 +231,14 @@ static rec_status parallel_step(rec__trainer *tr, rec_optimizer *opt, const rec_
     finish_round_b(&j);
     for (size_t i = 0; parallel_update && i < m->params.n; i++)
         rec__params_count_step(&m->params.e[i], opt);
+    return rec__parallel_finish(m, opt, parallel_update, out, T, fn);
+}
+
+rec_status rec__parallel_finish(rec_model *m, rec_optimizer *opt, int updated,
+                                const rec__pool_out *out, uint32_t T, const char *fn)
+{
     rec_status rc = rec__pool_first_failure(out, T, fn);
-    if (!parallel_update) {
+    if (!updated) {
         /* the whole gradient is in the parameters: L2 and the update as on one thread */
         rec__regularize_l2(m);
         if (!rc && opt)

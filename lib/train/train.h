@@ -94,6 +94,12 @@ REC_HIDDEN rec_status rec__train_diverged(const char *fn);
 REC_HIDDEN rec_status rec__parallel_serial_step(rec__trainer *tr, rec_optimizer *opt,
                                                 const rec__featset *fs, const uint32_t *idx,
                                                 size_t B, double *sse, const char *fn);
+/* The end of a threaded step: the first failure among the T threads' results (REC_OK if
+ * none); then, unless the threads updated the parameters by rows (updated), L2 and the update
+ * of the whole gradient, as on one thread. */
+REC_HIDDEN rec_status rec__parallel_finish(rec_model *m, rec_optimizer *opt, int updated,
+                                           const rec__pool_out *out, uint32_t T,
+                                           const char *fn);
 
 /* ---- fit.c ----------------------------------------------------------------------------------- */
 
