@@ -14,8 +14,42 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define REC_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- bit patterns -----------------------------------------------------------------------------
+ * A float's or double's IEEE bits as an integer and back: the 32-bit words of a feature record
+ * that hold a number, and the little-endian fields of the model file. memcpy: the defined way
+ * to reinterpret an object's bytes. */
+
+static inline uint32_t rec__f32_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static inline float rec__f32_of_bits(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static inline uint64_t rec__f64_bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static inline double rec__f64_of_bits(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
 
 /* ---- errors (error.c) ------------------------------------------------------------------ */
 

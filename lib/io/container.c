@@ -146,7 +146,7 @@ void rec__io_w_u64(rec__io_writer *w, uint64_t v)
 
 void rec__io_w_f64(rec__io_writer *w, double v)
 {
-    rec__io_w_u64(w, rec__io_f64_bits(v));
+    rec__io_w_u64(w, rec__f64_bits(v));
 }
 
 /* A string: u32 byte length, then the bytes (no NUL). Strings held by a model never exceed
@@ -170,7 +170,7 @@ void rec__io_w_f32s(rec__io_writer *w, const float *x, size_t n)
     while (n > 0) {
         size_t k = n < sizeof b / 4 ? n : sizeof b / 4;
         for (size_t i = 0; i < k; i++)
-            rec__io_put_le32(b + 4 * i, rec__io_f32_bits(x[i]));
+            rec__io_put_le32(b + 4 * i, rec__f32_bits(x[i]));
         rec__io_w_bytes(w, b, 4 * k);
         x += k;
         n -= k;
@@ -315,7 +315,7 @@ rec_status rec__io_r_f64(rec__io_reader *r, double *v, const char *what)
     uint64_t u;
     rec_status rc = rec__io_r_u64(r, &u, what);
     if (!rc)
-        *v = rec__io_f64_from_bits(u);
+        *v = rec__f64_of_bits(u);
     return rc;
 }
 
@@ -342,7 +342,7 @@ void rec__io_r_f32s(rec__io_reader *r, float *dst, size_t n)
 {
     const unsigned char *b = r->p + r->pos;
     for (size_t i = 0; i < n; i++)
-        dst[i] = rec__io_f32_from_bits(rec__io_get_le32(b + 4 * i));
+        dst[i] = rec__f32_of_bits(rec__io_get_le32(b + 4 * i));
     r->pos += 4 * n;
 }
 
@@ -447,7 +447,7 @@ rec_status rec__io_r_f32(rec__io_reader *r, float *v, const char *what)
     uint32_t u;
     rec_status rc = rec__io_r_u32(r, &u, what);
     if (!rc)
-        *v = rec__io_f32_from_bits(u);
+        *v = rec__f32_of_bits(u);
     return rc;
 }
 

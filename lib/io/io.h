@@ -58,34 +58,6 @@ static inline uint64_t rec__io_get_le64(const unsigned char *b)
     return (uint64_t)rec__io_get_le32(b) | (uint64_t)rec__io_get_le32(b + 4) << 32;
 }
 
-static inline uint32_t rec__io_f32_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static inline float rec__io_f32_from_bits(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
-static inline uint64_t rec__io_f64_bits(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    return u;
-}
-
-static inline double rec__io_f64_from_bits(uint64_t u)
-{
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
-
 /* ---- container.c ---------------------------------------------------------------------------- */
 
 /* An entry of the section table. */

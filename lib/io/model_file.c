@@ -165,13 +165,13 @@ static void write_extn(rec__io_writer *w, const rec_model *m)
     rec__io_w_u32(w, (uint32_t)m->n_feats);
     for (size_t i = 0; i < m->n_feats; i++) {
         rec__io_w_u32(w, (uint32_t)m->feats[i].pooling);
-        rec__io_w_u32(w, rec__io_f32_bits(m->feats[i].l2_emb));
-        rec__io_w_u32(w, rec__io_f32_bits(m->feats[i].l2_lin));
+        rec__io_w_u32(w, rec__f32_bits(m->feats[i].l2_emb));
+        rec__io_w_u32(w, rec__f32_bits(m->feats[i].l2_lin));
     }
     rec__io_w_u32(w, (uint32_t)m->n_layers);
     for (size_t l = 0; l < m->n_layers; l++) {
-        rec__io_w_u32(w, rec__io_f32_bits(m->layers[l].l2));
-        rec__io_w_u32(w, rec__io_f32_bits(m->layers[l].dropout));
+        rec__io_w_u32(w, rec__f32_bits(m->layers[l].l2));
+        rec__io_w_u32(w, rec__f32_bits(m->layers[l].dropout));
     }
     rec__io_w_u32(w, m->es_patience);
     rec__io_w_f64(w, m->es_min_delta);
@@ -194,8 +194,8 @@ static void write_extn(rec__io_writer *w, const rec_model *m)
     rec__io_w_u32(w, x->n_samples);
     if (x->n_samples) {
         rec__io_w_u64(w, x->sample_len);
-        rec__io_w_u32(w, rec__io_f32_bits(x->y_min));
-        rec__io_w_u32(w, rec__io_f32_bits(x->y_max));
+        rec__io_w_u32(w, rec__f32_bits(x->y_min));
+        rec__io_w_u32(w, rec__f32_bits(x->y_max));
         rec__io_w_u32(w, x->n_classes);
         if (x->n_classes)
             rec__io_w_f32s(w, x->classes, x->n_classes);

@@ -161,7 +161,7 @@ static rec_status build_feat(rec__mcmc_feat *mf, const rec_model *m, const rec__
         row_words(m, fs, i, rep[g], &w, &len);
         if (f->kind == REC_FEATURE_NUMERIC) {
             mf->gcol[k] = 0;
-            mf->gx[k++] = rec__word_float(w[0]);
+            mf->gx[k++] = rec__f32_of_bits(w[0]);
         } else {
             /* the mean of c rows: x = 1/c each (an empty bag has no columns) */
             float x = len ? rec__bag_weight(f, len) : 0.0f;
@@ -242,7 +242,7 @@ rec_status rec__mcmc_data_build(rec__mcmc_data *d, const rec_model *m, const rec
         if (!d->y)
             rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
         for (size_t r = 0; !rc && r < d->n; r++)
-            d->y[r] = rec__word_float(fs->rows[r * fs->stride + m->n_feats]);
+            d->y[r] = rec__f32_of_bits(fs->rows[r * fs->stride + m->n_feats]);
     }
     if (rc)
         rec__mcmc_data_release(d);

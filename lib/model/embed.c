@@ -48,7 +48,7 @@ void rec__embed_forward(const rec_model *m, const rec__featset *fs, const uint32
             break;
         case REC_FEATURE_NUMERIC:
             for (size_t b = 0; b < count; b++, dst += width)
-                dst[0] = rec__word_float(keys[b]);
+                dst[0] = rec__f32_of_bits(keys[b]);
             break;
         case REC_FEATURE_TEXT:
         case REC_FEATURE_CATEGORICAL_LIST:

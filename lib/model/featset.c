@@ -152,7 +152,7 @@ static rec_status build_col(rec__fcol *fc, uint32_t *out, size_t stride, const r
         for (size_t i = 0; i < n; i++) {
             double x = col->numbers[rows ? rows[i] : i];
             /* a missing value takes the mean, which normalizes to 0 */
-            out[i * stride] = rec__float_word(isnan(x) ? 0.0f
+            out[i * stride] = rec__f32_bits(isnan(x) ? 0.0f
                                                        : rec_normalization_value(f->norm, x));
         }
         return REC_OK;
@@ -268,7 +268,7 @@ static rec_status build_labels(rec__featset *fs, const rec_model *m, const rec_d
             rc = rec__error(REC_ENUMERIC, "%s: label '%s' is missing or not finite at row %zu",
                             fn, m->label, rows ? (size_t)rows[i] : i);
         else
-            fs->rows[i * stride + lab] = rec__float_word((float)y);
+            fs->rows[i * stride + lab] = rec__f32_bits((float)y);
     }
     return rc;
 }
@@ -403,6 +403,6 @@ void rec__featset_gather(const rec_model *m, const rec__featset *fs, const uint3
         for (size_t f = 0; f < nf; f++)
             bk[f * ld + b] = r[f];
         if (by)
-            by[b] = rec__word_float(r[nf]);
+            by[b] = rec__f32_of_bits(r[nf]);
     }
 }

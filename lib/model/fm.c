@@ -24,7 +24,7 @@ static float linear_term(const rec_model *m, const rec__featset *fs, size_t i, u
     case REC_FEATURE_BUCKETIZED:
         return lin[key];
     case REC_FEATURE_NUMERIC:
-        return lin[0] * rec__word_float(key);
+        return lin[0] * rec__f32_of_bits(key);
     case REC_FEATURE_TEXT:
     case REC_FEATURE_CATEGORICAL_LIST: {
         const rec__fcol *fc = &fs->cols[i];
@@ -56,7 +56,7 @@ static float fm_sums(const rec_model *m, const float *xb, const uint32_t *bk, si
                 q += e[k] * e[k];
             }
         } else {
-            const float v = rec__word_float(bk[i * ld + b]);
+            const float v = rec__f32_of_bits(bk[i * ld + b]);
             const float *nv = rec_embedding_row(m->feats[i].nvec, 0);
             for (uint32_t k = 0; k < K; k++) {
                 float e = v * nv[k];
@@ -150,7 +150,7 @@ static void fm_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
                 add_weight(pl, rl, key, g);
                 break;
             case REC_FEATURE_NUMERIC:
-                add_weight(pl, rl, 0, g * rec__word_float(key));
+                add_weight(pl, rl, 0, g * rec__f32_of_bits(key));
                 break;
             case REC_FEATURE_TEXT:
             case REC_FEATURE_CATEGORICAL_LIST: {
@@ -182,7 +182,7 @@ static void fm_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
                 for (uint32_t k = 0; k < K; k++)
                     de[k] = g * (sk[k] - e[k]);
             } else {
-                const float v = rec__word_float(ws->bk[i * ld + b]);
+                const float v = rec__f32_of_bits(ws->bk[i * ld + b]);
                 rec__param *pn = rec__embedding_param(f->nvec);
                 const float *nv = pn->w;
                 if (ts) {

@@ -72,7 +72,7 @@ layer0_row_in(const rec_model *m, const rec__workspace *sh, size_t e, float *zb,
         const rec__feature *f = &m->feats[i];
         if (!f->emb) /* NUMERIC (dim 1): z_b += v_b · W_f */
             rec__row_axpy(zb, W + (size_t)f->offset * H,
-                          rec__word_float(sh->bk[i * sh->cap + e]), H);
+                          rec__f32_of_bits(sh->bk[i * sh->cap + e]), H);
         else if (fp || sh->l0[i].factored) /* z_b += P[slot(b)] */
             rec__row_add(zb, sh->l0[i].p + (size_t)sh->l0[i].sidx[e] * REC__L0_LD(H), H);
     }
@@ -142,7 +142,7 @@ layer0_fused_h(const rec_model *m, rec__workspace *sh, size_t lo, rec__workspace
         for (size_t i = 0; i < m->n_feats; i++) {
             const rec__feature *f = &m->feats[i];
             if (!f->emb) {
-                rec__row_axpy(pw->l0[i].p, db, rec__word_float(sh->bk[i * ld + e]), H);
+                rec__row_axpy(pw->l0[i].p, db, rec__f32_of_bits(sh->bk[i * ld + e]), H);
                 continue;
             }
             rec__l0 *l = &sh->l0[i];
@@ -321,7 +321,7 @@ void rec__layer0_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
                 const rec__feature *f = &m->feats[i];
                 if (!f->emb) { /* ∂W_f += v_b δ_b (nothing upstream needs ∂x) */
                     rec__row_axpy(gk + (size_t)f->offset * H, db,
-                                  rec__word_float(ws->bk[i * ws->cap + b]), H);
+                                  rec__f32_of_bits(ws->bk[i * ws->cap + b]), H);
                     continue;
                 }
                 rec__l0 *l = &ws->l0[i];

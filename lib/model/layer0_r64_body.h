@@ -154,7 +154,7 @@ REC__WFN(fused_r64)(const rec_model *m, rec__workspace *sh, size_t lo, rec__work
         for (size_t i = 0; i < nf; i++) {
             const rec__feature *f = &m->feats[i];
             if (!f->emb) {
-                const float v = rec__word_float(sh->bk[i * ld + e]);
+                const float v = rec__f32_of_bits(sh->bk[i * ld + e]);
                 const float *wr = Wk + (size_t)f->offset * H;
                 for (int c = 0; c < NP; c++) {
                     REC__VF wc;
@@ -204,7 +204,7 @@ REC__WFN(fused_r64)(const rec_model *m, rec__workspace *sh, size_t lo, rec__work
         for (size_t i = 0; i < nf; i++) {
             const rec__feature *f = &m->feats[i];
             if (!f->emb) {
-                const float v = rec__word_float(sh->bk[i * ld + e]);
+                const float v = rec__f32_of_bits(sh->bk[i * ld + e]);
                 float *gr = pw->l0[i].p;
                 for (int c = 0; c < NP; c++) {
                     REC__VF r;

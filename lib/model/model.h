@@ -132,20 +132,6 @@ static inline float rec__bag_weight(const rec__feature *f, size_t c)
     return f->pooling == REC_POOLING_SQRTN ? 1.0f / sqrtf((float)c) : 1.0f / (float)c;
 }
 
-static inline uint32_t rec__float_word(float v)
-{
-    uint32_t w;
-    memcpy(&w, &v, sizeof w);
-    return w;
-}
-
-static inline float rec__word_float(uint32_t w)
-{
-    float v;
-    memcpy(&v, &w, sizeof v);
-    return v;
-}
-
 /* The first dense layer of an MLP, one feature at a time (layer0.c). Its input is the
  * concatenation of the features, so z = b + Σ_f x_f·W_f with W_f the rows of the kernel that
  * feature f meets. A feature whose value comes from a key (an embedding row, or a bag of

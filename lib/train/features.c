@@ -112,7 +112,7 @@ rec_status rec_features_create(rec_features **out, const rec_model *m, const rec
     if (lab) {
         const size_t stride = f->fs.stride, w = m->n_feats;
         for (size_t i = 0; i < f->fs.n; i++)
-            f->fs.rows[i * stride + w] = rec__float_word((float)lab->numbers[i]);
+            f->fs.rows[i * stride + w] = rec__f32_bits((float)lab->numbers[i]);
         f->fs.has_labels = 1;
     }
     *out = f;
@@ -220,7 +220,7 @@ rec_status rec_model_compute_gradients_features(rec_model *m, const rec_features
         if (rows[i] >= f->fs.n)
             return rec__error(REC_EINVAL, "%s: rows[%zu] = %u is beyond the features' %zu rows",
                               fn, i, rows[i], f->fs.n);
-        if (!isfinite(rec__word_float(f->fs.rows[(size_t)rows[i] * stride + w])))
+        if (!isfinite(rec__f32_of_bits(f->fs.rows[(size_t)rows[i] * stride + w])))
             return rec__error(REC_ENUMERIC, "%s: label '%s' is missing or not finite at row "
                               "%u", fn, f->label, rows[i]);
     }
