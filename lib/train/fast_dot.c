@@ -147,8 +147,7 @@ struct dot_split {
 
 static inline uint32_t dot_owner(uint32_t row, uint32_t T)
 {
-    uint32_t h = (row >> DOT_BLOCK_SHIFT) * 0x9E3779B1u;
-    return (uint32_t)(((uint64_t)h * T) >> 32);
+    return rec__train_row_owner(row, DOT_BLOCK_SHIFT, T);
 }
 
 static void split_free(dot_split *d)

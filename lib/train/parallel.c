@@ -15,12 +15,11 @@
 #include <math.h>
 #include <string.h>
 
-/* Owner of an embedding row among T threads: blocks of 64 rows (one cache line of touched
- * flags) spread by a multiplicative hash. */
+/* Owner of an embedding row among T threads: blocks of 64 rows, one cache line of touched
+ * flags. */
 static inline uint32_t row_owner(uint32_t row, uint32_t T)
 {
-    uint32_t h = (row >> 6) * 0x9E3779B1u;
-    return (uint32_t)(((uint64_t)h * T) >> 32);
+    return rec__train_row_owner(row, 6, T);
 }
 
 typedef struct batch_job {

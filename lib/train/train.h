@@ -21,6 +21,15 @@
 /* Smallest slice worth a thread: below it the fork-join costs more than the work. */
 #define REC__TRAIN_MIN_SLICE 64
 
+/* The thread of T that owns an embedding row, for the paths that update each row on one
+ * thread: blocks of 2^shift rows spread over the threads by a multiplicative (Fibonacci)
+ * hash, so that a block's rows share the owner and neighbouring blocks rarely do. */
+static inline uint32_t rec__train_row_owner(uint32_t row, unsigned shift, uint32_t T)
+{
+    uint32_t h = (row >> shift) * 0x9E3779B1u;
+    return (uint32_t)(((uint64_t)h * T) >> 32);
+}
+
 typedef struct rec__trainer rec__trainer;
 
 /* One way to train a batch. */
