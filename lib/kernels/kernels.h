@@ -70,15 +70,22 @@
  * runtime is ready: instrumented code there crashes (as GCC's own clone resolvers are not
  * instrumented). */
 #define REC__NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
+/* The widest variant this CPU runs: 16, 8 or 4 floats. The one choice of every resolver and of
+ * rec__kernel_variants. */
+REC__NO_SANITIZE static inline __attribute__((always_inline)) int rec__kernels_width(void)
+{
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v4"))
+        return 16;
+    if (__builtin_cpu_supports("x86-64-v3"))
+        return 8;
+    return 4;
+}
 #define REC__BY_WIDTH(name, params, args)                                                     \
     REC__NO_SANITIZE static void (*name##_pick(void)) params                                   \
     {                                                                                         \
-        __builtin_cpu_init();                                                                 \
-        if (__builtin_cpu_supports("x86-64-v4"))                                              \
-            return name##_w16;                                                                \
-        if (__builtin_cpu_supports("x86-64-v3"))                                              \
-            return name##_w8;                                                                 \
-        return name##_w4;                                                                     \
+        const int w = rec__kernels_width();                                                   \
+        return w == 16 ? name##_w16 : w == 8 ? name##_w8 : name##_w4;                         \
     }                                                                                         \
     void name params __attribute__((ifunc(#name "_pick")));
 #define REC__WIDTHS_ALL 1

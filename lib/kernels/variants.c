@@ -18,10 +18,8 @@ const rec__kernel_variant *rec__kernel_variants(size_t *n)
 #if defined(REC__WIDTHS_ALL)
     static const rec__kernel_variant all[] = {
         REC__VARIANT(w16, 16, 1), REC__VARIANT(w8, 8, 1), REC__VARIANT(w4, 4, REC__W4_FUSED)};
-    __builtin_cpu_init();
-    const size_t first = __builtin_cpu_supports("x86-64-v4")   ? 0
-                         : __builtin_cpu_supports("x86-64-v3") ? 1
-                                                               : 2;
+    const int w = rec__kernels_width();
+    const size_t first = w == 16 ? 0 : w == 8 ? 1 : 2;
     *n = 3 - first;
     return all + first;
 #else
