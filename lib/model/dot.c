@@ -100,10 +100,7 @@ static void dot_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
             dv[k] = g * u[k];
         }
     }
-    if (ts)
-        rec__embed_backward_private(m, fs, ws->bk, ws->cap, n, ws->dx, ts->rg);
-    else
-        rec__embed_backward(m, fs, ws->bk, ws->cap, n, ws->dx);
+    rec__embed_backward_slice(m, ws, ts, fs, n);
 }
 
 const rec__interaction rec__dot_ops = {"DOT", dot_forward, dot_backward};

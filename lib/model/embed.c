@@ -29,7 +29,7 @@ static inline void bag_mean(const rec__feature *f, float *restrict dst,
 
 REC_CLONES
 void rec__embed_forward(const rec_model *m, const rec__featset *fs, const uint32_t *bk,
-                           size_t ld, size_t count, float *x)
+                        size_t ld, size_t count, float *x)
 {
     const size_t width = m->width;
     /* feature-outer: one table at a time stays hot in cache across the batch */
@@ -84,7 +84,7 @@ static inline float *touch_row(touch *t, uint32_t row)
 
 REC_CLONES
 void rec__embed_backward(rec_model *m, const rec__featset *fs, const uint32_t *bk,
-                            size_t ld, size_t count, const float *dx)
+                         size_t ld, size_t count, const float *dx)
 {
     const size_t width = m->width;
     for (size_t fi = 0; fi < m->n_feats; fi++) {
@@ -121,8 +121,8 @@ void rec__embed_backward(rec_model *m, const rec__featset *fs, const uint32_t *b
 
 REC_CLONES
 void rec__embed_backward_private(const rec_model *m, const rec__featset *fs,
-                                    const uint32_t *bk, size_t ld, size_t count,
-                                    const float *dx, rec__rowgrad *rg)
+                                 const uint32_t *bk, size_t ld, size_t count,
+                                 const float *dx, rec__rowgrad *rg)
 {
     const size_t width = m->width;
     for (size_t fi = 0; fi < m->n_feats; fi++) {
@@ -150,9 +150,18 @@ void rec__embed_backward_private(const rec_model *m, const rec__featset *fs,
     }
 }
 
+void rec__embed_backward_slice(rec_model *m, const rec__workspace *ws, rec__tstate *ts,
+                               const rec__featset *fs, size_t n)
+{
+    if (ts)
+        rec__embed_backward_private(m, fs, ws->bk, ws->cap, n, ws->dx, ts->rg);
+    else
+        rec__embed_backward(m, fs, ws->bk, ws->cap, n, ws->dx);
+}
+
 REC_CLONES
 void rec__embed_gather(const rec_model *m, const rec__featset *fs, size_t fi,
-                         const uint32_t *keys, size_t k, float *x)
+                       const uint32_t *keys, size_t k, float *x)
 {
     const rec__feature *f = &m->feats[fi];
     const rec__fcol *fc = &fs->cols[fi];
@@ -180,7 +189,7 @@ void rec__embed_gather(const rec_model *m, const rec__featset *fs, size_t fi,
 
 REC_CLONES
 void rec__embed_scatter(rec_model *m, const rec__featset *fs, size_t fi,
-                          const uint32_t *keys, size_t k, const float *g, rec__rowgrad *rg)
+                        const uint32_t *keys, size_t k, const float *g, rec__rowgrad *rg)
 {
     rec__feature *f = &m->feats[fi];
     const rec__fcol *fc = &fs->cols[fi];

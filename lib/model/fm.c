@@ -200,10 +200,7 @@ static void fm_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
             }
         }
     }
-    if (ts)
-        rec__embed_backward_private(m, fs, ws->bk, ws->cap, n, ws->dx, ts->rg);
-    else
-        rec__embed_backward(m, fs, ws->bk, ws->cap, n, ws->dx);
+    rec__embed_backward_slice(m, ws, ts, fs, n);
 }
 
 const rec__interaction rec__fm_ops = {"BIASED_DOT / FM", fm_forward, fm_backward};

@@ -65,10 +65,7 @@ static void mlp_backward(rec_model *m, rec__workspace *ws, rec__tstate *ts,
         if (l)
             rec__regularize_drop_back(m, ws, l - 1, din, n);
     }
-    if (ts)
-        rec__embed_backward_private(m, fs, ws->bk, ws->cap, n, ws->dx, ts->rg);
-    else
-        rec__embed_backward(m, fs, ws->bk, ws->cap, n, ws->dx);
+    rec__embed_backward_slice(m, ws, ts, fs, n);
 }
 
 const rec__interaction rec__mlp_ops = {"MLP", mlp_forward, mlp_backward};

@@ -316,23 +316,28 @@ REC_HIDDEN void rec__featset_gather(const rec_model *m, const rec__featset *fs,
                                     float *by);
 /* embed.c: the feature layer. x[b] ← concatenated features of the gathered example b < count. */
 REC_HIDDEN void rec__embed_forward(const rec_model *m, const rec__featset *fs,
-                                      const uint32_t *bk, size_t ld, size_t count, float *x);
+                                   const uint32_t *bk, size_t ld, size_t count, float *x);
 /* Accumulate ∂loss/∂x into the embedding tables' sparse gradients. */
 REC_HIDDEN void rec__embed_backward(rec_model *m, const rec__featset *fs, const uint32_t *bk,
-                                       size_t ld, size_t count, const float *dx);
+                                    size_t ld, size_t count, const float *dx);
 /* Accumulate ∂loss/∂x of a slice into private row gradients (threads other than 0). */
 REC_HIDDEN void rec__embed_backward_private(const rec_model *m, const rec__featset *fs,
-                                               const uint32_t *bk, size_t ld, size_t count,
-                                               const float *dx, rec__rowgrad *rg);
+                                            const uint32_t *bk, size_t ld, size_t count,
+                                            const float *dx, rec__rowgrad *rg);
+/* The end of every interaction's backward pass: ∂loss/∂x of ws's n examples (ws->dx) into
+ * the tables, through rec__embed_backward (ts NULL: thread 0, or one thread) or into ts's
+ * private rows. */
+REC_HIDDEN void rec__embed_backward_slice(rec_model *m, const rec__workspace *ws,
+                                          rec__tstate *ts, const rec__featset *fs, size_t n);
 
 /* Vectors of feature fi for keys[0..k) (embedding rows, or bag means) into rows of x, and
  * the gradient rows g[0..k) back to the keys' embedding rows: into the parameter when rg is
  * NULL, else into the thread's private rows rg[fi]. */
 REC_HIDDEN void rec__embed_gather(const rec_model *m, const rec__featset *fs, size_t fi,
-                                    const uint32_t *keys, size_t k, float *x);
+                                  const uint32_t *keys, size_t k, float *x);
 REC_HIDDEN void rec__embed_scatter(rec_model *m, const rec__featset *fs, size_t fi,
-                                     const uint32_t *keys, size_t k, const float *g,
-                                     rec__rowgrad *rg);
+                                   const uint32_t *keys, size_t k, const float *g,
+                                   rec__rowgrad *rg);
 
 /* build.c: build steps shared with rec_model_load() (lib/io). rec__model_layout computes
  * the feature offsets and side widths and checks the description (REC_EINVAL, message
