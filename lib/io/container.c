@@ -310,6 +310,16 @@ rec_status rec__io_r_u64(rec__io_reader *r, uint64_t *v, const char *what)
     return REC_OK;
 }
 
+/* A float the setters will validate. */
+rec_status rec__io_r_f32(rec__io_reader *r, float *v, const char *what)
+{
+    uint32_t u;
+    rec_status rc = rec__io_r_u32(r, &u, what);
+    if (!rc)
+        *v = rec__f32_of_bits(u);
+    return rc;
+}
+
 rec_status rec__io_r_f64(rec__io_reader *r, double *v, const char *what)
 {
     uint64_t u;
@@ -440,16 +450,6 @@ rec_status rec__io_r_end(const rec__io_reader *r)
     return REC_OK;
 }
 
-
-/* A float the setters will validate. */
-rec_status rec__io_r_f32(rec__io_reader *r, float *v, const char *what)
-{
-    uint32_t u;
-    rec_status rc = rec__io_r_u32(r, &u, what);
-    if (!rc)
-        *v = rec__f32_of_bits(u);
-    return rc;
-}
 
 /* Read the whole file into memory (bounded by its size, which the header must then match). */
 static rec_status slurp(unsigned char **buf, size_t *size, const char *path, const char *fn)
