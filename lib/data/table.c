@@ -35,6 +35,8 @@ typedef struct tcol {
     rec__column col;         /* being built */
     size_t n_vals, cap_vals; /* list columns: codes used and allocated */
     int seen_value, all_number, all_integer; /* inference tallies */
+    uint32_t *by_int;        /* code + 1 of the canonical integer string v, for small v */
+    size_t n_by_int;
 } tcol;
 
 typedef struct loader {
@@ -371,9 +373,63 @@ static rec_status grow_rows(loader *L)
     return REC_OK;
 }
 
-/* Intern a string value (validated) into the column's dictionary. */
+/* The value of a canonical decimal integer string ("0", "17"; not "017", "+1" or "-1") of at
+ * most 9 digits, or -1. */
+static long canonical_int(const char *p, size_t len)
+{
+    if (len == 0 || len > 9 || (p[0] == '0' && len > 1))
+        return -1;
+    long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)p[i] - '0';
+        if (d > 9)
+            return -1;
+        v = v * 10 + (long)d;
+    }
+    return v;
+}
+
+static rec_status intern_slow(loader *L, tcol *c, const char *p, size_t len, uint32_t *code,
+                              size_t line);
+
+/*
+ * Intern a string value (validated) into the column's dictionary.
+ *
+ * Integer ids ("12345") are the common key of interaction tables, and a hash lookup per value
+ * costs two cache misses once the dictionary outgrows the cache (the slot, then the string).
+ * A direct table from a canonical integer's value to its code answers those in one access;
+ * it covers values below 1024 + 16 · rows so far, so its memory stays proportional to the
+ * dataset whatever ids a file holds. Other strings go through the dictionary.
+ */
 static rec_status intern(loader *L, tcol *c, const char *p, size_t len, uint32_t *code,
                          size_t line)
+{
+    long v = canonical_int(p, len);
+    if (v < 0 || (size_t)v >= 1024 + 16 * L->n_rows)
+        return intern_slow(L, c, p, len, code, line);
+    if ((size_t)v < c->n_by_int && c->by_int[v]) {
+        *code = c->by_int[v] - 1;
+        return REC_OK;
+    }
+    if ((size_t)v >= c->n_by_int) {
+        size_t n = c->n_by_int ? c->n_by_int : 1024;
+        while (n <= (size_t)v)
+            n *= 2;
+        uint32_t *t = rec__realloc(c->by_int, n * sizeof *t);
+        if (!t)
+            return nomem(L);
+        memset(t + c->n_by_int, 0, (n - c->n_by_int) * sizeof *t);
+        c->by_int = t;
+        c->n_by_int = n;
+    }
+    rec_status rc = intern_slow(L, c, p, len, code, line);
+    if (rc == REC_OK)
+        c->by_int[v] = *code + 1;
+    return rc;
+}
+
+static rec_status intern_slow(loader *L, tcol *c, const char *p, size_t len, uint32_t *code,
+                              size_t line)
 {
     size_t bad;
     int is_nul;
@@ -543,7 +599,8 @@ static rec_status hold(loader *L, const rec__text_field *fields, size_t line)
     for (size_t j = 0; j < L->n_cols; j++) {
         tcol *c = &L->cols[j];
         const rec__text_field *f = &fields[c->src];
-        memcpy(L->held + L->held_len, f->p, f->len);
+        if (f->len > 0)
+            memcpy(L->held + L->held_len, f->p, f->len);
         at[(L->n_held * L->n_cols + j) * 2] = L->held_len;
         at[(L->n_held * L->n_cols + j) * 2 + 1] = f->len;
         L->held_len += f->len;
@@ -582,7 +639,7 @@ static rec_status release_held(loader *L)
     for (size_t r = 0; r < L->n_held && rc == REC_OK; r++) {
         for (size_t j = 0; j < L->n_cols; j++) {
             const size_t *at = &L->held_at[(r * L->n_cols + j) * 2];
-            row[L->cols[j].src].p = L->held + at[0];
+            row[L->cols[j].src].p = at[1] > 0 ? L->held + at[0] : "";
             row[L->cols[j].src].len = at[1];
         }
         rc = add_row(L, row, L->held_line[r]);
@@ -728,8 +785,10 @@ rec_status rec__table_load(rec_dataset **out, const char *path, const char *data
     rec__csv_close(&L.csv);
     if (fd >= 0)
         close(fd);
-    for (size_t j = 0; j < L.n_cols; j++)
+    for (size_t j = 0; j < L.n_cols; j++) {
         rec__dataset_column_release(&L.cols[j].col);
+        rec__free(L.cols[j].by_int);
+    }
     for (size_t i = 0; i < L.n_names; i++)
         rec__free(L.names[i]);
     rec__free(L.names);
