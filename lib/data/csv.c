@@ -217,15 +217,18 @@ int rec__csv_next(rec__csv *c)
 {
     static const char bom[] = "\xEF\xBB\xBF";
     for (;;) {
-        if (c->line == 1 && c->pos == 0 && c->len < 3 && !c->eof) {
-            int r = fill(c);
-            if (r < 0)
-                return r;
-            continue;
+        if (!c->bom_checked) {
+            if (c->len < 3 && !c->eof) {
+                int r = fill(c);
+                if (r < 0)
+                    return r;
+                continue;
+            }
+            /* A byte order mark (spreadsheets write one) is not part of the first field. */
+            if (c->len >= 3 && memcmp(c->buf, bom, 3) == 0)
+                c->pos = 3;
+            c->bom_checked = 1;
         }
-        /* A byte order mark (spreadsheets write one) is not part of the first field. */
-        if (c->line == 1 && c->pos == 0 && c->len >= 3 && memcmp(c->buf, bom, 3) == 0)
-            c->pos = 3;
         if (c->pos == c->len) {
             if (c->eof)
                 return 0;

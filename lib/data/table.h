@@ -62,6 +62,7 @@ typedef struct rec__csv {
     int eof;                    /* nothing more to read into buf */
     char delim, quote;          /* quote '\0': none */
     size_t line;                /* 1-based line of buf[pos] */
+    int bom_checked;            /* the start of the input was looked at for a BOM */
     /* the record last returned: fields point into buf (quotes removed, "" made "), valid
      * until the next call */
     rec__text_field *f;
