@@ -34,6 +34,7 @@
 #include "rec/normalization.h"
 #include "rec/textvec.h"
 #include "rec/dataset.h"
+#include "rec/table.h"
 #include "rec/movielens.h"
 #include "rec/model.h"
 #include "rec/synth.h"

@@ -39,6 +39,9 @@
 static const char CSV[] = "user,item,rating,ts\n"
                           "u1,i1,4.5,10\nu2,i2,1.5,20\nu1,i2,3,30\nu3,i1,2,40\n";
 
+/* A table for the table loader: quoting, a list column, an inferred id and a number. */
+static const char TABLE[] = "user,item_id,tags,x\n\"u,1\",7,a;b,1.5\nu2,8,,\nu3,9,b,\"2\"\n";
+
 static const char *const FILES[] = {"u.genre", "u.occupation", "u.user", "u.item", "u.data",
                                     "ratings.csv", "mlp.model", "dot.model"};
 static char dir[96];
@@ -179,6 +182,18 @@ static void run_cycle(cycle *c)
     /* load and split */
     CTOR(c, ds, rec_dataset_load_movielens(&ds, dir, NULL));
     CTOR(c, csv, rec_dataset_load_delimited(&csv, csv_path, ',', 1, 0, 1, 2, 3));
+    rec_table_options *topt;
+    rec_dataset *table;
+    CTOR(c, topt, rec_table_options_create(&topt));
+    STEP(c, rec_table_options_set_column(topt, "user", REC_TABLE_STRING, "user_id"));
+    STEP(c, rec_table_options_set_column(topt, "tags", REC_TABLE_STRING_LIST, NULL));
+    STEP(c, rec_table_options_set_list_separator(topt, "tags", ';'));
+    STEP(c, rec_table_options_set_missing(topt, "x", REC_MISSING_ALLOW));
+    CTOR(c, table, rec_dataset_parse_table(&table, TABLE, strlen(TABLE), "t.csv", topt));
+    rec_dataset_free(table);
+    CTOR(c, table, rec_dataset_load_table(&table, csv_path, NULL));
+    rec_dataset_free(table);
+    rec_table_options_free(topt);
     train = test = SENTINEL(rec_dataset);
     int rc = rec_dataset_shuffle_split(&train, &test, ds, 4, 7);
     if (rc != REC_OK) {

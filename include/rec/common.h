@@ -89,6 +89,7 @@ typedef struct rec_textvec rec_textvec;               /**< text → token ids (r
 typedef struct rec_dataset rec_dataset;               /**< columnar table (rec/dataset.h) */
 typedef struct rec_batches rec_batches;               /**< mini-batch iterator (rec/dataset.h) */
 typedef struct rec_model rec_model;                   /**< ranking model (rec/model.h) */
+typedef struct rec_table_options rec_table_options;   /**< how a table is read (rec/table.h) */
 
 REC_END_DECLS
 
