@@ -194,15 +194,15 @@ static const row ROWS[] = {
     ROW("H54", CSV, "caf\xe9,2,3,4\n",
         REC_EFORMAT,
         "ratings.csv:1: column 'user_id' (1): not valid UTF-8 (byte 0xE9 at offset 3 of "
-        "the field)""),
+        "the field)"),
     ROW("H55", CSV, "1,\xc0\xaf,3,4\n",
         REC_EFORMAT,
         "ratings.csv:1: column 'item_id' (2): not valid UTF-8 (byte 0xC0 at offset 0 of "
-        "the field)""),
+        "the field)"),
     ROW("H56", CSV, "1,\xed\xa0\x80,3,4\n",
         REC_EFORMAT,
         "ratings.csv:1: column 'item_id' (2): not valid UTF-8 (byte 0xED at offset 0 of "
-        "the field)""),
+        "the field)"),
     ROW("H57", CSV_SEMICOLON, "1;2;3,5;4\n",
         REC_EFORMAT, "ratings.csv:1: column 'user_rating' (3): '3,5' is not a number"),
     ROW("H58", CSV_FAR_COLUMN, "1,2,3,4\n", REC_EFORMAT,
