@@ -862,11 +862,16 @@ START_TEST(test_dataset_load_delimited_bad_rating)
     char text[128];
     snprintf(text, sizeof text, "%sa,b,abc,2\n", head);
     ck_assert_rec_fails(load_csv(&ds, text), REC_EFORMAT,
-                        "ratings.csv:5: rating 'abc' is not a number");
+                        "ratings.csv:5: column 'user_rating' (3): 'abc' is not a number");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,,1\n"), REC_EFORMAT,
-                        "ratings.csv:2: rating '' is not a number");
-    ck_assert_rec_fails(load_csv(&ds, "h\na,b, 3,1\n"), REC_EFORMAT, "rating ' 3' is not a number");
-    ck_assert_rec_fails(load_csv(&ds, "h\na,b,3x,1\n"), REC_EFORMAT, "rating '3x' is not a number");
+                        "ratings.csv:2: column 'user_rating' (3): empty value (the column "
+                        "refuses missing values)");
+    /* spaces around a number are not part of it */
+    ck_assert_rec_ok(load_csv(&ds, "h\na,b, 3 ,1\n"));
+    ck_assert_double_eq(rec_dataset_number(ds, 2, 0), 3);
+    rec_dataset_free(ds);
+    ck_assert_rec_fails(load_csv(&ds, "h\na,b,3 x,1\n"), REC_EFORMAT, "'3 x' is not a number");
+    ck_assert_rec_fails(load_csv(&ds, "h\na,b,3x,1\n"), REC_EFORMAT, "user_rating' (3): '3x' is not a number");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,0x10,1\n"), REC_EFORMAT, "'0x10' is not a number");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,1e,1\n"), REC_EFORMAT, "'1e' is not a number");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,.,1\n"), REC_EFORMAT, "'.' is not a number");
@@ -877,15 +882,15 @@ START_TEST(test_dataset_load_delimited_non_finite)
 {
     rec_dataset *ds;
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,nan,1\n"), REC_EFORMAT,
-                        "ratings.csv:2: rating 'nan' is not finite");
+                        "ratings.csv:2: column 'user_rating' (3): 'nan' is not a finite number");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,-Inf,1\n"), REC_EFORMAT,
-                        "rating '-Inf' is not finite");
+                        "'-Inf' is not a finite number");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,1e400,1\n"), REC_EFORMAT,
-                        "rating '1e400' is not finite");
+                        "'1e400' is not a finite number");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,1,infinity\n"), REC_EFORMAT,
-                        "ratings.csv:2: timestamp 'infinity' is not finite");
+                        "ratings.csv:2: column 'timestamp' (4): 'infinity' is not a finite number");
     ck_assert_rec_fails(load_csv(&ds, "h\na,b,1,t0\n"), REC_EFORMAT,
-                        "ratings.csv:2: timestamp 't0' is not a number");
+                        "ratings.csv:2: column 'timestamp' (4): 't0' is not a number");
 }
 END_TEST
 
@@ -894,13 +899,13 @@ START_TEST(test_dataset_load_delimited_empty_fields_and_files)
     rec_dataset *ds;
     ck_assert_rec_fails(load_csv(&ds, ""), REC_EFORMAT, "ratings.csv:1: empty file");
     ck_assert_rec_fails(load_csv(&ds, "user,item,rating,time\n"), REC_EFORMAT,
-                        "ratings.csv:1: no data lines");
-    ck_assert_rec_fails(load_csv(&ds, "h\n,b,1,2\n"), REC_EFORMAT, "ratings.csv:2: empty user id");
-    ck_assert_rec_fails(load_csv(&ds, "h\na,,1,2\n"), REC_EFORMAT, "ratings.csv:2: empty item id");
+                        "ratings.csv:1: no data rows after the header");
+    ck_assert_rec_fails(load_csv(&ds, "h\n,b,1,2\n"), REC_EFORMAT, "ratings.csv:2: column 'user_id' (1): empty value");
+    ck_assert_rec_fails(load_csv(&ds, "h\na,,1,2\n"), REC_EFORMAT, "ratings.csv:2: column 'item_id' (2): empty value");
     static const char nul[] = "h\na,b,1,2\nc\0d,e,1,2\n";
     const char *path = write_bytes("ratings.csv", nul, sizeof nul - 1);
     ck_assert_rec_fails(rec_dataset_load_delimited(&ds, path, ',', 1, 0, 1, 2, 3), REC_EFORMAT,
-                        "ratings.csv:3: NUL byte");
+                        "ratings.csv:3: column 'user_id' (1): NUL byte at offset 1 of the field");
 }
 END_TEST
 

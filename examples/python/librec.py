@@ -43,7 +43,7 @@ except ImportError:  # numpy is optional
     _np = None
 
 __all__ = [
-    "RecError", "Dataset", "Model", "Optimizer", "Vocab", "TextVec", "version",
+    "RecError", "Dataset", "Model", "Optimizer", "Vocab", "TextVec", "TableOptions", "version",
     "version_string", "set_numpy", "numpy_enabled", "library_path",
 ]
 
@@ -65,6 +65,9 @@ ACTIVATION_LINEAR, ACTIVATION_RELU, ACTIVATION_SIGMOID, ACTIVATION_TANH = 0, 1, 
 COLUMN_STRING, COLUMN_NUMBER, COLUMN_STRING_LIST = 0, 1, 2
 OPTIMIZER_ADAGRAD, OPTIMIZER_ADAM, OPTIMIZER_SGD = 0, 1, 2
 (STAT_LOSS, STAT_RMSE, STAT_VAL_RMSE, STAT_VAL_MAE, STAT_SECONDS) = range(5)
+(TABLE_AUTO, TABLE_STRING, TABLE_NUMBER, TABLE_ID, TABLE_INTEGER, TABLE_STRING_LIST,
+ TABLE_SKIP) = range(7)
+MISSING_ALLOW, MISSING_ERROR = 0, 1
 
 #: ABI major version this module was written for (the N of librec.so.N).
 ABI_MAJOR = 1
@@ -137,6 +140,20 @@ _SIGNATURES = [
     ("rec_dataset_shuffle_split", _status, [_PP, _PP, _P, c_size_t, c_uint64]),
     ("rec_dataset_load_movielens", _status, [_PP, c_char_p, c_char_p]),
     ("rec_dataset_synthesize", _status, [_PP, c_size_t, c_uint32, c_uint32, c_uint64]),
+    # tables
+    ("rec_table_options_create", _status, [_PP]),
+    ("rec_table_options_free", None, [_P]),
+    ("rec_table_options_set_delimiter", _status, [_P, c_char]),
+    ("rec_table_options_set_quote", _status, [_P, c_char]),
+    ("rec_table_options_set_header", _status, [_P, c_int]),
+    ("rec_table_options_set_infer_rows", _status, [_P, c_size_t]),
+    ("rec_table_options_set_skip_blank_lines", _status, [_P, c_int]),
+    ("rec_table_options_set_column", _status, [_P, c_char_p, c_int, c_char_p]),
+    ("rec_table_options_set_only_listed", _status, [_P, c_int]),
+    ("rec_table_options_set_list_separator", _status, [_P, c_char_p, c_char]),
+    ("rec_table_options_set_missing", _status, [_P, c_char_p, c_int]),
+    ("rec_dataset_load_table", _status, [_PP, c_char_p, _P]),
+    ("rec_dataset_parse_table", _status, [_PP, c_char_p, c_size_t, c_char_p, _P]),
     # vocab
     ("rec_vocab_create", _status, [_PP, POINTER(c_char_p), c_size_t]),
     ("rec_vocab_free", None, [_P]),
@@ -472,6 +489,97 @@ class Optimizer(_Handle):
         _call("optimizer_set_initial_accumulator", self, value)
 
 
+def _byte(value, what, allow_empty=False):
+    """One byte for a char parameter: a one-character str/bytes ('' for NUL when allowed)."""
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    if not isinstance(value, bytes):
+        raise TypeError("%s must be a one-character string, not %s" % (what,
+                                                                      type(value).__name__))
+    if value == b"" and allow_empty:
+        return b"\0"
+    if len(value) != 1:
+        raise ValueError("%s must be one byte, got %r" % (what, value))
+    return value
+
+
+def _name(value, what):
+    if not isinstance(value, str):
+        raise TypeError("%s must be a str, not %s" % (what, type(value).__name__))
+    if not value or "\0" in value:
+        raise ValueError("%s must be a non-empty string without NUL" % what)
+    return value.encode("utf-8")
+
+
+class TableOptions(_Handle):
+    """How a delimited table is read (rec/table.h): TableOptions(delimiter=",", quote='"',
+    header=True, infer_rows=1000, skip_blank_lines=True, only_listed=False, missing=None,
+    columns=None, list_separators=None). columns maps a column's name in the file to a type
+    (TABLE_*) or to (type, new_name); list_separators maps a column to its separator;
+    missing is MISSING_ALLOW / MISSING_ERROR for every column, or a dict per column (the key
+    None for the default)."""
+
+    _free = "table_options_free"
+
+    def __init__(self, delimiter=",", quote='"', header=True, infer_rows=1000,
+                 skip_blank_lines=True, only_listed=False, missing=None, columns=None,
+                 list_separators=None):
+        if isinstance(infer_rows, bool) or not isinstance(infer_rows, int):
+            raise TypeError("infer_rows must be an int")
+        if infer_rows < 1:
+            raise ValueError("infer_rows must be at least 1")
+        out = c_void_p()
+        _call("table_options_create", byref(out))
+        super().__init__(out)
+        try:
+            _call("table_options_set_delimiter", self, _byte(delimiter, "delimiter"))
+            _call("table_options_set_quote", self, _byte(quote, "quote", allow_empty=True))
+            _call("table_options_set_header", self, 1 if header else 0)
+            _call("table_options_set_infer_rows", self, infer_rows)
+            _call("table_options_set_skip_blank_lines", self, 1 if skip_blank_lines else 0)
+            _call("table_options_set_only_listed", self, 1 if only_listed else 0)
+            for column, spec in (columns or {}).items():
+                kind, rename = spec if isinstance(spec, tuple) else (spec, None)
+                self.set_column(column, kind, rename)
+            for column, sep in (list_separators or {}).items():
+                _call("table_options_set_list_separator", self, _name(column, "column"),
+                      _byte(sep, "list separator"))
+            if isinstance(missing, dict):
+                for column, policy in missing.items():
+                    self.set_missing(column, policy)
+            elif missing is not None:
+                self.set_missing(None, missing)
+        except BaseException:
+            self.close()
+            raise
+
+    def set_column(self, column, kind, rename=None):
+        if isinstance(kind, bool) or not isinstance(kind, int):
+            raise TypeError("the type of column %r must be a TABLE_* constant" % (column,))
+        if not TABLE_AUTO <= kind <= TABLE_SKIP:
+            raise ValueError("unknown table type %d for column %r" % (kind, column))
+        _call("table_options_set_column", self, _name(column, "column"), kind,
+              None if rename is None else _name(rename, "rename"))
+
+    def set_missing(self, column, policy):
+        if policy not in (MISSING_ALLOW, MISSING_ERROR):
+            raise ValueError("missing policy must be MISSING_ALLOW or MISSING_ERROR")
+        _call("table_options_set_missing", self,
+              None if column is None else _name(column, "column"), policy)
+
+
+def _table_options(options, kwargs):
+    """(handle to pass, handle to close or None) from a TableOptions, None or keywords."""
+    if options is not None and kwargs:
+        raise TypeError("pass options or keyword arguments, not both")
+    if options is None and kwargs:
+        made = TableOptions(**kwargs)
+        return made, made
+    if options is not None and not isinstance(options, TableOptions):
+        raise TypeError("options must be a TableOptions")
+    return options, None
+
+
 class Dataset(_Handle):
     """A table of named, typed columns (string, number, string list)."""
 
@@ -510,6 +618,32 @@ class Dataset(_Handle):
         """MovieLens 100K joined with movie and user features (rec/movielens.h)."""
         return _new(cls, "dataset_load_movielens", os.fsencode(directory),
                     None if ratings_file is None else os.fsencode(ratings_file))
+
+    @classmethod
+    def load_table(cls, path, options=None, **kwargs):
+        """A delimited table by header names (rec/table.h): options is a TableOptions, or
+        give its keyword arguments here (delimiter=";", columns={"user": TABLE_STRING})."""
+        opts, made = _table_options(options, kwargs)
+        try:
+            return _new(cls, "dataset_load_table", os.fsencode(path), opts)
+        finally:
+            if made is not None:
+                made.close()
+
+    @classmethod
+    def parse_table(cls, data, name=None, options=None, **kwargs):
+        """A table from a str or bytes in memory; name is what messages call it."""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError("data must be str or bytes")
+        opts, made = _table_options(options, kwargs)
+        try:
+            return _new(cls, "dataset_parse_table", bytes(data), len(data),
+                        None if name is None else str(name).encode("utf-8"), opts)
+        finally:
+            if made is not None:
+                made.close()
 
     @classmethod
     def synthesize(cls, n_ratings, n_users, n_movies, seed=0):

@@ -265,11 +265,17 @@ REC_API rec_status rec_dataset_add_history(rec_dataset *ds, const char *name,
                                            const char *value_column);
 
 /**
- * Load a delimited ratings file: one rating per line; fields separated by delimiter; the
- * columns user_col, item_col, rating_col (and timestamp_col unless ::REC_NO_COLUMN) counted
- * from 0. Gives string columns "user_id", "item_id" and number columns "user_rating",
- * "timestamp" (when asked). has_header skips the first line. A trailing carriage return and a
- * leading UTF-8 byte order mark are ignored.
+ * Load a delimited ratings file by field positions: one rating per line; fields separated by
+ * delimiter, without quoting (every byte is literal); the columns user_col, item_col,
+ * rating_col (and timestamp_col unless ::REC_NO_COLUMN) counted from 0. Gives string columns
+ * "user_id", "item_id" (never empty) and number columns "user_rating", "timestamp" (when
+ * asked; never missing; spaces around a number ignored), in that order. Every line needs at
+ * least as many fields as the largest position asks for; later fields are ignored. has_header
+ * skips the first line; blank lines, a trailing carriage return and a leading UTF-8 byte order
+ * mark are ignored. It reads through the table loader (rec/table.h), whose
+ * rec_dataset_load_table() takes columns by header name, with quoting, types and missing
+ * values: messages name the line and the column ("ratings.csv:5: column 'user_rating' (3):
+ * 'abc' is not a number").
  * @param[out] out new dataset, NULL on failure. Ownership: caller, rec_dataset_free().
  * @param path file to read
  * @param delimiter field separator (e.g. a tab for u.data)
@@ -280,8 +286,9 @@ REC_API rec_status rec_dataset_add_history(rec_dataset *ds, const char *name,
  * @param timestamp_col field of the timestamp, or ::REC_NO_COLUMN for none
  * @retval REC_OK
  * @retval REC_EIO cannot open/read
- * @retval REC_EFORMAT a malformed line (file and line named): missing field, empty id or one
- * that is not valid UTF-8, non-numeric or non-finite rating/timestamp, NUL byte, empty file
+ * @retval REC_EFORMAT a malformed line (file, line and column named): missing field, empty id
+ * or one that is not valid UTF-8 or holds a NUL byte, empty, non-numeric or non-finite
+ * rating/timestamp, empty file
  * @retval REC_EINVAL
  * @retval REC_ENOMEM
  * @since 1.0

@@ -246,10 +246,34 @@ static rec_status missing_column(const loader *L, const char *name)
                       L->path, rec__text_quote(q, name, strlen(name)), list);
 }
 
+/* Positional reading (min_fields): one column per spec, in the specs' order, each naming its
+ * field as column_N; several specs may read one field. */
+static rec_status plan_positional(loader *L)
+{
+    const rec_table_options *o = L->o;
+    L->cols = rec__calloc(o->n_specs ? o->n_specs : 1, sizeof *L->cols);
+    if (!L->cols)
+        return nomem(L);
+    for (size_t s = 0; s < o->n_specs; s++) {
+        size_t pos;
+        if (!find_name(&pos, L, o->specs[s].name))
+            return missing_column(L, o->specs[s].name);
+        tcol *c = &L->cols[L->n_cols++];
+        c->src = pos;
+        c->ds_name = c->file_name = o->specs[s].rename ? o->specs[s].rename : o->specs[s].name;
+        c->type = o->specs[s].type;
+        c->sep = '|';
+        c->missing = o->specs[s].missing >= 0 ? o->specs[s].missing : o->missing;
+    }
+    return REC_OK;
+}
+
 /* The loaded columns from the names and the options. */
 static rec_status plan_columns(loader *L)
 {
     const rec_table_options *o = L->o;
+    if (o->min_fields)
+        return plan_positional(L);
     const rec__table_spec **spec_of = rec__calloc(L->n_names, sizeof *spec_of);
     L->cols = rec__calloc(L->n_names, sizeof *L->cols);
     if (!spec_of || !L->cols) {
@@ -272,7 +296,9 @@ static rec_status plan_columns(loader *L)
             continue;
         tcol *c = &L->cols[L->n_cols++];
         c->src = i;
-        c->file_name = L->names[i];
+        /* messages name a column as the file does, or as the caller does when the file
+         * names nothing */
+        c->file_name = o->header || !(s && s->rename) ? L->names[i] : s->rename;
         c->ds_name = s && s->rename ? s->rename : L->names[i];
         c->type = type == REC_TABLE_AUTO && s && s->list_sep ? REC_TABLE_STRING_LIST : type;
         c->sep = s && s->list_sep ? s->list_sep : '|';
@@ -697,7 +723,18 @@ static rec_status read_all(loader *L)
         return rc;
     if (r == 0)
         return rec__text_line_error(L->fn, L->path, 1, "empty file");
-    size_t n_fields = L->o->min_fields ? L->o->min_fields : L->csv.n;
+    size_t header_line = L->o->header ? L->csv.rec_line : 0;
+    size_t n_fields = L->csv.n;
+    if (L->o->min_fields) {
+        /* the header is not looked at; the first data row must reach every position asked
+         * for (and so bounds the names made for them) */
+        if (L->o->header && (r = next_record(L, &rc)) <= 0)
+            return r < 0 ? rc : rec__text_line_error(L->fn, L->path, header_line,
+                                                     "no data rows after the header");
+        if (L->csv.n < L->o->min_fields)
+            return take_record(L);
+        n_fields = L->o->min_fields;
+    }
     rc = take_names(L, n_fields, L->o->header && !L->o->min_fields);
     if (rc == REC_OK)
         rc = plan_columns(L);
@@ -705,8 +742,7 @@ static rec_status read_all(loader *L)
         return rc;
     for (size_t j = 0; j < L->n_cols; j++)
         L->holding |= L->cols[j].type == REC_TABLE_AUTO;
-    size_t header_line = L->csv.line - 1;
-    if (!L->o->header && (rc = take_record(L)) != REC_OK)
+    if ((!L->o->header || L->o->min_fields) && (rc = take_record(L)) != REC_OK)
         return rc;
     while ((r = next_record(L, &rc)) == 1)
         if ((rc = take_record(L)) != REC_OK)

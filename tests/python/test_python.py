@@ -192,6 +192,62 @@ class TestDataset(ModeTest):
         self.assertEqual(list(keep), [0.0, 2.0, 4.0])
 
 
+class TestTable(ModeTest):
+    TEXT = 'user,item,rating,tags\n"u,1",7,4.5,a;b\nu2,8,,\n'
+
+    def test_parse_with_keywords(self):
+        for mode in MODES:
+            with self.subTest(numpy=mode):
+                librec.set_numpy(mode)
+                ds = librec.Dataset.parse_table(
+                    self.TEXT, name="t.csv", columns={"item": (librec.TABLE_ID, "item_id")},
+                    list_separators={"tags": ";"})
+                self.assertEqual(ds.columns, ["user", "item_id", "rating", "tags"])
+                self.assertEqual(ds.strings("user"), ["u,1", "u2"])
+                self.assertEqual(ds.strings("item_id"), ["7", "8"])
+                r = list(ds.numbers("rating"))
+                self.assertEqual(r[0], 4.5)
+                self.assertTrue(math.isnan(r[1]))
+                self.assertEqual(ds.unique_strings("tags"), ["a", "b"])
+
+    def test_load_file_with_options(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "r.tsv")
+            with open(path, "w") as f:
+                f.write("u\tscore\nx\t1\ny\t\n")
+            opts = librec.TableOptions(delimiter="\t", missing={"score": librec.MISSING_ERROR})
+            with self.assertRaises(librec.RecError) as e:
+                librec.Dataset.load_table(path, opts)
+            self.assertEqual(e.exception.status, librec.EFORMAT)
+            self.assertIn("r.tsv:3: column 'score' (2): empty value", e.exception.message)
+            opts.set_missing("score", librec.MISSING_ALLOW)
+            ds = librec.Dataset.load_table(path, opts)
+            self.assertEqual(len(ds), 2)
+
+    def test_errors_name_file_line_column(self):
+        with self.assertRaises(librec.RecError) as e:
+            librec.Dataset.parse_table("a,b\n1,2\n3\n", name="t.csv")
+        self.assertEqual(e.exception.status, librec.EFORMAT)
+        self.assertIn("t.csv:3: expected 2 fields, found 1", e.exception.message)
+        with self.assertRaises(librec.RecError) as e:
+            librec.Dataset.parse_table("a\n1\n", columns={"b": librec.TABLE_NUMBER})
+        self.assertEqual(e.exception.status, librec.ENOTFOUND)
+
+    def test_bad_arguments_raise_before_c(self):
+        for bad, exc in [(dict(delimiter=",,"), ValueError), (dict(delimiter=3), TypeError),
+                         (dict(infer_rows=0), ValueError), (dict(infer_rows="9"), TypeError),
+                         (dict(columns={"a": 9}), ValueError),
+                         (dict(columns={"": librec.TABLE_STRING}), ValueError),
+                         (dict(missing=7), ValueError)]:
+            with self.subTest(bad=bad):
+                with self.assertRaises(exc):
+                    librec.Dataset.parse_table("a\n1\n", **bad)
+        with self.assertRaises(TypeError):
+            librec.Dataset.parse_table(12)
+        with self.assertRaises(TypeError):
+            librec.Dataset.parse_table("a\n1\n", options="x")
+
+
 class TestModel(ModeTest):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()

@@ -293,6 +293,9 @@ pub fn version_string() -> String {
     unsafe { text(ffi::rec_version_string()) }.unwrap_or_default()
 }
 
+mod table;
+pub use table::{ColumnType, Missing, TableOptions, TableType};
+
 // ---- enums (values fixed by the C headers) ---------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

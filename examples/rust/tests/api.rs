@@ -149,3 +149,54 @@ fn optimizers_and_threads_resume_from_checkpoint() {
     assert!(Optimizer::sgd(0.1).is_ok());
     assert_eq!(full.set_threads(0).err().unwrap().status, RecError::EINVAL);
 }
+
+#[test]
+fn table_by_header_names() {
+    let opts = TableOptions::new()
+        .unwrap()
+        .column("sku", TableType::String, Some("item"))
+        .unwrap()
+        .column("code", TableType::Id, None)
+        .unwrap()
+        .list_separator("tags", b';')
+        .unwrap();
+    let ds = Dataset::parse_table(
+        b"sku,code,stars,tags\n\"a,1\",007,4.5,x;y\nb,8,,\n",
+        Some("t.csv"),
+        Some(&opts),
+    )
+    .unwrap();
+    assert_eq!(ds.column_names(), ["item", "code", "stars", "tags"]);
+    assert_eq!(ds.strings("item").unwrap(), ["a,1", "b"]);
+    assert_eq!(ds.strings("code").unwrap(), ["007", "8"]);
+    let stars = ds.numbers("stars").unwrap();
+    assert_eq!(stars[0], 4.5);
+    assert!(stars[1].is_nan());
+    assert_eq!(ds.column_type("tags").unwrap(), ColumnType::StringList);
+}
+
+#[test]
+fn table_errors_name_file_line_column() {
+    let e = Dataset::parse_table(b"a,b\n1,2\n3\n", Some("t.csv"), None).err().unwrap();
+    assert_eq!(e.status, RecError::EFORMAT);
+    assert!(e.message.contains("t.csv:3: expected 2 fields, found 1"), "{}", e.message);
+    let opts = TableOptions::new().unwrap().missing(Some("b"), Missing::Error).unwrap();
+    let e = Dataset::parse_table(b"a,b\n1,\n", Some("t.csv"), Some(&opts)).err().unwrap();
+    assert!(e.message.contains("t.csv:2: column 'b' (2): empty value"), "{}", e.message);
+    assert_eq!(
+        TableOptions::new().unwrap().delimiter(b'\n').err().unwrap().status,
+        RecError::EINVAL
+    );
+    assert_eq!(TableOptions::new().unwrap().infer_rows(0).err().unwrap().status, RecError::EINVAL);
+    let e = TableOptions::new().unwrap().column("a\0b", TableType::String, None).err().unwrap();
+    assert_eq!(e.status, RecError::EINVAL);
+    let dir = std::env::temp_dir().join(format!("librec-table-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("r.tsv");
+    std::fs::write(&path, "u\tscore\nx\t1\n").unwrap();
+    let tsv = TableOptions::new().unwrap().delimiter(b'\t').unwrap();
+    assert_eq!(Dataset::load_table(&path, Some(&tsv)).unwrap().len(), 1);
+    let e = Dataset::load_table(dir.join("none.csv"), None).err().unwrap();
+    assert_eq!(e.status, RecError::EIO);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
