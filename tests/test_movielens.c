@@ -261,9 +261,9 @@ END_TEST
 START_TEST(test_movielens_short_line)
 {
     write_text("u.data", "1\t1\t5\t874000001\n2\t2\t3\n");
-    expect_failure(NULL, REC_EFORMAT, "u.data:2: expected 4 tab-separated fields, found 3");
+    expect_failure(NULL, REC_EFORMAT, "u.data:2: expected 4 fields, found 3");
     write_text("u.data", "1\t1\t5\t874000001\n\n");
-    expect_failure(NULL, REC_EFORMAT, "u.data:2: expected 4 tab-separated fields, found 1");
+    expect_failure(NULL, REC_EFORMAT, "u.data:2: expected 4 fields, found 1");
 }
 END_TEST
 

@@ -262,6 +262,7 @@ int rec__csv_next(rec__csv *c)
             }
             c->pos = nlp ? (size_t)(nlp + 1 - c->buf) : c->len;
             c->line += nlp != NULL;
+            c->unterminated = nlp == NULL;
             return 1;
         }
         size_t next, lines;
@@ -280,6 +281,7 @@ int rec__csv_next(rec__csv *c)
             return r;
         c->pos = next;
         c->line += lines;
+        c->unterminated = next == c->len && (next == 0 || c->buf[next - 1] != '\n');
         return 1;
     }
 }

@@ -7,40 +7,8 @@
  */
 #include "data/table.h"
 
-#include <stdio.h>
-#include <string.h>
 
 static const char FN[] = "rec_dataset_load_delimited";
-
-/* Position p read as column `name` of `type`, refusing empty fields. */
-static rec_status add_spec(rec_table_options *o, uint32_t pos, const char *name, int type)
-{
-    char field[32];
-    snprintf(field, sizeof field, "column_%lu", (unsigned long)pos + 1);
-    /* one spec per (position, name): two columns may read one field */
-    if (o->n_specs == o->cap_specs) {
-        size_t cap = o->cap_specs ? 2 * o->cap_specs : 4;
-        rec__table_spec *bigger = rec__realloc(o->specs, cap * sizeof *bigger);
-        if (!bigger)
-            return REC_ENOMEM;
-        o->specs = bigger;
-        o->cap_specs = cap;
-    }
-    rec__table_spec *s = &o->specs[o->n_specs];
-    memset(s, 0, sizeof *s);
-    s->name = rec__strdup(field);
-    s->rename = rec__strdup(name);
-    if (!s->name || !s->rename) {
-        rec__free(s->name);
-        rec__free(s->rename);
-        return REC_ENOMEM;
-    }
-    s->type = type;
-    s->listed = 1;
-    s->missing = REC_MISSING_ERROR;
-    o->n_specs++;
-    return REC_OK;
-}
 
 rec_status rec_dataset_load_delimited(rec_dataset **out, const char *path, char delimiter,
                                       int has_header, uint32_t user_col, uint32_t item_col,
@@ -69,13 +37,17 @@ rec_status rec_dataset_load_delimited(rec_dataset **out, const char *path, char 
     o.quote = '\0';
     o.header = has_header != 0;
     o.min_fields = n_needed;
-    rec_status rc = add_spec(&o, user_col, "user_id", REC_TABLE_STRING);
+    rec_status rc = rec__table_options_add_position(&o, user_col, "user_id", REC_TABLE_STRING,
+                                                    REC_MISSING_ERROR);
     if (rc == REC_OK)
-        rc = add_spec(&o, item_col, "item_id", REC_TABLE_STRING);
+        rc = rec__table_options_add_position(&o, item_col, "item_id", REC_TABLE_STRING,
+                                             REC_MISSING_ERROR);
     if (rc == REC_OK)
-        rc = add_spec(&o, rating_col, "user_rating", REC_TABLE_NUMBER);
+        rc = rec__table_options_add_position(&o, rating_col, "user_rating",
+                                             REC_TABLE_NUMBER, REC_MISSING_ERROR);
     if (rc == REC_OK && timestamp_col != REC_NO_COLUMN)
-        rc = add_spec(&o, timestamp_col, "timestamp", REC_TABLE_NUMBER);
+        rc = rec__table_options_add_position(&o, timestamp_col, "timestamp",
+                                             REC_TABLE_NUMBER, REC_MISSING_ERROR);
     if (rc == REC_OK)
         rc = rec__table_load(out, path, NULL, 0, NULL, &o, FN);
     else

@@ -6,7 +6,7 @@
  * distinct string is converted and interned once however many ratings refer to it. The GroupLens
  * files are ISO-8859-1 (u.item has titles such as "Mis\xe9rables, Les (1995)"): every stored
  * string is converted to UTF-8. */
-#include "data/data.h"
+#include "data/table.h"
 #include "base/base.h"
 
 #include <math.h>
@@ -382,65 +382,91 @@ static size_t find_id(const void *table, size_t n, size_t size, uint32_t id)
 }
 
 /* The ratings file: user \t item \t rating \t timestamp, every line ending in '\n'. */
+/* Row r of the u.data table: checked, then stored. */
+static rec_status check_rating(loader *L, const rec_dataset *t, size_t r)
+{
+    const char *path = L->path[F_RATINGS];
+    size_t ln = r + 1;
+    rec__text_field f[4];
+    for (int k = 0; k < 4; k++) {
+        const rec__column *c = &t->cols[k];
+        f[k].p = c->dict.strings[c->codes[r]];
+        f[k].len = strlen(f[k].p);
+    }
+    uint32_t user, item;
+    int64_t rating, ts;
+    double unused;
+    if (!parse_id(&user, &f[0]))
+        return bad_line(path, ln, "user id '%s' is not a number in 1..2^32-1",
+                        REC__QUOTE(&f[0]));
+    if (!parse_id(&item, &f[1]))
+        return bad_line(path, ln, "movie id '%s' is not a number in 1..2^32-1",
+                        REC__QUOTE(&f[1]));
+    if (rec__text_parse_i64(&rating, f[2].p, f[2].len) != REC__NUM_OK)
+        return bad_line(path, ln, "rating '%s' is %s", REC__QUOTE(&f[2]),
+                        rec__text_parse_double(&unused, f[2].p, f[2].len) == REC__NUM_OK
+                            ? "not an integer" : "not a number");
+    if (rating < 1 || rating > 5)
+        return bad_line(path, ln, "rating %lld outside 1..5", (long long)rating);
+    /* 2^53: the largest range in which every integer is an exact double */
+    if (rec__text_parse_i64(&ts, f[3].p, f[3].len) != REC__NUM_OK || ts < 0 ||
+        ts > (INT64_C(1) << 53))
+        return bad_line(path, ln, "timestamp '%s' is not an integer in 0..2^53",
+                        REC__QUOTE(&f[3]));
+    size_t u = find_id(L->users, L->n_users, sizeof *L->users, user);
+    if (u == SIZE_MAX)
+        return bad_line(path, ln, "user %u is not in u.user", (unsigned)user);
+    size_t m = find_id(L->items, L->n_items, sizeof *L->items, item);
+    if (m == SIZE_MAX)
+        return bad_line(path, ln, "movie %u is not in u.item", (unsigned)item);
+    L->row_user[r] = (uint32_t)u; /* tables hold < 2^32 entries */
+    L->row_item[r] = (uint32_t)m;
+    L->rating[r] = (double)rating;
+    L->timestamp[r] = (double)ts;
+    L->n_rows++;
+    return REC_OK;
+}
+
+/* u.data through the table loader: tab-separated, no quoting, exactly 4 fields per line, a
+ * last line without '\n' refused (a cut-off download or copy, whose last field may be cut
+ * too). The fields come back as strings and are checked here, where the rules of the file
+ * are: ids in 1..2^32-1 that u.user and u.item know, ratings 1..5, timestamps 0..2^53. */
 static rec_status load_ratings(loader *L)
 {
-    const rec__text *t = &L->text[F_RATINGS];
-    const char *path = L->path[F_RATINGS], *line;
-    size_t len, max_rows = count_lines(t);
-    int unterminated;
-    L->row_user = rec__malloc(max_rows * sizeof *L->row_user);
-    L->row_item = rec__malloc(max_rows * sizeof *L->row_item);
-    L->rating = rec__malloc(max_rows * sizeof *L->rating);
-    L->timestamp = rec__malloc(max_rows * sizeof *L->timestamp);
-    if (!L->row_user || !L->row_item || !L->rating || !L->timestamp)
+    const char *path = L->path[F_RATINGS];
+    static const char *const names[4] = {"user id", "movie id", "rating", "timestamp"};
+    rec_table_options o;
+    rec__table_options_defaults(&o);
+    o.delim = '\t';
+    o.quote = '\0';
+    o.header = 0;
+    o.skip_blank = 0;
+    o.min_fields = 4;
+    o.exact_fields = 1;
+    o.refuse_unterminated = 1;
+    rec_status rc = REC_OK;
+    for (uint32_t k = 0; k < 4 && rc == REC_OK; k++)
+        rc = rec__table_options_add_position(&o, k, names[k], REC_TABLE_STRING,
+                                             REC_MISSING_ALLOW);
+    rec_dataset *t = NULL;
+    rc = rc == REC_OK ? rec__table_load(&t, path, NULL, 0, NULL, &o, FN) : nomem();
+    rec__table_options_release(&o);
+    if (rc != REC_OK)
+        return rc;
+    size_t n = t->n_rows;
+    L->row_user = rec__malloc(n * sizeof *L->row_user);
+    L->row_item = rec__malloc(n * sizeof *L->row_item);
+    L->rating = rec__malloc(n * sizeof *L->rating);
+    L->timestamp = rec__malloc(n * sizeof *L->timestamp);
+    if (!L->row_user || !L->row_item || !L->rating || !L->timestamp) {
+        rec_dataset_free(t);
         return nomem();
-    rec__text_lines it;
-    rec__text_lines_init(&it, t);
-    while (rec__text_lines_next(&it, &line, &len, &unterminated)) {
-        size_t ln = it.line_no, r = L->n_rows;
-        /* A last line without '\n' is how a cut-off download or copy looks; its last field
-         * may be cut too, so it is refused rather than trusted. */
-        if (unterminated)
-            return bad_line(path, ln, "truncated last line (no newline)");
-        if (r == UINT32_MAX)
-            return bad_line(path, ln, "more than 2^32 - 1 ratings");
-        rec__text_field f[5];
-        size_t nf = rec__text_split(f, 5, line, len, '\t');
-        uint32_t user, item;
-        int64_t rating, ts;
-        double unused;
-        if (nf != 4)
-            return bad_line(path, ln, "expected 4 tab-separated fields, found %zu", nf);
-        if (!parse_id(&user, &f[0]))
-            return bad_line(path, ln, "user id '%s' is not a number in 1..2^32-1",
-                            REC__QUOTE(&f[0]));
-        if (!parse_id(&item, &f[1]))
-            return bad_line(path, ln, "movie id '%s' is not a number in 1..2^32-1",
-                            REC__QUOTE(&f[1]));
-        if (rec__text_parse_i64(&rating, f[2].p, f[2].len) != REC__NUM_OK)
-            return bad_line(path, ln, "rating '%s' is %s", REC__QUOTE(&f[2]),
-                            rec__text_parse_double(&unused, f[2].p, f[2].len) == REC__NUM_OK
-                                ? "not an integer" : "not a number");
-        if (rating < 1 || rating > 5)
-            return bad_line(path, ln, "rating %lld outside 1..5", (long long)rating);
-        /* 2^53: the largest range in which every integer is an exact double */
-        if (rec__text_parse_i64(&ts, f[3].p, f[3].len) != REC__NUM_OK || ts < 0 ||
-            ts > (INT64_C(1) << 53))
-            return bad_line(path, ln, "timestamp '%s' is not an integer in 0..2^53",
-                            REC__QUOTE(&f[3]));
-        size_t u = find_id(L->users, L->n_users, sizeof *L->users, user);
-        if (u == SIZE_MAX)
-            return bad_line(path, ln, "user %u is not in u.user", (unsigned)user);
-        size_t m = find_id(L->items, L->n_items, sizeof *L->items, item);
-        if (m == SIZE_MAX)
-            return bad_line(path, ln, "movie %u is not in u.item", (unsigned)item);
-        L->row_user[r] = (uint32_t)u; /* tables hold < 2^32 entries */
-        L->row_item[r] = (uint32_t)m;
-        L->rating[r] = (double)rating;
-        L->timestamp[r] = (double)ts;
-        L->n_rows++;
     }
-    return REC_OK;
+    /* no blank line is skipped and nothing is quoted: row r is line r + 1 */
+    for (size_t r = 0; r < n && rc == REC_OK; r++)
+        rc = check_rating(L, t, r);
+    rec_dataset_free(t);
+    return rc;
 }
 
 /* ---- building the columns ---------------------------------------------------------------- */
@@ -710,7 +736,7 @@ rec_status rec_dataset_load_movielens(rec_dataset **out, const char *dir,
         rc = load_users(&L);
     if (rc == REC_OK && (rc = read_file(&L, F_ITEM)) == REC_OK)
         rc = load_items(&L);
-    if (rc == REC_OK && (rc = read_file(&L, F_RATINGS)) == REC_OK)
+    if (rc == REC_OK)
         rc = load_ratings(&L);
     if (rc == REC_OK)
         rc = build(out, &L);

@@ -687,10 +687,14 @@ static rec_status take_record(loader *L)
 {
     const rec__csv *c = &L->csv;
     size_t want = L->o->min_fields ? L->o->min_fields : L->n_names;
-    if (L->o->min_fields ? c->n < want : c->n != want)
+    int at_least = L->o->min_fields && !L->o->exact_fields;
+    if (at_least ? c->n < want : c->n != want)
         return rec__text_line_error(L->fn, L->path, c->rec_line, "expected %s%zu field%s, "
-                                    "found %zu", L->o->min_fields ? "at least " : "", want,
+                                    "found %zu", at_least ? "at least " : "", want,
                                     want == 1 ? "" : "s", c->n);
+    if (c->unterminated && L->o->refuse_unterminated)
+        return rec__text_line_error(L->fn, L->path, c->rec_line, "truncated last line (no "
+                                    "newline)");
     if (L->n_rows + L->n_held >= UINT32_MAX - 1)
         return rec__text_line_error(L->fn, L->path, c->rec_line, "more than 2^32 - 2 rows");
     if (!L->holding)

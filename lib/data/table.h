@@ -30,12 +30,19 @@ struct rec_table_options {
      * where a row needs at least min_fields fields and later ones are ignored (0: every row
      * has the first row's count), and MovieLens's ISO-8859-1 text (transcoded to UTF-8). */
     size_t min_fields;
+    int exact_fields;          /* with min_fields: exactly that many fields */
+    int refuse_unterminated;   /* a last line without '\n' is an error (a cut-off copy) */
     int latin1;
 };
 
 /* Defaults of rec_table_options_create(), for an options struct on the stack (no specs). */
 REC_HIDDEN void rec__table_options_defaults(rec_table_options *o);
 REC_HIDDEN void rec__table_options_release(rec_table_options *o);
+/* Append a spec reading field pos (0-based) as column `name` of `type` under policy
+ * `missing`, for positional reading; several specs may read one field. REC_ENOMEM, no
+ * message set. */
+REC_HIDDEN rec_status rec__table_options_add_position(rec_table_options *o, uint32_t pos,
+                                                      const char *name, int type, int missing);
 /* The spec for column `name`, created when absent (NULL on ENOMEM, no message set). */
 REC_HIDDEN rec__table_spec *rec__table_options_spec(rec_table_options *o, const char *name);
 
@@ -69,6 +76,7 @@ typedef struct rec__csv {
     size_t n, cap_f;
     size_t rec_line;            /* line the record starts on */
     int blank;                  /* the record is an empty line */
+    int unterminated;           /* the record ends the input without a '\n' */
     /* the failure when rec__csv_next returns -1 */
     int err, err_errno;
     size_t err_line, err_field; /* 1-based field number */

@@ -1,6 +1,7 @@
 /* The options of the table loader (rec/table.h): defaults, and one spec per named column. */
 #include "data/table.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void rec__table_options_defaults(rec_table_options *o)
@@ -47,6 +48,35 @@ rec__table_spec *rec__table_options_spec(rec_table_options *o, const char *name)
     s->type = REC_TABLE_AUTO;
     s->missing = -1;
     return s;
+}
+
+rec_status rec__table_options_add_position(rec_table_options *o, uint32_t pos, const char *name,
+                                           int type, int missing)
+{
+    char field[32];
+    snprintf(field, sizeof field, "column_%lu", (unsigned long)pos + 1);
+    if (o->n_specs == o->cap_specs) {
+        size_t cap = o->cap_specs ? 2 * o->cap_specs : 4;
+        rec__table_spec *bigger = rec__realloc(o->specs, cap * sizeof *bigger);
+        if (!bigger)
+            return REC_ENOMEM;
+        o->specs = bigger;
+        o->cap_specs = cap;
+    }
+    rec__table_spec *s = &o->specs[o->n_specs];
+    memset(s, 0, sizeof *s);
+    s->name = rec__strdup(field);
+    s->rename = rec__strdup(name);
+    if (!s->name || !s->rename) {
+        rec__free(s->name);
+        rec__free(s->rename);
+        return REC_ENOMEM;
+    }
+    s->type = type;
+    s->listed = 1;
+    s->missing = missing;
+    o->n_specs++;
+    return REC_OK;
 }
 
 rec_status rec_table_options_create(rec_table_options **out)
