@@ -58,6 +58,10 @@ REC_HIDDEN rec_status rec__dict_copy(rec__dict *dst, const rec__dict *src);
 /* Column by name, or NULL (no error set). */
 REC_HIDDEN const rec__column *rec__dataset_find(const rec_dataset *ds, const char *name);
 
+/* Room for n more columns in ds (grows only), so that adopting that many cannot fail for
+ * memory: REC_ENOMEM without a message, ds unchanged. */
+REC_HIDDEN rec_status rec__dataset_reserve_columns(rec_dataset *ds, size_t n);
+
 /* Take ownership of a fully built column (name included); on failure the column is released. */
 REC_HIDDEN rec_status rec__dataset_adopt_column(rec_dataset *ds, rec__column *col);
 REC_HIDDEN void rec__dataset_column_release(rec__column *col);
