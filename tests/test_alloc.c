@@ -431,6 +431,7 @@ START_TEST(test_alloc_two_thread_mcmc_prediction)
     ck_assert_rec_ok(rec_dataset_synthesize(&ds, 9000, 200, 300, 7));
     rec_model *m = NULL;
     ck_assert_rec_ok(rec_model_create(&m, 3));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_id", REC_FEATURE_CATEGORICAL,
