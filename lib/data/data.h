@@ -8,8 +8,9 @@
 
 #include "base/base.h"
 
-/* The columns the MovieLens, delimited and synthetic loaders make, and the tutorial's presets
- * and the model's default label read. */
+/* The columns the MovieLens, delimited and synthetic loaders make (the delimited loader's item
+ * is "item_id"); rec_model_create_preset reads them, and 1.0's rec_model_create takes the
+ * rating as its default label (lib/model). */
 #define REC__COL_USER "user_id"
 #define REC__COL_ITEM "movie_title"
 #define REC__COL_RATING "user_rating"

@@ -127,8 +127,8 @@ rec_status rec_model_create_preset_columns(rec_model **out, rec_preset preset,
 
 rec_status rec_model_create_preset(rec_model **out, rec_preset preset, uint64_t seed)
 {
-    /* the columns of the MovieLens, delimited and synthetic loaders (data.h); the time only
-     * where the preset reads it */
+    /* the columns of the MovieLens and synthetic loaders (data.h); the time only where the
+     * preset reads it */
     const char *const movielens[] = {"user", REC__COL_USER, "item", REC__COL_ITEM,
                                      "label", REC__COL_RATING,
                                      preset == REC_PRESET_ENRICHED ? "time" : NULL,
