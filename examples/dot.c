@@ -50,8 +50,12 @@ int main(int argc, char **argv)
      * From here on, each step runs only if every step before it succeeded. */
     size_t n_train = rec_dataset_size(all) * 4 / 5;
     rc = rec_dataset_shuffle_split(&train, &test, all, n_train, SEED);
+    /* The preset reads the columns named here by role: the MovieLens loader's names. Data of
+     * your own with other names passes its own ({"user", "customer", ...}). */
+    static const char *const columns[] = {"user", "user_id", "item", "movie_title",
+                                          "label", "user_rating", NULL};
     if (!rc)
-        rc = rec_model_create_preset(&model, REC_PRESET_DOT, SEED);
+        rc = rec_model_create_preset_columns(&model, REC_PRESET_DOT, columns, SEED);
     /* Build learns the vocabularies (string → embedding row) from all the ratings, as the
      * tutorial adapts its lookups on every id; it reads no label, so nothing of the test
      * ratings leaks into training. It also draws the initial weights from the seed. */

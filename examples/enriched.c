@@ -75,6 +75,8 @@ int main(int argc, char **argv)
         rc = rec_model_add_layer(model, 64, REC_ACTIVATION_RELU);
     if (!rc) /* one output unit: the rating */
         rc = rec_model_add_layer(model, 1, REC_ACTIVATION_LINEAR);
+    if (!rc) /* the column it learns to predict */
+        rc = rec_model_set_label(model, "user_rating");
     /* Build learns the preprocessing from all the ratings, as the tutorial adapts its layers
      * on every example: the vocabularies, the bucket boundaries, the timestamp's mean and
      * std. It reads no label, so nothing of the test ratings leaks into training. It also

@@ -138,7 +138,11 @@ int main(int argc, char **argv)
                 seen[i] = 1;
     }
 
-    rc = rec_model_create_preset(&m, preset, seed);
+    /* the preset's columns by role; the enriched model also reads the time */
+    const char *const columns[] = {"user", "user_id", "item", "movie_title", "label",
+                                   "user_rating", preset == REC_PRESET_ENRICHED ? "time" : NULL,
+                                   "timestamp", NULL};
+    rc = rec_model_create_preset_columns(&m, preset, columns, seed);
     if (!rc) rc = rec_model_build(m, all);
     if (!rc) rc = rec_optimizer_create_adagrad(&opt, 0.1f);
     if (!rc) rc = rec_model_fit(m, opt, all, NULL, (uint32_t)epochs, 2048, 4096, NULL, NULL);

@@ -67,6 +67,7 @@ static inline rec_model *fx_rich_model(uint64_t seed, rec_activation act, uint32
     for (size_t l = 0; l < n_hidden; l++)
         ck_assert_rec_ok(rec_model_add_layer(m, hidden[l], act));
     ck_assert_rec_ok(rec_model_add_layer(m, 1, REC_ACTIVATION_LINEAR));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     return m;
 }
 
@@ -95,6 +96,7 @@ static inline rec_model *fx_factorized(const rec_dataset *ds, rec_interaction ki
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", title_kind, REC_SIDE_ITEM,
                                            title_dim));
     ck_assert_rec_ok(rec_model_set_interaction(m, kind));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_build(m, ds));
     return m;
 }

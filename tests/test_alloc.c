@@ -1,9 +1,9 @@
 /* Suite "alloc" (internal): allocation-failure injection over a whole life cycle.
  *
- * The cycle loads the MovieLens fixture of movielens_tiny.h and a CSV, splits, describes and
- * builds a model that uses every feature kind, fits it, trains another epoch, evaluates,
- * predicts, saves it with its optimizer state, loads it back and predicts again
- * (bit-identical), then does the same for a DOT model over the CSV. It is run once to count
+ * The cycle loads the MovieLens fixture of movielens_tiny.h and a CSV, joins a side table onto
+ * the CSV, splits, describes and builds a model that uses every feature kind, fits it, trains
+ * another epoch, evaluates, predicts, saves it with its optimizer state, loads it back and
+ * predicts again (bit-identical), then does the same for a DOT model over the CSV. It is run once to count
  * its allocations (T), then once for every N = 1..T with the N-th allocation failing
  * (rec__alloc_fail_at, effective when the internal library is built with
  * -Dalloc_testing=true; otherwise the suite reports a skip).
@@ -168,6 +168,35 @@ static void same_predictions(cycle *c, const rec_model *a, const rec_model *b,
     ck_assert_mem_eq(pa, pb, n * sizeof *pa);
 }
 
+/* A side table of the CSV's items joined onto it: i1 is there, i2 is not (filled), i3 is
+ * unused; a string, a number and a string-list column. A failed join leaves csv unchanged. */
+static void join_side_table(cycle *c, rec_dataset *csv)
+{
+    static const char *ids[] = {"i3", "i1"}, *brands[] = {"acme", "zenith"};
+    static const char *tags[] = {"new", "red", "sale"};
+    static const double price[] = {9.5, 3.25};
+    static const size_t offsets[] = {0, 1, 3};
+    rec_dataset *side;
+    CTOR(c, side, rec_dataset_create(&side, 2));
+    STEP(c, rec_dataset_add_strings(side, "item_id", ids, 2));
+    STEP(c, rec_dataset_add_strings(side, "brand", brands, 2));
+    STEP(c, rec_dataset_add_numbers(side, "price", price, 2));
+    STEP(c, rec_dataset_add_string_lists(side, "tags", tags, offsets, 2));
+    size_t n_cols = rec_dataset_n_columns(csv), unmatched = 0, unused = 0;
+    int rc = rec_dataset_join(&unmatched, &unused, csv, "item_id", side, NULL,
+                              REC_JOIN_FILL_MISSING);
+    if (rc != REC_OK) {
+        failed_step(c, rc, "rec_dataset_join", NULL, 0);
+        ck_assert_uint_eq(rec_dataset_n_columns(csv), n_cols); /* unchanged */
+        ck_assert_rec_ok(rec_dataset_join(&unmatched, &unused, csv, "item_id", side, NULL,
+                                          REC_JOIN_FILL_MISSING));
+    }
+    ck_assert_uint_eq(rec_dataset_n_columns(csv), n_cols + 3);
+    ck_assert_uint_eq(unmatched, 2);
+    ck_assert_uint_eq(unused, 1);
+    rec_dataset_free(side);
+}
+
 static void run_cycle(cycle *c)
 {
     char csv_path[160], mlp_path[160], dot_path[160];
@@ -203,6 +232,7 @@ static void run_cycle(cycle *c)
     }
     const uint32_t rows[] = {5, 0, 5};
     CTOR(c, sub, rec_dataset_subset(&sub, ds, rows, 3));
+    join_side_table(c, csv);
 
     /* describe, build, train, evaluate */
     m = describe_mlp(c);
@@ -233,6 +263,7 @@ static void run_cycle(cycle *c)
 
     /* a DOT model over the CSV, saved without optimizer state */
     CTOR(c, dot, rec_model_create(&dot, 3));
+    STEP(c, rec_model_set_label(dot, "user_rating"));
     STEP(c, rec_model_add_feature(NULL, dot, "user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER,
                                   2));
     STEP(c, rec_model_add_feature(NULL, dot, "item_id", REC_FEATURE_CATEGORICAL, REC_SIDE_ITEM,
@@ -415,6 +446,7 @@ START_TEST(test_alloc_two_thread_mcmc_prediction)
     ck_assert_rec_ok(rec_dataset_synthesize(&ds, 9000, 200, 300, 7));
     rec_model *m = NULL;
     ck_assert_rec_ok(rec_model_create(&m, 3));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_id", REC_FEATURE_CATEGORICAL,

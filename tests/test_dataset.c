@@ -1023,6 +1023,337 @@ START_TEST(test_dataset_add_history_errors)
 }
 END_TEST
 
+/* ---- join (side tables) ------------------------------------------------------------------- */
+
+/* Interactions: user, item, stars. Row 4 rates item "i9", which the item table lacks. */
+static rec_dataset *interactions(void)
+{
+    static const char *users[] = {"u1", "u2", "u1", "u3", "u2"};
+    static const char *items[] = {"i2", "i1", "i1", "i2", "i9"};
+    static const double stars[] = {4, 3, 5, 1, 2};
+    rec_dataset *ds;
+    ck_assert_rec_ok(rec_dataset_create(&ds, 5));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, "user", users, 5));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, "item", items, 5));
+    ck_assert_rec_ok(rec_dataset_add_numbers(ds, "stars", stars, 5));
+    return ds;
+}
+
+/* An item table keyed by key_name: i1, i2, i3 with a title, a year and genres. i3 is rated by
+ * no one; its strings ("Zed", "horror") must not reach a joined column's dictionary. */
+static rec_dataset *item_table(const char *key_name)
+{
+    static const char *ids[] = {"i3", "i1", "i2"};
+    static const char *titles[] = {"Zed", "Alpha", "Beta"};
+    static const double years[] = {2001, 1999, NAN};
+    /* i3 {horror}, i1 {comedy, drama}, i2 {} */
+    static const char *genres[] = {"horror", "comedy", "drama"};
+    static const size_t offsets[] = {0, 1, 3, 3};
+    rec_dataset *t;
+    ck_assert_rec_ok(rec_dataset_create(&t, 3));
+    ck_assert_rec_ok(rec_dataset_add_strings(t, "title", titles, 3));
+    ck_assert_rec_ok(rec_dataset_add_strings(t, key_name, ids, 3));
+    ck_assert_rec_ok(rec_dataset_add_numbers(t, "year", years, 3));
+    ck_assert_rec_ok(rec_dataset_add_string_lists(t, "genres", genres, offsets, 3));
+    return t;
+}
+
+/* The column layout of interactions(): the three columns and nothing else. */
+static void expect_interactions_unchanged(const rec_dataset *ds)
+{
+    ck_assert_uint_eq(rec_dataset_n_columns(ds), 3);
+    ck_assert_str_eq(rec_dataset_column_name(ds, 0), "user");
+    ck_assert_str_eq(rec_dataset_column_name(ds, 1), "item");
+    ck_assert_str_eq(rec_dataset_column_name(ds, 2), "stars");
+    ck_assert_str_eq(rec_dataset_string(ds, 1, 4), "i9");
+    ck_assert(rec_dataset_number(ds, 2, 0) == 4.0);
+}
+
+START_TEST(test_dataset_join_require_match_copies_every_column)
+{
+    rec_dataset *ds = interactions(), *items = item_table("item");
+    rec_dataset *rated = NULL;
+    const uint32_t first4[] = {0, 1, 2, 3};
+    ck_assert_rec_ok(rec_dataset_subset(&rated, ds, first4, 4)); /* without the "i9" row */
+    size_t unmatched = 99, unused = 99;
+    ck_assert_rec_ok(rec_dataset_join(&unmatched, &unused, rated, "item", items, NULL,
+                                      REC_JOIN_REQUIRE_MATCH));
+    ck_assert_uint_eq(unmatched, 0);
+    ck_assert_uint_eq(unused, 1); /* i3 */
+    /* side's columns but its key, in side's order, after ds's */
+    ck_assert_uint_eq(rec_dataset_n_columns(rated), 6);
+    ck_assert_str_eq(rec_dataset_column_name(rated, 3), "title");
+    ck_assert_str_eq(rec_dataset_column_name(rated, 4), "year");
+    ck_assert_str_eq(rec_dataset_column_name(rated, 5), "genres");
+    ck_assert_int_eq(rec_dataset_column_type(rated, 3), REC_COLUMN_STRING);
+    ck_assert_int_eq(rec_dataset_column_type(rated, 4), REC_COLUMN_NUMBER);
+    ck_assert_int_eq(rec_dataset_column_type(rated, 5), REC_COLUMN_STRING_LIST);
+    /* rows rate i2, i1, i1, i2 */
+    static const char *want_title[] = {"Beta", "Alpha", "Alpha", "Beta"};
+    for (size_t r = 0; r < 4; r++) {
+        ck_assert_str_eq(rec_dataset_string(rated, 3, r), want_title[r]);
+        if (r == 1 || r == 2)
+            ck_assert(rec_dataset_number(rated, 4, r) == 1999.0);
+        else
+            ck_assert(isnan(rec_dataset_number(rated, 4, r))); /* i2's year is missing */
+    }
+    static const char *i1[] = {"comedy", "drama"};
+    expect_list(rated, "genres", 0, NULL, 0);
+    expect_list(rated, "genres", 1, i1, 2);
+    expect_list(rated, "genres", 2, i1, 2);
+    expect_list(rated, "genres", 3, NULL, 0);
+    /* the new dictionaries hold the rows' strings only, in first-seen row order, as columns
+     * made by rec_dataset_add_strings do */
+    const rec__column *title = &rated->cols[col_of(rated, "title")];
+    ck_assert_uint_eq(title->dict.n, 2);
+    ck_assert_str_eq(title->dict.strings[0], "Beta");
+    ck_assert_str_eq(title->dict.strings[1], "Alpha");
+    ck_assert_uint_eq(rated->cols[col_of(rated, "genres")].dict.n, 2);
+    /* side is only read */
+    ck_assert_uint_eq(rec_dataset_n_columns(items), 4);
+    rec_dataset_free(rated);
+    rec_dataset_free(items);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_dataset_join_fill_missing_and_side_key)
+{
+    rec_dataset *ds = interactions(), *items = item_table("item_id");
+    size_t unmatched = 99, unused = 99;
+    ck_assert_rec_ok(rec_dataset_join(&unmatched, &unused, ds, "item", items, "item_id",
+                                      REC_JOIN_FILL_MISSING));
+    ck_assert_uint_eq(unmatched, 1); /* row 4, "i9" */
+    ck_assert_uint_eq(unused, 1);
+    ck_assert_uint_eq(rec_dataset_n_columns(ds), 6);
+    /* the missing row: NaN, "" and an empty list */
+    ck_assert_str_eq(rec_dataset_string(ds, col_of(ds, "title"), 4), "");
+    ck_assert(isnan(rec_dataset_number(ds, col_of(ds, "year"), 4)));
+    expect_list(ds, "genres", 4, NULL, 0);
+    ck_assert_str_eq(rec_dataset_string(ds, col_of(ds, "title"), 1), "Alpha");
+    ck_assert(rec_dataset_number(ds, col_of(ds, "year"), 1) == 1999.0);
+    /* joining the same table again: its columns are now ds's */
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, ds, "item", items, "item_id",
+                                         REC_JOIN_FILL_MISSING),
+                        REC_EINVAL, "column 'title' of side is already a column of ds "
+                                    "(rename it when loading)");
+    ck_assert_uint_eq(rec_dataset_n_columns(ds), 6);
+    rec_dataset_free(items);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_dataset_join_exact)
+{
+    /* every rated item in the table and every table item rated */
+    static const char *users[] = {"u1", "u2", "u1"};
+    static const char *items3[] = {"i3", "i1", "i2"};
+    rec_dataset *ds = NULL, *items = item_table("item");
+    ck_assert_rec_ok(rec_dataset_create(&ds, 3));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, "user", users, 3));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, "item", items3, 3));
+    size_t unmatched = 99, unused = 99;
+    ck_assert_rec_ok(rec_dataset_join(&unmatched, &unused, ds, "item", items, NULL,
+                                      REC_JOIN_EXACT));
+    ck_assert_uint_eq(unmatched, 0);
+    ck_assert_uint_eq(unused, 0);
+    ck_assert_str_eq(rec_dataset_string(ds, col_of(ds, "title"), 0), "Zed");
+    static const char *horror[] = {"horror"};
+    expect_list(ds, "genres", 0, horror, 1);
+    rec_dataset_free(ds);
+
+    /* i3 is rated by no one: REQUIRE_MATCH accepts it, EXACT names it */
+    rec_dataset *two = NULL;
+    ck_assert_rec_ok(rec_dataset_create(&two, 2));
+    ck_assert_rec_ok(rec_dataset_add_strings(two, "item", items3 + 1, 2));
+    ck_assert_rec_fails(rec_dataset_join(&unmatched, &unused, two, "item", items, NULL,
+                                         REC_JOIN_EXACT),
+                        REC_ENOTFOUND, "rec_dataset_join: key 'i3' of row 0 of side is used by "
+                                       "no row of ds (keys of side unused: 1)");
+    ck_assert_uint_eq(unmatched, 0); /* the counts are written with REC_ENOTFOUND too */
+    ck_assert_uint_eq(unused, 1);
+    ck_assert_uint_eq(rec_dataset_n_columns(two), 1);
+    ck_assert_rec_ok(rec_dataset_join(NULL, NULL, two, "item", items, NULL,
+                                      REC_JOIN_REQUIRE_MATCH));
+    ck_assert_uint_eq(rec_dataset_n_columns(two), 4);
+    rec_dataset_free(two);
+    rec_dataset_free(items);
+}
+END_TEST
+
+START_TEST(test_dataset_join_missing_keys_are_named_and_counted)
+{
+    /* rows 1 and 3 rate i9, row 4 rates i8: two keys missing, on three rows */
+    static const char *items5[] = {"i1", "i9", "i2", "i9", "i8"};
+    rec_dataset *ds = NULL, *items = item_table("item");
+    ck_assert_rec_ok(rec_dataset_create(&ds, 5));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, "item", items5, 5));
+    for (int p = REC_JOIN_REQUIRE_MATCH; p <= REC_JOIN_EXACT; p += REC_JOIN_EXACT) {
+        size_t unmatched = 99, unused = 99;
+        ck_assert_rec_fails(rec_dataset_join(&unmatched, &unused, ds, "item", items, NULL,
+                                             (rec_join_policy)p),
+                            REC_ENOTFOUND,
+                            "rec_dataset_join: key 'i9' of row 1 of ds is not in column 'item' "
+                            "of side (keys of ds missing from side: 2, on 3 rows)");
+        ck_assert_uint_eq(unmatched, 3);
+        ck_assert_uint_eq(unused, 1);
+        ck_assert_uint_eq(rec_dataset_n_columns(ds), 1);
+    }
+    size_t unmatched = 0;
+    ck_assert_rec_ok(rec_dataset_join(&unmatched, NULL, ds, "item", items, NULL,
+                                      REC_JOIN_FILL_MISSING));
+    ck_assert_uint_eq(unmatched, 3);
+    rec_dataset_free(items);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* A side row's key present in its dictionary but on no row (a subset of a table) is missing. */
+START_TEST(test_dataset_join_side_subset_and_empty_tables)
+{
+    rec_dataset *ds = interactions(), *items = item_table("item"), *sub = NULL;
+    const uint32_t keep[] = {2}; /* i2 only; i1 stays in the key's dictionary */
+    ck_assert_rec_ok(rec_dataset_subset(&sub, items, keep, 1));
+    size_t unmatched = 0, unused = 99;
+    ck_assert_rec_ok(rec_dataset_join(&unmatched, &unused, ds, "item", sub, NULL,
+                                      REC_JOIN_FILL_MISSING));
+    ck_assert_uint_eq(unmatched, 3); /* i1 twice, i9 */
+    ck_assert_uint_eq(unused, 0);
+    ck_assert_str_eq(rec_dataset_string(ds, col_of(ds, "title"), 0), "Beta");
+    ck_assert_str_eq(rec_dataset_string(ds, col_of(ds, "title"), 1), "");
+    rec_dataset_free(sub);
+    rec_dataset_free(ds);
+
+    /* a side table of no rows: every row is missing */
+    ds = interactions();
+    ck_assert_rec_ok(rec_dataset_subset(&sub, items, NULL, 0));
+    ck_assert_rec_ok(rec_dataset_join(&unmatched, &unused, ds, "item", sub, NULL,
+                                      REC_JOIN_FILL_MISSING));
+    ck_assert_uint_eq(unmatched, 5);
+    ck_assert_uint_eq(unused, 0);
+    expect_list(ds, "genres", 2, NULL, 0);
+    rec_dataset_free(sub);
+    rec_dataset_free(ds);
+
+    /* a dataset of no rows: every side key is unused, and EXACT says so */
+    rec_dataset *none = NULL;
+    ck_assert_rec_ok(rec_dataset_create(&none, 0));
+    ck_assert_rec_ok(rec_dataset_add_strings(none, "item", NULL, 0));
+    ck_assert_rec_fails(rec_dataset_join(NULL, &unused, none, "item", items, NULL,
+                                         REC_JOIN_EXACT),
+                        REC_ENOTFOUND, "key 'i3' of row 0 of side is used by no row");
+    ck_assert_uint_eq(unused, 3);
+    ck_assert_rec_ok(rec_dataset_join(NULL, NULL, none, "item", items, NULL,
+                                      REC_JOIN_REQUIRE_MATCH));
+    ck_assert_uint_eq(rec_dataset_n_columns(none), 4);
+    ck_assert_uint_eq(rec_dataset_size(none), 0);
+    rec_dataset_free(none);
+    rec_dataset_free(items);
+}
+END_TEST
+
+START_TEST(test_dataset_join_errors_leave_ds_unchanged)
+{
+    rec_dataset *ds = interactions(), *items = item_table("item");
+    const rec_join_policy fill = REC_JOIN_FILL_MISSING;
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, NULL, "item", items, NULL, fill),
+                        REC_EINVAL, "rec_dataset_join: ds is NULL");
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, ds, NULL, items, NULL, fill), REC_EINVAL,
+                        "rec_dataset_join: key is NULL");
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, ds, "item", NULL, NULL, fill), REC_EINVAL,
+                        "rec_dataset_join: side is NULL");
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, ds, "item", items, NULL,
+                                         (rec_join_policy)3),
+                        REC_EINVAL, "rec_dataset_join: unknown policy 3");
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, ds, "sku", items, NULL, fill),
+                        REC_ENOTFOUND, "rec_dataset_join: ds has no key column 'sku'");
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, ds, "item", items, "sku", fill),
+                        REC_ENOTFOUND, "rec_dataset_join: side has no key column 'sku'");
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, ds, "stars", items, "item", fill),
+                        REC_EINVAL, "rec_dataset_join: key column 'stars' of ds is a number "
+                                    "column; a key must be a string column");
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, ds, "item", items, "genres", fill),
+                        REC_EINVAL, "rec_dataset_join: key column 'genres' of side is a "
+                                    "string-list column; a key must be a string column");
+    /* a side column named like a column of ds (here ds's key, with another side key) */
+    rec_dataset *clash = item_table("item_id");
+    static const char *dup[] = {"x", "y", "z"};
+    ck_assert_rec_ok(rec_dataset_add_strings(clash, "user", dup, 3));
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, ds, "item", clash, "item_id", fill),
+                        REC_EINVAL, "rec_dataset_join: column 'user' of side is already a "
+                                    "column of ds (rename it when loading)");
+    rec_dataset_free(clash);
+    /* a key twice in side: named with both rows */
+    static const char *ids[] = {"i1", "i2", "i3", "i2"};
+    static const double w[] = {1, 2, 3, 4};
+    rec_dataset *twice = NULL;
+    ck_assert_rec_ok(rec_dataset_create(&twice, 4));
+    ck_assert_rec_ok(rec_dataset_add_strings(twice, "item", ids, 4));
+    ck_assert_rec_ok(rec_dataset_add_numbers(twice, "weight", w, 4));
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, ds, "item", twice, NULL, fill), REC_EINVAL,
+                        "rec_dataset_join: key 'i2' appears twice in column 'item' of side "
+                        "(rows 1 and 3); side keys must be unique");
+    rec_dataset_free(twice);
+    /* a missing key under REQUIRE_MATCH */
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, ds, "item", items, NULL,
+                                         REC_JOIN_REQUIRE_MATCH),
+                        REC_ENOTFOUND, "key 'i9' of row 4 of ds is not in column 'item' of side "
+                                       "(keys of ds missing from side: 1, on 1 rows)");
+    expect_interactions_unchanged(ds);
+    rec_dataset_free(items);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* A key that is not printable text is quoted in the message, as the loaders quote fields. */
+START_TEST(test_dataset_join_quotes_keys_in_messages)
+{
+    static const char *keys[] = {"a\x1b[31mb"};
+    rec_dataset *ds = NULL, *items = item_table("item");
+    ck_assert_rec_ok(rec_dataset_create(&ds, 1));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, "item", keys, 1));
+    ck_assert_rec_fails(rec_dataset_join(NULL, NULL, ds, "item", items, NULL,
+                                         REC_JOIN_REQUIRE_MATCH),
+                        REC_ENOTFOUND, "key 'a\\x1B[31mb' of row 0 of ds");
+    rec_dataset_free(items);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* Many rows and keys: every row gets its own key's value (the hashed lookups, not a scan). */
+START_TEST(test_dataset_join_many_keys)
+{
+    enum { N_KEYS = 20000, N_ROWS = 100000 };
+    char (*names)[16] = malloc(N_KEYS * sizeof *names);
+    const char **keys = malloc(N_KEYS * sizeof *keys), **rowkeys = malloc(N_ROWS * sizeof *keys);
+    double *v = malloc(N_KEYS * sizeof *v);
+    ck_assert(names && keys && rowkeys && v);
+    for (size_t k = 0; k < N_KEYS; k++) {
+        snprintf(names[k], sizeof names[k], "k%zu", k);
+        keys[k] = names[k];
+        v[k] = (double)k;
+    }
+    for (size_t r = 0; r < N_ROWS; r++)
+        rowkeys[r] = names[(r * 7919) % N_KEYS];
+    rec_dataset *side = NULL, *ds = NULL;
+    ck_assert_rec_ok(rec_dataset_create(&side, N_KEYS));
+    ck_assert_rec_ok(rec_dataset_add_strings(side, "k", keys, N_KEYS));
+    ck_assert_rec_ok(rec_dataset_add_numbers(side, "v", v, N_KEYS));
+    ck_assert_rec_ok(rec_dataset_create(&ds, N_ROWS));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, "k", rowkeys, N_ROWS));
+    ck_assert_rec_ok(rec_dataset_join(NULL, NULL, ds, "k", side, NULL, REC_JOIN_EXACT));
+    uint32_t c = col_of(ds, "v");
+    for (size_t r = 0; r < N_ROWS; r++)
+        ck_assert(rec_dataset_number(ds, c, r) == (double)((r * 7919) % N_KEYS));
+    rec_dataset_free(ds);
+    rec_dataset_free(side);
+    free(v);
+    free(rowkeys);
+    free(keys);
+    free(names);
+}
+END_TEST
+
 static Suite *dataset_suite(void)
 {
     Suite *s = suite_create("dataset");
@@ -1067,6 +1398,17 @@ static Suite *dataset_suite(void)
     tc = tcase_create("history");
     tcase_add_test(tc, test_dataset_add_history_by_hand);
     tcase_add_test(tc, test_dataset_add_history_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("join");
+    tcase_add_test(tc, test_dataset_join_require_match_copies_every_column);
+    tcase_add_test(tc, test_dataset_join_fill_missing_and_side_key);
+    tcase_add_test(tc, test_dataset_join_exact);
+    tcase_add_test(tc, test_dataset_join_missing_keys_are_named_and_counted);
+    tcase_add_test(tc, test_dataset_join_side_subset_and_empty_tables);
+    tcase_add_test(tc, test_dataset_join_errors_leave_ds_unchanged);
+    tcase_add_test(tc, test_dataset_join_quotes_keys_in_messages);
+    tcase_add_test(tc, test_dataset_join_many_keys);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("batches");

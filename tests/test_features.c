@@ -17,6 +17,7 @@ static rec_model *genres_mlp(const rec_dataset *ds, uint64_t seed)
 {
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 8));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_genres",

@@ -197,6 +197,7 @@ START_TEST(test_gradcheck_dot)
     rec_dataset *ds = synth_dataset(6, 6, 64, 2, 0.0, 0.5);
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, 3));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 5));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_genres",
@@ -286,6 +287,7 @@ START_TEST(test_gradcheck_biased_dot)
     rec_model *m;
     uint32_t f;
     ck_assert_rec_ok(rec_model_create(&m, 4));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 3));
     ck_assert_rec_ok(rec_model_add_feature(&f, m, "movie_genres", REC_FEATURE_CATEGORICAL_LIST,
@@ -310,6 +312,7 @@ static rec_model *fm_model(uint64_t seed, rec_pooling pooling)
     rec_model *m;
     uint32_t f;
     ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 3));
     ck_assert_rec_ok(rec_model_add_feature(&f, m, "timestamp", REC_FEATURE_BUCKETIZED,
@@ -454,6 +457,7 @@ START_TEST(test_gradcheck_fm_forward_and_errors_by_hand)
     ck_assert_rec_ok(rec_dataset_add_numbers(ds, "user_rating", y, 2));
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 2));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "raw_user_age", REC_FEATURE_NUMERIC,
@@ -532,6 +536,7 @@ START_TEST(test_gradcheck_ordered_probit_recovers_cutpoints)
     ck_assert_rec_ok(rec_dataset_add_numbers(ds, "user_rating", y, N));
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, 3));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 2));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_id", REC_FEATURE_CATEGORICAL,

@@ -386,6 +386,7 @@ static rec_model *small_model(const rec_dataset *ds)
 {
     rec_model *m = NULL;
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "item_id", REC_FEATURE_CATEGORICAL,
@@ -536,6 +537,7 @@ START_TEST(test_hostile_absurd_model_parameters)
     rec_model *d = NULL;
     uint32_t f = 0;
     ck_assert_rec_ok(rec_model_create(&d, 1));
+    ck_assert_rec_ok(rec_model_set_label(d, "user_rating"));
     ck_assert_rec_fails(rec_model_add_feature(NULL, d, "user_id", REC_FEATURE_CATEGORICAL,
                                               REC_SIDE_USER, 0), REC_EINVAL, "dim 0");
     ck_assert_rec_fails(rec_model_add_feature(NULL, d, "user_id", REC_FEATURE_CATEGORICAL,

@@ -1,16 +1,22 @@
 /* Suite "model": describing, building, training, evaluating, predicting and describing ranking
  * models through the public API. */
+#define _GNU_SOURCE /* dlvsym */
 #include "rec_check.h"
 #include "model_fixtures.h"
 #include "synth.h"
 
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-/* A dataset with exactly 943 users and 1664 titles, like ML-100K's (one row per title). */
-static rec_dataset *ml_shaped(void)
+/* A dataset with exactly 943 users and 1664 titles, like ML-100K's (one row per title), its
+ * columns named user, item, time and label; the title is also in column text when that is not
+ * NULL. */
+static rec_dataset *ml_shaped_named(const char *user, const char *item, const char *time,
+                                    const char *label, const char *text)
 {
     enum { N = 1664 };
     static char ubuf[N][8], tbuf[N][24];
@@ -26,11 +32,19 @@ static rec_dataset *ml_shaped(void)
     }
     rec_dataset *ds;
     ck_assert_rec_ok(rec_dataset_create(&ds, N));
-    ck_assert_rec_ok(rec_dataset_add_strings(ds, "user_id", u, N));
-    ck_assert_rec_ok(rec_dataset_add_strings(ds, "movie_title", t, N));
-    ck_assert_rec_ok(rec_dataset_add_numbers(ds, "timestamp", ts, N));
-    ck_assert_rec_ok(rec_dataset_add_numbers(ds, "user_rating", y, N));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, user, u, N));
+    ck_assert_rec_ok(rec_dataset_add_strings(ds, item, t, N));
+    ck_assert_rec_ok(rec_dataset_add_numbers(ds, time, ts, N));
+    ck_assert_rec_ok(rec_dataset_add_numbers(ds, label, y, N));
+    if (text)
+        ck_assert_rec_ok(rec_dataset_add_strings(ds, text, t, N));
     return ds;
+}
+
+/* The same with the MovieLens loader's names. */
+static rec_dataset *ml_shaped(void)
+{
+    return ml_shaped_named("user_id", "movie_title", "timestamp", "user_rating", NULL);
 }
 
 /* ---- lifecycle and description --------------------------------------------------------- */
@@ -56,6 +70,7 @@ START_TEST(test_model_add_feature_errors)
     rec_model *m;
     uint32_t id = 99;
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_fails(rec_model_add_feature(&id, m, NULL, REC_FEATURE_CATEGORICAL,
                                               REC_SIDE_USER, 8), REC_EINVAL, "column");
     ck_assert_rec_fails(rec_model_add_feature(&id, m, "user_id", REC_FEATURE_CATEGORICAL,
@@ -90,6 +105,7 @@ START_TEST(test_model_feature_setters)
     uint32_t b, t;
     const double bad[] = {1.0, 0.5}, nan_b[] = {0.0, NAN};
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(&b, m, "timestamp", REC_FEATURE_BUCKETIZED,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_ok(rec_model_add_feature(&t, m, "movie_title", REC_FEATURE_TEXT,
@@ -124,6 +140,7 @@ START_TEST(test_model_explicit_boundaries)
     uint32_t b;
     const double bounds[] = {874724710.0, 880000000.0, 885000000.0};
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(&b, m, "timestamp", REC_FEATURE_BUCKETIZED,
                                            REC_SIDE_USER, 2));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
@@ -145,6 +162,7 @@ START_TEST(test_model_build_errors)
     rec_model *m;
 
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_fails(rec_model_build(m, ds), REC_EINVAL, "item-side");
@@ -156,6 +174,7 @@ START_TEST(test_model_build_errors)
     rec_model_free(m);
 
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_TEXT,
@@ -164,6 +183,7 @@ START_TEST(test_model_build_errors)
     rec_model_free(m);
 
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
@@ -320,6 +340,7 @@ START_TEST(test_model_dot_learns)
     rec_dataset *ds = synth_dataset(20, 30, 2000, 5, 0.0, 1.0);
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, 7));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
@@ -685,6 +706,7 @@ static rec_model *pair_model(rec_interaction interaction, uint32_t dim, uint64_t
 {
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, dim));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_id", REC_FEATURE_CATEGORICAL,
@@ -698,6 +720,7 @@ START_TEST(test_model_ext_setters_and_checks)
     rec_model *m;
     uint32_t f;
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_fails(rec_model_feature_set_l2(m, 0, 0.1f, 0.1f), REC_EINVAL,
                         "feature 0 does not exist");
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
@@ -743,6 +766,7 @@ START_TEST(test_model_ext_setters_and_checks)
 
     /* FM: one embedding width; BIASED_DOT: sides of equal width */
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "raw_user_age", REC_FEATURE_NUMERIC,
@@ -764,6 +788,7 @@ START_TEST(test_model_ext_setters_and_checks)
     rec_dataset_free(no_movie_id);
     /* settings on a built model; pooling is part of the description */
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_ok(rec_model_add_feature(&f, m, "movie_genres", REC_FEATURE_CATEGORICAL_LIST,
@@ -1100,6 +1125,7 @@ START_TEST(test_model_early_stopping_restores_the_best_epoch)
     ck_assert_rec_ok(rec_dataset_add_numbers(val, "user_rating", y, n));
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, 3));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
@@ -1119,6 +1145,7 @@ START_TEST(test_model_early_stopping_restores_the_best_epoch)
     /* without early stopping the same run goes on for all 10 epochs */
     rec_model *m2;
     ck_assert_rec_ok(rec_model_create(&m2, 3));
+    ck_assert_rec_ok(rec_model_set_label(m2, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m2, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m2, "movie_title", REC_FEATURE_CATEGORICAL,
@@ -1272,6 +1299,354 @@ START_TEST(test_model_ml100k_one_layer_and_enriched)
 }
 END_TEST
 
+/* ---- labels, feature descriptions and presets over named columns --------------------------- */
+
+/* What a program linked against librec 1.0 calls: rec_model_create@REC_1.0, bound here by a
+ * versioned reference as the 1.0 link editor bound it. */
+rec_status rec_model_create_as_linked_by_1_0(rec_model **out, uint64_t seed);
+__asm__(".symver rec_model_create_as_linked_by_1_0, rec_model_create@REC_1.0");
+
+/* A DOT model of user_id and movie_title (4 wide), not built, with no label set. */
+static rec_model *unlabelled_dot(void)
+{
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create(&m, 3));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 4));
+    return m;
+}
+
+START_TEST(test_model_create_has_no_label)
+{
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_ptr_null(rec_model_label(m));
+    ck_assert_ptr_null(rec_model_label(NULL));
+    ck_assert_rec_ok(rec_model_set_label(m, "stars"));
+    ck_assert_str_eq(rec_model_label(m), "stars");
+    ck_assert_rec_ok(rec_model_set_label(m, "score"));
+    ck_assert_str_eq(rec_model_label(m), "score");
+    rec_model_free(m);
+    /* the presets set theirs */
+    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_DOT, 1));
+    ck_assert_str_eq(rec_model_label(m), "user_rating");
+    rec_model_free(m);
+}
+END_TEST
+
+/* Every call that reads labels refuses a model without one; prediction needs none. */
+START_TEST(test_model_no_label_errors)
+{
+    rec_dataset *ds = ml_shaped();
+    rec_model *m = unlabelled_dot();
+    rec_optimizer *opt;
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+    ck_assert_rec_ok(rec_model_build(m, ds)); /* DOT's build reads no label */
+    const char *msg = "the model has no label column (call rec_model_set_label)";
+    char want[128];
+    snprintf(want, sizeof want, "rec_model_fit: %s", msg);
+    ck_assert_rec_fails(rec_model_fit(m, opt, ds, NULL, 1, 64, 64, NULL, NULL), REC_ESTATE,
+                        want);
+    snprintf(want, sizeof want, "rec_model_train_epoch: %s", msg);
+    ck_assert_rec_fails(rec_model_train_epoch(m, opt, ds, 64, NULL, NULL), REC_ESTATE, want);
+    snprintf(want, sizeof want, "rec_model_evaluate: %s", msg);
+    ck_assert_rec_fails(rec_model_evaluate(m, ds, 64, NULL, NULL), REC_ESTATE, want);
+    const uint32_t rows[] = {0, 1, 2};
+    snprintf(want, sizeof want, "rec_model_compute_gradients: %s", msg);
+    ck_assert_rec_fails(rec_model_compute_gradients(m, ds, rows, 3, NULL), REC_ESTATE, want);
+    rec_features *f = NULL;
+    ck_assert_rec_ok(rec_features_create(&f, m, ds)); /* inputs only */
+    snprintf(want, sizeof want, "rec_model_compute_gradients_features: %s", msg);
+    ck_assert_rec_fails(rec_model_compute_gradients_features(m, f, rows, 3, NULL), REC_ESTATE,
+                        want);
+    rec_features_free(f);
+    float p[4];
+    const uint32_t four[] = {0, 1, 2, 3};
+    rec_dataset *q = NULL;
+    ck_assert_rec_ok(rec_dataset_subset(&q, ds, four, 4));
+    ck_assert_rec_ok(rec_model_predict(m, q, p, 4));
+    /* the label is part of the description: too late once built */
+    ck_assert_rec_fails(rec_model_set_label(m, "user_rating"), REC_ESTATE, "already built");
+    rec_dataset_free(q);
+    rec_model_free(m);
+
+    /* BIASED_DOT and FM start their global bias at the label's mean */
+    static const rec_interaction linear[] = {REC_INTERACTION_BIASED_DOT, REC_INTERACTION_FM};
+    for (int i = 0; i < 2; i++) {
+        m = unlabelled_dot();
+        ck_assert_rec_ok(rec_model_set_interaction(m, linear[i]));
+        ck_assert_rec_fails(rec_model_build(m, ds), REC_ESTATE,
+                            "rec_model_build: the model has no label column (call "
+                            "rec_model_set_label)");
+        ck_assert(!rec_model_is_built(m));
+        ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
+        ck_assert_rec_ok(rec_model_build(m, ds));
+        rec_model_free(m);
+    }
+    rec_optimizer_free(opt);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+/* A model saved without a label loads without one, and one with a label keeps it. */
+START_TEST(test_model_save_load_unlabelled)
+{
+    char path[] = "/tmp/rec_test_model_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    rec_dataset *ds = ml_shaped();
+    float a[16], b[16];
+    const uint32_t rows[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    rec_dataset *q = NULL;
+    ck_assert_rec_ok(rec_dataset_subset(&q, ds, rows, 16));
+    for (int labelled = 0; labelled < 2; labelled++) {
+        rec_model *m = unlabelled_dot(), *l = NULL;
+        if (labelled)
+            ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
+        ck_assert_rec_ok(rec_model_build(m, ds));
+        ck_assert_rec_ok(rec_model_save(m, path, 0));
+        ck_assert_rec_ok(rec_model_load(&l, path));
+        ck_assert_rec_ok(rec_model_predict(m, q, a, 16));
+        ck_assert_rec_ok(rec_model_predict(l, q, b, 16));
+        ck_assert_mem_eq(a, b, sizeof a);
+        if (labelled) {
+            ck_assert_str_eq(rec_model_label(l), "user_rating");
+            ck_assert_rec_ok(rec_model_evaluate(l, ds, 64, NULL, NULL));
+        } else {
+            ck_assert_ptr_null(rec_model_label(l));
+            ck_assert_rec_fails(rec_model_evaluate(l, ds, 64, NULL, NULL), REC_ESTATE,
+                                "rec_model_evaluate: the model has no label column");
+        }
+        rec_model_free(l);
+        rec_model_free(m);
+    }
+    rec_dataset_free(q);
+    rec_dataset_free(ds);
+    unlink(path);
+}
+END_TEST
+
+/* Programs linked against 1.0 keep 1.0's rec_model_create: a default label "user_rating". */
+START_TEST(test_model_create_of_1_0_keeps_the_default_label)
+{
+    rec_model *m = NULL;
+    ck_assert_rec_ok(rec_model_create_as_linked_by_1_0(&m, 3));
+    ck_assert_str_eq(rec_model_label(m), "user_rating");
+    /* trains on MovieLens-named data with no rec_model_set_label, as 1.0 programs do */
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_USER, 4));
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
+                                           REC_SIDE_ITEM, 4));
+    rec_dataset *ds = ml_shaped();
+    rec_optimizer *opt;
+    ck_assert_rec_ok(rec_optimizer_create_adagrad(&opt, 0.1f));
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    ck_assert_rec_ok(rec_model_train_epoch(m, opt, ds, 256, NULL, NULL));
+    rec_optimizer_free(opt);
+    rec_model_free(m);
+    ck_assert_rec_fails(rec_model_create_as_linked_by_1_0(NULL, 3), REC_EINVAL,
+                        "rec_model_create: out is NULL");
+
+    /* the two versions by name, as a loader resolves them */
+    typedef rec_status (*create_fn)(rec_model **, uint64_t);
+    void *s10 = dlvsym(RTLD_DEFAULT, "rec_model_create", "REC_1.0");
+    void *s11 = dlvsym(RTLD_DEFAULT, "rec_model_create", "REC_1.1");
+    ck_assert_ptr_nonnull(s10);
+    ck_assert_ptr_nonnull(s11);
+    create_fn v10, v11; /* POSIX: a symbol's address converts to a function pointer */
+    memcpy(&v10, &s10, sizeof v10);
+    memcpy(&v11, &s11, sizeof v11);
+    ck_assert_rec_ok(v10(&m, 1));
+    ck_assert_str_eq(rec_model_label(m), "user_rating");
+    rec_model_free(m);
+    ck_assert_rec_ok(v11(&m, 1));
+    ck_assert_ptr_null(rec_model_label(m));
+    rec_model_free(m);
+    rec_dataset_free(ds);
+}
+END_TEST
+
+typedef struct feature_want {
+    const char *column;
+    rec_feature_kind kind;
+    rec_side side;
+    rec_column_type type;
+    uint32_t dim;
+} feature_want;
+
+static void expect_features(const rec_model *m, const feature_want *want, size_t n)
+{
+    ck_assert_uint_eq(rec_model_n_features(m), n);
+    for (uint32_t f = 0; f < n; f++) {
+        const char *column = NULL;
+        rec_feature_kind kind;
+        rec_side side;
+        rec_column_type type;
+        uint32_t dim;
+        ck_assert_rec_ok(rec_model_feature_info(&column, &kind, &side, &type, &dim, m, f));
+        ck_assert_str_eq(column, want[f].column);
+        ck_assert_int_eq(kind, want[f].kind);
+        ck_assert_int_eq(side, want[f].side);
+        ck_assert_int_eq(type, want[f].type);
+        ck_assert_uint_eq(dim, want[f].dim);
+    }
+}
+
+START_TEST(test_model_feature_info)
+{
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ENRICHED, 1));
+    static const feature_want enriched[] = {
+        {"user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, REC_COLUMN_STRING, 32},
+        {"timestamp", REC_FEATURE_BUCKETIZED, REC_SIDE_USER, REC_COLUMN_NUMBER, 32},
+        {"timestamp", REC_FEATURE_NUMERIC, REC_SIDE_USER, REC_COLUMN_NUMBER, 1},
+        {"movie_title", REC_FEATURE_CATEGORICAL, REC_SIDE_ITEM, REC_COLUMN_STRING, 32},
+        {"movie_title", REC_FEATURE_TEXT, REC_SIDE_ITEM, REC_COLUMN_STRING, 32}};
+    expect_features(m, enriched, 5);
+    ck_assert_rec_ok(rec_model_feature_info(NULL, NULL, NULL, NULL, NULL, m, 4));
+    ck_assert_rec_fails(rec_model_feature_info(NULL, NULL, NULL, NULL, NULL, m, 5), REC_EINVAL,
+                        "rec_model_feature_info: feature 5 does not exist (5 features)");
+    ck_assert_rec_fails(rec_model_feature_info(NULL, NULL, NULL, NULL, NULL, NULL, 0),
+                        REC_EINVAL, "rec_model_feature_info: model is NULL");
+    /* built or not, the same answers */
+    rec_dataset *ds = ml_shaped();
+    ck_assert_rec_ok(rec_model_build(m, ds));
+    expect_features(m, enriched, 5);
+    rec_model_free(m);
+    rec_dataset_free(ds);
+
+    ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_fails(rec_model_feature_info(NULL, NULL, NULL, NULL, NULL, m, 0), REC_EINVAL,
+                        "feature 0 does not exist (0 features)");
+    ck_assert_rec_ok(rec_model_add_feature(NULL, m, "genres", REC_FEATURE_CATEGORICAL_LIST,
+                                           REC_SIDE_ITEM, 6));
+    static const feature_want list[] = {
+        {"genres", REC_FEATURE_CATEGORICAL_LIST, REC_SIDE_ITEM, REC_COLUMN_STRING_LIST, 6}};
+    expect_features(m, list, 1);
+    rec_model_free(m);
+}
+END_TEST
+
+/* A preset over named columns is the MovieLens preset with other names: same description,
+ * and trained on the same values, the same predictions bit for bit. */
+START_TEST(test_model_preset_columns_reads_named_columns)
+{
+    rec_dataset *ml = ml_shaped();
+    rec_dataset *named = ml_shaped_named("customer", "sku", "when", "stars", "blurb");
+    static const char *const dot_cols[] = {"label", "stars", "item", "sku", "user", "customer",
+                                           NULL};
+    static const char *const enriched_cols[] = {"user", "customer", "item", "sku", "time",
+                                                "when", "text", "blurb", "label", "stars",
+                                                NULL};
+    const uint32_t rows[8] = {0, 5, 9, 100, 200, 942, 943, 1663};
+    rec_dataset *q_ml = NULL, *q_named = NULL;
+    ck_assert_rec_ok(rec_dataset_subset(&q_ml, ml, rows, 8));
+    ck_assert_rec_ok(rec_dataset_subset(&q_named, named, rows, 8));
+    for (int p = REC_PRESET_DOT; p <= REC_PRESET_ENRICHED; p++) {
+        rec_model *a, *b;
+        ck_assert_rec_ok(rec_model_create_preset(&a, (rec_preset)p, 9));
+        ck_assert_rec_ok(rec_model_create_preset_columns(
+            &b, (rec_preset)p, p == REC_PRESET_ENRICHED ? enriched_cols : dot_cols, 9));
+        ck_assert_str_eq(rec_model_label(b), "stars");
+        ck_assert_uint_eq(rec_model_n_features(b), rec_model_n_features(a));
+        ck_assert_uint_eq(rec_model_n_layers(b), rec_model_n_layers(a));
+        if (p == REC_PRESET_ENRICHED) {
+            static const feature_want want[] = {
+                {"customer", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, REC_COLUMN_STRING, 32},
+                {"when", REC_FEATURE_BUCKETIZED, REC_SIDE_USER, REC_COLUMN_NUMBER, 32},
+                {"when", REC_FEATURE_NUMERIC, REC_SIDE_USER, REC_COLUMN_NUMBER, 1},
+                {"sku", REC_FEATURE_CATEGORICAL, REC_SIDE_ITEM, REC_COLUMN_STRING, 32},
+                {"blurb", REC_FEATURE_TEXT, REC_SIDE_ITEM, REC_COLUMN_STRING, 32}};
+            expect_features(b, want, 5);
+        }
+        rec_optimizer *oa, *ob;
+        ck_assert_rec_ok(rec_optimizer_create_adagrad(&oa, 0.1f));
+        ck_assert_rec_ok(rec_optimizer_create_adagrad(&ob, 0.1f));
+        ck_assert_rec_ok(rec_model_build(a, ml));
+        ck_assert_rec_ok(rec_model_build(b, named));
+        ck_assert_rec_ok(rec_model_fit(a, oa, ml, NULL, 2, 256, 256, NULL, NULL));
+        ck_assert_rec_ok(rec_model_fit(b, ob, named, NULL, 2, 256, 256, NULL, NULL));
+        float pa[8], pb[8];
+        ck_assert_rec_ok(rec_model_predict(a, q_ml, pa, 8));
+        ck_assert_rec_ok(rec_model_predict(b, q_named, pb, 8));
+        ck_assert_mem_eq(pa, pb, sizeof pa);
+        rec_optimizer_free(oa);
+        rec_optimizer_free(ob);
+        rec_model_free(a);
+        rec_model_free(b);
+    }
+    /* text defaults to the item column */
+    static const char *const no_text[] = {"user", "u", "item", "i", "time", "t", "label", "y",
+                                          NULL};
+    rec_model *m;
+    ck_assert_rec_ok(rec_model_create_preset_columns(&m, REC_PRESET_ENRICHED, no_text, 1));
+    const char *column = NULL;
+    rec_feature_kind kind;
+    ck_assert_rec_ok(rec_model_feature_info(&column, &kind, NULL, NULL, NULL, m, 4));
+    ck_assert_str_eq(column, "i");
+    ck_assert_int_eq(kind, REC_FEATURE_TEXT);
+    rec_model_free(m);
+    rec_dataset_free(q_ml);
+    rec_dataset_free(q_named);
+    rec_dataset_free(named);
+    rec_dataset_free(ml);
+}
+END_TEST
+
+START_TEST(test_model_preset_columns_errors)
+{
+    static const struct {
+        rec_preset preset;
+        const char *columns[12];
+        const char *message;
+    } cases[] = {
+        {REC_PRESET_DOT, {"user", "u", "item", "i", "label", "y", "colour", "c", NULL},
+         "rec_model_create_preset_columns: unknown role 'colour' (the roles are user, item, "
+         "label, time and text)"},
+        {REC_PRESET_DOT, {"user", "u", "item", "i", "user", "v", "label", "y", NULL},
+         "rec_model_create_preset_columns: role 'user' is given twice"},
+        {REC_PRESET_DOT, {"user", "u", "label", "y", NULL},
+         "rec_model_create_preset_columns: role 'item' is missing (the dot preset needs a "
+         "column for it)"},
+        {REC_PRESET_ONE_LAYER, {"item", "i", "label", "y", NULL},
+         "role 'user' is missing (the one_layer preset needs a column for it)"},
+        {REC_PRESET_DOT, {"user", "u", "item", "i", NULL},
+         "role 'label' is missing (the dot preset needs a column for it)"},
+        {REC_PRESET_ENRICHED, {"user", "u", "item", "i", "label", "y", NULL},
+         "role 'time' is missing (the enriched preset needs a column for it)"},
+        {REC_PRESET_DOT, {"user", "u", "item", "i", "label", "y", "time", "t", NULL},
+         "role 'time' is not read by the dot preset (only by REC_PRESET_ENRICHED)"},
+        {REC_PRESET_ONE_LAYER, {"user", "u", "item", "i", "label", "y", "text", "x", NULL},
+         "role 'text' is not read by the one_layer preset (only by REC_PRESET_ENRICHED)"},
+        {REC_PRESET_DOT, {"user", "u", "item", "i", "label", NULL},
+         "role 'label' has no column name: columns holds role, name pairs, then NULL (an odd "
+         "count)"},
+        {REC_PRESET_DOT, {"user", "", "item", "i", "label", "y", NULL},
+         "role 'user' has an empty column name"},
+        {REC_PRESET_DOT, {NULL}, "role 'user' is missing"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        rec_model *m = (rec_model *)1;
+        ck_assert_rec_fails(rec_model_create_preset_columns(&m, cases[c].preset,
+                                                            cases[c].columns, 1),
+                            REC_EINVAL, cases[c].message);
+        ck_assert_ptr_null(m);
+    }
+    static const char *const ok[] = {"user", "u", "item", "i", "label", "y", NULL};
+    rec_model *m = (rec_model *)1;
+    ck_assert_rec_fails(rec_model_create_preset_columns(&m, REC_PRESET_DOT, NULL, 1), REC_EINVAL,
+                        "rec_model_create_preset_columns: columns is NULL");
+    ck_assert_ptr_null(m);
+    ck_assert_rec_fails(rec_model_create_preset_columns(&m, (rec_preset)3, ok, 1), REC_EINVAL,
+                        "rec_model_create_preset_columns: unknown preset 3");
+    ck_assert_rec_fails(rec_model_create_preset_columns(NULL, REC_PRESET_DOT, ok, 1), REC_EINVAL,
+                        "rec_model_create_preset_columns: out is NULL");
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -1283,6 +1658,15 @@ static Suite *model_suite(void)
     tcase_add_test(tc, test_model_explicit_boundaries);
     tcase_add_test(tc, test_model_build_errors);
     tcase_add_test(tc, test_model_unbuilt_calls_fail);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("columns");
+    tcase_add_test(tc, test_model_create_has_no_label);
+    tcase_add_test(tc, test_model_no_label_errors);
+    tcase_add_test(tc, test_model_save_load_unlabelled);
+    tcase_add_test(tc, test_model_create_of_1_0_keeps_the_default_label);
+    tcase_add_test(tc, test_model_feature_info);
+    tcase_add_test(tc, test_model_preset_columns_reads_named_columns);
+    tcase_add_test(tc, test_model_preset_columns_errors);
     suite_add_tcase(s, tc);
     tc = tcase_create("summary");
     tcase_add_test(tc, test_model_param_counts_match_keras);

@@ -237,6 +237,7 @@ static rec_model *every_kind_model(uint64_t seed)
     uint32_t b, t, e;
     const double bounds[] = {900000000.0, 1100000000.0, 1300000000.0};
     ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 3));
     ck_assert_rec_ok(rec_model_add_feature(&b, m, "timestamp", REC_FEATURE_BUCKETIZED,
@@ -378,6 +379,7 @@ static rec_model *fm_every_kind(uint64_t seed)
     rec_model *m;
     uint32_t f;
     ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 3));
     ck_assert_rec_ok(rec_model_add_feature(&f, m, "timestamp", REC_FEATURE_BUCKETIZED,
@@ -405,6 +407,7 @@ static rec_model *biased_dot_l2(uint64_t seed)
 {
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 4));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
@@ -627,6 +630,7 @@ START_TEST(test_serialize_layout_by_hand)
     ck_assert_rec_ok(rec_dataset_add_numbers(ds, "user_rating", y, 3));
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, 0x0102030405060708ull));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_USER, 1));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,

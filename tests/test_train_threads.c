@@ -24,6 +24,7 @@ static rec_model *mlp_of(const feat_spec *f, size_t n, uint32_t units, uint64_t 
 {
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     for (size_t i = 0; i < n; i++)
         ck_assert_rec_ok(rec_model_add_feature(NULL, m, f[i].column, f[i].kind, f[i].side,
                                                f[i].dim));
@@ -108,6 +109,7 @@ START_TEST(test_train_threads_default_is_one)
 {
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_uint_eq(rec_model_threads(m), 1);
     rec_model_free(m);
     ck_assert_rec_ok(rec_model_create_preset(&m, REC_PRESET_ENRICHED, 1));
@@ -121,6 +123,7 @@ START_TEST(test_train_threads_set_and_get)
 {
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_set_threads(m, 2));
     ck_assert_uint_eq(rec_model_threads(m), 2);
     ck_assert_rec_ok(rec_model_set_threads(m, 256)); /* the documented maximum */
@@ -135,6 +138,7 @@ START_TEST(test_train_threads_set_errors)
 {
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_set_threads(m, 3));
     ck_assert_rec_fails(rec_model_set_threads(m, 0), REC_EINVAL,
                         "rec_model_set_threads: n_threads = 0 is outside 1..256");
@@ -396,6 +400,7 @@ static rec_model *regularized(int kind, uint64_t seed)
 {
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, seed));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     switch (kind) {
     case 0: /* generic path: two hidden layers */
         ck_assert_rec_ok(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL,

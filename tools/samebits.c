@@ -124,6 +124,7 @@ static rec_model *make_model(int kind, const rec_dataset *adapt, uint64_t seed)
     case M_DROPOUT: {
         uint32_t f;
         CHECK(rec_model_create(&m, seed));
+        CHECK(rec_model_set_label(m, "user_rating"));
         CHECK(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER,
                                     16));
         CHECK(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC, REC_SIDE_USER, 1));
@@ -143,6 +144,7 @@ static rec_model *make_model(int kind, const rec_dataset *adapt, uint64_t seed)
     case M_BIASED:
     case M_FM:
         CHECK(rec_model_create(&m, seed));
+        CHECK(rec_model_set_label(m, "user_rating"));
         CHECK(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 8));
         if (kind == M_FM) {
             CHECK(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC, REC_SIDE_USER,
@@ -332,6 +334,7 @@ static void run_mcmc(rec_likelihood lik, uint32_t T, const data *d)
 {
     rec_model *m;
     CHECK(rec_model_create(&m, 13));
+    CHECK(rec_model_set_label(m, "user_rating"));
     CHECK(rec_model_add_feature(NULL, m, "user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 6));
     CHECK(rec_model_add_feature(NULL, m, "timestamp", REC_FEATURE_NUMERIC, REC_SIDE_USER, 1));
     CHECK(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL, REC_SIDE_ITEM, 6));

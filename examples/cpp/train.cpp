@@ -4,8 +4,8 @@
 //
 //     ./train_cpp [model-file]
 //
-// Introduces: rec_model_create_preset(), rec_model_build(), rec_model_fit() with a callback,
-// rec_model_save() / rec_model_load(), rec_model_predict() on raw values.
+// Introduces: rec_model_create_preset_columns(), rec_model_build(), rec_model_fit() with a
+// callback, rec_model_save() / rec_model_load(), rec_model_predict() on raw values.
 #include <rec.h>
 
 #include <algorithm>
@@ -107,8 +107,11 @@ int main(int argc, char **argv)
         auto ds = rec::table(rows, {{"user_id", users}, {"movie_title", titles}},
                              {{"timestamp", times}, {"user_rating", ratings}});
 
-        auto m = rec::make<rec::model>(rec_model_create_preset, REC_PRESET_ENRICHED,
-                                       uint64_t{42});
+        // the preset's columns by role
+        static const char *const columns[] = {"user", "user_id", "item", "movie_title", "time",
+                                              "timestamp", "label", "user_rating", nullptr};
+        auto m = rec::make<rec::model>(rec_model_create_preset_columns, REC_PRESET_ENRICHED,
+                                       columns, uint64_t{42});
         rec::check(rec_model_build(m.get(), ds.get()));
         auto opt = rec::make<rec::optimizer>(rec_optimizer_create_adagrad, 0.1f);
         auto on_epoch = [](uint32_t epoch, const double *s, size_t, void *) -> int {

@@ -235,7 +235,7 @@ static int make_model(rec_model **out, const data *d, const opts *o, int model, 
     else if (model == MODEL_BEST)
         rc = models_best_describe(out, &eo);
     else
-        rc = rec_model_create_preset(out, (rec_preset)model, o->seed);
+        rc = experiment_create_preset(out, (rec_preset)model, o->seed);
     double t0 = now();
     if (!rc)
         rc = rec_model_build(*out, model == MODEL_BEST ? d->train : d->all);

@@ -364,13 +364,24 @@ static int fit_adagrad(rec_model *m, experiment_result *r, const experiment_data
     return finish(m, r, d, o, model_out);
 }
 
+rec_status experiment_create_preset(rec_model **out, rec_preset preset, uint64_t seed)
+{
+    static const char *const movielens[] = {"user", "user_id", "item", "movie_title", "label",
+                                            EXPERIMENT_LABEL, NULL};
+    static const char *const movielens_timed[] = {"user", "user_id", "item", "movie_title",
+                                                  "label", EXPERIMENT_LABEL, "time",
+                                                  "timestamp", NULL};
+    return rec_model_create_preset_columns(
+        out, preset, preset == REC_PRESET_ENRICHED ? movielens_timed : movielens, seed);
+}
+
 int experiment_run(experiment_result *r, rec_model **model_out, const experiment_data *d,
                    const experiment_opts *o, rec_preset preset)
 {
     memset(r, 0, sizeof *r);
     *model_out = NULL;
     rec_model *m = NULL;
-    int rc = rec_model_create_preset(&m, preset, o->seed);
+    int rc = experiment_create_preset(&m, preset, o->seed);
     if (rc)
         return experiment_fail("creating the model", rc);
     if ((rc = rec_model_set_threads(m, o->threads)) || (rc = rec_model_build(m, d->all))) {

@@ -81,6 +81,13 @@ void experiment_data_free(experiment_data *d);
 /* Print what the tutorial shows about the data: counts, density, the first ten examples. */
 void experiment_describe_data(const experiment_data *d);
 
+/* The column the experiments predict: the MovieLens loader's rating. */
+#define EXPERIMENT_LABEL "user_rating"
+
+/* The tutorial's model `preset` (unbuilt) over the MovieLens loader's columns, named by role
+ * (rec_model_create_preset_columns). */
+rec_status experiment_create_preset(rec_model **out, rec_preset preset, uint64_t seed);
+
 /* Build, train and evaluate one preset; progress goes to stdout unless o->quiet. */
 int experiment_run(experiment_result *r, rec_model **model_out, const experiment_data *d,
                    const experiment_opts *o, rec_preset preset);

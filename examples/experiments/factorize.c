@@ -84,6 +84,8 @@ static int describe(rec_model **out, const experiment_opts *o)
     uint32_t f;
     int rc = rec_model_create(&m, o->seed);
     if (!rc)
+        rc = rec_model_set_label(m, EXPERIMENT_LABEL);
+    if (!rc)
         rc = rec_model_set_interaction(m, fm ? REC_INTERACTION_FM : REC_INTERACTION_BIASED_DOT);
     if (!rc)
         rc = add(m, "user_id", REC_FEATURE_CATEGORICAL, U, o, NULL);

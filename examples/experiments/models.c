@@ -28,6 +28,8 @@ rec_status models_deep_describe(rec_model **out, const experiment_opts *o)
 {
     rec_model *m = NULL;
     int rc = rec_model_create(&m, o->seed);
+    if (!rc)
+        rc = rec_model_set_label(m, EXPERIMENT_LABEL);
     size_t nf = sizeof FEATURES / sizeof *FEATURES, nh = sizeof HIDDEN / sizeof *HIDDEN;
     for (size_t i = 0; !rc && i < nf; i++) {
         const feature *f = &FEATURES[i];
@@ -97,6 +99,8 @@ rec_status models_best_describe(rec_model **out, const experiment_opts *o)
     rec_model *m = NULL;
     uint32_t f;
     int rc = rec_model_create(&m, o->seed);
+    if (!rc)
+        rc = rec_model_set_label(m, EXPERIMENT_LABEL);
     if (!rc)
         rc = rec_model_set_interaction(m, REC_INTERACTION_FM);
     if (!rc)

@@ -224,7 +224,7 @@ static int run(const opts *o)
     int bad = !ep || load(&all, &train, &test, o);
     int rc = 0;
     /* every rank adapts on the same rows with the same seed: the same model everywhere */
-    if (!bad && (rc = rec_model_create_preset(&m, REC_PRESET_ENRICHED, o->seed)))
+    if (!bad && (rc = experiment_create_preset(&m, REC_PRESET_ENRICHED, o->seed)))
         bad = fail("creating the model", rc);
     if (!bad && (rc = rec_model_build(m, all)))
         bad = fail("building", rc);

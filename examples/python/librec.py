@@ -194,6 +194,7 @@ _SIGNATURES = [
     ("rec_model_set_interaction", _status, [_P, c_int]),
     ("rec_model_add_layer", _status, [_P, c_uint32, c_int]),
     ("rec_model_set_label", _status, [_P, c_char_p]),
+    ("rec_model_label", c_char_p, [_P]),
     ("rec_model_build", _status, [_P, _P]),
     ("rec_model_is_built", c_int, [_P]),
     ("rec_model_n_features", c_size_t, [_P]),
@@ -733,6 +734,7 @@ class Model(_Handle):
 
     @classmethod
     def create(cls, seed=0):
+        """An empty description with no label: call set_label before fit or evaluate."""
         return _new(cls, "model_create", seed)
 
     @classmethod
@@ -772,6 +774,7 @@ class Model(_Handle):
         _call("model_add_layer", self, units, activation)
 
     def set_label(self, column):
+        """The number column the model predicts (before build)."""
         _call("model_set_label", self, column.encode())
 
     def build(self, adapt):
@@ -781,6 +784,11 @@ class Model(_Handle):
     @property
     def built(self):
         return bool(_c.model_is_built(self))
+
+    @property
+    def label(self):
+        """The label column's name, or None when none is set (librec 1.1)."""
+        return _text(_c.model_label(self))
 
     @property
     def n_features(self):

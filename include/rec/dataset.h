@@ -264,6 +264,50 @@ REC_API rec_status rec_dataset_add_history(rec_dataset *ds, const char *name,
                                            const rec_dataset *source, const char *key_column,
                                            const char *value_column);
 
+/** What rec_dataset_join() does with keys that the two sides do not share; values fixed. */
+typedef enum rec_join_policy {
+    /** every key of ds must be in side (else REC_ENOTFOUND naming the first missing key, its
+     * row and the count of missing keys); side rows that no row of ds uses are fine */
+    REC_JOIN_REQUIRE_MATCH = 0,
+    /** a row of ds whose key is absent from side gets NaN in number columns, the empty string
+     * "" in string columns and an empty list in string-list columns */
+    REC_JOIN_FILL_MISSING = 1,
+    /** as ::REC_JOIN_REQUIRE_MATCH, and every key of side must be used by some row of ds
+     * (else REC_ENOTFOUND naming the first unused side key) */
+    REC_JOIN_EXACT = 2
+} rec_join_policy;
+
+/**
+ * Join a side table onto ds: copy every column of side except its key onto ds, one value per
+ * row of ds, the value of the side row whose key equals the row's key. A side table holds one
+ * row per user or per item (a user's age, an item's title and genres), as loaded from a file of
+ * its own; joined, its columns can feed features like the columns of the interactions. Keys
+ * are matched as strings through the columns' dictionaries, in O(rows of ds + rows of side).
+ * The new columns keep side's names, types and order, after ds's columns; their dictionaries
+ * hold the strings of ds's rows only, in first-seen order.
+ * @param[out] n_unmatched_out rows of ds whose key is not in side (filled under
+ *        ::REC_JOIN_FILL_MISSING); may be NULL. Written on success and on REC_ENOTFOUND.
+ * @param[out] n_unused_out rows of side whose key no row of ds has; may be NULL. Written on
+ *        success and on REC_ENOTFOUND.
+ * @param ds the dataset that receives the columns (unchanged on any failure)
+ * @param key name of a string column of ds holding the key
+ * @param side the side table (only read), with unique keys; may have 0 rows
+ * @param side_key name of side's string key column; NULL: the same name as key
+ * @param policy a ::rec_join_policy
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL ds, key or side; unknown policy; a key column that is not a string
+ *         column (the message names it and its type); a key repeated in side (the message
+ *         names it and both rows); a column of side whose name ds already has
+ * @retval REC_ENOTFOUND a key column missing; under ::REC_JOIN_REQUIRE_MATCH or
+ *         ::REC_JOIN_EXACT a key of ds missing from side, under ::REC_JOIN_EXACT a key of side
+ *         that no row of ds uses
+ * @retval REC_ENOMEM
+ * @since 1.1
+ */
+REC_API rec_status rec_dataset_join(size_t *n_unmatched_out, size_t *n_unused_out,
+                                    rec_dataset *ds, const char *key, const rec_dataset *side,
+                                    const char *side_key, rec_join_policy policy);
+
 /**
  * Load a delimited ratings file by field positions: one rating per line; fields separated by
  * delimiter, without quoting (every byte is literal); the columns user_col, item_col,

@@ -72,7 +72,7 @@ REC_API size_t rec_features_size(const rec_features *f);
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument, n = 0, f made for another model, f has no labels, a row
  *         out of range (its index in rows named)
- * @retval REC_ESTATE the model is not built
+ * @retval REC_ESTATE the model is not built, or has no label column (rec_model_set_label())
  * @retval REC_ENUMERIC a label of the batch or the loss is not finite
  * @retval REC_ENOMEM
  * @since 1.0

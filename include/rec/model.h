@@ -35,6 +35,7 @@
 #define REC_MODEL_H
 
 #include "common.h"
+#include "dataset.h"
 #include "dense.h"
 
 REC_BEGIN_DECLS
@@ -89,13 +90,14 @@ typedef enum rec_interaction {
     REC_INTERACTION_FM = 3          /**< factorization machine over all features */
 } rec_interaction;
 
-/** The tutorial's models; values fixed. */
+/** The tutorial's models, over the columns of the roles of rec_model_create_preset_columns()
+ * (user, item, time, text; the label); values fixed. */
 typedef enum rec_preset {
-    REC_PRESET_DOT = 0,       /**< user_id(32) · movie_title(32) */
-    /** concat(user_id 32, movie_title 32) → Dense(64, relu) → Dense(1) */
+    REC_PRESET_DOT = 0,       /**< user(32) · item(32) */
+    /** concat(user 32, item 32) → Dense(64, relu) → Dense(1) */
     REC_PRESET_ONE_LAYER = 1,
-    /** concat(user_id 32, timestamp buckets 32, normalized timestamp 1, movie_title 32,
-     * title text 32) → Dense(64, relu) → Dense(1) */
+    /** concat(user 32, time buckets 32, normalized time 1, item 32, text words 32) →
+     * Dense(64, relu) → Dense(1) */
     REC_PRESET_ENRICHED = 2
 } rec_preset;
 
@@ -117,19 +119,23 @@ typedef enum rec_stat {
 typedef int (*rec_epoch_fn)(uint32_t epoch, const double *stats, size_t n_stats, void *payload);
 
 /**
- * Create an empty model description.
+ * Create an empty model description, with no label column: name it with
+ * rec_model_set_label() before training or evaluating (those calls return REC_ESTATE without
+ * one). A program linked against librec 1.0 keeps the 1.0 behaviour, a default label
+ * "user_rating" (the two are versions REC_1.0 and REC_1.1 of the symbol).
  * @param[out] out new model. Ownership: caller, rec_model_free().
  * @param seed drives every random choice: weight initialisation and batch order
  * @retval REC_OK
  * @retval REC_EINVAL
  * @retval REC_ENOMEM
- * @since 1.0
+ * @since 1.0 (no default label since 1.1)
  */
 REC_API rec_status rec_model_create(rec_model **out, uint64_t seed);
 
 /**
- * Create one of the tutorial's models (unbuilt) reading the MovieLens column names
- * (user_id, movie_title, timestamp, label user_rating).
+ * Create one of the tutorial's models (unbuilt) reading the column names of the MovieLens
+ * loader: rec_model_create_preset_columns() with user "user_id", item "movie_title", label
+ * "user_rating" and, for ::REC_PRESET_ENRICHED, time "timestamp".
  * @param[out] out new unbuilt model, NULL on failure. Ownership: caller, rec_model_free().
  * @param preset which of the tutorial's models (::rec_preset)
  * @param seed as for rec_model_create(): drives weight initialisation and batch order
@@ -139,6 +145,31 @@ REC_API rec_status rec_model_create(rec_model **out, uint64_t seed);
  * @since 1.0
  */
 REC_API rec_status rec_model_create_preset(rec_model **out, rec_preset preset, uint64_t seed);
+
+/**
+ * Create one of the tutorial's models (unbuilt) over columns named by role. columns is a
+ * NULL-terminated array of role, column name pairs, e.g. {"user", "customer", "item", "sku",
+ * "label", "stars", NULL}. The roles:
+ * - "user": string column of the user id (CATEGORICAL, user side), every preset;
+ * - "item": string column of the item id (CATEGORICAL, item side), every preset;
+ * - "label": number column of the rating (rec_model_set_label()), every preset;
+ * - "time": number column of the time (BUCKETIZED and NUMERIC, user side), required by
+ *   ::REC_PRESET_ENRICHED and refused by the others;
+ * - "text": string column whose words are a TEXT feature (item side), optional for
+ *   ::REC_PRESET_ENRICHED (default: the item column) and refused by the others.
+ * @param[out] out new unbuilt model, NULL on failure. Ownership: caller, rec_model_free().
+ * @param preset which of the tutorial's models (::rec_preset)
+ * @param columns role, name pairs, then NULL (names copied)
+ * @param seed as for rec_model_create(): drives weight initialisation and batch order
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL out or columns, unknown preset; an unknown or repeated role, a role
+ *         the preset does not read, a required role missing, a NULL (odd count) or empty
+ *         name (the message names the role)
+ * @retval REC_ENOMEM
+ * @since 1.1
+ */
+REC_API rec_status rec_model_create_preset_columns(rec_model **out, rec_preset preset,
+                                                   const char *const *columns, uint64_t seed);
 
 /**
  * Free a model and everything it owns; NULL is accepted.
@@ -246,7 +277,9 @@ REC_API rec_status rec_model_add_layer(rec_model *model, uint32_t units,
                                        rec_activation activation);
 
 /**
- * Label column (number; default "user_rating").
+ * Label column (number). A model has none until this is called (one made by a preset has its
+ * "label" column); training and evaluation need it, and so does building a BIASED_DOT or FM
+ * model, whose global bias starts at the label's mean.
  * @param model an unbuilt model
  * @param column name of the number column holding the label (copied)
  * @retval REC_OK
@@ -332,7 +365,7 @@ REC_API rec_status rec_model_set_early_stopping(rec_model *model, uint32_t patie
  * @param model an unbuilt model
  * @param adapt the dataset the preprocessing is adapted on (only read)
  * @retval REC_OK
- * @retval REC_ESTATE already built
+ * @retval REC_ESTATE already built; a BIASED_DOT or FM model without a label
  * @retval REC_ENOTFOUND a column is missing
  * @retval REC_EINVAL inconsistent description or wrong column type
  * @retval REC_ENOMEM
@@ -356,6 +389,36 @@ REC_API int rec_model_is_built(const rec_model *model);
  * @since 1.0
  */
 REC_API size_t rec_model_n_features(const rec_model *model);
+
+/**
+ * Label column set with rec_model_set_label() or by a preset (borrowed).
+ * @param model the model (may be NULL: returns NULL)
+ * @return the label column's name, valid until the model is changed or freed; NULL when the
+ *         model has no label or is NULL
+ * @since 1.1
+ */
+REC_API const char *rec_model_label(const rec_model *model);
+
+/**
+ * Description of a feature: the column it reads, how and where.
+ * @param[out] column_out the column's name (borrowed, valid while the model lives); may be
+ *        NULL
+ * @param[out] kind_out its ::rec_feature_kind; may be NULL
+ * @param[out] side_out its ::rec_side; may be NULL
+ * @param[out] type_out the ::rec_column_type of the dataset column it reads (STRING for
+ *        CATEGORICAL and TEXT, NUMBER for BUCKETIZED and NUMERIC, STRING_LIST for
+ *        CATEGORICAL_LIST); may be NULL
+ * @param[out] dim_out its width; may be NULL
+ * @param model the model (built or not)
+ * @param feature id of the feature, < rec_model_n_features()
+ * @retval REC_OK
+ * @retval REC_EINVAL NULL model, feature out of range (the message names it and the count)
+ * @since 1.1
+ */
+REC_API rec_status rec_model_feature_info(const char **column_out, rec_feature_kind *kind_out,
+                                          rec_side *side_out, rec_column_type *type_out,
+                                          uint32_t *dim_out, const rec_model *model,
+                                          uint32_t feature);
 
 /**
  * Number of trainable parameters (0 before build), the linear tables, factor vectors and
@@ -414,7 +477,7 @@ REC_API const rec_dense *rec_model_layer(const rec_model *model, size_t i);
  * @param n number of rows in the batch, > 0
  * @param[out] loss_out the batch's mean squared error (may be NULL)
  * @retval REC_OK
- * @retval REC_ESTATE not built
+ * @retval REC_ESTATE not built, or no label column (rec_model_set_label())
  * @retval REC_EINVAL bad row, missing column
  * @retval REC_ENUMERIC the loss is not finite
  * @retval REC_ENOMEM
@@ -446,7 +509,7 @@ REC_API rec_status rec_model_apply_gradients(rec_model *model, rec_optimizer *op
  * @param[out] loss_out ::REC_STAT_LOSS (may be NULL)
  * @param[out] rmse_out ::REC_STAT_RMSE (may be NULL)
  * @retval REC_OK
- * @retval REC_ESTATE
+ * @retval REC_ESTATE not built, or no label column (rec_model_set_label())
  * @retval REC_EINVAL
  * @retval REC_ENUMERIC
  * @retval REC_ENOMEM
@@ -472,7 +535,7 @@ REC_API rec_status rec_model_train_epoch(rec_model *model, rec_optimizer *opt,
  * @param payload passed to on_epoch as is
  * @retval REC_OK
  * @retval REC_EINVAL
- * @retval REC_ESTATE
+ * @retval REC_ESTATE not built, or no label column (rec_model_set_label())
  * @retval REC_ENUMERIC
  * @retval REC_ENOMEM
  * @since 1.0
@@ -513,7 +576,7 @@ REC_API rec_status rec_model_fit(rec_model *model, rec_optimizer *opt, const rec
  * @retval REC_OK
  * @retval REC_EINVAL NULL or empty dataset, not an FM model, n_burn_in ≥ n_iter; an ordered
  *         probit over fewer than 2 or more than 64 distinct labels
- * @retval REC_ESTATE not built
+ * @retval REC_ESTATE not built, or no label column (rec_model_set_label())
  * @retval REC_ENOTFOUND a feature or label column is missing
  * @retval REC_ENUMERIC non-finite labels, or the chain diverged
  * @retval REC_ENOMEM (the stored samples need n_params × (n_iter − n_burn_in) floats)
@@ -557,7 +620,7 @@ REC_API uint32_t rec_model_n_samples(const rec_model *model);
  * @param[out] rmse_out the RMSE (may be NULL)
  * @param[out] mae_out the MAE (may be NULL)
  * @retval REC_OK
- * @retval REC_ESTATE
+ * @retval REC_ESTATE not built, or no label column (rec_model_set_label())
  * @retval REC_EINVAL empty dataset, missing column
  * @retval REC_ENOMEM
  * @since 1.0

@@ -8,8 +8,9 @@
 
 #include "base/base.h"
 
-/* The columns the MovieLens, delimited and synthetic loaders make, and the tutorial's presets
- * and the model's default label read. */
+/* The columns the MovieLens, delimited and synthetic loaders make (the delimited loader's item
+ * is "item_id"); rec_model_create_preset reads them, and 1.0's rec_model_create takes the
+ * rating as its default label (lib/model). */
 #define REC__COL_USER "user_id"
 #define REC__COL_ITEM "movie_title"
 #define REC__COL_RATING "user_rating"
@@ -57,6 +58,10 @@ REC_HIDDEN rec_status rec__dict_copy(rec__dict *dst, const rec__dict *src);
 
 /* Column by name, or NULL (no error set). */
 REC_HIDDEN const rec__column *rec__dataset_find(const rec_dataset *ds, const char *name);
+
+/* Room for n more columns in ds (grows only), so that adopting that many cannot fail for
+ * memory: REC_ENOMEM without a message, ds unchanged. */
+REC_HIDDEN rec_status rec__dataset_reserve_columns(rec_dataset *ds, size_t n);
 
 /* Take ownership of a fully built column (name included); on failure the column is released. */
 REC_HIDDEN rec_status rec__dataset_adopt_column(rec_dataset *ds, rec__column *col);

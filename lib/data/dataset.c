@@ -31,6 +31,26 @@ const rec__column *rec__dataset_find(const rec_dataset *ds, const char *name)
     return NULL;
 }
 
+rec_status rec__dataset_reserve_columns(rec_dataset *ds, size_t n)
+{
+    if (n <= ds->cap_cols - ds->n_cols)
+        return REC_OK;
+    if (n > SIZE_MAX - ds->n_cols)
+        return REC_ENOMEM;
+    /* doubling keeps a run of single adoptions linear */
+    size_t cap = ds->cap_cols ? ds->cap_cols * 2 : 8, bytes;
+    if (cap < ds->n_cols + n)
+        cap = ds->n_cols + n;
+    rec__column *cols = NULL;
+    if (rec__alloc_mul(cap, sizeof *cols, &bytes))
+        cols = rec__realloc(ds->cols, bytes);
+    if (!cols)
+        return REC_ENOMEM;
+    ds->cols = cols;
+    ds->cap_cols = cap;
+    return REC_OK;
+}
+
 rec_status rec__dataset_adopt_column(rec_dataset *ds, rec__column *col)
 {
     if (!ds || !col || !col->name) {
@@ -43,19 +63,11 @@ rec_status rec__dataset_adopt_column(rec_dataset *ds, rec__column *col)
         rec__dataset_column_release(col);
         return rc;
     }
-    if (ds->n_cols == ds->cap_cols) {
-        size_t cap = ds->cap_cols ? ds->cap_cols * 2 : 8, bytes;
-        rec__column *cols = NULL;
-        if (rec__alloc_mul(cap, sizeof *cols, &bytes))
-            cols = rec__realloc(ds->cols, bytes);
-        if (!cols) {
-            rec_status rc = rec__error(REC_ENOMEM, "rec_dataset: out of memory adding '%s'",
-                                       col->name);
-            rec__dataset_column_release(col);
-            return rc;
-        }
-        ds->cols = cols;
-        ds->cap_cols = cap;
+    if (rec__dataset_reserve_columns(ds, 1) != REC_OK) {
+        rec_status rc = rec__error(REC_ENOMEM, "rec_dataset: out of memory adding '%s'",
+                                   col->name);
+        rec__dataset_column_release(col);
+        return rc;
     }
     ds->cols[ds->n_cols++] = *col;
     memset(col, 0, sizeof *col);

@@ -156,6 +156,8 @@ rec_status rec_model_evaluate(const rec_model *m, const rec_dataset *ds, size_t 
 {
     static const char fn[] = "rec_model_evaluate";
     rec_status rc = rec__model_check_built(m, fn);
+    if (!rc)
+        rc = rec__model_check_label(m, fn);
     if (rc)
         return rc;
     if (!ds || rec_dataset_size(ds) == 0)

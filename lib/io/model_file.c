@@ -74,7 +74,7 @@ static void write_desc(rec__io_writer *w, const rec_model *m)
         rec__io_w_u32(w, m->layers[l].units);
         rec__io_w_u32(w, (uint32_t)m->layers[l].act);
     }
-    rec__io_w_str(w, m->label);
+    rec__io_w_str(w, m->label ? m->label : ""); /* "": no label */
     rec__io_w_str(w, m->name);
     rec__io_w_end(w);
 }
@@ -293,7 +293,7 @@ static rec_status read_desc(rec__io_reader *r, rec_model **out)
     if ((rc = rec__io_r_count(r, &n_feats, 28, 0, "feature count")))
         return rc;
     rec_model *m;
-    if ((rc = rec_model_create(&m, seed)))
+    if ((rc = rec__model_new(&m, seed, NULL, "rec_model_load")))
         return rc;
     for (uint64_t i = 0; i < n_feats && !rc; i++) {
         char *column = NULL;
@@ -356,7 +356,7 @@ static rec_status read_desc(rec__io_reader *r, rec_model **out)
     char *label = NULL, *name = NULL;
     if (!rc && !(rc = rec__io_r_str(r, &label, "label")) &&
         !(rc = rec__io_r_str(r, &name, "name"))) {
-        if ((rc = rec_model_set_label(m, label)))
+        if (*label && (rc = rec_model_set_label(m, label)))
             rc = rec__io_refused(r, rc);
         else if (!*name)
             rc = rec__io_bad(r, "the model name is empty");

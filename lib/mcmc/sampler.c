@@ -715,6 +715,8 @@ static double sweep(sampler *s, int burning_in)
 static rec_status check_fm(const rec_model *m, const char *fn)
 {
     rec_status rc = rec__model_check_built(m, fn);
+    if (!rc)
+        rc = rec__model_check_label(m, fn);
     if (rc)
         return rc;
     if (m->interaction != REC_INTERACTION_FM)

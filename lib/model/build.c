@@ -29,6 +29,14 @@ rec_status rec__model_check_built(const rec_model *m, const char *fn)
     return REC_OK;
 }
 
+rec_status rec__model_check_label(const rec_model *m, const char *fn)
+{
+    if (!m->label)
+        return rec__error(REC_ESTATE, "%s: the model has no label column (call "
+                          "rec_model_set_label)", fn);
+    return REC_OK;
+}
+
 const char *rec__model_kind_name(rec_feature_kind k)
 {
     switch (k) {
@@ -324,6 +332,9 @@ rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
         return rec__error(REC_EINVAL, "%s: adapt dataset is NULL", fn);
     if (adapt->n_rows == 0)
         return rec__error(REC_EINVAL, "%s: adapt dataset is empty", fn);
+    /* w₀ of BIASED_DOT and FM starts at the label's mean; the label cannot be set later */
+    if (rec__model_has_linear(m) && (rc = rec__model_check_label(m, fn)))
+        return rc;
 
     if ((rc = rec__model_layout(m, fn)))
         return rc;

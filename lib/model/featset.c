@@ -261,7 +261,9 @@ static rec_status build_labels(rec__featset *fs, const rec_model *m, const rec_d
         return REC_OK;
     }
     const rec__column *col;
-    rec_status rc = find_column(&col, ds, m->label, REC_COLUMN_NUMBER, fn);
+    rec_status rc = rec__model_check_label(m, fn);
+    if (!rc)
+        rc = find_column(&col, ds, m->label, REC_COLUMN_NUMBER, fn);
     for (size_t i = 0; !rc && i < n; i++) {
         double y = col->numbers[rows ? rows[i] : i];
         if (!isfinite(y))

@@ -9,25 +9,46 @@
 #define DEFAULT_BUCKETS 1000u
 #define DEFAULT_MAX_TOKENS 10000u
 
-rec_status rec_model_create(rec_model **out, uint64_t seed)
+rec_status rec__model_new(rec_model **out, uint64_t seed, const char *label, const char *fn)
 {
     if (!out)
-        return rec__error(REC_EINVAL, "rec_model_create: out is NULL");
+        return rec__error(REC_EINVAL, "%s: out is NULL", fn);
     *out = NULL;
     rec_model *m = rec__calloc(1, sizeof *m);
     if (!m)
-        return rec__error(REC_ENOMEM, "rec_model_create: out of memory");
+        return rec__error(REC_ENOMEM, "%s: out of memory", fn);
     m->seed = seed;
     m->n_threads = 1;
     m->interaction = REC_INTERACTION_DOT;
-    m->label = rec__strdup(REC__COL_RATING);
     m->name = rec__strdup("model");
-    if (!m->label || !m->name) {
+    if (!m->name || (label && !(m->label = rec__strdup(label)))) {
         rec_model_free(m);
-        return rec__error(REC_ENOMEM, "rec_model_create: out of memory");
+        return rec__error(REC_ENOMEM, "%s: out of memory", fn);
     }
     *out = m;
     return REC_OK;
+}
+
+/* rec_model_create has two versions (GNU symbol versioning, lib/librec.map). A program linked
+ * against 1.0 binds rec_model_create@REC_1.0, whose models read the label from the loaders'
+ * rating column, as they always did; a program linked against 1.1 or later binds the default
+ * rec_model_create@@REC_1.1, whose models have no label until rec_model_set_label, so that
+ * data with other column names gets an error instead of a MovieLens name. The two functions
+ * have default visibility so that the versioned names are exported; the version script keeps
+ * their own names local. */
+REC_API rec_status rec_model_create_v1_0(rec_model **out, uint64_t seed);
+REC_API rec_status rec_model_create_v1_1(rec_model **out, uint64_t seed);
+__asm__(".symver rec_model_create_v1_0, rec_model_create@REC_1.0");
+__asm__(".symver rec_model_create_v1_1, rec_model_create@@REC_1.1");
+
+rec_status rec_model_create_v1_0(rec_model **out, uint64_t seed)
+{
+    return rec__model_new(out, seed, REC__COL_RATING, "rec_model_create");
+}
+
+rec_status rec_model_create_v1_1(rec_model **out, uint64_t seed)
+{
+    return rec__model_new(out, seed, NULL, "rec_model_create");
 }
 
 void rec_model_free(rec_model *m)
@@ -332,6 +353,48 @@ int rec_model_is_built(const rec_model *m)
 size_t rec_model_n_features(const rec_model *m)
 {
     return m ? m->n_feats : 0;
+}
+
+const char *rec_model_label(const rec_model *m)
+{
+    return m ? m->label : NULL;
+}
+
+/* The dataset column type a feature of kind k reads. */
+static rec_column_type column_type_of(rec_feature_kind k)
+{
+    switch (k) {
+    case REC_FEATURE_BUCKETIZED:
+    case REC_FEATURE_NUMERIC: return REC_COLUMN_NUMBER;
+    case REC_FEATURE_CATEGORICAL_LIST: return REC_COLUMN_STRING_LIST;
+    case REC_FEATURE_CATEGORICAL:
+    case REC_FEATURE_TEXT: break;
+    }
+    return REC_COLUMN_STRING;
+}
+
+rec_status rec_model_feature_info(const char **column_out, rec_feature_kind *kind_out,
+                                  rec_side *side_out, rec_column_type *type_out,
+                                  uint32_t *dim_out, const rec_model *m, uint32_t feature)
+{
+    static const char fn[] = "rec_model_feature_info";
+    if (!m)
+        return rec__error(REC_EINVAL, "%s: model is NULL", fn);
+    if (feature >= m->n_feats)
+        return rec__error(REC_EINVAL, "%s: feature %u does not exist (%zu features)", fn,
+                          feature, m->n_feats);
+    const rec__feature *f = &m->feats[feature];
+    if (column_out)
+        *column_out = f->column;
+    if (kind_out)
+        *kind_out = f->kind;
+    if (side_out)
+        *side_out = f->side;
+    if (type_out)
+        *type_out = column_type_of(f->kind);
+    if (dim_out)
+        *dim_out = f->dim;
+    return REC_OK;
 }
 
 

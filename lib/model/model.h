@@ -243,7 +243,7 @@ struct rec_model {
     rec_interaction interaction;
     rec__layer *layers;       /* the MLP's dense layers */
     size_t n_layers, cap_layers;
-    char *label;
+    char *label;              /* the label column, NULL when none is set */
     char *name;               /* preset name for summaries, "model" otherwise */
     uint32_t n_threads;       /* rec_model_set_threads, default 1 */
     uint32_t es_patience;     /* rec_model_set_early_stopping (lib/train); 0 = off */
@@ -294,6 +294,14 @@ static inline void rec__rowgrad_add1(rec__rowgrad *r, uint32_t row, float g)
 /* build.c: REC_EINVAL "fn: model is NULL" or REC_ESTATE "fn: the model is not built; call
  * rec_model_build() first" (the calls that train, evaluate or read gradients). */
 REC_HIDDEN rec_status rec__model_check_built(const rec_model *m, const char *fn);
+/* model.c: a new model of the given seed and label (NULL: none) with fn's name in messages:
+ * both versions of rec_model_create, the presets and the model file's load. */
+REC_HIDDEN rec_status rec__model_new(rec_model **out, uint64_t seed, const char *label,
+                                     const char *fn);
+/* build.c: REC_ESTATE "fn: the model has no label column (call rec_model_set_label)" (the calls
+ * that read labels: training, evaluation, and building a model whose global bias starts at the
+ * label's mean). */
+REC_HIDDEN rec_status rec__model_check_label(const rec_model *m, const char *fn);
 /* build.c: REC_EINVAL "fn: model is NULL" or REC_ESTATE "fn: the model is already built" (the
  * calls that describe a model). */
 REC_HIDDEN rec_status rec__model_check_unbuilt(const rec_model *m, const char *fn);

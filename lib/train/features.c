@@ -65,7 +65,7 @@ rec_status rec_features_create(rec_features **out, const rec_model *m, const rec
         return rc;
     if (ds->n_rows > UINT32_MAX)
         return rec__error(REC_EINVAL, "%s: %zu rows exceed 2^32 − 1", fn, ds->n_rows);
-    const rec__column *lab = rec__dataset_find(ds, m->label);
+    const rec__column *lab = m->label ? rec__dataset_find(ds, m->label) : NULL;
     if (lab && lab->type != REC_COLUMN_NUMBER)
         return rec__error(REC_EINVAL, "%s: label column '%s' is not a number column", fn,
                           m->label);
@@ -74,7 +74,7 @@ rec_status rec_features_create(rec_features **out, const rec_model *m, const rec
         return rec__error(REC_ENOMEM, "%s: out of memory", fn);
     f->model = m;
     f->n_feats = m->n_feats;
-    f->label = rec__strdup(m->label);
+    f->label = rec__strdup(m->label ? m->label : "");
     f->dict_n = rec__calloc(m->n_feats ? m->n_feats : 1, sizeof *f->dict_n);
     if (!f->label || !f->dict_n) {
         rec_features_free(f);
@@ -205,6 +205,8 @@ rec_status rec_model_compute_gradients_features(rec_model *m, const rec_features
 {
     static const char fn[] = "rec_model_compute_gradients_features";
     rec_status rc = rec__model_check_built(m, fn);
+    if (!rc)
+        rc = rec__model_check_label(m, fn);
     if (rc)
         return rc;
     if (!f || !rows || n == 0)

@@ -13,6 +13,8 @@ rec_status rec_model_compute_gradients(rec_model *m, const rec_dataset *ds, cons
 {
     static const char fn[] = "rec_model_compute_gradients";
     rec_status rc = rec__model_check_built(m, fn);
+    if (!rc)
+        rc = rec__model_check_label(m, fn);
     if (rc)
         return rc;
     if (!ds || !rows || n == 0)
@@ -52,6 +54,8 @@ rec_status rec_model_apply_gradients(rec_model *m, rec_optimizer *opt)
 {
     static const char fn[] = "rec_model_apply_gradients";
     rec_status rc = rec__model_check_built(m, fn);
+    if (!rc)
+        rc = rec__model_check_label(m, fn);
     if (rc)
         return rc;
     if (!opt)

@@ -32,7 +32,26 @@ unversioned=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRWVi]$/ {print $3}' 
 if [ -n "$unversioned" ]; then
     echo "exported symbols without a REC_x.y version node:"; printf '%s\n' "$unversioned"; exit 1
 fi
+# A name may be exported under more than one version (an older meaning kept for programs
+# linked against that version, docs/ABI.md): then exactly one binding is the default (@@), which
+# new links use, and every older binding (@) is listed in compat.txt, so that none appears or
+# disappears unnoticed.
+bindings=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRWVi]$/ {print $3}')
+defaults=$(printf '%s\n' "$bindings" | grep '@@' | sed 's/@@.*//' | sort)
+if [ -n "$(printf '%s\n' "$defaults" | uniq -d)" ]; then
+    echo "names with more than one default version:"; printf '%s\n' "$defaults" | uniq -d; exit 1
+fi
+if ! printf '%s\n' "$defaults" | diff -u "$want" - ; then
+    echo "every export needs one default (@@) version; lines with - have none"
+    exit 1
+fi
+compat=$(printf '%s\n' "$bindings" | grep -v '@@' | sort)
+if ! printf '%s\n' "$compat" | diff -u "$(dirname "$want")/compat.txt" - ; then
+    echo "non-default (compatibility) versions differ from $(dirname "$want")/compat.txt"
+    exit 1
+fi
 if nm -D --defined-only "$lib" | grep -q ' rec__'; then
     echo "internal rec__ symbols are exported"; exit 1
 fi
-echo "$(printf '%s\n' "$got" | wc -l) exported symbols, all rec_*, match $want; SONAME $soname"
+echo "$(printf '%s\n' "$got" | wc -l) exported symbols, all rec_*, match $want" \
+    "($(printf '%s\n' "$compat" | grep -c . || true) compatibility versions); SONAME $soname"

@@ -76,6 +76,7 @@ int main(int argc, char **argv)
     /* the smallest DOT model (docs/file-format.md's example shape) */
     rec_model *dot = NULL;
     CHECK(rec_model_create(&dot, 1));
+    CHECK(rec_model_set_label(dot, "user_rating"));
     CHECK(rec_model_add_feature(NULL, dot, "user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 1));
     CHECK(rec_model_add_feature(NULL, dot, "movie_title", REC_FEATURE_CATEGORICAL,
                                 REC_SIDE_ITEM, 1));
@@ -87,6 +88,7 @@ int main(int argc, char **argv)
     uint32_t b = 0, t = 0, given = 0;
     const double bounds[] = {874000000, 874005000};
     CHECK(rec_model_create(&mlp, 2));
+    CHECK(rec_model_set_label(mlp, "user_rating"));
     CHECK(rec_model_add_feature(NULL, mlp, "user_id", REC_FEATURE_CATEGORICAL, REC_SIDE_USER, 2));
     CHECK(rec_model_add_feature(&b, mlp, "timestamp", REC_FEATURE_BUCKETIZED, REC_SIDE_USER, 2));
     CHECK(rec_model_feature_set_bucket_count(mlp, b, 3));

@@ -259,6 +259,7 @@ class TestModel(ModeTest):
     def trained(self, preset=librec.PRESET_ENRICHED, epochs=2):
         ds = librec.Dataset.from_columns(self.cols)
         model = librec.Model.preset(preset, seed=5)
+        self.assertEqual(model.label, "user_rating")  # the MovieLens preset's
         model.build(ds)
         with librec.Optimizer.adagrad(0.1) as opt:
             model.fit(opt, ds, epochs=epochs, batch_size=32)
@@ -357,6 +358,9 @@ class TestModel(ModeTest):
                 m.set_interaction(librec.INTERACTION_MLP)
                 m.add_layer(8, librec.ACTIVATION_RELU)
                 m.add_layer(1)
+                self.assertIsNone(m.label)  # no default: the data names its label
+                m.set_label("user_rating")
+                self.assertEqual(m.label, "user_rating")
                 self.assertEqual(m.threads, 1)
                 m.threads = 2
                 self.assertEqual(m.threads, 2)
@@ -380,6 +384,18 @@ class TestModel(ModeTest):
                     self.assertEqual(len(p), 2)
                     self.assertTrue(all(math.isfinite(x) for x in as_list(p)))
         self.each_mode(body)
+
+    def test_training_without_a_label_raises(self):
+        with librec.Dataset.from_columns(self.cols) as ds, \
+                librec.Model.create(seed=4) as m, librec.Optimizer.adagrad(0.1) as opt:
+            m.add_feature("user_id", librec.FEATURE_CATEGORICAL, librec.SIDE_USER, 4)
+            m.add_feature("movie_title", librec.FEATURE_CATEGORICAL, librec.SIDE_ITEM, 4)
+            m.build(ds)
+            with self.assertRaises(librec.RecError) as cm:
+                m.fit(opt, ds, epochs=1, batch_size=64)
+            self.assertEqual(cm.exception.status, librec.ESTATE)
+            self.assertIn("has no label column (call rec_model_set_label)",
+                          cm.exception.message)
 
     def test_recommend_matches_predict_and_sort(self):
         model, ds = self.trained()

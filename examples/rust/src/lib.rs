@@ -127,6 +127,8 @@ pub mod ffi {
             dim: u32,
         ) -> rec_status;
         pub fn rec_model_set_interaction(m: *mut rec_model, interaction: c_int) -> rec_status;
+        pub fn rec_model_set_label(m: *mut rec_model, column: *const c_char) -> rec_status;
+        pub fn rec_model_label(m: *const rec_model) -> *const c_char;
         pub fn rec_model_add_layer(m: *mut rec_model, units: u32, activation: c_int) -> rec_status;
         pub fn rec_model_build(m: *mut rec_model, adapt: *const rec_dataset) -> rec_status;
         pub fn rec_model_is_built(m: *const rec_model) -> c_int;
@@ -598,12 +600,13 @@ unsafe extern "C" fn fit_trampoline(
 }
 
 impl Model {
-    /// An empty description; `seed` drives weight initialisation and batch order.
+    /// An empty description with no label (set one with [`Model::set_label`] before training
+    /// or evaluating); `seed` drives weight initialisation and batch order.
     pub fn new(seed: u64) -> Result<Self, RecError> {
         create(|out| unsafe { ffi::rec_model_create(out, seed) }).map(Model)
     }
 
-    /// One of the tutorial's models, reading the MovieLens column names.
+    /// One of the tutorial's models, reading the MovieLens column names (label "user_rating").
     pub fn preset(preset: Preset, seed: u64) -> Result<Self, RecError> {
         create(|out| unsafe { ffi::rec_model_create_preset(out, preset as c_int, seed) }).map(Model)
     }
@@ -647,6 +650,17 @@ impl Model {
             )
         })?;
         Ok(id)
+    }
+
+    /// The number column the model predicts (before build); training and evaluation need one.
+    pub fn set_label(&mut self, column: &str) -> Result<(), RecError> {
+        let c = cstring(column, "column")?;
+        check(unsafe { ffi::rec_model_set_label(self.0.as_ptr(), c.as_ptr()) })
+    }
+
+    /// The label column, or None when none is set.
+    pub fn label(&self) -> Option<String> {
+        unsafe { text(ffi::rec_model_label(self.0.as_ptr())) }
     }
 
     pub fn set_interaction(&mut self, interaction: Interaction) -> Result<(), RecError> {

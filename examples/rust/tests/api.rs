@@ -43,6 +43,31 @@ fn errors_carry_status_and_message() {
 }
 
 #[test]
+fn described_model_needs_a_label() {
+    let ds = tiny();
+    let mut m = Model::new(5).unwrap();
+    assert_eq!(m.label(), None);
+    m.add_feature("user_id", FeatureKind::Categorical, Side::User, 4).unwrap();
+    m.add_feature("movie_title", FeatureKind::Categorical, Side::Item, 4).unwrap();
+    let mut unlabelled = Model::new(5).unwrap();
+    unlabelled.add_feature("user_id", FeatureKind::Categorical, Side::User, 4).unwrap();
+    unlabelled.add_feature("movie_title", FeatureKind::Categorical, Side::Item, 4).unwrap();
+    unlabelled.build(&ds).unwrap();
+    let mut opt = Optimizer::adagrad(0.1).unwrap();
+    let e = unlabelled.fit(&mut opt, &ds, None, 1, 8, 16).err().unwrap();
+    assert_eq!(e.status, RecError::ESTATE);
+    assert!(e.message.contains("has no label column"), "{}", e.message);
+    assert_eq!(m.set_label("").err().unwrap().status, RecError::EINVAL);
+    m.set_label("user_rating").unwrap();
+    assert_eq!(m.label().as_deref(), Some("user_rating"));
+    m.build(&ds).unwrap();
+    m.fit(&mut opt, &ds, None, 2, 8, 16).unwrap();
+    let (rmse, _) = m.evaluate(&ds, 16).unwrap();
+    assert!(rmse.is_finite());
+    assert_eq!(Model::preset(Preset::Dot, 1).unwrap().label().as_deref(), Some("user_rating"));
+}
+
+#[test]
 fn vocab_lookup() {
     // sorted unique: "a" → 1, "b" → 2, unknown → 0
     let v = Vocab::new(&["b", "a", "b"]).unwrap();
