@@ -68,6 +68,7 @@ OPTIMIZER_ADAGRAD, OPTIMIZER_ADAM, OPTIMIZER_SGD = 0, 1, 2
 (TABLE_AUTO, TABLE_STRING, TABLE_NUMBER, TABLE_ID, TABLE_INTEGER, TABLE_STRING_LIST,
  TABLE_SKIP) = range(7)
 MISSING_ALLOW, MISSING_ERROR = 0, 1
+JOIN_REQUIRE_MATCH, JOIN_FILL_MISSING, JOIN_EXACT = 0, 1, 2
 
 #: ABI major version this module was written for (the N of librec.so.N).
 ABI_MAJOR = 1
@@ -195,6 +196,12 @@ _SIGNATURES = [
     ("rec_model_add_layer", _status, [_P, c_uint32, c_int]),
     ("rec_model_set_label", _status, [_P, c_char_p]),
     ("rec_model_label", c_char_p, [_P]),
+    ("rec_model_feature_info", _status,
+     [POINTER(c_char_p), POINTER(c_int), POINTER(c_int), POINTER(c_int), POINTER(c_uint32), _P,
+      c_uint32]),
+    ("rec_model_create_preset_columns", _status, [_PP, c_int, POINTER(c_char_p), c_uint64]),
+    ("rec_dataset_join", _status,
+     [POINTER(c_size_t), POINTER(c_size_t), _P, c_char_p, _P, c_char_p, c_int]),
     ("rec_model_build", _status, [_P, _P]),
     ("rec_model_is_built", c_int, [_P]),
     ("rec_model_n_features", c_size_t, [_P]),
@@ -707,6 +714,19 @@ class Dataset(_Handle):
         _call("dataset_unique_strings", buf, n.value, byref(n), self, col)
         return [_text(buf[i]) for i in range(n.value)]
 
+    def join(self, key, side, side_key=None, policy=JOIN_REQUIRE_MATCH):
+        """Copy side's columns onto this dataset by key (rec_dataset_join): every row takes
+        the side row whose side_key (default: key) equals its key. Returns (keys with no
+        side row, side rows no key uses)."""
+        if not isinstance(side, Dataset):
+            raise TypeError("side must be a Dataset")
+        if policy not in (JOIN_REQUIRE_MATCH, JOIN_FILL_MISSING, JOIN_EXACT):
+            raise ValueError("policy must be a JOIN_* constant")
+        unmatched, unused = c_size_t(), c_size_t()
+        _call("dataset_join", byref(unmatched), byref(unused), self, _name(key, "key"), side,
+              None if side_key is None else _name(side_key, "side_key"), policy)
+        return unmatched.value, unused.value
+
     def subset(self, rows):
         idx = (c_uint32 * len(rows))(*rows)
         return _new(Dataset, "dataset_subset", self, idx, len(rows))
@@ -738,9 +758,20 @@ class Model(_Handle):
         return _new(cls, "model_create", seed)
 
     @classmethod
-    def preset(cls, preset, seed=0):
-        """One of the tutorial's models: PRESET_DOT, PRESET_ONE_LAYER, PRESET_ENRICHED."""
-        return _new(cls, "model_create_preset", preset, seed)
+    def preset(cls, preset, seed=0, columns=None):
+        """One of the tutorial's models: PRESET_DOT, PRESET_ONE_LAYER, PRESET_ENRICHED. columns
+        maps its roles to your column names: {"user": ..., "item": ..., "label": ...} and,
+        for PRESET_ENRICHED, "time" (and "text", default the item column); without it the
+        MovieLens names (user_id, movie_title, user_rating, timestamp) are read."""
+        if columns is None:
+            return _new(cls, "model_create_preset", preset, seed)
+        if not isinstance(columns, dict):
+            raise TypeError("columns must be a dict of role -> column name")
+        flat = []
+        for role, name in columns.items():
+            flat += [_name(role, "role"), _name(name, "column of role %r" % (role,))]
+        arr = (c_char_p * (len(flat) + 1))(*flat, None)
+        return _new(cls, "model_create_preset_columns", preset, arr, seed)
 
     @classmethod
     def load(cls, path):
@@ -789,6 +820,25 @@ class Model(_Handle):
     def label(self):
         """The label column's name, or None when none is set (librec 1.1)."""
         return _text(_c.model_label(self))
+
+    def feature_info(self, feature):
+        """What input `feature` reads: a dict with column, kind (FEATURE_*), side (SIDE_*),
+        type (the dataset column type, COLUMN_*) and dim."""
+        if isinstance(feature, bool) or not isinstance(feature, int):
+            raise TypeError("feature must be an int")
+        if not 0 <= feature < self.n_features:
+            raise IndexError("feature %d out of range (the model has %d)"
+                             % (feature, self.n_features))
+        col, kind, side, typ, dim = c_char_p(), c_int(), c_int(), c_int(), c_uint32()
+        _call("model_feature_info", byref(col), byref(kind), byref(side), byref(typ),
+              byref(dim), self, feature)
+        return {"column": _text(col.value), "kind": kind.value, "side": side.value,
+                "type": typ.value, "dim": dim.value}
+
+    @property
+    def inputs(self):
+        """feature_info() of every input, in order."""
+        return [self.feature_info(f) for f in range(self.n_features)]
 
     @property
     def n_features(self):

@@ -248,6 +248,41 @@ class TestTable(ModeTest):
             librec.Dataset.parse_table("a\n1\n", options="x")
 
 
+class TestOwnColumns(unittest.TestCase):
+    def test_join_and_policies(self):
+        ratings = librec.Dataset.parse_table("user,item,r\nu1,a,1\nu2,b,2\nu3,zz,3\n")
+        items = librec.Dataset.parse_table("item,cat\na,x\nb,y\nc,z\n")
+        with self.assertRaises(librec.RecError) as e:
+            ratings.join("item", items)
+        self.assertEqual(e.exception.status, librec.ENOTFOUND)
+        self.assertIn("'zz'", e.exception.message)
+        self.assertEqual(ratings.columns, ["user", "item", "r"])  # unchanged
+        self.assertEqual(ratings.join("item", items, policy=librec.JOIN_FILL_MISSING), (1, 1))
+        self.assertEqual(ratings.strings("cat"), ["x", "y", ""])
+        with self.assertRaises(TypeError):
+            ratings.join("item", "items")
+        with self.assertRaises(ValueError):
+            ratings.join("item", items, policy=5)
+
+    def test_preset_columns_and_inputs(self):
+        ds = librec.Dataset.from_columns({"who": ["a", "b", "a"], "what": ["x", "y", "y"],
+                                          "stars": [1.0, 2.0, 3.0]})
+        m = librec.Model.preset(librec.PRESET_DOT, seed=1,
+                                columns={"user": "who", "item": "what", "label": "stars"})
+        self.assertEqual(m.label, "stars")
+        m.build(ds)
+        cols = [(f["column"], f["side"], f["kind"]) for f in m.inputs]
+        self.assertEqual(cols, [("who", librec.SIDE_USER, librec.FEATURE_CATEGORICAL),
+                                ("what", librec.SIDE_ITEM, librec.FEATURE_CATEGORICAL)])
+        with self.assertRaises(librec.RecError) as e:
+            librec.Model.preset(librec.PRESET_DOT, columns={"user": "who", "item": "what"})
+        self.assertIn("role 'label' is missing", e.exception.message)
+        with self.assertRaises(IndexError):
+            m.feature_info(2)
+        with self.assertRaises(TypeError):
+            librec.Model.preset(librec.PRESET_DOT, columns=[("user", "who")])
+
+
 class TestModel(ModeTest):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()

@@ -295,7 +295,9 @@ pub fn version_string() -> String {
     unsafe { text(ffi::rec_version_string()) }.unwrap_or_default()
 }
 
+mod inputs;
 mod table;
+pub use inputs::{FeatureInfo, JoinPolicy};
 pub use table::{ColumnType, Missing, TableOptions, TableType};
 
 // ---- enums (values fixed by the C headers) ---------------------------------------------

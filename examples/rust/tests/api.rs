@@ -225,3 +225,36 @@ fn table_errors_name_file_line_column() {
     assert_eq!(e.status, RecError::EIO);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn join_and_preset_over_own_columns() {
+    let mut ratings =
+        Dataset::parse_table(b"who,what,stars\na,x,1\nb,y,2\na,y,3\nb,zz,4\n", None, None).unwrap();
+    let items = Dataset::parse_table(b"what,cat\nx,c1\ny,c2\n", None, None).unwrap();
+    let e = ratings.join("what", &items, None, JoinPolicy::RequireMatch).err().unwrap();
+    assert_eq!(e.status, RecError::ENOTFOUND);
+    assert!(e.message.contains("'zz'"), "{}", e.message);
+    assert_eq!(ratings.column_names(), ["who", "what", "stars"]);
+    assert_eq!(ratings.join("what", &items, None, JoinPolicy::FillMissing).unwrap(), (1, 0));
+    assert_eq!(ratings.strings("cat").unwrap(), ["c1", "c2", "c2", ""]);
+    let mut m = Model::preset_columns(
+        Preset::Dot,
+        &[("user", "who"), ("item", "what"), ("label", "stars")],
+        3,
+    )
+    .unwrap();
+    assert_eq!(m.label().as_deref(), Some("stars"));
+    m.build(&ratings).unwrap();
+    let inputs = m.inputs().unwrap();
+    assert_eq!(inputs.len(), 2);
+    assert_eq!(inputs[0].column, "who");
+    assert_eq!(inputs[1].side, Side::Item);
+    assert_eq!(inputs[1].column_type, ColumnType::String);
+    assert_eq!(m.feature_info(2).err().unwrap().status, RecError::EINVAL);
+    let e = Model::preset_columns(Preset::Dot, &[("user", "who")], 3).err().unwrap();
+    assert!(
+        e.message.contains("role 'item' is missing") || e.message.contains("is missing"),
+        "{}",
+        e.message
+    );
+}
