@@ -40,5 +40,6 @@
 #include "rec/synth.h"
 #include "rec/gradient.h"
 #include "rec/features.h"
+#include "rec/serve.h"
 
 #endif

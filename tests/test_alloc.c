@@ -2,8 +2,10 @@
  *
  * The cycle loads the MovieLens fixture of movielens_tiny.h and a CSV, joins a side table onto
  * the CSV, splits, describes and builds a model that uses every feature kind, fits it, trains
- * another epoch, evaluates, predicts, saves it with its optimizer state, loads it back and
- * predicts again (bit-identical), then does the same for a DOT model over the CSV. It is run once to count
+ * another epoch, evaluates, predicts, gives it an item catalogue and seen items (rec/serve.h)
+ * and recommends, saves it with its optimizer state, loads it back and predicts and recommends
+ * again (bit-identical), then does the same for a DOT model over the CSV, with clipping,
+ * scores, the counts of unknown inputs and a replaced catalogue. It is run once to count
  * its allocations (T), then once for every N = 1..T with the N-th allocation failing
  * (rec__alloc_fail_at, effective when the internal library is built with
  * -Dalloc_testing=true; otherwise the suite reports a skip).
@@ -156,6 +158,26 @@ static rec_model *describe_mlp(cycle *c)
     return m;
 }
 
+/* Recommendations of two models for every row of users agree bit for bit (k = 2, the items
+ * each row's user has seen left out). */
+static void same_recommendations(cycle *c, const rec_model *a, const rec_model *b,
+                                 const rec_dataset *users)
+{
+    size_t rows = rec_dataset_size(users), na[16], nb[16];
+    const char *ia[32], *ib[32];
+    float sa[32], sb[32];
+    ck_assert_uint_le(rows, 16);
+    STEP(c, rec_model_recommend_users(ia, sa, na, 2, a, users, 1));
+    STEP(c, rec_model_recommend_users(ib, sb, nb, 2, b, users, 1));
+    for (size_t r = 0; r < rows; r++) {
+        ck_assert_uint_eq(na[r], nb[r]);
+        for (size_t j = 0; j < na[r]; j++) {
+            ck_assert_str_eq(ia[2 * r + j], ib[2 * r + j]);
+            ck_assert_mem_eq(&sa[2 * r + j], &sb[2 * r + j], sizeof(float));
+        }
+    }
+}
+
 /* Predictions of two models on ds agree bit for bit. */
 static void same_predictions(cycle *c, const rec_model *a, const rec_model *b,
                              const rec_dataset *ds)
@@ -255,10 +277,20 @@ static void run_cycle(cycle *c)
     STEP(c, rec_model_apply_gradients(m, opt));
     rec_features_free(feats);
 
+    /* serving: a catalogue of the movies (a TEXT and a list column among its columns), the
+     * users' seen movies, a recommendation leaving out one id and the seen ones */
+    const char *ids[3], *leave_out[] = {"1"};
+    float scores[3];
+    size_t n_ids;
+    STEP(c, rec_model_set_catalog(m, ds, "movie_id"));
+    STEP(c, rec_model_set_seen(m, train, "user_id", "movie_id"));
+    STEP(c, rec_model_recommend_user(ids, scores, &n_ids, 3, m, sub, 0, leave_out, 1, 1));
+
     /* save with the optimizer state, load, compare */
     STEP(c, rec_model_save(m, mlp_path, 1));
     CTOR(c, loaded, rec_model_load(&loaded, mlp_path));
     same_predictions(c, m, loaded, sub);
+    same_recommendations(c, m, loaded, sub);
     STEP(c, rec_model_train_epoch(loaded, opt, train, 2, &loss, NULL)); /* resumes */
 
     /* a DOT model over the CSV, saved without optimizer state */
@@ -270,9 +302,19 @@ static void run_cycle(cycle *c)
                                   2));
     STEP(c, rec_model_build(dot, csv));
     STEP(c, rec_model_train_epoch(dot, opt, csv, 2, &loss, NULL));
+    /* serving with clipping; a second catalogue takes the seen items over */
+    const char *items[] = {"i2", "i1"};
+    uint32_t unknown[4];
+    STEP(c, rec_model_set_catalog(dot, csv, "item_id"));
+    STEP(c, rec_model_set_seen(dot, csv, "user_id", "item_id"));
+    STEP(c, rec_model_set_catalog(dot, csv, "item_id"));
+    STEP(c, rec_model_set_clip(dot, 1));
+    STEP(c, rec_model_score_items(scores, 2, dot, csv, 1, items));
+    STEP(c, rec_model_count_unknown(unknown, 4, dot, csv));
     STEP(c, rec_model_save(dot, dot_path, 0));
     CTOR(c, dot_loaded, rec_model_load(&dot_loaded, dot_path));
     same_predictions(c, dot, dot_loaded, csv);
+    same_recommendations(c, dot, dot_loaded, csv);
 
     rec_model_free(dot_loaded);
     rec_model_free(dot);

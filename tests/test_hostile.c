@@ -691,14 +691,15 @@ START_TEST(test_hostile_model_not_a_model)
 }
 END_TEST
 
-/* H77, H78: versions other than 1, with a correct header checksum: the version is named. */
+/* H77, H78: versions other than 1 and 2, with a correct header checksum: the version is
+ * named. */
 START_TEST(test_hostile_model_wrong_versions)
 {
     unsigned char *c = copy();
-    put_le(c + 8, 2, 4);
+    put_le(c + 8, 3, 4);
     reseal(c, model_size);
-    expect_model("H77", c, model_size, REC_EFORMAT, "unsupported format version 2 (this librec "
-                 "reads version 1)");
+    expect_model("H77", c, model_size, REC_EFORMAT, "unsupported format version 3 (this librec "
+                 "reads versions 1 to 2)");
     put_le(c + 8, 0, 4);
     reseal(c, model_size);
     expect_model("H78", c, model_size, REC_EFORMAT, "unsupported format version 0");

@@ -602,7 +602,9 @@ START_TEST(test_serialize_crc_reference_value)
 END_TEST
 
 /* The smallest DOT model, laid out by hand from docs/file-format.md:
- * user_id CATEGORICAL dim 1 on users {"a","b"}, movie_title CATEGORICAL dim 1 on {"t"}.
+ * user_id CATEGORICAL dim 1 on users {"a","b"}, movie_title CATEGORICAL dim 1 on {"t"},
+ * built on rows without the label column: no label range, so no serving section and a
+ * version-1 file (test_serve checks the version-2 sections).
  *   header 32 + table 6·24 = 176
  *   DESC: seed 8 + interaction 4 + feature count 4                               = 16
  *         "user_id": 4+7 bytes + 6 u32 (kind side dim buckets max_tokens flag)   = 35
@@ -622,12 +624,10 @@ START_TEST(test_serialize_layout_by_hand)
 {
     make_tmpdir();
     const char *users[] = {"a", "b", "a"}, *titles[] = {"t", "t", "t"};
-    const double y[] = {1, 2, 3};
     rec_dataset *ds;
     ck_assert_rec_ok(rec_dataset_create(&ds, 3));
     ck_assert_rec_ok(rec_dataset_add_strings(ds, "user_id", users, 3));
     ck_assert_rec_ok(rec_dataset_add_strings(ds, "movie_title", titles, 3));
-    ck_assert_rec_ok(rec_dataset_add_numbers(ds, "user_rating", y, 3));
     rec_model *m;
     ck_assert_rec_ok(rec_model_create(&m, 0x0102030405060708ull));
     ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
@@ -799,7 +799,7 @@ START_TEST(test_serialize_flipped_byte_in_each_section)
     unsigned char *b = saved_every_kind(path, &n);
     sect s[8];
     size_t ns = sections(b, s);
-    ck_assert_uint_eq(ns, 7); /* DESC PREP EMBD DENS EXTN OPTM RNGS */
+    ck_assert_uint_eq(ns, 8); /* DESC PREP EMBD DENS EXTN OPTM RNGS RANG */
     for (size_t i = 0; i < ns; i++) {
         /* first, middle and last byte of the section */
         size_t at[3] = {0, (size_t)s[i].length / 2, (size_t)s[i].length - 1};
@@ -847,16 +847,24 @@ START_TEST(test_serialize_wrong_magic_and_versions)
     write_file(bad, (const unsigned char *)"hello, world\n", 13);
     ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, "bad magic");
 
-    /* a future version, with every checksum valid */
-    set_le32(b + 8, 2);
+    /* a future version, with every checksum valid (the trained model has a label range, so
+     * its file is version 2) */
+    ck_assert_uint_eq(le32(b + 8), 2);
+    set_le32(b + 8, 3);
     reseal(b);
     write_file(bad, b, n);
-    ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, "unsupported format version 2");
+    ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT,
+                        "unsupported format version 3 (this librec reads versions 1 to 2)");
     set_le32(b + 8, 0);
     reseal(b);
     write_file(bad, b, n);
     ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, "version 0");
+    /* version 1 has at most 7 sections, and no serving section */
     set_le32(b + 8, 1);
+    reseal(b);
+    write_file(bad, b, n);
+    ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, "section count 8 is outside 1..7");
+    set_le32(b + 8, 2);
     reseal(b);
     write_file(bad, b, n);
     ck_assert_rec_ok(rec_model_load(&l, bad)); /* the edits were undone */

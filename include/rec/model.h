@@ -359,9 +359,11 @@ REC_API rec_status rec_model_set_early_stopping(rec_model *model, uint32_t patie
 
 /**
  * Adapt the preprocessing on a dataset and allocate the weights (seeded). The tutorial
- * adapts on all 100,000 ratings. Checks the description: at least one feature per side, DOT
- * and BIASED_DOT sides of equal width, MLP ending in one unit, FM embeddings of one width
- * (at most 256), no dense layers but in an MLP, columns present with the right type.
+ * adapts on all 100,000 ratings. When the dataset has the label column, its finite labels'
+ * range becomes the model's label range (rec_model_label_range(), rec/serve.h). Checks the
+ * description: at least one feature per side, DOT and BIASED_DOT sides of equal width, MLP
+ * ending in one unit, FM embeddings of one width (at most 256), no dense layers but in an MLP,
+ * columns present with the right type.
  * @param model an unbuilt model
  * @param adapt the dataset the preprocessing is adapted on (only read)
  * @retval REC_OK
@@ -631,7 +633,8 @@ REC_API rec_status rec_model_evaluate(const rec_model *model, const rec_dataset 
 /**
  * Predict a rating for every row of ds, from raw feature values (strings, timestamps): build ds
  * with rec_dataset_create() and rec_dataset_add_*() using the model's column names; no label
- * column is needed.
+ * column is needed. With rec_model_set_clip() on (rec/serve.h), each prediction is kept within
+ * the label range.
  * @param model a built model (only read: may be shared between threads)
  * @param ds rows to score, with every feature column of the model
  * @param[out] out n predictions, out[i] for row i of ds

@@ -2,9 +2,10 @@
  * may run at the same time on one shared model. Each makes its own workspaces and, with the
  * model's threads, its own pool, which also builds the feature set (rec__featset_build_on).
  * The rows are cut into T contiguous chunks, each run in passes of at most EVAL_ROWS rows;
- * a model with posterior samples predicts their mean (lib/mcmc). OpenBLAS calls made inside
- * these threads must be single-threaded (docs/threading.md): the library never changes BLAS
- * settings, which are process-global. */
+ * a model with posterior samples predicts their mean (lib/mcmc). Predictions, not the errors
+ * evaluation sums, are clipped to the label range when the model says so (clip.c). OpenBLAS
+ * calls made inside these threads must be single-threaded (docs/threading.md): the library
+ * never changes BLAS settings, which are process-global. */
 #include "infer/infer.h"
 
 #include <math.h>
@@ -193,6 +194,8 @@ rec_status rec_model_predict(const rec_model *m, const rec_dataset *ds, float *o
         return rc;
     double sse, sae;
     rc = run_forward(m, pool, &fs, 4096, out, &sse, &sae, fn);
+    if (!rc)
+        rec__infer_clip(m, out, n); /* rec_model_set_clip, on either path */
     rec__pool_stop(pool);
     rec__featset_release(&fs, m);
     return rc;

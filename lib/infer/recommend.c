@@ -105,6 +105,53 @@ static void sift_down(float *s, uint32_t *r, size_t n, size_t i)
     }
 }
 
+rec_status rec__infer_top_k(uint32_t *rows_out, float *scores_out, size_t *n_out, size_t k,
+                            const float *pred, size_t n, const uint8_t *skip, const char *fn)
+{
+    *n_out = 0;
+    size_t cap = k < n ? k : n, h = 0;
+    if (cap == 0)
+        return REC_OK;
+    float *hs = rec__malloc(cap * sizeof *hs);
+    uint32_t *hr = rec__malloc(cap * sizeof *hr);
+    if (!hs || !hr) {
+        rec__free(hs);
+        rec__free(hr);
+        return rec__error(REC_ENOMEM, "%s: out of memory", fn);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (skip && skip[i])
+            continue;
+        if (h < cap) {
+            /* grow the heap: sift the new leaf up */
+            size_t j = h++;
+            hs[j] = pred[i];
+            hr[j] = (uint32_t)i;
+            while (j > 0 && worse(hs[j], hr[j], hs[(j - 1) / 2], hr[(j - 1) / 2])) {
+                swap_at(hs, hr, j, (j - 1) / 2);
+                j = (j - 1) / 2;
+            }
+        } else if (worse(hs[0], hr[0], pred[i], (uint32_t)i)) {
+            hs[0] = pred[i];
+            hr[0] = (uint32_t)i;
+            sift_down(hs, hr, h, 0);
+        }
+    }
+    /* pop the worst to the back: the arrays end sorted best first */
+    *n_out = h;
+    for (size_t end = h; end > 0; end--) {
+        rows_out[end - 1] = hr[0];
+        if (scores_out)
+            scores_out[end - 1] = hs[0];
+        hs[0] = hs[end - 1];
+        hr[0] = hr[end - 1];
+        sift_down(hs, hr, end - 1, 0);
+    }
+    rec__free(hs);
+    rec__free(hr);
+    return REC_OK;
+}
+
 rec_status rec_model_recommend(uint32_t *rows_out, float *scores_out, size_t *n_out, size_t k,
                                const rec_model *m, const rec_dataset *candidates,
                                const rec_dataset *query, size_t query_row,
@@ -127,8 +174,7 @@ rec_status rec_model_recommend(uint32_t *rows_out, float *scores_out, size_t *n_
         return REC_OK;
 
     rec_dataset *joined = NULL;
-    float *pred = NULL, *hs = NULL;
-    uint32_t *hr = NULL;
+    float *pred = NULL;
     rec_status rc = rec_dataset_create(&joined, n);
     /* user side first, so a column read by both sides comes from the query */
     for (int side = REC_SIDE_USER; !rc && side <= REC_SIDE_ITEM; side++)
@@ -136,49 +182,13 @@ rec_status rec_model_recommend(uint32_t *rows_out, float *scores_out, size_t *n_
             if (m->feats[i].side == (rec_side)side)
                 rc = copy_column(joined, m->feats[i].column, candidates, query, query_row,
                                  side == REC_SIDE_USER, fn);
-    if (!rc) {
-        pred = rec__malloc(n * sizeof *pred);
-        hs = rec__malloc((k < n ? k : n) * sizeof *hs);
-        hr = rec__malloc((k < n ? k : n) * sizeof *hr);
-        if (!pred || !hs || !hr)
-            rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
-    }
+    if (!rc && !(pred = rec__malloc(n * sizeof *pred)))
+        rc = rec__error(REC_ENOMEM, "%s: out of memory", fn);
     if (!rc)
         rc = rec_model_predict(m, joined, pred, n);
-    if (!rc) {
-        size_t cap = k < n ? k : n, h = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (exclude && exclude[i])
-                continue;
-            if (h < cap) {
-                /* grow the heap: sift the new leaf up */
-                size_t j = h++;
-                hs[j] = pred[i];
-                hr[j] = (uint32_t)i;
-                while (j > 0 && worse(hs[j], hr[j], hs[(j - 1) / 2], hr[(j - 1) / 2])) {
-                    swap_at(hs, hr, j, (j - 1) / 2);
-                    j = (j - 1) / 2;
-                }
-            } else if (worse(hs[0], hr[0], pred[i], (uint32_t)i)) {
-                hs[0] = pred[i];
-                hr[0] = (uint32_t)i;
-                sift_down(hs, hr, h, 0);
-            }
-        }
-        /* pop the worst to the back: the arrays end sorted best first */
-        *n_out = h;
-        for (size_t end = h; end > 0; end--) {
-            rows_out[end - 1] = hr[0];
-            if (scores_out)
-                scores_out[end - 1] = hs[0];
-            hs[0] = hs[end - 1];
-            hr[0] = hr[end - 1];
-            sift_down(hs, hr, end - 1, 0);
-        }
-    }
+    if (!rc)
+        rc = rec__infer_top_k(rows_out, scores_out, n_out, k, pred, n, exclude, fn);
     rec__free(pred);
-    rec__free(hs);
-    rec__free(hr);
     rec_dataset_free(joined);
     return rc;
 }

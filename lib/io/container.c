@@ -204,7 +204,7 @@ static void encode_header(unsigned char *h, const rec__io_writer *w, uint64_t fi
         rec__io_put_le64(e + 16, w->sec[i].length);
     }
     memcpy(h, "RECMODEL", 8);
-    rec__io_put_le32(h + 8, REC__IO_FORMAT_VERSION);
+    rec__io_put_le32(h + 8, w->version);
     rec__io_put_le32(h + 12, (uint32_t)w->n_sec);
     rec__io_put_le64(h + 16, file_size);
     rec__io_put_le32(h + 24, rec__io_crc32(t, w->n_sec * REC__IO_ENTRY_SIZE));
@@ -510,8 +510,8 @@ static void tag_text(char out[5], uint32_t tag)
 
 /* Header, table and checksums; on success sec[] holds the sections in file order. */
 static rec_status check(const unsigned char *b, size_t size, const char *path,
-                        const rec__io_layout *lay, rec__io_section *sec, size_t *n_sec,
-                        const char *fn)
+                        const rec__io_layout *lays, uint32_t n_versions, uint32_t *version_out,
+                        rec__io_section *sec, size_t *n_sec, const char *fn)
 {
     if (size < 8) {
         if (memcmp(b, "RECMODEL", size) == 0)
@@ -526,9 +526,10 @@ static rec_status check(const unsigned char *b, size_t size, const char *path,
                           path, size, REC__IO_HEADER_SIZE);
     /* the version comes before the rest of the header, whose layout it governs */
     uint32_t version = rec__io_get_le32(b + 8);
-    if (version != REC__IO_FORMAT_VERSION)
+    if (version == 0 || version > n_versions)
         return rec__error(REC_EFORMAT, "%s: %s: unsupported format version %u (this librec "
-                          "reads version %u)", fn, path, version, REC__IO_FORMAT_VERSION);
+                          "reads versions 1 to %u)", fn, path, version, n_versions);
+    const rec__io_layout *lay = &lays[version - 1];
     if (size < REC__IO_HEADER_SIZE)
         return rec__error(REC_EFORMAT, "%s: %s: truncated in the header (%zu of %u bytes)", fn,
                           path, size, REC__IO_HEADER_SIZE);
@@ -541,9 +542,9 @@ static rec_status check(const unsigned char *b, size_t size, const char *path,
         return rec__error(REC_EFORMAT, "%s: %s: %s: the header says %llu bytes, the file has "
                           "%zu", fn, path, size < file_size ? "truncated" : "trailing bytes",
                           (unsigned long long)file_size, size);
-    if (n == 0 || n > REC__IO_MAX_SECTIONS)
-        return rec__error(REC_EFORMAT, "%s: %s: section count %u is outside 1..%u", fn, path, n,
-                          REC__IO_MAX_SECTIONS);
+    if (n == 0 || n > lay->n)
+        return rec__error(REC_EFORMAT, "%s: %s: section count %u is outside 1..%zu", fn, path, n,
+                          lay->n);
     size_t table_end = REC__IO_HEADER_SIZE + (size_t)n * REC__IO_ENTRY_SIZE;
     if (table_end > size)
         return rec__error(REC_EFORMAT, "%s: %s: truncated in the section table", fn, path);
@@ -588,13 +589,14 @@ static rec_status check(const unsigned char *b, size_t size, const char *path,
         return rec__error(REC_EFORMAT, "%s: %s: %llu bytes after the last section", fn, path,
                           (unsigned long long)(size - expect));
     *n_sec = n;
+    *version_out = version;
     return REC_OK;
 }
 
 /* ---- the atomic save and the checked load ---------------------------------------------------- */
 
-rec_status rec__io_save(const char *path, size_t n_sec, rec__io_write_fn write_sections,
-                        void *ctx, const char *fn)
+rec_status rec__io_save(const char *path, uint32_t version, size_t n_sec,
+                        rec__io_write_fn write_sections, void *ctx, const char *fn)
 {
     size_t tmp_cap = strlen(path) + 16;
     char *tmp = rec__malloc(tmp_cap);
@@ -606,6 +608,7 @@ rec_status rec__io_save(const char *path, size_t n_sec, rec__io_write_fn write_s
     }
     char why[256];
     rec_status rc = REC_OK;
+    w->version = version;
     w->fd = create_temp(tmp, tmp_cap, path);
     if (w->fd < 0) {
         errno_text(why, sizeof why, errno);
@@ -668,12 +671,13 @@ done:
     return rc;
 }
 
-rec_status rec__io_load(unsigned char **buf, size_t *size, rec__io_section *sec, size_t *n_sec,
-                        const char *path, const rec__io_layout *lay, const char *fn)
+rec_status rec__io_load(unsigned char **buf, size_t *size, uint32_t *version,
+                        rec__io_section *sec, size_t *n_sec, const char *path,
+                        const rec__io_layout *lays, uint32_t n_versions, const char *fn)
 {
     rec_status rc = slurp(buf, size, path, fn);
     if (!rc)
-        rc = check(*buf, *size, path, lay, sec, n_sec, fn);
+        rc = check(*buf, *size, path, lays, n_versions, version, sec, n_sec, fn);
     if (rc) {
         rec__free(*buf);
         *buf = NULL;

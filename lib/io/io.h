@@ -1,8 +1,8 @@
 /*
  * lib/io: librec's file format. container.c is the checksummed container (header, section
  * table, CRCs, the atomic save and the bounded reader); model_file.c the model's sections
- * (rec_model_save, rec_model_load). docs/file-format.md describes the bytes. Above lib/model
- * and lib/mcmc. Never installed.
+ * (rec_model_save, rec_model_load), serving_file.c those of the serving state (version 2).
+ * docs/file-format.md describes the bytes. Above lib/model and lib/mcmc. Never installed.
  */
 #ifndef REC_LIB_IO_H
 #define REC_LIB_IO_H
@@ -21,10 +21,12 @@ _Static_assert(sizeof(float) == 4 && FLT_MANT_DIG == 24 && FLT_MAX_EXP == 128,
 _Static_assert(sizeof(double) == 8 && DBL_MANT_DIG == 53 && DBL_MAX_EXP == 1024,
                "librec's file format assumes IEEE-754 binary64 doubles");
 
-#define REC__IO_FORMAT_VERSION 1u
+/* The newest format version, which this librec writes when a file needs it and reads with
+ * every older one (docs/file-format.md): 1, and 2 = 1 + the serving sections. */
+#define REC__IO_FORMAT_VERSION 2u
 #define REC__IO_HEADER_SIZE 32u
 #define REC__IO_ENTRY_SIZE 24u
-#define REC__IO_MAX_SECTIONS 7u
+#define REC__IO_MAX_SECTIONS 10u
 #define REC__IO_WBUF (64u * 1024u)
 
 /* Section tags: four ASCII letters, stored as the little-endian u32 of their bytes, so a hex
@@ -68,7 +70,8 @@ typedef struct rec__io_section {
     uint64_t length;
 } rec__io_section;
 
-/* The sections a file holds, in their one order; an optional one may be absent. */
+/* The sections a file of one format version holds, in their one order; an optional one may
+ * be absent. */
 typedef struct rec__io_layout {
     const uint32_t *tags;
     const unsigned char *optional;
@@ -79,6 +82,7 @@ typedef struct rec__io_layout {
  * errno and every later call does nothing, so the save code checks once at the end. */
 typedef struct rec__io_writer {
     int fd;
+    uint32_t version; /* the format version the header records */
     int err;          /* errno of the first failure, 0 if none */
     size_t len;       /* bytes in buf */
     uint64_t pos;     /* file offset of the next byte */
@@ -106,9 +110,10 @@ REC_HIDDEN void rec__io_w_end(rec__io_writer *w);
 /* Writes the sections of one file; a failure (with its message set) stops the save. */
 typedef rec_status (*rec__io_write_fn)(rec__io_writer *w, void *ctx);
 /* path atomically: a temporary file next to it gets room for the header and a table of n_sec
- * entries, the sections write_sections writes, then the header; then fsync, rename over path
- * and fsync of the directory. Messages start with fn. */
-REC_HIDDEN rec_status rec__io_save(const char *path, size_t n_sec,
+ * (≤ REC__IO_MAX_SECTIONS) entries, the sections write_sections writes, then the header of
+ * format `version`; then fsync, rename over path and fsync of the directory. Messages start
+ * with fn. */
+REC_HIDDEN rec_status rec__io_save(const char *path, uint32_t version, size_t n_sec,
                                    rec__io_write_fn write_sections, void *ctx, const char *fn);
 
 /* Bounded reader over one section. Every getter checks the bytes that remain; the first
@@ -123,11 +128,13 @@ typedef struct rec__io_reader {
     const char *fn;   /* the public call, for messages */
 } rec__io_reader;
 
-/* The whole file at path, its header, table and every CRC checked against lay: *buf (freed by
- * the caller) and the sections in file order. REC_EIO, REC_ENOMEM or REC_EFORMAT naming the
+/* The whole file at path, its header, table and every CRC checked against the layout of its
+ * format version, lays[version − 1] (versions 1..n_versions): *buf (freed by the caller), the
+ * version and the sections in file order. REC_EIO, REC_ENOMEM or REC_EFORMAT naming the
  * file. */
-REC_HIDDEN rec_status rec__io_load(unsigned char **buf, size_t *size, rec__io_section *sec,
-                                   size_t *n_sec, const char *path, const rec__io_layout *lay,
+REC_HIDDEN rec_status rec__io_load(unsigned char **buf, size_t *size, uint32_t *version,
+                                   rec__io_section *sec, size_t *n_sec, const char *path,
+                                   const rec__io_layout *lays, uint32_t n_versions,
                                    const char *fn);
 /* A reader over section s of buf; name receives the tag as text (it must outlive r). */
 REC_HIDDEN rec__io_reader rec__io_reader_of(const unsigned char *buf, const rec__io_section *s,
@@ -165,5 +172,21 @@ REC_HIDDEN void rec__io_strlist_release(rec__io_strlist *l);
 REC_HIDDEN rec_status rec__io_refused(const rec__io_reader *r, rec_status rc);
 /* Everything in a section must be consumed: trailing bytes mean a writer we do not know. */
 REC_HIDDEN rec_status rec__io_r_end(const rec__io_reader *r);
+
+/* ---- serving_file.c: the sections of format version 2 ------------------------------------ */
+
+/* Which serving sections m needs: RANG (a label range), CATL (a catalogue), SEEN (seen items).
+ * Returns whether its file must be version 2: it needs one, or clipping is on. */
+REC_HIDDEN int rec__io_has_serving(const rec_model *m, int *rang, int *catl, int *seen);
+/* REC_EINVAL "fn: ..." when the serving state does not fit the format's 32-bit counts. */
+REC_HIDDEN rec_status rec__io_check_serving(const rec_model *m, const char *fn);
+REC_HIDDEN void rec__io_write_rang(rec__io_writer *w, const rec_model *m);
+REC_HIDDEN void rec__io_write_catl(rec__io_writer *w, const rec_model *m);
+REC_HIDDEN void rec__io_write_seen(rec__io_writer *w, const rec_model *m);
+/* Each section into m's serving state (after DESC: the catalogue is checked against the
+ * item-side features; SEEN after CATL). */
+REC_HIDDEN rec_status rec__io_read_rang(rec__io_reader *r, rec_model *m);
+REC_HIDDEN rec_status rec__io_read_catl(rec__io_reader *r, rec_model *m);
+REC_HIDDEN rec_status rec__io_read_seen(rec__io_reader *r, rec_model *m);
 
 #endif

@@ -5,6 +5,9 @@
  *   EXTN pooling, L2, dropout and early-stopping settings, the linear tables and global bias
  *        of BIASED_DOT / FM, posterior samples
  *   OPTM optimizer slots (optional)   RNGS batch-order generator state
+ * and, in format version 2, the serving state (serving_file.c), each only when the model has
+ * it: RANG label range and clip setting   CATL item catalogue   SEEN seen items. A model
+ * without any of it is written as version 1, byte for byte as before version 2 existed.
  * Every integer and float is encoded byte by byte, so the file reads the same on any host;
  * floats travel as their IEEE-754 binary32 bits, so a loaded model predicts bit-identically.
  * The model is rebuilt through the same constructors as rec_model_build() (descriptions
@@ -25,6 +28,9 @@
 #define TAG_OPTM TAG('O', 'P', 'T', 'M')
 #define TAG_RNGS TAG('R', 'N', 'G', 'S')
 #define TAG_EXTN TAG('E', 'X', 'T', 'N')
+#define TAG_RANG TAG('R', 'A', 'N', 'G')
+#define TAG_CATL TAG('C', 'A', 'T', 'L')
+#define TAG_SEEN TAG('S', 'E', 'E', 'N')
 
 /* Optimizer kinds as optimizer.c stores them in rec__param.slot_kind, with the number of slot
  * arrays each keeps (slot[0], then slot[1]). Loading refuses any other kind, so a file can
@@ -246,6 +252,7 @@ static void write_rngs(rec__io_writer *w, const rec_model *m)
 typedef struct save_job {
     const rec_model *m;
     int optimizer;
+    int rang, catl, seen; /* the serving sections it has */
     const char *fn;
 } save_job;
 
@@ -261,6 +268,12 @@ static rec_status write_sections(rec__io_writer *w, void *ctx)
     if (j->optimizer && (rc = write_optm(w, j->m, j->fn)))
         return rc;
     write_rngs(w, j->m);
+    if (j->rang)
+        rec__io_write_rang(w, j->m);
+    if (j->catl)
+        rec__io_write_catl(w, j->m);
+    if (j->seen)
+        rec__io_write_seen(w, j->m);
     return REC_OK;
 }
 
@@ -275,8 +288,13 @@ rec_status rec_model_save(const rec_model *m, const char *path, int include_opti
         return rec__error(REC_ESTATE, "%s: the model is not built; nothing to save", fn);
     if (m->n_feats > UINT32_MAX || m->n_layers > UINT32_MAX)
         return rec__error(REC_EINVAL, "%s: the model has too many features or layers", fn);
-    save_job j = {m, include_optimizer_state, fn};
-    return rec__io_save(path, include_optimizer_state ? 7 : 6, write_sections, &j, fn);
+    rec_status rc = rec__io_check_serving(m, fn);
+    if (rc)
+        return rc;
+    save_job j = {m, include_optimizer_state != 0, 0, 0, 0, fn};
+    uint32_t version = rec__io_has_serving(m, &j.rang, &j.catl, &j.seen) ? 2 : 1;
+    size_t n_sec = 6 + (size_t)(j.optimizer + j.rang + j.catl + j.seen);
+    return rec__io_save(path, version, n_sec, write_sections, &j, fn);
 }
 
 static rec_status read_desc(rec__io_reader *r, rec_model **out)
@@ -765,11 +783,15 @@ static rec_status read_rngs(rec__io_reader *r, rec_model *m)
     return rec__io_r_end(r);
 }
 
-/* Version 1 has one order: DESC PREP EMBD DENS EXTN [OPTM] RNGS. */
+/* Version 1 has one order, DESC PREP EMBD DENS EXTN [OPTM] RNGS; version 2 adds
+ * [RANG] [CATL] [SEEN] after it. */
 static const uint32_t layout_tags[] = {TAG_DESC, TAG_PREP, TAG_EMBD, TAG_DENS, TAG_EXTN,
-                                       TAG_OPTM, TAG_RNGS};
-static const unsigned char layout_optional[] = {0, 0, 0, 0, 0, 1, 0};
-static const rec__io_layout layout = {layout_tags, layout_optional, 7};
+                                       TAG_OPTM, TAG_RNGS, TAG_RANG, TAG_CATL, TAG_SEEN};
+static const unsigned char layout_optional[] = {0, 0, 0, 0, 0, 1, 0, 1, 1, 1};
+static const rec__io_layout layouts[REC__IO_FORMAT_VERSION] = {
+    {layout_tags, layout_optional, 7},
+    {layout_tags, layout_optional, 10},
+};
 
 rec_status rec_model_load(rec_model **out, const char *path)
 {
@@ -781,8 +803,10 @@ rec_status rec_model_load(rec_model **out, const char *path)
         return rec__error(REC_EINVAL, "%s: path is NULL or empty", fn);
     unsigned char *b;
     size_t size, n_sec = 0;
+    uint32_t version;
     rec__io_section sec[REC__IO_MAX_SECTIONS];
-    rec_status rc = rec__io_load(&b, &size, sec, &n_sec, path, &layout, fn);
+    rec_status rc = rec__io_load(&b, &size, &version, sec, &n_sec, path, layouts,
+                                 REC__IO_FORMAT_VERSION, fn);
     if (rc)
         return rc;
     rec_model *m = NULL;
@@ -797,6 +821,9 @@ rec_status rec_model_load(rec_model **out, const char *path)
         case TAG_EXTN: rc = read_extn(&r, m); break;
         case TAG_OPTM: rc = read_optm(&r, m); break;
         case TAG_RNGS: rc = read_rngs(&r, m); break;
+        case TAG_RANG: rc = rec__io_read_rang(&r, m); break;
+        case TAG_CATL: rc = rec__io_read_catl(&r, m); break;
+        case TAG_SEEN: rc = rec__io_read_seen(&r, m); break;
         }
     }
     rec__free(b);

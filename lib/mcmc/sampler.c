@@ -848,6 +848,8 @@ rec_status rec_model_fit_mcmc(rec_model *m, const rec_dataset *train, uint32_t n
         x->y_min = y_min;
         x->y_max = y_max;
     }
+    if (!rc)
+        rec__model_label_widen(m, train, NULL, 0);
     rec__free(samples);
     rec__free(vp.lin);
     rec__free(vp.v);

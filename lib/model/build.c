@@ -366,6 +366,8 @@ rec_status rec_model_build(rec_model *m, const rec_dataset *adapt)
         rec__model_release_built(m);
         return rc;
     }
+    /* the label range clipping keeps predictions within (rec_model_set_clip) */
+    rec__model_label_widen(m, adapt, NULL, 0);
     m->built = 1;
     return REC_OK;
 }

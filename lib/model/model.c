@@ -56,6 +56,7 @@ void rec_model_free(rec_model *m)
     if (!m)
         return;
     rec__model_release_built(m);
+    rec__serving_release(&m->serve);
     for (size_t i = 0; i < m->n_feats; i++) {
         rec__free(m->feats[i].column);
         rec__free(m->feats[i].boundaries);

@@ -102,6 +102,31 @@ typedef struct rec__posterior {
     float *classes;
 } rec__posterior;
 
+/* What serving a model without its training data takes (lib/model/serving.c; set by lib/infer's
+ * catalog.c, seen.c and clip.c, saved by lib/io): the item catalogue, each user's seen items,
+ * the label range and whether predictions are clipped to it. */
+typedef struct rec__catalog {
+    rec_dataset *items;   /* NULL: no catalogue. Row i is item i: the key column (distinct
+                           * strings, so row i's dictionary code is i) and every column an
+                           * item-side feature reads */
+    char *key;            /* the key column's name */
+} rec__catalog;
+
+typedef struct rec__seen {
+    char *key;            /* the user-id column; NULL: no seen items recorded */
+    rec__dict users;      /* the user ids: code u is user u */
+    size_t *offsets;      /* users.n + 1: user u's items are items[offsets[u] .. offsets[u + 1]) */
+    uint32_t *items;      /* catalogue rows, strictly increasing within a user */
+} rec__seen;
+
+typedef struct rec__serving {
+    rec__catalog cat;
+    rec__seen seen;
+    int has_range;        /* y_lo, y_hi hold the finite labels' range of build and training */
+    double y_lo, y_hi;
+    int clip;             /* rec_model_set_clip: predictions kept within [y_lo, y_hi] */
+} rec__serving;
+
 /* Features of a set of rows, precomputed once so that the hot loop never sees a string.
  * Row-major: example e's record is rows[e·stride ..], one 32-bit word per feature (an
  * embedding row, a bag index, or the float bits of a NUMERIC value) and then the label's
@@ -259,6 +284,7 @@ struct rec_model {
     rec__rng drop_rng;        /* dropout masks, derived from seed */
     rec__workspace ws;        /* training scratch */
     rec__posterior post;      /* Gibbs sampling's samples, when rec_model_fit_mcmc kept any */
+    rec__serving serve;       /* catalogue, seen items, label range, clipping */
 };
 
 /* Gradient row of `row` in a thread's private buffer: the first touch writes s·src into a
@@ -422,6 +448,39 @@ static inline int rec__posterior_active(const rec_model *m)
 {
     return m->post.n_samples > 0;
 }
+
+/* ---- serving.c: the serving state ------------------------------------------------------- */
+
+REC_HIDDEN void rec__serving_catalog_release(rec__catalog *c);
+REC_HIDDEN void rec__serving_seen_release(rec__seen *s);
+/* Everything, at rec_model_free. */
+REC_HIDDEN void rec__serving_release(rec__serving *s);
+/* Every `side` feature's column is in ds with the type the feature reads: REC_ENOTFOUND
+ * naming the column and the feature, or REC_EINVAL naming both types. `what` names ds in
+ * messages ("items", "users"). */
+REC_HIDDEN rec_status rec__serving_check_columns(const rec_model *m, const rec_dataset *ds,
+                                                 rec_side side, const char *what,
+                                                 const char *fn);
+/* ds has a string column `key` (of ids): REC_ENOTFOUND or REC_EINVAL naming it and the
+ * parameter that gave its name (`param`, e.g. "item_key"). */
+REC_HIDDEN rec_status rec__serving_check_key(const rec_dataset *ds, const char *key,
+                                             const char *param, const char *what,
+                                             const char *fn);
+/* The catalogue row of item id s: 1 and *row, or 0 when it is not in the catalogue. */
+REC_HIDDEN int rec__serving_item(const rec__catalog *c, const char *s, uint32_t *row);
+/* The id of catalogue row `row` (borrowed from the catalogue), or NULL out of range. */
+REC_HIDDEN const char *rec__serving_item_id(const rec__catalog *c, size_t row);
+/* REC_ESTATE "fn: the model has no item catalogue (call rec_model_set_catalog)". */
+REC_HIDDEN rec_status rec__serving_no_catalog(const char *fn);
+
+/* ---- label_range.c ------------------------------------------------------------------------ */
+
+/* Widen m's label range by the finite labels of rows[0..n) of ds (every row when rows is
+ * NULL); nothing when ds has no number column named after m's label. */
+REC_HIDDEN void rec__model_label_widen(rec_model *m, const rec_dataset *ds,
+                                       const uint32_t *rows, size_t n);
+/* The same by one range [lo, hi] (finite, lo <= hi). */
+REC_HIDDEN void rec__model_label_widen_range(rec_model *m, double lo, double hi);
 
 /* Whether the interaction has linear terms and a global bias: BIASED_DOT and FM, over features
  * f with vectors e_f (an embedding row, or the mean of a bag's rows) and values x_f (NUMERIC):

@@ -237,6 +237,11 @@ rec_status rec_model_compute_gradients_features(rec_model *m, const rec_features
         idx[i] = (uint32_t)i;
     if (!rc)
         rc = rec__train_gradients(m, &bf, idx, n, loss_out, fn);
+    /* the labels the model now learns from, as the records hold them (binary32) */
+    for (size_t i = 0; !rc && i < n; i++) {
+        double y = rec__f32_of_bits(bf.rows[i * stride + w]);
+        rec__model_label_widen_range(m, y, y);
+    }
     rec__free(idx);
     batch_release(&bf, f, n);
     return rc;

@@ -30,6 +30,8 @@ rec_status rec_model_compute_gradients(rec_model *m, const rec_dataset *ds, cons
             idx[i] = (uint32_t)i;
         rc = rec__train_gradients(m, &fs, idx, n, loss_out, fn);
     }
+    if (!rc)
+        rec__model_label_widen(m, ds, rows, n); /* the labels the model now learns from */
     rec__free(idx);
     rec__featset_release(&fs, m);
     return rc;
@@ -145,6 +147,8 @@ rec_status rec_model_train_epoch(rec_model *m, rec_optimizer *opt, const rec_dat
         rc = epoch(m, &tr, opt, &fs, order, batch_size, loss_out, rmse_out, fn);
         rec__train_stop(&tr);
     }
+    if (!rc)
+        rec__model_label_widen(m, ds, NULL, 0);
     rec__free(order);
     rec__featset_release(&fs, m);
     return rc;
@@ -245,6 +249,8 @@ rec_status rec_model_fit(rec_model *m, rec_optimizer *opt, const rec_dataset *tr
     }
     if (rc)
         best.epoch = 0; /* a failed run keeps its weights as they are */
+    else
+        rec__model_label_widen(m, train, NULL, 0);
     es_finish(m, &best);
     rec__train_stop(&tr);
     rec__free(order);

@@ -113,6 +113,16 @@ static void check_model(const rec_model *m)
     }
     for (size_t l = 0; l < rec_model_n_layers(m); l++)
         FUZZ_CHECK(rec_model_layer(m, l) != NULL, "layer %zu", l);
+    /* the catalogue's ids, and the label range (finite, ordered) when there is one */
+    size_t n_items = rec_model_catalog_size(m);
+    for (size_t i = 0; i < n_items; i++) {
+        const char *id = rec_model_catalog_item(m, i);
+        FUZZ_CHECK(id != NULL && strlen(id) < (size_t)1 << 32, "catalogue item %zu", i);
+    }
+    FUZZ_CHECK(rec_model_catalog_item(m, n_items) == NULL, "catalogue item past the end");
+    double lo, hi;
+    if (rec_model_label_range(&lo, &hi, m) == REC_OK)
+        FUZZ_CHECK(isfinite(lo) && isfinite(hi) && lo <= hi, "label range [%g, %g]", lo, hi);
     for (int which = 0; which < 2; which++) {
         size_t len = 0, len2 = 0;
         int rc = which ? rec_model_graphviz(NULL, 0, &len, m) : rec_model_summary(NULL, 0, &len, m);

@@ -73,7 +73,8 @@ int main(int argc, char **argv)
     rec_optimizer *opt = NULL;
     CHECK(rec_optimizer_create_adagrad(&opt, 0.1f));
 
-    /* the smallest DOT model (docs/file-format.md's example shape) */
+    /* the smallest DOT model (docs/file-format.md's example shape; built on labelled rows, so
+     * with a label range: a version-2 file) */
     rec_model *dot = NULL;
     CHECK(rec_model_create(&dot, 1));
     CHECK(rec_model_set_label(dot, "user_rating"));
@@ -108,6 +109,13 @@ int main(int argc, char **argv)
     CHECK(rec_model_train_epoch(mlp, opt, ds, 4, NULL, NULL));
     emit(mlp, argv[1], "mlp", 0);
     emit(mlp, argv[1], "mlp-adagrad", 1);
+
+    /* the serving sections of format version 2 beside the label range: an item catalogue
+     * (a text and a string-list column among its columns), seen items, clipping */
+    CHECK(rec_model_set_catalog(mlp, ds, "movie_title"));
+    CHECK(rec_model_set_seen(mlp, ds, "user_id", "movie_title"));
+    CHECK(rec_model_set_clip(mlp, 1));
+    emit(mlp, argv[1], "mlp-serve", 0);
 
     rec_model_free(mlp);
     rec_model_free(dot);

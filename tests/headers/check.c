@@ -7,6 +7,7 @@ int main(void)
 {
     rec_model *m = 0;
     int rc = rec_model_create(&m, 1);
+    size_t items = rec_model_catalog_size(m); /* rec/serve.h, through the umbrella header */
     rec_model_free(m);
-    return (rc == REC_OK && rec_version() == REC_VERSION_NUMBER) ? 0 : 1;
+    return (rc == REC_OK && items == 0 && rec_version() == REC_VERSION_NUMBER) ? 0 : 1;
 }
