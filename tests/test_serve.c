@@ -1070,6 +1070,7 @@ START_TEST(test_serve_layout_by_hand)
                                            REC_SIDE_USER, 1));
     ck_assert_rec_ok(rec_model_add_feature(NULL, m, "movie_title", REC_FEATURE_CATEGORICAL,
                                            REC_SIDE_ITEM, 1));
+    ck_assert_rec_ok(rec_model_set_label(m, "user_rating"));
     ck_assert_rec_ok(rec_model_build(m, ds));
     ck_assert_rec_ok(rec_model_save(m, path, 0));
     size_t n;
@@ -1548,6 +1549,10 @@ START_TEST(test_serve_clip_and_count_errors)
     ck_assert_rec_ok(rec_model_create(&u, 1));
     ck_assert_rec_fails(rec_model_label_range(&lo, &hi, u), REC_ESTATE,
                         "the model has no label range");
+    ck_assert_rec_fails(rec_model_set_clip(u, 1), REC_ESTATE,
+                        "rec_model_set_clip: the model has no label range to clip to, nor a "
+                        "label column (call rec_model_set_label");
+    ck_assert_rec_ok(rec_model_set_label(u, "user_rating"));
     ck_assert_rec_fails(rec_model_set_clip(u, 1), REC_ESTATE,
                         "rec_model_set_clip: the model has no label range to clip to (build it "
                         "on a dataset with its label column 'user_rating', or train it)");

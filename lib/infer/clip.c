@@ -25,6 +25,9 @@ rec_status rec_model_set_clip(rec_model *m, int clip)
     static const char fn[] = "rec_model_set_clip";
     if (!m)
         return rec__error(REC_EINVAL, "%s: model is NULL", fn);
+    if (clip && !m->serve.has_range && !m->label)
+        return rec__error(REC_ESTATE, "%s: the model has no label range to clip to, nor a "
+                          "label column (call rec_model_set_label, then build or train it)", fn);
     if (clip && !m->serve.has_range)
         return rec__error(REC_ESTATE, "%s: the model has no label range to clip to (build it "
                           "on a dataset with its label column '%s', or train it)", fn,
@@ -45,7 +48,7 @@ rec_status rec_model_label_range(double *min_out, double *max_out, const rec_mod
     if (!m->serve.has_range)
         return rec__error(REC_ESTATE, "%s: the model has no label range (it was loaded from a "
                           "version-1 file, or built on a dataset without its label column '%s' "
-                          "and not trained since)", fn, m->label);
+                          "and not trained since)", fn, m->label ? m->label : "(none set)");
     *min_out = m->serve.y_lo;
     *max_out = m->serve.y_hi;
     return REC_OK;

@@ -22,7 +22,7 @@ void rec__model_label_widen_range(rec_model *m, double lo, double hi)
 
 void rec__model_label_widen(rec_model *m, const rec_dataset *ds, const uint32_t *rows, size_t n)
 {
-    const rec__column *col = rec__dataset_find(ds, m->label);
+    const rec__column *col = m->label ? rec__dataset_find(ds, m->label) : NULL;
     if (!col || col->type != REC_COLUMN_NUMBER)
         return;
     if (!rows)
