@@ -1570,9 +1570,18 @@ START_TEST(test_serve_clip_and_count_errors)
                         "rec_model_count_unknown: n = 3 but ds has 480 rows");
     const int us[] = {1};
     rec_dataset *users = users_of(us, 1);
+    /* the user's columns alone count the user side */
+    counts[0] = 99;
+    ck_assert_rec_ok(rec_model_count_unknown(counts, 1, m, users));
+    ck_assert_uint_eq(counts[0], 0);
+    /* one item column makes the item side count, and then all of its columns are needed */
+    const char *drama[] = {"drama"};
+    ck_assert_rec_ok(rec_dataset_add_strings(users, "category", drama, 1));
     ck_assert_rec_fails(rec_model_count_unknown(counts, 1, m, users), REC_ENOTFOUND,
                         "rec_model_count_unknown: ds has no column 'item_id', which item-side "
                         "feature 2 (CATEGORICAL) reads");
+    rec_dataset_free(users);
+    users = users_of(us, 1);
     const double num[] = {1};
     ck_assert_rec_ok(rec_dataset_add_numbers(users, "item_id", num, 1));
     ck_assert_rec_fails(rec_model_count_unknown(counts, 1, m, users), REC_EINVAL,

@@ -297,6 +297,10 @@ START_TEST(test_table_quote_errors)
                         REC_EFORMAT, "t.csv:3: column 'title' (2): unterminated quoted field");
     ck_assert_rec_fails(parse(&ds, "a,title\n1,\"Heat\"x\n", NULL), REC_EFORMAT,
                         "t.csv:2: column 'title' (2): 'x' after the closing quote");
+    /* a stray quote runs to the next one: the record's first line is named, and the other */
+    ck_assert_rec_fails(parse(&ds, "a,title\n1,\"x\n2,\"y\"\n", NULL), REC_EFORMAT,
+                        "t.csv:2: column 'title' (2): 'y' after the closing quote on line 3 (a "
+                        "quoted field opens on this line");
     ck_assert_rec_fails(parse(&ds, "\"a,b\n", NULL), REC_EFORMAT,
                         "t.csv:1: field 1: unterminated quoted field");
 }

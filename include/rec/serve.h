@@ -197,11 +197,14 @@ REC_API rec_status rec_model_label_range(double *min_out, double *max_out,
  * For each row of ds, how many of its values the model has never seen, which prediction maps
  * to the unknown row: a CATEGORICAL value not in its feature's vocabulary (a new user, a new
  * item), each such string of a CATEGORICAL_LIST, each word of a TEXT value outside its text
- * vocabulary. BUCKETIZED and NUMERIC features count nothing.
+ * vocabulary. BUCKETIZED and NUMERIC features count nothing. A side (user or item) is counted
+ * when ds holds any column its features read, and then ds must hold all of them: a request
+ * with only the user's columns counts the user side (a new user), a table of items the item
+ * side.
  * @param[out] counts_out n counts, counts_out[r] for row r (may be NULL when n is 0)
  * @param n number of counts; must equal rec_dataset_size(ds)
  * @param model a built model (only read)
- * @param ds rows with every feature column of the model (only read)
+ * @param ds rows with the feature columns of one side of the model or of both (only read)
  * @retval REC_OK
  * @retval REC_EINVAL NULL argument, a column of the wrong type
  * @retval REC_ESTATE the model is not built

@@ -186,7 +186,8 @@ static int walk(rec__csv *c, int write, size_t *next, size_t *lines)
                 nl += i <= len && b[i - 1] == '\n';
                 break;
             }
-            return fail(c, REC__CSV_AFTER_QUOTE, c->line + nl, field, (unsigned char)b[i]);
+            c->err_close_line = c->line + nl;
+            return fail(c, REC__CSV_AFTER_QUOTE, c->line, field, (unsigned char)b[i]);
         }
         size_t j = i;
         while (j < len && b[j] != d && b[j] != '\n')

@@ -151,6 +151,11 @@ static rec_status csv_error(const loader *L, int r)
         snprintf(byte, sizeof byte, "'%c'", c->err_byte);
     else
         snprintf(byte, sizeof byte, "0x%02X", c->err_byte);
+    if (c->err_close_line != c->err_line)
+        return rec__text_line_error(L->fn, L->path, c->err_line, "%s: %s after the closing "
+                                    "quote on line %zu (a quoted field opens on this line; a "
+                                    "quote inside one is written twice)", where, byte,
+                                    c->err_close_line);
     return rec__text_line_error(L->fn, L->path, c->err_line, "%s: %s after the closing quote "
                                 "(a quote inside a quoted field is written twice)", where, byte);
 }

@@ -79,7 +79,8 @@ typedef struct rec__csv {
     int unterminated;           /* the record ends the input without a '\n' */
     /* the failure when rec__csv_next returns -1 */
     int err, err_errno;
-    size_t err_line, err_field; /* 1-based field number */
+    size_t err_line, err_field; /* 1-based field number; err_line: where the record starts */
+    size_t err_close_line;      /* REC__CSV_AFTER_QUOTE: the line of the closing quote */
     unsigned char err_byte;
 } rec__csv;
 

@@ -93,13 +93,23 @@ rec_status rec_model_count_unknown(uint32_t *counts_out, size_t n, const rec_mod
         return rc;
     if (n != ds->n_rows)
         return rec__error(REC_ESHAPE, "%s: n = %zu but ds has %zu rows", fn, n, ds->n_rows);
-    if ((rc = rec__serving_check_columns(m, ds, REC_SIDE_USER, "ds", fn)) ||
-        (rc = rec__serving_check_columns(m, ds, REC_SIDE_ITEM, "ds", fn)))
+    /* A side is counted when ds holds any column of its features (then it must hold all of
+     * them): a serving request carries only the user's columns, a catalogue only the items'. */
+    int present[2] = {0, 0};
+    for (size_t i = 0; i < m->n_feats; i++)
+        present[m->feats[i].side == REC_SIDE_ITEM] |=
+            rec__dataset_find(ds, m->feats[i].column) != NULL;
+    if (!present[0] && !present[1])
+        present[0] = 1; /* neither side: the message names the first user-side column */
+    if ((present[0] && (rc = rec__serving_check_columns(m, ds, REC_SIDE_USER, "ds", fn))) ||
+        (present[1] && (rc = rec__serving_check_columns(m, ds, REC_SIDE_ITEM, "ds", fn))))
         return rc;
     for (size_t r = 0; r < n; r++)
         counts_out[r] = 0;
     for (size_t i = 0; i < m->n_feats && !rc; i++) {
         const rec__feature *f = &m->feats[i];
+        if (!present[f->side == REC_SIDE_ITEM])
+            continue;
         if (f->kind == REC_FEATURE_CATEGORICAL || f->kind == REC_FEATURE_CATEGORICAL_LIST ||
             f->kind == REC_FEATURE_TEXT)
             rc = count_feature(counts_out, f, rec__dataset_find(ds, f->column), n, fn);
