@@ -200,6 +200,21 @@ _SIGNATURES = [
      [POINTER(c_char_p), POINTER(c_int), POINTER(c_int), POINTER(c_int), POINTER(c_uint32), _P,
       c_uint32]),
     ("rec_model_create_preset_columns", _status, [_PP, c_int, POINTER(c_char_p), c_uint64]),
+    # serving (rec/serve.h)
+    ("rec_model_set_catalog", _status, [_P, _P, c_char_p]),
+    ("rec_model_catalog_size", c_size_t, [_P]),
+    ("rec_model_catalog_item", c_char_p, [_P, c_size_t]),
+    ("rec_model_set_seen", _status, [_P, _P, c_char_p, c_char_p]),
+    ("rec_model_recommend_user", _status,
+     [POINTER(c_char_p), POINTER(c_float), POINTER(c_size_t), c_size_t, _P, _P, c_size_t,
+      POINTER(c_char_p), c_size_t, c_int]),
+    ("rec_model_recommend_users", _status,
+     [POINTER(c_char_p), POINTER(c_float), POINTER(c_size_t), c_size_t, _P, _P, c_int]),
+    ("rec_model_score_items", _status, [POINTER(c_float), c_size_t, _P, _P, c_size_t,
+                                        POINTER(c_char_p)]),
+    ("rec_model_set_clip", _status, [_P, c_int]),
+    ("rec_model_label_range", _status, [POINTER(c_double), POINTER(c_double), _P]),
+    ("rec_model_count_unknown", _status, [POINTER(c_uint32), c_size_t, _P, _P]),
     ("rec_dataset_join", _status,
      [POINTER(c_size_t), POINTER(c_size_t), _P, c_char_p, _P, c_char_p, c_int]),
     ("rec_model_build", _status, [_P, _P]),
@@ -508,6 +523,24 @@ def _byte(value, what, allow_empty=False):
         return b"\0"
     if len(value) != 1:
         raise ValueError("%s must be one byte, got %r" % (what, value))
+    return value
+
+
+def _count(value, what):
+    """A non-negative int for a size_t parameter, checked before C sees it."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("%s must be an int, not %s" % (what, type(value).__name__))
+    if value < 0:
+        raise ValueError("%s must be ≥ 0, got %d" % (what, value))
+    if value > 1 << 32:
+        raise ValueError("%s = %d is too large" % (what, value))
+    return value
+
+
+def _index(value, n, what):
+    value = _count(value, what)
+    if value >= n:
+        raise IndexError("%s %d out of range (%d rows)" % (what, value, n))
     return value
 
 
@@ -839,6 +872,108 @@ class Model(_Handle):
     def inputs(self):
         """feature_info() of every input, in order."""
         return [self.feature_info(f) for f in range(self.n_features)]
+
+    # serving (rec/serve.h): what the model file keeps to answer for raw ids
+    def set_catalog(self, items, item_key):
+        """Keep the item catalogue: one entry per distinct item_key of items, with the
+        columns the item-side features read."""
+        if not isinstance(items, Dataset):
+            raise TypeError("items must be a Dataset")
+        _call("model_set_catalog", self, items, _name(item_key, "item_key"))
+
+    @property
+    def catalog(self):
+        """The catalogue's item ids, in order."""
+        return [_text(_c.model_catalog_item(self, i))
+                for i in range(_c.model_catalog_size(self))]
+
+    def set_seen(self, interactions, user_key, item_key):
+        """Record each user's catalogue items, for exclude_seen."""
+        if not isinstance(interactions, Dataset):
+            raise TypeError("interactions must be a Dataset")
+        _call("model_set_seen", self, interactions, _name(user_key, "user_key"),
+              _name(item_key, "item_key"))
+
+    def _users(self, users):
+        """(dataset, closer) from a Dataset or a dict of one user's values."""
+        if isinstance(users, Dataset):
+            return users, None
+        if isinstance(users, dict):
+            ds = Dataset.from_columns({k: [v] for k, v in users.items()})
+            return ds, ds
+        raise TypeError("users must be a Dataset or a dict of column -> value")
+
+    def recommend_user(self, users, k=10, row=0, exclude=(), exclude_seen=True):
+        """Top-k catalogue items for one user, best first: a list of (item id, score).
+        users is a Dataset (with row) or a dict of the user's column values."""
+        k = _count(k, "k")
+        exclude = [exclude] if isinstance(exclude, str) else list(exclude)
+        ds, made = self._users(users)
+        try:
+            row = _index(row, len(ds), "row")
+            ids, scores, got = (c_char_p * max(k, 1))(), (c_float * max(k, 1))(), c_size_t()
+            ex, _keep = _strings(exclude) if exclude else (None, None)
+            _call("model_recommend_user", ids, scores, byref(got), k, self, ds, row, ex,
+                  len(exclude), 1 if exclude_seen else 0)
+            return [(_text(ids[i]), scores[i]) for i in range(got.value)]
+        finally:
+            if made is not None:
+                made.close()
+
+    def recommend_users(self, users, k=10, exclude_seen=True):
+        """recommend_user() for every row of a Dataset: a list of lists."""
+        k = _count(k, "k")
+        if not isinstance(users, Dataset):
+            raise TypeError("users must be a Dataset")
+        n = len(users)
+        ids, scores = (c_char_p * max(n * k, 1))(), (c_float * max(n * k, 1))()
+        got = (c_size_t * max(n, 1))()
+        _call("model_recommend_users", ids, scores, got, k, self, users,
+              1 if exclude_seen else 0)
+        return [[(_text(ids[r * k + i]), scores[r * k + i]) for i in range(got[r])]
+                for r in range(n)]
+
+    def score_items(self, users, item_ids, row=0):
+        """Scores of the given catalogue items for one user (a Dataset row or a dict)."""
+        item_ids = [item_ids] if isinstance(item_ids, str) else list(item_ids)
+        for i in item_ids:
+            if not isinstance(i, str):
+                raise TypeError("item ids must be str")
+        ds, made = self._users(users)
+        try:
+            row = _index(row, len(ds), "row")
+            n = len(item_ids)
+            buf, result = _float_result(max(n, 1))
+            arr, _keep = _strings(item_ids) if n else (None, None)
+            _call("model_score_items", buf, n, self, ds, row, arr)
+            return result()[:n]
+        finally:
+            if made is not None:
+                made.close()
+
+    @property
+    def clip(self):
+        raise AttributeError("clip is write-only; label_range tells the range")
+
+    @clip.setter
+    def clip(self, on):
+        _call("model_set_clip", self, 1 if on else 0)
+
+    @property
+    def label_range(self):
+        """(min, max) of the labels seen in building and training."""
+        lo, hi = c_double(), c_double()
+        _call("model_label_range", byref(lo), byref(hi), self)
+        return lo.value, hi.value
+
+    def count_unknown(self, dataset):
+        """Per row, how many of its values the model has never seen (a new user or item)."""
+        if not isinstance(dataset, Dataset):
+            raise TypeError("dataset must be a Dataset")
+        n = len(dataset)
+        buf = (c_uint32 * max(n, 1))()
+        _call("model_count_unknown", buf, n, self, dataset)
+        return list(buf)[:n]
 
     @property
     def n_features(self):

@@ -283,6 +283,79 @@ class TestOwnColumns(unittest.TestCase):
             librec.Model.preset(librec.PRESET_DOT, columns=[("user", "who")])
 
 
+class TestServing(ModeTest):
+    def setUp(self):
+        rows = ["user,item,rating"]
+        for u in range(12):
+            for i in range(15):
+                if (u * 7 + i * 3) % 4:
+                    rows.append("u%d,i%d,%d" % (u, i, 1 + (u + 2 * i) % 5))
+        self.ratings = librec.Dataset.parse_table("\n".join(rows) + "\n")
+        self.items = librec.Dataset.parse_table(
+            "item,cat\n" + "".join("i%d,c%d\n" % (i, i % 3) for i in range(15)))
+        self.ratings.join("item", self.items)
+        m = librec.Model.create(5)
+        m.add_feature("user", librec.FEATURE_CATEGORICAL, librec.SIDE_USER, 6)
+        m.add_feature("item", librec.FEATURE_CATEGORICAL, librec.SIDE_ITEM, 4)
+        m.add_feature("cat", librec.FEATURE_CATEGORICAL, librec.SIDE_ITEM, 2)
+        m.set_label("rating")
+        m.build(self.ratings)
+        m.fit(librec.Optimizer.adagrad(0.1), self.ratings, epochs=5, batch_size=16)
+        m.set_catalog(self.items, "item")
+        m.set_seen(self.ratings, "user", "item")
+        m.clip = True
+        self.model = m
+
+    def test_from_the_model_file_alone(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.rec")
+            self.model.save(path)
+            m = librec.Model.load(path)
+        self.assertEqual(m.catalog, ["i%d" % i for i in range(15)])
+        lo, hi = m.label_range
+        self.assertEqual((lo, hi), (1.0, 5.0))
+        top = m.recommend_user({"user": "u3"}, k=20)
+        seen = {self.ratings.strings("item")[r] for r in range(len(self.ratings))
+                if self.ratings.strings("user")[r] == "u3"}
+        self.assertEqual(len(top), 15 - len(seen))
+        self.assertFalse(seen & {i for i, _ in top})
+        scores = [s for _, s in top]
+        self.assertEqual(scores, sorted(scores, reverse=True))
+        self.assertTrue(all(1.0 <= s <= 5.0 for s in scores))
+        ids = [i for i, _ in top[:3]]
+        for mode in MODES:
+            librec.set_numpy(mode)
+            got = list(m.score_items({"user": "u3"}, ids))
+            for g, (_, want) in zip(got, top[:3]):
+                self.assertAlmostEqual(g, want, places=5)
+        users = librec.Dataset.from_columns({"user": ["u3", "nobody"]})
+        both = m.recommend_users(users, k=4)
+        self.assertEqual(both[0], top[:4])
+        self.assertEqual(m.count_unknown(users), [0, 1])
+        with self.assertRaises(librec.RecError) as e:
+            m.score_items({"user": "u3"}, ["nosuch"])
+        self.assertEqual(e.exception.status, librec.ENOTFOUND)
+        self.assertIn("'nosuch'", e.exception.message)
+
+    def test_arguments_checked_before_c(self):
+        m = self.model
+        with self.assertRaises(ValueError):
+            m.recommend_user({"user": "u1"}, k=-1)
+        with self.assertRaises(TypeError):
+            m.recommend_user({"user": "u1"}, k=2.5)
+        with self.assertRaises(IndexError):
+            m.recommend_user(librec.Dataset.from_columns({"user": ["u1"]}), row=1)
+        with self.assertRaises(TypeError):
+            m.recommend_user("u1")
+        with self.assertRaises(TypeError):
+            m.score_items({"user": "u1"}, [3])
+        with self.assertRaises(TypeError):
+            m.set_catalog("items", "item")
+        self.assertEqual(m.recommend_user({"user": "u1"}, k=0), [])
+        self.assertEqual(len(m.recommend_user({"user": "u1"}, k=3, exclude="i0",
+                                              exclude_seen=False)), 3)
+
+
 class TestModel(ModeTest):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
