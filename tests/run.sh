@@ -105,7 +105,7 @@ fi
 # model, whose multi-threaded tests spin-wait (valgrind runs one thread at a time: minutes
 # instead of a second); ASan covers all three.
 valgrind_tests=(error vocab embedding optimizer dense discretization normalization textvec
-                dataset table movielens hostile serialize fuzz-ratings fuzz-item fuzz-user
+                dataset table serve movielens hostile serialize fuzz-ratings fuzz-item fuzz-user
                 fuzz-movielens fuzz-delimited fuzz-table fuzz-textvec fuzz-model)
 if [ "$valgrind" = 1 ] && [ -f build/build.ninja ]; then
     echo "== valgrind memcheck: ${valgrind_tests[*]}"

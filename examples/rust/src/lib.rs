@@ -296,6 +296,7 @@ pub fn version_string() -> String {
 }
 
 mod inputs;
+mod serve;
 mod table;
 pub use inputs::{FeatureInfo, JoinPolicy};
 pub use table::{ColumnType, Missing, TableOptions, TableType};

@@ -258,3 +258,56 @@ fn join_and_preset_over_own_columns() {
         e.message
     );
 }
+
+#[test]
+fn serve_from_the_model_file() {
+    let mut text = String::from("user,item,rating\n");
+    for u in 0..10 {
+        for i in 0..12 {
+            if (u * 7 + i * 3) % 4 != 0 {
+                text += &format!("u{u},i{i},{}\n", 1 + (u + 2 * i) % 5);
+            }
+        }
+    }
+    let ratings = Dataset::parse_table(text.as_bytes(), None, None).unwrap();
+    let mut m = Model::new(5).unwrap();
+    m.add_feature("user", FeatureKind::Categorical, Side::User, 4).unwrap();
+    m.add_feature("item", FeatureKind::Categorical, Side::Item, 4).unwrap();
+    m.set_label("rating").unwrap();
+    m.build(&ratings).unwrap();
+    let mut opt = Optimizer::adagrad(0.1).unwrap();
+    m.fit(&mut opt, &ratings, None, 5, 16, 64).unwrap();
+    let items = Dataset::parse_table(
+        (0..12).fold(String::from("item\n"), |s, i| s + &format!("i{i}\n")).as_bytes(),
+        None,
+        None,
+    )
+    .unwrap();
+    m.set_catalog(&items, "item").unwrap();
+    m.set_seen(&ratings, "user", "item").unwrap();
+    m.set_clip(true).unwrap();
+    let dir = std::env::temp_dir().join(format!("librec-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("m.rec");
+    m.save(&path, false).unwrap();
+    let l = Model::load(&path).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(l.catalog().len(), 12);
+    assert_eq!(l.label_range().unwrap(), (1.0, 5.0));
+    let mut user = Dataset::new(1).unwrap();
+    user.add_strings("user", &["u3"]).unwrap();
+    let top = l.recommend_user(&user, 0, 20, &[], true).unwrap();
+    assert_eq!(top.len(), (0..12).filter(|i| (3 * 7 + i * 3) % 4 == 0).count());
+    assert!(top.windows(2).all(|w| w[0].1 >= w[1].1));
+    assert!(top.iter().all(|(_, s)| (1.0..=5.0).contains(s)));
+    let ids: Vec<&str> = top.iter().map(|(i, _)| i.as_str()).collect();
+    let scores = l.score_items(&user, 0, &ids).unwrap();
+    for (s, (_, want)) in scores.iter().zip(&top) {
+        assert!((s - want).abs() < 1e-5);
+    }
+    assert_eq!(l.recommend_users(&user, 2, true).unwrap()[0], top[..2].to_vec());
+    assert_eq!(l.count_unknown(&user).unwrap(), [0]);
+    let e = l.score_items(&user, 0, &["nosuch"]).err().unwrap();
+    assert_eq!(e.status, RecError::ENOTFOUND);
+    assert_eq!(l.recommend_user(&user, 1, 3, &[], true).err().unwrap().status, RecError::EINVAL);
+}
