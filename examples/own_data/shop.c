@@ -148,7 +148,7 @@ static int train(const char *dir, const char *model_path)
     CHECK(rec_model_set_clip(m, 1));
     CHECK(rec_model_set_catalog(m, items, "item"));
     CHECK(rec_model_set_seen(m, ratings, "user", "item"));
-    CHECK(rec_model_save(m, model_path, 1));
+    CHECK(rec_model_save(m, model_path, 0)); /* for serving: no optimizer state */
     print_inputs(m);
     printf("saved %s (%zu catalogue items)\n", model_path, rec_model_catalog_size(m));
     status = 0;
