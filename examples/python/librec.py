@@ -269,7 +269,7 @@ def version():
 
 
 def version_string():
-    """Run-time version string, e.g. '1.0.0'."""
+    """Run-time version string, e.g. '1.1.0'."""
     return _c.version_string().decode()
 
 

@@ -68,10 +68,10 @@ class ModeTest(unittest.TestCase):
 
 class TestLibrary(unittest.TestCase):
     def test_version(self):
-        # 1.0.x: major·10000 + minor·100 + patch; the major is the ABI the module expects
-        self.assertEqual(librec.version() // 100, 100)
+        # 1.1.x: major·10000 + minor·100 + patch; the major is the ABI the module expects
+        self.assertEqual(librec.version() // 100, 101)
         self.assertEqual(librec.version() // 10000, librec.ABI_MAJOR)
-        self.assertTrue(librec.version_string().startswith("1.0."))
+        self.assertTrue(librec.version_string().startswith("1.1."))
         self.assertTrue(os.path.exists(librec.library_path))
 
     def test_errors_carry_status_and_message(self):

@@ -290,7 +290,7 @@ pub fn version() -> u32 {
     unsafe { ffi::rec_version() }
 }
 
-/// Run-time version string, e.g. "1.0.0".
+/// Run-time version string, e.g. "1.1.0".
 pub fn version_string() -> String {
     unsafe { text(ffi::rec_version_string()) }.unwrap_or_default()
 }

@@ -24,9 +24,9 @@ fn trained(preset: Preset) -> (Model, Dataset) {
 }
 
 #[test]
-fn version_is_1_0() {
-    assert_eq!(version() / 100, 100); // 1.0.x: the ABI this crate was written for
-    assert!(version_string().starts_with("1.0."));
+fn version_is_1_1() {
+    assert_eq!(version() / 100, 101); // 1.1.x: the API this crate was written for
+    assert!(version_string().starts_with("1.1."));
 }
 
 #[test]
