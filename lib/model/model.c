@@ -361,19 +361,6 @@ const char *rec_model_label(const rec_model *m)
     return m ? m->label : NULL;
 }
 
-/* The dataset column type a feature of kind k reads. */
-static rec_column_type column_type_of(rec_feature_kind k)
-{
-    switch (k) {
-    case REC_FEATURE_BUCKETIZED:
-    case REC_FEATURE_NUMERIC: return REC_COLUMN_NUMBER;
-    case REC_FEATURE_CATEGORICAL_LIST: return REC_COLUMN_STRING_LIST;
-    case REC_FEATURE_CATEGORICAL:
-    case REC_FEATURE_TEXT: break;
-    }
-    return REC_COLUMN_STRING;
-}
-
 rec_status rec_model_feature_info(const char **column_out, rec_feature_kind *kind_out,
                                   rec_side *side_out, rec_column_type *type_out,
                                   uint32_t *dim_out, const rec_model *m, uint32_t feature)
@@ -392,7 +379,7 @@ rec_status rec_model_feature_info(const char **column_out, rec_feature_kind *kin
     if (side_out)
         *side_out = f->side;
     if (type_out)
-        *type_out = column_type_of(f->kind);
+        *type_out = rec__model_column_type(f->kind);
     if (dim_out)
         *dim_out = f->dim;
     return REC_OK;

@@ -320,6 +320,8 @@ static inline void rec__rowgrad_add1(rec__rowgrad *r, uint32_t row, float g)
 /* build.c: REC_EINVAL "fn: model is NULL" or REC_ESTATE "fn: the model is not built; call
  * rec_model_build() first" (the calls that train, evaluate or read gradients). */
 REC_HIDDEN rec_status rec__model_check_built(const rec_model *m, const char *fn);
+/* The dataset column type a feature of kind k reads (serving.c). */
+REC_HIDDEN rec_column_type rec__model_column_type(rec_feature_kind k);
 /* model.c: a new model of the given seed and label (NULL: none) with fn's name in messages:
  * both versions of rec_model_create, the presets and the model file's load. */
 REC_HIDDEN rec_status rec__model_new(rec_model **out, uint64_t seed, const char *label,

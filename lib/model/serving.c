@@ -35,8 +35,7 @@ rec_status rec__serving_no_catalog(const char *fn)
                       "rec_model_set_catalog)", fn);
 }
 
-/* The column type a feature of kind k reads. */
-static int column_type(rec_feature_kind k)
+rec_column_type rec__model_column_type(rec_feature_kind k)
 {
     switch (k) {
     case REC_FEATURE_BUCKETIZED:
@@ -63,7 +62,7 @@ rec_status rec__serving_check_columns(const rec_model *m, const rec_dataset *ds,
         if (f->side != side)
             continue;
         const rec__column *c = rec__dataset_find(ds, f->column);
-        int want = column_type(f->kind);
+        int want = (int)rec__model_column_type(f->kind);
         if (!c)
             return rec__error(REC_ENOTFOUND, "%s: %s has no column '%s', which %s feature %zu "
                               "(%s) reads", fn, what, f->column, sides[side], i,
