@@ -1105,7 +1105,8 @@ static void expect_refused(const char *path, const char *bad, const char *tag, s
     ck_assert_uint_le(at + len, s->n);
     unsigned char *nb = malloc(s->n - len + with_len + 1);
     memcpy(nb, s->b, at);
-    memcpy(nb + at, with, with_len);
+    if (with_len > 0)
+        memcpy(nb + at, with, with_len);
     memcpy(nb + at + with_len, s->b + at + len, s->n - at - len);
     free(s->b);
     s->b = nb;

@@ -65,6 +65,7 @@ def build(librec, seed):
     m.add_layer(128, librec.ACTIVATION_RELU)
     m.add_layer(64, librec.ACTIVATION_RELU)
     m.add_layer(1, librec.ACTIVATION_LINEAR)
+    m.set_label("user_rating")
     return m
 
 
