@@ -1,5 +1,5 @@
 /*
- * Records of a delimited text (table.h): read in blocks from a file descriptor or copied in
+ * Records of a delimited text (loader.h): read in blocks from a file descriptor or copied in
  * blocks from a buffer, so that memory holds one block and the longest record, never the
  * whole file.
  *
@@ -15,7 +15,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* read */
 
-#include "data/table.h"
+#include "data/loader.h"
 
 #include <errno.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * fields ignored), the columns user_id and item_id (strings, never empty) and user_rating and
  * timestamp (numbers, never missing), in that order whatever the positions.
  */
-#include "data/table.h"
+#include "data/loader.h"
 
 
 static const char FN[] = "rec_dataset_load_delimited";

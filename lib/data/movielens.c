@@ -6,7 +6,7 @@
  * distinct string is converted and interned once however many ratings refer to it. The GroupLens
  * files are ISO-8859-1 (u.item has titles such as "Mis\xe9rables, Les (1995)"): every stored
  * string is converted to UTF-8. */
-#include "data/table.h"
+#include "data/loader.h"
 #include "base/base.h"
 
 #include <math.h>

@@ -10,7 +10,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* open, fstat, strerror_r (strerror is not thread-safe) */
 
-#include "data/table.h"
+#include "data/loader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,8 +54,6 @@ typedef struct loader {
     size_t *held_at;         /* per held row and column: offset, length */
     size_t *held_line;
     size_t n_held, cap_held;
-    char *scratch;           /* ISO-8859-1 → UTF-8 */
-    size_t scratch_cap;
 } loader;
 
 /* "fn: cannot <verb> path: <strerror>" */
@@ -162,9 +160,9 @@ static rec_status csv_error(const loader *L, int r)
 
 /* ---- names and columns -------------------------------------------------------------------- */
 
-/* Check a string field: no NUL, valid UTF-8 (any byte is a character in ISO-8859-1). 0 or
- * the offset + 1 of the bad byte in *bad and *is_nul. */
-static int text_ok(const char *p, size_t len, int latin1, size_t *bad, int *is_nul)
+/* Check a string field: no NUL, valid UTF-8. 1, or 0 with the offset of the bad byte in *bad
+ * and *is_nul saying whether it is a NUL. */
+static int text_ok(const char *p, size_t len, size_t *bad, int *is_nul)
 {
     const unsigned char *s = (const unsigned char *)p;
     size_t i = 0;
@@ -180,7 +178,7 @@ static int text_ok(const char *p, size_t len, int latin1, size_t *bad, int *is_n
         return 0;
     }
     *is_nul = 0;
-    return latin1 || rec__text_utf8_valid(p, len, bad);
+    return rec__text_utf8_valid(p, len, bad);
 }
 
 /* The names of the columns: the header's (an empty one becomes column_N), or column_1 … */
@@ -195,7 +193,7 @@ static rec_status take_names(loader *L, size_t n, int from_header)
         if (f && f->len > 0) {
             size_t bad;
             int is_nul;
-            if (!text_ok(f->p, f->len, L->o->latin1, &bad, &is_nul))
+            if (!text_ok(f->p, f->len, &bad, &is_nul))
                 return rec__text_line_error(L->fn, L->path, L->csv.rec_line, "header field "
                                             "%zu: %s (byte 0x%02X at offset %zu of the name)",
                                             i + 1, is_nul ? "NUL byte" : "not valid UTF-8",
@@ -464,33 +462,11 @@ static rec_status intern_slow(loader *L, tcol *c, const char *p, size_t len, uin
 {
     size_t bad;
     int is_nul;
-    if (!text_ok(p, len, L->o->latin1, &bad, &is_nul)) {
+    if (!text_ok(p, len, &bad, &is_nul)) {
         if (is_nul)
             return col_error(L, c, line, "NUL byte at offset %zu of the field", bad);
         return col_error(L, c, line, "not valid UTF-8 (byte 0x%02X at offset %zu of the field)",
                          (unsigned)(unsigned char)p[bad], bad);
-    }
-    if (L->o->latin1) {
-        /* ISO-8859-1 byte b ≥ 0x80 is U+00bb: two UTF-8 bytes */
-        if (L->scratch_cap < 2 * len) {
-            char *s = rec__realloc(L->scratch, 2 * len);
-            if (!s)
-                return nomem(L);
-            L->scratch = s;
-            L->scratch_cap = 2 * len;
-        }
-        size_t k = 0;
-        for (size_t i = 0; i < len; i++) {
-            unsigned char b = (unsigned char)p[i];
-            if (b < 0x80) {
-                L->scratch[k++] = (char)b;
-            } else {
-                L->scratch[k++] = (char)(0xC0 | (b >> 6));
-                L->scratch[k++] = (char)(0x80 | (b & 0x3F));
-            }
-        }
-        p = L->scratch;
-        len = k;
     }
     return rec__dict_intern(&c->col.dict, p, len, code) == REC_OK ? REC_OK : nomem(L);
 }
@@ -841,7 +817,6 @@ rec_status rec__table_load(rec_dataset **out, const char *path, const char *data
     rec__free(L.held);
     rec__free(L.held_at);
     rec__free(L.held_line);
-    rec__free(L.scratch);
     return rc;
 }
 

@@ -1,5 +1,5 @@
 /* The options of the table loader (rec/table.h): defaults, and one spec per named column. */
-#include "data/table.h"
+#include "data/loader.h"
 
 #include <stdio.h>
 #include <string.h>

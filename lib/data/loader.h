@@ -2,10 +2,11 @@
  * lib/data: the table loader's parts (rec/table.h). csv.c reads records from a file or a
  * buffer in blocks (RFC 4180 quoting); table_options.c holds the options; table.c turns
  * records into typed columns. The delimited and MovieLens loaders call rec__table_load with
- * options of their own. Never installed.
+ * options of their own. Never installed. (Not named table.h: abidiff matches headers by file
+ * name, and would take the options' private layout for rec/table.h's public one.)
  */
-#ifndef REC_LIB_DATA_TABLE_H
-#define REC_LIB_DATA_TABLE_H
+#ifndef REC_LIB_DATA_LOADER_H
+#define REC_LIB_DATA_LOADER_H
 
 #include "data/data.h"
 
@@ -26,13 +27,12 @@ struct rec_table_options {
     size_t infer_rows;
     rec__table_spec *specs;
     size_t n_specs, cap_specs;
-    /* Not reachable through the public API: the 1.0 delimited loader's positional reading,
-     * where a row needs at least min_fields fields and later ones are ignored (0: every row
-     * has the first row's count), and MovieLens's ISO-8859-1 text (transcoded to UTF-8). */
+    /* Not reachable through the public API: positional reading for the 1.0 delimited loader
+     * and MovieLens's u.data, where a row needs at least min_fields fields and later ones are
+     * ignored (0: every row has the first row's count). */
     size_t min_fields;
     int exact_fields;          /* with min_fields: exactly that many fields */
     int refuse_unterminated;   /* a last line without '\n' is an error (a cut-off copy) */
-    int latin1;
 };
 
 /* Defaults of rec_table_options_create(), for an options struct on the stack (no specs). */
