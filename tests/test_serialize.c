@@ -102,29 +102,6 @@ static void path_in_tmp(char *out, size_t cap, const char *name)
     snprintf(out, cap, "%s/%s", tmpdir, name);
 }
 
-static unsigned char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
-    ck_assert_ptr_nonnull(b);
-    ck_assert_uint_eq(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
-static void write_file(const char *path, const unsigned char *b, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(b, 1, n, f), n);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
 /* Section table of a saved file, read by the documented layout. */
 typedef struct sect {
     char tag[5];
@@ -272,7 +249,7 @@ static unsigned char *saved_every_kind(const char *path, size_t *n)
     ck_assert_rec_ok(rec_model_save(m, path, 1));
     rec_model_free(m);
     rec_dataset_free(ds);
-    return read_file(path, n);
+    return rec_check_read_file(path, n);
 }
 
 /* ---- round trips -------------------------------------------------------------------------- */
@@ -359,7 +336,7 @@ START_TEST(test_serialize_roundtrip_every_feature_kind)
     path_in_tmp(path2, sizeof path2, "kinds2.rec");
     ck_assert_rec_ok(rec_model_save(l, path2, 0));
     size_t n1, n2;
-    unsigned char *b1 = read_file(path, &n1), *b2 = read_file(path2, &n2);
+    unsigned char *b1 = rec_check_read_file(path, &n1), *b2 = rec_check_read_file(path2, &n2);
     ck_assert_uint_eq(n1, n2);
     ck_assert_int_eq(memcmp(b1, b2, n1), 0);
     free(b1);
@@ -582,7 +559,7 @@ START_TEST(test_serialize_mcmc_samples_roundtrip)
     assert_same_predictions(m, l, ds);
     /* the samples are most of the file: 8 samples of every weight */
     size_t n;
-    free(read_file(path, &n));
+    free(rec_check_read_file(path, &n));
     ck_assert_uint_gt(n, 8 * 4 * rec_model_n_params(m));
     rec_model_free(m);
     rec_model_free(l);
@@ -640,7 +617,7 @@ START_TEST(test_serialize_layout_by_hand)
     path_in_tmp(path, sizeof path, "tiny.rec");
     ck_assert_rec_ok(rec_model_save(m, path, 0));
     size_t n;
-    unsigned char *b = read_file(path, &n);
+    unsigned char *b = rec_check_read_file(path, &n);
     ck_assert_uint_eq(n, 497);
     ck_assert_int_eq(memcmp(b, "RECMODEL", 8), 0);
     ck_assert_uint_eq(le32(b + 8), 1);
@@ -752,8 +729,8 @@ START_TEST(test_serialize_optimizer_section_size)
     ck_assert_rec_ok(rec_model_save(m, with, 1));
     ck_assert_rec_ok(rec_model_save(m, without, 0));
     size_t a, b;
-    free(read_file(with, &a));
-    free(read_file(without, &b));
+    free(rec_check_read_file(with, &a));
+    free(rec_check_read_file(without, &b));
     /* one_layer: 2 tables + 2 layers × (kernel, bias) = 6 parameters */
     size_t P = 6, N = rec_model_n_params(m);
     ck_assert_uint_eq(a - b, 24 + 4 + 24 * P + 4 * N);
@@ -776,12 +753,12 @@ START_TEST(test_serialize_truncated_at_every_length)
     ck_assert_uint_gt(n, 1000);
     for (size_t len = 0; len < n; len++) {
         rec_model *l = (rec_model *)1;
-        write_file(cut, b, len);
+        rec_check_write_file(cut, b, len);
         ck_assert_rec_fails(rec_model_load(&l, cut), REC_EFORMAT, cut);
         ck_assert_ptr_null(l);
     }
     rec_model *l;
-    write_file(cut, b, n);
+    rec_check_write_file(cut, b, n);
     ck_assert_rec_ok(rec_model_load(&l, cut));
     rec_model_free(l);
     free(b);
@@ -807,7 +784,7 @@ START_TEST(test_serialize_flipped_byte_in_each_section)
             size_t pos = (size_t)s[i].offset + at[k];
             rec_model *l = (rec_model *)1;
             b[pos] ^= 0x10;
-            write_file(bad, b, n);
+            rec_check_write_file(bad, b, n);
             b[pos] ^= 0x10;
             ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, "checksum");
             ck_assert_msg(strstr(rec_last_error(), s[i].tag) != NULL, "%s lacks %s",
@@ -821,7 +798,7 @@ START_TEST(test_serialize_flipped_byte_in_each_section)
     for (size_t pos = 12; pos < 32 + 24 * ns; pos++) {
         rec_model *l;
         b[pos] ^= 0x01;
-        write_file(bad, b, n);
+        rec_check_write_file(bad, b, n);
         b[pos] ^= 0x01;
         ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, "checksum");
     }
@@ -841,10 +818,10 @@ START_TEST(test_serialize_wrong_magic_and_versions)
     rec_model *l;
 
     b[3] = 'X'; /* "RECXODEL" */
-    write_file(bad, b, n);
+    rec_check_write_file(bad, b, n);
     ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, "not a librec model file");
     b[3] = 'M';
-    write_file(bad, (const unsigned char *)"hello, world\n", 13);
+    rec_check_write_file(bad, (const unsigned char *)"hello, world\n", 13);
     ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, "bad magic");
 
     /* a future version, with every checksum valid (the trained model has a label range, so
@@ -852,21 +829,21 @@ START_TEST(test_serialize_wrong_magic_and_versions)
     ck_assert_uint_eq(le32(b + 8), 2);
     set_le32(b + 8, 3);
     reseal(b);
-    write_file(bad, b, n);
+    rec_check_write_file(bad, b, n);
     ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT,
                         "unsupported format version 3 (this librec reads versions 1 to 2)");
     set_le32(b + 8, 0);
     reseal(b);
-    write_file(bad, b, n);
+    rec_check_write_file(bad, b, n);
     ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, "version 0");
     /* version 1 has at most 7 sections, and no serving section */
     set_le32(b + 8, 1);
     reseal(b);
-    write_file(bad, b, n);
+    rec_check_write_file(bad, b, n);
     ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, "section count 8 is outside 1..7");
     set_le32(b + 8, 2);
     reseal(b);
-    write_file(bad, b, n);
+    rec_check_write_file(bad, b, n);
     ck_assert_rec_ok(rec_model_load(&l, bad)); /* the edits were undone */
     rec_model_free(l);
 
@@ -874,7 +851,7 @@ START_TEST(test_serialize_wrong_magic_and_versions)
     unsigned char *longer = malloc(n + 3);
     memcpy(longer, b, n);
     memcpy(longer + n, "abc", 3);
-    write_file(bad, longer, n + 3);
+    rec_check_write_file(bad, longer, n + 3);
     ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, "trailing bytes");
     free(longer);
     free(b);
@@ -900,7 +877,7 @@ static void expect_refused(const unsigned char *orig, size_t n, const char *tag,
     else
         set_le32(b + x->offset + at, (uint32_t)value);
     reseal(b);
-    write_file(bad, b, n);
+    rec_check_write_file(bad, b, n);
     rec_model *l = (rec_model *)1;
     ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, needle);
     ck_assert_msg(strstr(rec_last_error(), bad) != NULL, "%s lacks the path", rec_last_error());
@@ -956,7 +933,7 @@ START_TEST(test_serialize_crafted_counts_with_valid_checksums)
         reseal(z);
         char bad[128];
         path_in_tmp(bad, sizeof bad, "zero.rec");
-        write_file(bad, z, n);
+        rec_check_write_file(bad, z, n);
         rec_model *l;
         ck_assert_rec_fails(rec_model_load(&l, bad), REC_EFORMAT, "all zero");
         free(z);
@@ -999,7 +976,7 @@ START_TEST(test_serialize_random_edits_never_crash)
                 e[pos] = (unsigned char)rec_rng_below(rng, 256);
         }
         reseal(e);
-        write_file(bad, e, n);
+        rec_check_write_file(bad, e, n);
         rec_model *l = NULL;
         rec_status rc = rec_model_load(&l, bad);
         ck_assert_msg(rc == REC_OK || rc == REC_EFORMAT, "edit %d: %d %s", it, rc,
@@ -1058,7 +1035,7 @@ END_TEST
 static void assert_old_file_intact(const char *path, const unsigned char *old, size_t n_old)
 {
     size_t n;
-    unsigned char *now = read_file(path, &n);
+    unsigned char *now = rec_check_read_file(path, &n);
     ck_assert_uint_eq(n, n_old);
     ck_assert_int_eq(memcmp(now, old, n), 0);
     free(now);
@@ -1070,7 +1047,7 @@ START_TEST(test_serialize_failed_save_keeps_old_file)
     char path[128], gone[160];
     path_in_tmp(path, sizeof path, "model.rec");
     const unsigned char old[] = "the previous model file";
-    write_file(path, old, sizeof old);
+    rec_check_write_file(path, old, sizeof old);
 
     rec_dataset *ds = fx_synth_with_age(400, 30, 40, 7);
     rec_model *m;
@@ -1117,7 +1094,7 @@ START_TEST(test_serialize_failed_save_keeps_old_file)
     /* and a working save replaces the file */
     ck_assert_rec_ok(rec_model_save(m, path, 0));
     size_t n;
-    unsigned char *now = read_file(path, &n);
+    unsigned char *now = rec_check_read_file(path, &n);
     ck_assert_int_eq(memcmp(now, "RECMODEL", 8), 0);
     free(now);
     ck_assert_int_eq(count_entries(), 2);

@@ -776,29 +776,6 @@ static void remove_tmpdir(const char *const *files, size_t n)
     rmdir(tmpdir);
 }
 
-static unsigned char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
-    ck_assert_ptr_nonnull(b);
-    ck_assert_uint_eq(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
-static void write_file(const char *path, const unsigned char *b, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(b, 1, n, f), n);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
 static uint32_t le32(const unsigned char *b)
 {
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -868,7 +845,7 @@ static void file_parse(file *f, const unsigned char *b, size_t size)
 static void file_load(file *f, const char *path)
 {
     size_t n;
-    unsigned char *b = read_file(path, &n);
+    unsigned char *b = rec_check_read_file(path, &n);
     file_parse(f, b, n);
     free(b);
 }
@@ -904,7 +881,7 @@ static void file_write(const file *f, const char *path)
     put64(b + 16, size);
     put32(b + 24, crc32(b + 32, 24 * f->n));
     put32(b + 28, crc32(b, 28));
-    write_file(path, b, size);
+    rec_check_write_file(path, b, size);
     free(b);
 }
 
@@ -963,7 +940,7 @@ START_TEST(test_serve_save_load_versions)
     ck_assert_rec_ok(rec_model_build(plain, nolabel));
     ck_assert_rec_ok(rec_model_save(plain, old, 0));
     size_t n;
-    unsigned char *b = read_file(old, &n);
+    unsigned char *b = rec_check_read_file(old, &n);
     ck_assert_uint_eq(le32(b + 8), 1);
     ck_assert_uint_eq(le32(b + 12), 6);
     free(b);
@@ -1034,7 +1011,7 @@ START_TEST(test_serve_save_load_versions)
         /* a loaded model saves to the same bytes */
         ck_assert_rec_ok(rec_model_save(l, again, mlp));
         size_t n1, n2;
-        unsigned char *b1 = read_file(path, &n1), *b2 = read_file(again, &n2);
+        unsigned char *b1 = rec_check_read_file(path, &n1), *b2 = rec_check_read_file(again, &n2);
         ck_assert_uint_eq(n1, n2);
         ck_assert_mem_eq(b1, b2, n1);
         free(b1);
@@ -1074,7 +1051,7 @@ START_TEST(test_serve_layout_by_hand)
     ck_assert_rec_ok(rec_model_build(m, ds));
     ck_assert_rec_ok(rec_model_save(m, path, 0));
     size_t n;
-    unsigned char *b = read_file(path, &n);
+    unsigned char *b = rec_check_read_file(path, &n);
     ck_assert_uint_eq(n, 541);
     ck_assert_uint_eq(le32(b + 8), 2);
     ck_assert_uint_eq(le32(b + 12), 7);

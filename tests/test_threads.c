@@ -134,20 +134,6 @@ static void *share_job_run(void *arg)
     return NULL;
 }
 
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)len);
-    ck_assert_uint_eq(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
 /* Four threads on one model through const calls; each call may itself use the model's own
  * threads (n_threads), which must not disturb the callers or each other. */
 static void shared_model_round(rec_model *m, const rec_dataset *ds, uint32_t n_threads)
@@ -178,7 +164,7 @@ static void shared_model_round(rec_model *m, const rec_dataset *ds, uint32_t n_t
         ck_assert_msg(jobs[i].ok, "thread %d (model threads %u): %s", i, n_threads,
                       jobs[i].msg);
         size_t ni;
-        unsigned char *fi = slurp(paths[i], &ni);
+        unsigned char *fi = rec_check_read_file(paths[i], &ni);
         if (i == 0) {
             f0 = fi;
             n0 = ni;
