@@ -194,6 +194,23 @@ START_TEST(test_table_duplicate_header_names)
 }
 END_TEST
 
+/* A header of 100,000 fields, the last named as the first: found in one pass over the names
+ * (comparing every pair would be 5 · 10^9 comparisons). */
+START_TEST(test_table_wide_header)
+{
+    size_t n = 100000, cap = n * 12 + 64, k = 0;
+    char *text = malloc(cap);
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)snprintf(text + k, cap - k, i + 1 < n ? "c%zu," : "c0\n", i);
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)snprintf(text + k, cap - k, i + 1 < n ? "1," : "1\n");
+    rec_dataset *ds;
+    ck_assert_rec_fails(rec_dataset_parse_table(&ds, text, k, "wide.csv", NULL), REC_EFORMAT,
+                        "wide.csv:1: columns 1 and 100000 are both named 'c0'");
+    free(text);
+}
+END_TEST
+
 START_TEST(test_table_missing_policies)
 {
     rec_table_options *o = options();
@@ -477,6 +494,7 @@ static Suite *table_suite(void)
     tcase_add_test(tc, test_table_types_selection_renaming);
     tcase_add_test(tc, test_table_no_header_and_positions);
     tcase_add_test(tc, test_table_duplicate_header_names);
+    tcase_add_test(tc, test_table_wide_header);
     tcase_add_test(tc, test_table_missing_policies);
     tcase_add_test(tc, test_table_inference_rows_and_remedy);
     tcase_add_test(tc, test_table_numbers_trimmed_and_strict);

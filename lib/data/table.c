@@ -271,6 +271,42 @@ static rec_status plan_positional(loader *L)
     return REC_OK;
 }
 
+/* Two loaded columns with one dataset name are refused, naming the first column that has a
+ * namesake and its first namesake. Names are interned once each (a hostile header of a
+ * million fields must not cost a million squared comparisons). */
+static rec_status check_unique_names(loader *L)
+{
+    rec__dict names = {0};
+    uint32_t *code = rec__malloc(L->n_cols * sizeof *code);
+    size_t *second = rec__malloc(L->n_cols * sizeof *second); /* by code: 2nd column, or 0 */
+    rec_status rc = code && second ? REC_OK : nomem(L);
+    for (size_t j = 0; rc == REC_OK && j < L->n_cols; j++) {
+        size_t before = names.n;
+        const char *nm = L->cols[j].ds_name;
+        if (rec__dict_intern(&names, nm, strlen(nm), &code[j]) != REC_OK)
+            rc = nomem(L);
+        else if (names.n > before)
+            second[code[j]] = 0;
+        else if (second[code[j]] == 0)
+            second[code[j]] = j;
+    }
+    for (size_t a = 0; rc == REC_OK && a < L->n_cols; a++) {
+        size_t b = second[code[a]];
+        if (b > a) {
+            char q[REC__QUOTE_CAP];
+            const char *nm = L->cols[a].ds_name;
+            rc = rec__text_line_error(L->fn, L->path, 1, "columns %zu and %zu are both named "
+                                      "'%s' (rename or skip one: its name in the options is "
+                                      "'column_%zu')", L->cols[a].src + 1, L->cols[b].src + 1,
+                                      rec__text_quote(q, nm, strlen(nm)), L->cols[b].src + 1);
+        }
+    }
+    rec__dict_release(&names);
+    rec__free(code);
+    rec__free(second);
+    return rc;
+}
+
 /* The loaded columns from the names and the options. */
 static rec_status plan_columns(loader *L)
 {
@@ -311,17 +347,7 @@ static rec_status plan_columns(loader *L)
     rec__free(spec_of);
     if (L->n_cols == 0)
         return rec__error(REC_EINVAL, "%s: %s: every column is skipped", L->fn, L->path);
-    for (size_t a = 0; a < L->n_cols; a++)
-        for (size_t b = a + 1; b < L->n_cols; b++)
-            if (strcmp(L->cols[a].ds_name, L->cols[b].ds_name) == 0) {
-                char q[REC__QUOTE_CAP];
-                const char *nm = L->cols[a].ds_name;
-                return rec__text_line_error(L->fn, L->path, 1, "columns %zu and %zu are both "
-                                            "named '%s' (rename or skip one: its name in the "
-                                            "options is 'column_%zu')", L->cols[a].src + 1,
-                                            L->cols[b].src + 1, rec__text_quote(q, nm,
-                                            strlen(nm)), L->cols[b].src + 1);
-            }
+    return check_unique_names(L);
     return REC_OK;
 }
 
@@ -590,7 +616,7 @@ static rec_status hold(loader *L, const rec__text_field *fields, size_t line)
         L->held_cap = cap;
     }
     if (L->n_held == L->cap_held) {
-        size_t cap = L->cap_held ? 2 * L->cap_held : 64;
+        size_t cap = L->cap_held ? 2 * L->cap_held : 1; /* memory stays within 2x the rows held */
         size_t *at = rec__realloc(L->held_at, cap * 2 * L->n_cols * sizeof *at);
         if (!at)
             return nomem(L);
